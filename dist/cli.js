@@ -1,0 +1,1484 @@
+#!/usr/bin/env node
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile, rm, stat, readFile, readdir, mkdtemp, rename, appendFile } from 'node:fs/promises';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import os from 'node:os';
+
+// Errors that end a run with exit 2 and a one-line reason; anything else is a bug and is reported as such.
+class RunError extends Error {
+    kind;
+    constructor(message, kind = 'input') {
+        super(message);
+        this.kind = kind;
+        this.name = 'RunError';
+    }
+}
+const usageError = (message) => new RunError(message, 'usage');
+const inputError = (message) => new RunError(message, 'input');
+const infraError = (message) => new RunError(message, 'infrastructure');
+/** One line for the user, whatever was thrown. */
+function oneLine(error) {
+    const text = error instanceof Error ? error.message : String(error);
+    const first = text.split('\n').find((l) => l.trim() !== '') ?? 'unknown error';
+    return error instanceof RunError ? first.trim() : `internal error: ${first.trim()}`;
+}
+
+// The results model: the one language stages, renderers, the CLI and the Action share (schemaVersion 1, CONTRACT.md).
+const SCHEMA_VERSION = 1;
+const STAGE_ORDER = ['apply', 'checkpatch', 'sparse', 'build', 'boot', 'readiness'];
+
+/** Does this finding fail the series under the chosen --fail-on policy? */
+function isBlocking(finding, failOn) {
+    if (finding.severity === 'error')
+        return finding.new !== false;
+    if (finding.severity !== 'warning')
+        return false;
+    if (failOn === 'error')
+        return false;
+    if (failOn === 'warning')
+        return true;
+    return finding.new !== false;
+}
+/** A stage's status from its findings: fail if any blocks, warn if any warning remains, pass otherwise. */
+function statusFromFindings(findings, failOn) {
+    if (findings.some((f) => isBlocking(f, failOn)))
+        return 'fail';
+    if (findings.some((f) => f.severity !== 'info' && f.new !== false))
+        return 'warn';
+    return 'pass';
+}
+function overallVerdict(stages) {
+    if (stages.some((s) => s.status === 'error'))
+        return 'error';
+    if (stages.some((s) => s.status === 'fail'))
+        return 'fail';
+    return 'pass';
+}
+/** The one-line reason for a fail or error verdict: the first stage that caused it. */
+function verdictReason(stages) {
+    const culprit = stages.find((s) => s.status === 'error') ?? stages.find((s) => s.status === 'fail');
+    return culprit ? `${culprit.name}: ${culprit.summary}` : undefined;
+}
+function exitCodeFor(results) {
+    return results.verdict === 'pass' ? 0 : results.verdict === 'fail' ? 1 : 2;
+}
+
+const ICON = { pass: '✅', warn: '⚠️', fail: '❌', skip: '⏭️', error: '💥' };
+const esc = (s) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
+function findingLocation(f) {
+    if (!f.file)
+        return f.patch ? `patch ${f.patch}` : '';
+    return `${f.file}${f.line ? `:${f.line}` : ''}`;
+}
+function findingLine(f) {
+    const where = findingLocation(f);
+    const tags = [f.patch && f.file ? `patch ${f.patch}` : '', f.config ?? ''].filter(Boolean).join(', ');
+    return `- **${f.severity}**${f.type ? ` \`${f.type}\`` : ''}${where ? ` ${where}` : ''}${tags ? ` (${tags})` : ''}: ${esc(f.message)}`;
+}
+function stageSection(stage) {
+    const lines = [`### ${ICON[stage.status] ?? ''} ${stage.name} — ${stage.status}`, '', esc(stage.summary), ''];
+    if (stage.cells?.length) {
+        lines.push('| config | status | time | summary |', '|---|---|---|---|');
+        for (const c of stage.cells)
+            lines.push(`| ${c.config} | ${c.status} | ${secs(c.durationMs)} | ${esc(c.summary)} |`);
+        lines.push('');
+    }
+    const shown = stage.findings.filter((f) => f.new !== false);
+    const preexisting = stage.findings.length - shown.length;
+    if (shown.length > 0)
+        lines.push(...shown.map(findingLine), '');
+    if (preexisting > 0) {
+        lines.push(`<details><summary>${preexisting} finding${preexisting === 1 ? '' : 's'} the base tree already had (not blamed on the series)</summary>`, '');
+        lines.push(...stage.findings.filter((f) => f.new === false).map(findingLine), '', '</details>', '');
+    }
+    return lines.join('\n');
+}
+function renderMarkdown(results) {
+    const head = `## kernel-patch-ci: ${ICON[results.verdict === 'pass' ? 'pass' : results.verdict]} ${results.verdict.toUpperCase()}`;
+    const lines = [head, ''];
+    if (results.reason)
+        lines.push(`**${esc(results.reason)}**`, '');
+    const tree = results.tree;
+    lines.push(`Tree: \`${tree.source}\`${tree.ref ? ` (${tree.ref})` : ''}${tree.baseCommit ? ` at \`${tree.baseCommit.slice(0, 12)}\`` : ''}`, '');
+    if (results.series.length > 0) {
+        lines.push('| # | patch | author | files |', '|---|---|---|---|');
+        for (const p of results.series)
+            lines.push(`| ${p.index} | ${esc(p.subject)} | ${esc(p.author)} | ${p.files.length} |`);
+        lines.push('');
+    }
+    if (results.stages.length > 0) {
+        lines.push('| stage | status | time | summary |', '|---|---|---|---|');
+        for (const s of results.stages)
+            lines.push(`| ${s.name} | ${ICON[s.status] ?? ''} ${s.status} | ${secs(s.durationMs)} | ${esc(s.summary)} |`);
+        lines.push('');
+        for (const s of results.stages)
+            lines.push(stageSection(s));
+    }
+    lines.push(`<sub>${results.tool.name} ${results.tool.version}</sub>`, '');
+    return lines.join('\n');
+}
+
+/** results.json and report.md, side by side in the out dir. */
+async function writeResults(outDir, results) {
+    await mkdir(outDir, { recursive: true });
+    const json = path.join(outDir, 'results.json');
+    const markdown = path.join(outDir, 'report.md');
+    await writeFile(json, JSON.stringify(results, null, 2) + '\n');
+    await writeFile(markdown, renderMarkdown(results));
+    return { json, markdown };
+}
+
+// The only place child processes are started: argument arrays, a hard timeout that kills the whole process group.
+/** Debian package for a command, so "missing tool" says what to install. */
+const PACKAGE_OF = {
+    git: 'git',
+    perl: 'perl',
+    make: 'make',
+    sparse: 'sparse',
+    tar: 'tar',
+    xz: 'xz-utils',
+    gcc: 'gcc',
+};
+const live = new Set();
+let exitHookInstalled = false;
+function killGroup(pid, signal) {
+    try {
+        process.kill(-pid, signal);
+    }
+    catch {
+        // already gone
+    }
+}
+/** Make sure no child outlives us, even on Ctrl-C. */
+function installExitHook() {
+    if (exitHookInstalled)
+        return;
+    exitHookInstalled = true;
+    process.on('exit', () => {
+        for (const pid of live)
+            killGroup(pid, 'SIGKILL');
+    });
+    for (const signal of ['SIGINT', 'SIGTERM']) {
+        process.once(signal, () => {
+            for (const pid of live)
+                killGroup(pid, 'SIGKILL');
+            process.exit(signal === 'SIGINT' ? 130 : 143);
+        });
+    }
+}
+function execTool(command, args, options = {}) {
+    installExitHook();
+    return new Promise((resolve, reject) => {
+        const child = spawn(command, args, {
+            cwd: options.cwd,
+            env: options.env ?? process.env,
+            detached: true, // own process group, so a timeout kills make's children too
+            stdio: ['pipe', 'pipe', 'pipe'],
+        });
+        const out = [];
+        const err = [];
+        let timedOut = false;
+        let pending = '';
+        const feed = (chunk) => {
+            if (!options.onLine)
+                return;
+            pending += chunk.toString('utf8');
+            const lines = pending.split('\n');
+            pending = lines.pop() ?? '';
+            for (const line of lines)
+                options.onLine(line);
+        };
+        child.stdout.on('data', (c) => (out.push(c), feed(c)));
+        child.stderr.on('data', (c) => (err.push(c), feed(c)));
+        let timer;
+        let killTimer;
+        if (child.pid !== undefined)
+            live.add(child.pid);
+        if (options.timeoutMs !== undefined && child.pid !== undefined) {
+            const pid = child.pid;
+            timer = setTimeout(() => {
+                timedOut = true;
+                killGroup(pid, 'SIGTERM');
+                killTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), 5000);
+            }, options.timeoutMs);
+        }
+        child.on('error', (error) => {
+            if (timer)
+                clearTimeout(timer);
+            if (child.pid !== undefined)
+                live.delete(child.pid);
+            if (error.code === 'ENOENT') {
+                const pkg = PACKAGE_OF[command];
+                reject(new RunError(`${command} is not installed${pkg ? ` (Debian package: ${pkg})` : ''}`, 'tool'));
+            }
+            else
+                reject(new RunError(`cannot run ${command}: ${error.message}`, 'tool'));
+        });
+        child.on('close', (code, signal) => {
+            if (timer)
+                clearTimeout(timer);
+            if (child.pid !== undefined) {
+                // a group member may still hold the pipes' other ends; make sure none survives
+                if (timedOut)
+                    killGroup(child.pid, 'SIGKILL');
+                live.delete(child.pid);
+            }
+            if (killTimer)
+                clearTimeout(killTimer);
+            if (pending && options.onLine)
+                options.onLine(pending);
+            resolve({
+                code: code ?? (signal ? 128 + 1 : 1),
+                stdout: Buffer.concat(out).toString('utf8'),
+                stderr: Buffer.concat(err).toString('utf8'),
+                timedOut,
+            });
+        });
+        child.stdin.on('error', () => undefined); // a tool that exits without reading its input
+        child.stdin.end(options.input ?? '');
+    });
+}
+
+// The only place git runs. Isolated from the user's git config so results do not depend on it.
+const BOT_IDENTITY = { name: 'kernel-patch-ci', email: 'kernel-patch-ci@localhost' };
+class GitError extends RunError {
+    args;
+    result;
+    constructor(args, result) {
+        super(`git ${args[0] ?? ''} failed: ${lastMeaningfulLine(result.stderr || result.stdout)}`, 'tool');
+        this.args = args;
+        this.result = result;
+    }
+}
+function lastMeaningfulLine(text) {
+    const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('hint:'));
+    const fatal = lines.find((l) => l.startsWith('fatal:') || l.startsWith('error:'));
+    return (fatal ?? lines.at(-1) ?? 'no output').replace(/^(fatal|error): /, '');
+}
+class Git {
+    where;
+    constructor(where) {
+        this.where = where;
+    }
+    env(extra) {
+        return {
+            ...process.env,
+            LC_ALL: 'C',
+            GIT_TERMINAL_PROMPT: '0',
+            GIT_CONFIG_NOSYSTEM: '1',
+            GIT_CONFIG_GLOBAL: '/dev/null',
+            GIT_AUTHOR_NAME: process.env.GIT_AUTHOR_NAME ?? BOT_IDENTITY.name,
+            GIT_AUTHOR_EMAIL: process.env.GIT_AUTHOR_EMAIL ?? BOT_IDENTITY.email,
+            GIT_COMMITTER_NAME: BOT_IDENTITY.name,
+            GIT_COMMITTER_EMAIL: BOT_IDENTITY.email,
+            ...(this.where.gitDir ? { GIT_DIR: this.where.gitDir } : {}),
+            ...extra,
+        };
+    }
+    /** Run git; the result whatever the exit code. */
+    exec(args, options = {}) {
+        return execTool('git', ['-c', 'safe.directory=*', ...args], {
+            ...options,
+            cwd: this.where.cwd,
+            env: this.env(options.env),
+        });
+    }
+    /** Run git; stdout on success, GitError otherwise. */
+    async run(args, options = {}) {
+        const result = await this.exec(args, options);
+        if (result.code !== 0)
+            throw new GitError(args, result);
+        return result.stdout;
+    }
+    async revParse(rev) {
+        const result = await this.exec(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
+        return result.code === 0 ? result.stdout.trim() : undefined;
+    }
+}
+/** Refs are passed as arguments, never through a shell; still, reject what git itself would not call a ref. */
+async function isValidRefName(ref) {
+    if (/^[0-9a-f]{7,40}$/i.test(ref))
+        return true;
+    if (ref.startsWith('-'))
+        return false;
+    const result = await execTool('git', ['check-ref-format', '--allow-onelevel', ref]);
+    return result.code === 0;
+}
+
+// Pure parser of a unified git diff: which files a patch touches, its hunks and the lines it adds.
+const HUNK = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/;
+function unquote(p) {
+    return p.startsWith('"') && p.endsWith('"') ? JSON.parse(p) : p;
+}
+function stripPrefix(p) {
+    const path = unquote(p.trim());
+    return path.replace(/^[ab]\//, '');
+}
+function parseDiff(text) {
+    const files = [];
+    let current;
+    let hunk;
+    let newLine = 0;
+    let oldLeft = 0;
+    let newLeft = 0;
+    for (const line of text.split('\n')) {
+        if (line.startsWith('diff --git ')) {
+            const m = /^diff --git (a\/.+|"a\/.+") (b\/.+|"b\/.+")$/.exec(line);
+            const path = m ? stripPrefix(m[2]) : line.slice('diff --git '.length);
+            current = { path, status: 'modified', binary: false, hunks: [] };
+            if (m && stripPrefix(m[1]) !== path)
+                current.oldPath = stripPrefix(m[1]);
+            files.push(current);
+            hunk = undefined;
+            continue;
+        }
+        if (!current)
+            continue;
+        if (hunk && (oldLeft > 0 || newLeft > 0)) {
+            // inside a hunk body: count lines so a "--- " removed line is not taken for a header
+            if (line.startsWith('+')) {
+                hunk.added.push(newLine++);
+                newLeft--;
+            }
+            else if (line.startsWith('-'))
+                oldLeft--;
+            else if (line.startsWith(' ') || line === '') {
+                newLine++;
+                oldLeft--;
+                newLeft--;
+            }
+            continue;
+        }
+        const h = HUNK.exec(line);
+        if (h) {
+            hunk = {
+                oldStart: Number(h[1]),
+                oldLines: h[2] === undefined ? 1 : Number(h[2]),
+                newStart: Number(h[3]),
+                newLines: h[4] === undefined ? 1 : Number(h[4]),
+                header: line,
+                added: [],
+            };
+            newLine = hunk.newStart;
+            oldLeft = hunk.oldLines;
+            newLeft = hunk.newLines;
+            current.hunks.push(hunk);
+        }
+        else if (line.startsWith('new file mode'))
+            current.status = 'added';
+        else if (line.startsWith('deleted file mode'))
+            current.status = 'deleted';
+        else if (line.startsWith('rename from ')) {
+            current.status = 'renamed';
+            current.oldPath = line.slice('rename from '.length);
+        }
+        else if (line.startsWith('rename to '))
+            current.path = line.slice('rename to '.length);
+        else if (line === 'GIT binary patch' || /^Binary files .* differ$/.test(line))
+            current.binary = true;
+        else if (line.startsWith('+++ ') && line !== '+++ /dev/null')
+            current.path = stripPrefix(line.slice(4));
+    }
+    return files;
+}
+/** The hunk of `file` whose old range contains `oldLine` (what "patch failed: file:N" points at). */
+function hunkAt(files, file, oldLine) {
+    const change = files.find((f) => f.path === file || f.oldPath === file);
+    return change?.hunks.find((h) => h.oldStart === oldLine) ?? change?.hunks.find((h) => oldLine >= h.oldStart && oldLine < h.oldStart + Math.max(h.oldLines, 1));
+}
+
+// Read --series (patch files, a directory, an mbox, or BASE..HEAD of a local tree) into parsed patches.
+const PATCH_EXTENSIONS = /\.(patch|diff|mbox|mbx|eml)$/;
+const RANGE = /^([^\s.][^\s]*?)\.\.([^\s.][^\s]*)$/;
+const MBOX_FROM_LINE = 'From kernel-patch-ci Thu Jan  1 00:00:00 1970\n';
+function toSeriesEntries(series) {
+    return series.patches.map((p) => ({
+        index: p.index,
+        subject: p.subject,
+        author: `${p.author} <${p.authorEmail}>`,
+        files: p.files.map((f) => f.path),
+    }));
+}
+/** Why a file that git mailsplit rejected is not a patch, in words a user can act on. */
+function explainNonMail(name, text) {
+    if (text.trim() === '')
+        return `${name} is empty`;
+    if (text.includes('\0') || /\uFFFD/.test(text))
+        return `${name} is not a patch (binary data)`;
+    if (/^diff --git |^--- \S+[\s\S]*^\+\+\+ \S+/m.test(text)) {
+        return `${name} is a bare diff without mail headers: create the series with git format-patch`;
+    }
+    return `${name} is not a patch (no mail headers and no diff)`;
+}
+/** Ensure a message starts with an mbox "From " line; files saved from a mail client often lack it. */
+function asMbox(text) {
+    if (text.startsWith('From '))
+        return text;
+    if (/^[A-Za-z][A-Za-z0-9-]*: /.test(text) && /^Subject: /m.test(text))
+        return MBOX_FROM_LINE + text;
+    return undefined;
+}
+async function listInputFiles(spec) {
+    const info = await stat(spec).catch(() => undefined);
+    if (!info)
+        throw inputError(`series ${spec} does not exist`);
+    if (info.isFile())
+        return [spec];
+    if (!info.isDirectory())
+        throw inputError(`series ${spec} is neither a file nor a directory`);
+    const names = (await readdir(spec)).filter((n) => PATCH_EXTENSIONS.test(n) && !n.startsWith('.')).sort();
+    if (names.length === 0)
+        throw inputError(`series directory ${spec} contains no .patch, .diff or .mbox files`);
+    return names.map((n) => path.join(spec, n));
+}
+/** Split every input into single messages with git mailsplit; returns their files in order. */
+async function splitMessages(inputs, splitDir) {
+    const git = new Git({});
+    const messages = [];
+    for (const [i, input] of inputs.entries()) {
+        const raw = await readFile(input);
+        const text = raw.toString('utf8');
+        const mbox = asMbox(text);
+        if (mbox === undefined)
+            throw inputError(explainNonMail(input, text));
+        const outDir = path.join(splitDir, String(i + 1).padStart(4, '0'));
+        await mkdir(outDir, { recursive: true });
+        const normalized = path.join(outDir, 'input.mbox');
+        await writeFile(normalized, mbox);
+        const result = await git.exec(['mailsplit', '-o' + outDir, normalized]);
+        const count = Number(result.stdout.trim());
+        if (result.code !== 0 || !(count > 0))
+            throw inputError(explainNonMail(input, text));
+        for (let n = 1; n <= count; n++)
+            messages.push(path.join(outDir, String(n).padStart(4, '0')));
+    }
+    return messages;
+}
+async function mailInfo(file) {
+    const git = new Git({});
+    const mail = await readFile(file, 'utf8');
+    const msgFile = `${file}.msg`;
+    const diffFile = `${file}.diff`;
+    const header = await git.run(['mailinfo', '-k', msgFile, diffFile], { input: mail });
+    const field = (name) => new RegExp(`^${name}: (.*)$`, 'm').exec(header)?.[1]?.trim() ?? '';
+    const rawSubject = field('Subject');
+    return {
+        author: field('Author'),
+        email: field('Email'),
+        rawSubject,
+        subject: rawSubject.replace(/^(\s*\[[^\]]*\]\s*)+/, '').trim(),
+        body: await readFile(msgFile, 'utf8'),
+        diff: await readFile(diffFile, 'utf8'),
+    };
+}
+const isCoverLetter = (subject) => /^\s*\[[^\]]*\b0+\/\d+\]/.test(subject);
+async function messagesToSeries(messages) {
+    const series = { patches: [] };
+    for (const [i, file] of messages.entries()) {
+        const info = await mailInfo(file);
+        const files = parseDiff(info.diff);
+        if (files.length === 0) {
+            if (isCoverLetter(info.rawSubject) && !series.coverLetter) {
+                series.coverLetter = { subject: info.subject, file };
+                continue;
+            }
+            throw inputError(`message ${i + 1} (${info.rawSubject || 'no subject'}) contains no diff: not a patch`);
+        }
+        const index = series.patches.length + 1;
+        const binary = files.find((f) => f.binary);
+        if (binary) {
+            throw inputError(`patch ${index} (${info.subject}) has a binary diff for ${binary.path}: kernel patches must be text that can be mailed`);
+        }
+        if (!info.email)
+            throw inputError(`patch ${index} (${info.subject || 'no subject'}) has no author (From:) line`);
+        series.patches.push({
+            index,
+            file,
+            subject: info.subject,
+            rawSubject: info.rawSubject,
+            author: info.author,
+            authorEmail: info.email,
+            signedOffBy: [...info.body.matchAll(/^Signed-off-by:\s*(.+)$/gim)].map((m) => m[1].trim()),
+            body: info.body,
+            files,
+        });
+    }
+    if (series.patches.length === 0)
+        throw inputError('the series contains no patches (only a cover letter)');
+    return series;
+}
+/** The commits BASE..HEAD of a local git tree, exported with git format-patch (read-only for that tree). */
+async function exportRange(treeDir, base, head, splitDir) {
+    const git = new Git({ cwd: treeDir });
+    const baseSha = await git.revParse(base);
+    const headSha = await git.revParse(head);
+    if (!baseSha)
+        throw inputError(`${base} is not a commit in ${treeDir}`);
+    if (!headSha)
+        throw inputError(`${head} is not a commit in ${treeDir}`);
+    const mbox = await git.run(['format-patch', '--stdout', '--no-signature', `${baseSha}..${headSha}`], { timeoutMs: 10 * 60_000 });
+    if (mbox.trim() === '')
+        throw inputError(`${base}..${head} contains no commits`);
+    const file = path.join(splitDir, 'range.mbox');
+    await writeFile(file, mbox);
+    return { mbox: file, base: baseSha };
+}
+async function readSeries(specs, tree, workDir) {
+    const splitDir = path.join(workDir, 'series');
+    await rm(splitDir, { recursive: true, force: true });
+    await mkdir(splitDir, { recursive: true });
+    const range = specs.length === 1 ? RANGE.exec(specs[0]) : null;
+    if (range && !(await stat(specs[0]).catch(() => undefined))) {
+        if (tree.kind !== 'git-dir')
+            throw inputError(`series ${specs[0]} is a commit range, which needs --tree to be a local git checkout`);
+        const exported = await exportRange(tree.dir, range[1], range[2], splitDir);
+        return { series: await messagesToSeries(await splitMessages([exported.mbox], splitDir)), rangeBase: exported.base };
+    }
+    const inputs = [];
+    for (const spec of specs)
+        inputs.push(...(await listInputFiles(path.resolve(spec))));
+    return { series: await messagesToSeries(await splitMessages(inputs, splitDir)) };
+}
+
+// What --tree names: a git URL, a local checkout, a plain source directory, or a source tarball.
+const DEFAULT_TREE_URL = 'https://git.kernel.org/pub/scm/linux/kernel/git/device-mapper/linux-dm.git';
+const DEFAULT_REMOTE_REF = 'for-next';
+const URL_PATTERN = /^(https?|git|ssh|file):\/\/\S+$/;
+const SCP_PATTERN = /^[\w.-]+@[\w.-]+:\S+$/;
+const TARBALL_PATTERN = /\.(tar|tar\.xz|txz|tar\.gz|tgz|tar\.bz2|tbz2|tar\.zst)$/;
+async function classifyTree(spec) {
+    if (URL_PATTERN.test(spec) || SCP_PATTERN.test(spec))
+        return { kind: 'remote', url: spec };
+    const resolved = path.resolve(spec);
+    const info = await stat(resolved).catch(() => undefined);
+    if (!info)
+        throw inputError(`tree ${spec} does not exist (give a git URL, a kernel checkout or a source tarball)`);
+    if (info.isFile()) {
+        if (!TARBALL_PATTERN.test(resolved))
+            throw inputError(`tree ${spec} is a file but not a source tarball (.tar, .tar.xz, .tar.gz, …)`);
+        return { kind: 'tarball', file: resolved };
+    }
+    if (!info.isDirectory())
+        throw inputError(`tree ${spec} is neither a directory nor a tarball`);
+    if (!existsSync(path.join(resolved, 'Makefile')) || !existsSync(path.join(resolved, 'Kconfig'))) {
+        throw inputError(`tree ${spec} is not a kernel source tree (no top-level Makefile and Kconfig)`);
+    }
+    return existsSync(path.join(resolved, '.git')) ? { kind: 'git-dir', dir: resolved } : { kind: 'plain-dir', dir: resolved };
+}
+function describeSource(source) {
+    switch (source.kind) {
+        case 'remote':
+            return source.url;
+        case 'tarball':
+            return source.file;
+        default:
+            return source.dir;
+    }
+}
+
+// Turn a tarball or a plain directory into one commit in a cached bare repository, without writing into the source.
+const IMPORT_REF = 'refs/kpci/import';
+// A fixed identity and date make the imported commit's id the same on every machine: cache keys can use it.
+const IMPORT_DATE = '2000-01-01T00:00:00Z';
+function key(...parts) {
+    return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 16);
+}
+async function commitSnapshot(gitDir, workTree, message) {
+    const git = new Git({ gitDir });
+    // Debian's linux-source ignores everything in its top-level .gitignore: -f takes the files regardless.
+    await git.run(['--work-tree', workTree, 'add', '-f', '-A', '.'], { timeoutMs: 20 * 60_000 });
+    const tree = (await git.run(['write-tree'])).trim();
+    const env = { GIT_AUTHOR_DATE: IMPORT_DATE, GIT_COMMITTER_DATE: IMPORT_DATE, GIT_AUTHOR_NAME: 'kernel-patch-ci', GIT_AUTHOR_EMAIL: 'kernel-patch-ci@localhost' };
+    const commit = (await git.run(['commit-tree', tree, '-m', message], { env })).trim();
+    await git.run(['update-ref', IMPORT_REF, commit]);
+    return commit;
+}
+async function initBare(gitDir) {
+    await mkdir(gitDir, { recursive: true });
+    await new Git({ gitDir }).run(['init', '-q', '--bare', gitDir]);
+}
+/** The top directory a kernel tarball unpacks into (linux-source-6.1/), or the extraction dir itself. */
+async function unpackedRoot(dir) {
+    const entries = await readdir(dir, { withFileTypes: true });
+    return entries.length === 1 && entries[0].isDirectory() ? path.join(dir, entries[0].name) : dir;
+}
+/** Import a source tarball once; later runs find the cached repository and skip the work. */
+async function importTarball(file, cacheDir, onLine) {
+    const info = await stat(file);
+    const gitDir = path.join(cacheDir, 'tarballs', `${path.basename(file)}-${key(file, String(info.size), String(info.mtimeMs))}.git`);
+    if (existsSync(gitDir)) {
+        const commit = await new Git({ gitDir }).revParse(IMPORT_REF);
+        if (commit)
+            return { gitDir, commit };
+        await rm(gitDir, { recursive: true, force: true });
+    }
+    await mkdir(path.dirname(gitDir), { recursive: true });
+    const scratch = await mkdtemp(path.join(path.dirname(gitDir), '.import-'));
+    try {
+        const unpack = path.join(scratch, 'src');
+        await mkdir(unpack);
+        const tar = await execTool('tar', ['-xf', file, '-C', unpack], { timeoutMs: 20 * 60_000, onLine });
+        if (tar.code !== 0)
+            throw inputError(`cannot unpack ${file}: ${tar.stderr.trim().split('\n')[0] ?? 'tar failed'}`);
+        const root = await unpackedRoot(unpack);
+        if (!existsSync(path.join(root, 'Makefile')) || !existsSync(path.join(root, 'Kconfig'))) {
+            throw inputError(`${file} does not contain a kernel source tree (no top-level Makefile and Kconfig)`);
+        }
+        const tmpGit = path.join(scratch, 'repo.git');
+        await initBare(tmpGit);
+        const commit = await commitSnapshot(tmpGit, root, `Import ${path.basename(file)}`);
+        // Another run may have finished the same import meanwhile; either copy is good.
+        await rename(tmpGit, gitDir).catch(async () => {
+            if (!existsSync(gitDir))
+                throw infraError(`cannot store the imported tree in ${gitDir}`);
+        });
+        return { gitDir, commit };
+    }
+    finally {
+        await rm(scratch, { recursive: true, force: true });
+    }
+}
+/** Import a plain directory (no .git). Its index stays in the cache so a re-run only re-hashes what changed. */
+async function importDirectory(dir, cacheDir) {
+    const gitDir = path.join(cacheDir, 'dirs', `${path.basename(dir)}-${key(dir)}.git`);
+    if (!existsSync(gitDir))
+        await initBare(gitDir);
+    const commit = await commitSnapshot(gitDir, dir, `Import ${dir}`);
+    return { gitDir, commit };
+}
+
+// Resolve --tree/--ref to a base commit and check it out in our own work directory; the user's tree is only read.
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Shallow fetch of one ref into a cached bare repository, retried with exponential backoff. */
+async function fetchRemote(url, ref, options) {
+    const gitDir = path.join(options.cacheDir, 'remotes', `${createHash('sha256').update(url).digest('hex').slice(0, 16)}.git`);
+    const git = new Git({ gitDir });
+    if (!existsSync(gitDir)) {
+        await mkdir(gitDir, { recursive: true });
+        await git.run(['init', '-q', '--bare', gitDir]);
+    }
+    const target = 'refs/kpci/fetched';
+    let lastError = '';
+    for (let attempt = 1; attempt <= options.fetchAttempts; attempt++) {
+        const result = await git.exec(['fetch', '--depth=1', '--no-tags', '--quiet', url, `+${ref}:${target}`], {
+            timeoutMs: 30 * 60_000,
+            onLine: options.onLine,
+        });
+        if (result.code === 0)
+            return { gitDir, commit: (await git.revParse(target)) };
+        lastError = result.timedOut ? 'timed out' : (result.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit ${result.code}`);
+        if (/couldn't find remote ref|not our ref/i.test(result.stderr))
+            break; // the ref is wrong: retrying will not help
+        if (attempt < options.fetchAttempts)
+            await sleep(options.fetchBackoffMs * 2 ** (attempt - 1));
+    }
+    throw new RunError(`cannot fetch ${ref} from ${url}: ${lastError.replace(/^fatal: /, '')}`, 'infrastructure');
+}
+/** A fresh checkout of `commit` in workDir, sharing objects with `from` (nothing is written into `from`). */
+async function checkout(from, commit, dir) {
+    if (existsSync(dir))
+        await rm(dir, { recursive: true, force: true });
+    await mkdir(path.dirname(dir), { recursive: true });
+    await new Git({}).run(['clone', '--quiet', '--shared', '--no-checkout', from, dir], { timeoutMs: 10 * 60_000 });
+    const git = new Git({ cwd: dir });
+    // The base must be reachable in the clone even when it is only a detached commit of the source.
+    await git.run(['checkout', '--quiet', '--detach', commit], { timeoutMs: 20 * 60_000 });
+    return git;
+}
+async function prepareTree(source, options) {
+    if (options.ref !== undefined && !(await isValidRefName(options.ref))) {
+        throw inputError(`--ref ${JSON.stringify(options.ref)} is not a valid git ref name`);
+    }
+    const dir = path.join(options.workDir, 'linux');
+    let origin;
+    let ref = options.ref;
+    switch (source.kind) {
+        case 'tarball':
+            origin = await importTarball(source.file, options.cacheDir, options.onLine);
+            break;
+        case 'plain-dir':
+            origin = await importDirectory(source.dir, options.cacheDir);
+            break;
+        case 'remote':
+            ref ??= DEFAULT_REMOTE_REF;
+            origin = await fetchRemote(source.url, ref, options);
+            break;
+        case 'git-dir': {
+            ref ??= 'HEAD';
+            const commit = await new Git({ cwd: source.dir }).revParse(ref);
+            if (!commit)
+                throw inputError(`ref ${ref} does not exist in ${source.dir}`);
+            origin = { gitDir: source.dir, commit };
+            break;
+        }
+    }
+    try {
+        const git = await checkout(origin.gitDir, origin.commit, dir);
+        return { dir, git, baseCommit: origin.commit, source: describeSource(source), ref };
+    }
+    catch (error) {
+        if (error instanceof GitError)
+            throw infraError(`cannot check out the base tree in ${dir}: ${error.message}`);
+        throw error;
+    }
+}
+
+// apply: git am --3way, patch by patch, on the base; on failure name the patch, file and hunk, and abort cleanly.
+/** Pure: the files (and base lines) git am/apply reported as failing, in the order reported. */
+function parseAmFailure(output) {
+    const failures = [];
+    const seen = new Set();
+    const add = (file, line) => {
+        const key = `${file}:${line ?? ''}`;
+        if (seen.has(key) || failures.some((f) => f.file === file && f.line !== undefined && line === undefined))
+            return;
+        seen.add(key);
+        failures.push({ file, line });
+    };
+    for (const l of output.split('\n')) {
+        let m = /^error: patch failed: (.+):(\d+)$/.exec(l);
+        if (m)
+            add(m[1], Number(m[2]));
+        else if ((m = /^CONFLICT \([^)]*\): Merge conflict in (.+)$/.exec(l)))
+            add(m[1]);
+        else if ((m = /^error: (.+): (does not exist in index|No such file or directory|already exists in (index|working directory))$/.exec(l)))
+            add(m[1]);
+    }
+    return failures;
+}
+function describe(patch, total) {
+    return `patch ${patch.index}/${total} "${patch.subject}"`;
+}
+/** Files a patch expects to find: modified, deleted or renamed, and not created by an earlier patch. */
+function expectedFiles(patch, createdEarlier) {
+    return patch.files.filter((f) => f.status !== 'added' && !createdEarlier.has(f.oldPath ?? f.path)).map((f) => f.oldPath ?? f.path);
+}
+async function applySeries(ctx) {
+    const { git, dir } = ctx.tree;
+    const patches = ctx.series.patches;
+    const total = patches.length;
+    const commits = [];
+    const created = new Set();
+    const result = (status, summary, findings) => ({
+        name: 'apply', status, durationMs: 0, summary, findings,
+    });
+    for (const patch of patches) {
+        const expected = expectedFiles(patch, created);
+        const missing = expected.filter((f) => !existsSync(path.join(dir, f)));
+        if (expected.length > 0 && missing.length === expected.length) {
+            // Nothing it changes is here: a patch for another project or tree, not a conflict to resolve.
+            const summary = `${describe(patch, total)} is not for this tree: ${missing.slice(0, 3).join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist in it`;
+            return result('error', summary, [{ tool: 'git', severity: 'error', type: 'WRONG_TREE', message: summary, patch: patch.index, new: true }]);
+        }
+        const am = await git.exec(['am', '--3way', '--quiet', patch.file], { timeoutMs: ctx.settings.stepTimeoutMs });
+        if (am.code !== 0) {
+            await git.exec(['am', '--abort']);
+            const failures = parseAmFailure(`${am.stdout}\n${am.stderr}`);
+            const findings = failures.map((f) => {
+                const hunk = f.line !== undefined ? hunkAt(patch.files, f.file, f.line) : undefined;
+                const where = hunk ? `hunk ${hunk.header}` : f.line !== undefined ? `the hunk at line ${f.line}` : 'its changes';
+                return {
+                    tool: 'git', severity: 'error', type: 'APPLY_FAILED', patch: patch.index, new: true,
+                    file: f.file, line: f.line,
+                    message: `${describe(patch, total)} does not apply: ${where} of ${f.file} failed`,
+                };
+            });
+            if (findings.length === 0) {
+                const reason = (am.stderr || am.stdout).split('\n').find((l) => l.startsWith('error:') || l.startsWith('fatal:')) ?? 'git am failed';
+                findings.push({ tool: 'git', severity: 'error', type: 'APPLY_FAILED', patch: patch.index, new: true, message: `${describe(patch, total)} does not apply: ${reason}` });
+            }
+            const files = [...new Set(failures.map((f) => f.file))];
+            const summary = `${describe(patch, total)} does not apply${files.length ? ` to ${files.join(', ')}` : ''}`;
+            return result('fail', summary, findings);
+        }
+        commits.push((await git.revParse('HEAD')));
+        for (const f of patch.files)
+            if (f.status === 'added')
+                created.add(f.path);
+    }
+    ctx.applied = { commits };
+    return result('pass', `${total} patch${total === 1 ? '' : 'es'} applied on ${ctx.tree.baseCommit.slice(0, 12)}`, []);
+}
+const applyStage = { name: 'apply', needs: [], run: applySeries };
+
+// The tree's own scripts/checkpatch.pl, run on one patch, and a pure parser of its default output.
+const HEAD = /^(ERROR|WARNING|CHECK):([A-Z0-9_]+): (.*)$/;
+const WHERE = /^#\d+: FILE: (.+):(\d+):$/;
+const TOTAL = /^total: (\d+) errors, (\d+) warnings, (?:(\d+) checks, )?(\d+) lines checked$/;
+/** Each finding is a block: "LEVEL:TYPE: message", then maybe "#N: FILE: path:line:", then quoted context. */
+function parseCheckpatch(output) {
+    const report = { findings: [] };
+    let current;
+    let inContext = false;
+    for (const line of output.split('\n')) {
+        const head = HEAD.exec(line);
+        if (head) {
+            current = { level: head[1], type: head[2], message: head[3].trim() };
+            report.findings.push(current);
+            inContext = false;
+            continue;
+        }
+        const total = TOTAL.exec(line);
+        if (total) {
+            report.totals = { errors: Number(total[1]), warnings: Number(total[2]), checks: Number(total[3] ?? 0), lines: Number(total[4]) };
+            current = undefined;
+            continue;
+        }
+        if (!current)
+            continue;
+        if (line.trim() === '') {
+            current = undefined;
+            continue;
+        }
+        const where = WHERE.exec(line);
+        if (where) {
+            current.file = where[1];
+            current.line = Number(where[2]);
+            inContext = true;
+        }
+        else if (/^#\d+: /.test(line))
+            inContext = true;
+        else if (!inContext && !/^[+\- ]/.test(line))
+            current.message += ` ${line.trim()}`; // a message wrapped onto more lines
+    }
+    return report;
+}
+async function runCheckpatch(patchFile, options) {
+    const args = [path.join(options.treeDir, 'scripts', 'checkpatch.pl'), '--no-color', '--show-types', '--no-summary-file'];
+    if (options.strict)
+        args.push('--strict');
+    if (options.ignore.length > 0)
+        args.push('--ignore', options.ignore.join(','));
+    args.push(patchFile);
+    const result = await execTool('perl', args, { cwd: options.treeDir, timeoutMs: options.timeoutMs, env: { ...process.env, LC_ALL: 'C' } });
+    const report = parseCheckpatch(result.stdout);
+    // 0 = clean, 1 = style problems; anything else, or no totals line, means checkpatch itself did not run right.
+    if (result.timedOut || (result.code !== 0 && result.code !== 1) || (!report.totals && report.findings.length === 0)) {
+        const why = result.timedOut ? 'timed out' : (result.stderr.trim().split('\n')[0] ?? `exit ${result.code}`);
+        throw new RunError(`checkpatch.pl did not run on ${path.basename(patchFile)}: ${why}`, 'tool');
+    }
+    return report;
+}
+
+const SEVERITY = { ERROR: 'error', WARNING: 'warning', CHECK: 'info' };
+async function checkEveryPatch(ctx) {
+    const findings = [];
+    const counts = { errors: 0, warnings: 0, checks: 0 };
+    for (const patch of ctx.series.patches) {
+        const report = await runCheckpatch(patch.file, {
+            treeDir: ctx.tree.dir,
+            strict: ctx.settings.checkpatchStrict,
+            ignore: ctx.settings.checkpatchIgnore,
+            timeoutMs: ctx.settings.stepTimeoutMs,
+        });
+        for (const f of report.findings) {
+            counts[f.level === 'ERROR' ? 'errors' : f.level === 'WARNING' ? 'warnings' : 'checks']++;
+            findings.push({
+                tool: 'checkpatch', severity: SEVERITY[f.level], type: f.type, message: f.message,
+                ...(f.file ? { file: f.file, line: f.line } : {}),
+                patch: patch.index, new: true,
+            });
+        }
+    }
+    const n = ctx.series.patches.length;
+    const summary = `${n} patch${n === 1 ? '' : 'es'}: ${counts.errors} errors, ${counts.warnings} warnings${ctx.settings.checkpatchStrict ? `, ${counts.checks} checks` : ''}`;
+    return { name: 'checkpatch', status: statusFromFindings(findings, ctx.settings.failOn), durationMs: 0, summary, findings };
+}
+const checkpatchStage = { name: 'checkpatch', needs: ['apply'], run: checkEveryPatch };
+
+// Which Kconfig symbol builds a source file (read from its Makefile), and whether a .config really has what we asked.
+/** Makefile text with continuation lines joined and comments dropped. */
+function logicalLines(makefile) {
+    return makefile
+        .replace(/\\\n/g, ' ')
+        .split('\n')
+        .map((l) => l.replace(/#.*$/, '').trim())
+        .filter(Boolean);
+}
+const ASSIGN = /^([\w.-]+)-(y|objs|\$\(CONFIG_(\w+)\))\s*[:+]?=\s*(.*)$/;
+/**
+ * Pure: the rule that builds `object` (e.g. "dm-crypt.o") according to one directory's Makefile, following
+ * composite objects ("dm-mod-y += dm.o" then "obj-$(CONFIG_BLK_DEV_DM) += dm-mod.o").
+ */
+function buildRuleIn(makefile, object, depth = 0) {
+    if (depth > 4)
+        return { kind: 'unknown' };
+    for (const line of logicalLines(makefile)) {
+        const m = ASSIGN.exec(line);
+        if (!m)
+            continue;
+        const [, target, kind, symbol, rhs] = m;
+        if (!rhs.split(/\s+/).includes(object))
+            continue;
+        if (target === 'obj')
+            return kind === 'y' ? { kind: 'always' } : symbol ? { kind: 'symbols', symbols: [symbol] } : { kind: 'unknown' };
+        if (target === 'lib' || target === 'extra' || target === 'always')
+            continue;
+        // `object` is part of the composite `target.o`: it needs whatever builds the composite, plus its own symbol.
+        const parent = buildRuleIn(makefile, `${target}.o`, depth + 1);
+        if (parent.kind === 'unknown')
+            continue;
+        const own = symbol ? [symbol] : [];
+        return parent.kind === 'always' ? (own.length ? { kind: 'symbols', symbols: own } : parent) : { kind: 'symbols', symbols: [...parent.symbols, ...own] };
+    }
+    return { kind: 'unknown' };
+}
+async function buildRuleFor(treeDir, cFile) {
+    const dir = path.dirname(cFile);
+    const object = path.basename(cFile).replace(/\.c$/, '.o');
+    for (const name of ['Makefile', 'Kbuild']) {
+        const text = await readFile(path.join(treeDir, dir, name), 'utf8').catch(() => undefined);
+        if (text === undefined)
+            continue;
+        const rule = buildRuleIn(text, object);
+        if (rule.kind !== 'unknown')
+            return rule;
+    }
+    return { kind: 'unknown' };
+}
+/** Pure: parse .config text (or a fragment) into symbol → value ("y", "m", a string, or "n" for "is not set"). */
+function parseConfig(text) {
+    const values = new Map();
+    for (const line of text.split('\n')) {
+        const set = /^CONFIG_(\w+)=(.*)$/.exec(line);
+        if (set)
+            values.set(set[1], set[2]);
+        const unset = /^# CONFIG_(\w+) is not set$/.exec(line);
+        if (unset)
+            values.set(unset[1], 'n');
+    }
+    return values;
+}
+/** Pure: every symbol asked for that the final .config does not have with the asked value (Kconfig drops silently). */
+function droppedSymbols(wanted, finalConfig) {
+    const dropped = [];
+    for (const [symbol, value] of wanted) {
+        const got = finalConfig.get(symbol) ?? 'n';
+        if (got !== value)
+            dropped.push({ symbol, wanted: value, got });
+    }
+    return dropped;
+}
+
+// Pure: the C function a line belongs to, found the way a kernel reader would (kernel style puts a function's
+// opening brace alone in column 0), so fingerprints survive code moving up or down the file.
+const HEADER_NAME = /([A-Za-z_]\w*)\s*\([^()]*(\([^()]*\)[^()]*)*$/;
+/** Name of the function whose body contains 1-based `line`, or undefined at file scope. */
+function enclosingFunction(source, line) {
+    const lines = source.split('\n');
+    for (let i = Math.min(line, lines.length) - 1; i >= 0; i--) {
+        const text = lines[i];
+        if (text.startsWith('}') && i < line - 1)
+            return undefined; // a body closed before our line: file scope
+        if (text.startsWith('{')) {
+            // The declarator is on the lines above the brace; join them back to the previous blank/closing line.
+            const header = [];
+            for (let j = i - 1; j >= 0 && j >= i - 8; j--) {
+                const h = lines[j];
+                if (h.trim() === '' || h.startsWith('}') || h.trimEnd().endsWith(';'))
+                    break;
+                header.unshift(h.trim());
+            }
+            const joined = header.join(' ').replace(/\s+/g, ' ');
+            const paren = joined.indexOf('(');
+            if (paren < 0)
+                return undefined; // a struct or array initialiser, not a function
+            return HEADER_NAME.exec(joined.slice(0, joined.lastIndexOf(')') + 1))?.[1] ?? /([A-Za-z_]\w*)\s*\(/.exec(joined)?.[1];
+        }
+    }
+    return undefined;
+}
+
+// Fingerprints that identify a diagnostic without its line number, and the base-vs-patched comparison built on them.
+/** Numbers, quoted line references and column hints change when code moves; the diagnostic does not. */
+function normalizeMessage(message) {
+    return message
+        .replace(/\bline \d+\b/g, 'line #')
+        .replace(/:\d+(:\d+)?\b/g, ':#')
+        .replace(/\b0x[0-9a-f]+\b/gi, '#')
+        .replace(/\s+/g, ' ')
+        .trim();
+}
+function fingerprint(d, enclosing) {
+    return [d.file ?? '', enclosing ?? '<file scope>', normalizeMessage(d.message)].join(' | ');
+}
+/** Multiset difference by fingerprint, so a second copy of an existing warning still counts as new. */
+function compareByFingerprint(base, patched, key) {
+    const remaining = new Map();
+    for (const item of base) {
+        const k = key(item);
+        remaining.set(k, [...(remaining.get(k) ?? []), item]);
+    }
+    const introduced = [];
+    const existing = [];
+    for (const item of patched) {
+        const pool = remaining.get(key(item));
+        if (pool && pool.length > 0) {
+            pool.shift();
+            existing.push(item);
+        }
+        else
+            introduced.push(item);
+    }
+    const fixed = [...remaining.values()].flat();
+    return { introduced, fixed, existing };
+}
+
+// Pure parser for "file:line:col: severity: message" diagnostics, the format gcc and sparse share.
+const DIAG = /^(.+?):(\d+):(?:(\d+):)? (warning|error|note|info): (.*)$/;
+/** Paths as the tree names them: strip the source dir kbuild prints with O=, and a leading "./". */
+function treeRelative(file, treeDir) {
+    const prefix = treeDir.endsWith(path.sep) ? treeDir : treeDir + path.sep;
+    const rel = file.startsWith(prefix) ? file.slice(prefix.length) : file;
+    return rel.replace(/^(\.\/)+/, '');
+}
+/** Indented lines after a diagnostic continue it (sparse prints the two types of a mismatch that way). */
+function parseDiagnostics(output, treeDir) {
+    const found = [];
+    let last;
+    for (const raw of output.split('\n')) {
+        const line = raw.replace(/\r$/, '');
+        const m = DIAG.exec(line);
+        if (m && !line.startsWith(' ')) {
+            if (m[4] === 'note') {
+                last = undefined;
+                continue;
+            }
+            last = {
+                file: treeRelative(m[1], treeDir),
+                line: Number(m[2]),
+                column: m[3] === undefined ? undefined : Number(m[3]),
+                severity: m[4] === 'error' ? 'error' : m[4] === 'warning' ? 'warning' : 'info',
+                message: m[5].trim(),
+            };
+            found.push(last);
+        }
+        else if (last && /^\s{2,}\S/.test(line) && !/^\s+(CC|CHECK|LD|AR|GEN|CALL|DESCEND|HOSTCC|UPD|SYNC)\s/.test(line)) {
+            last.message += ` ${line.trim()}`;
+        }
+        else
+            last = undefined;
+    }
+    return found;
+}
+
+// The only place make runs against a kernel tree: always out of tree (O=), never writing into the sources' config.
+/** Fixed so that object files, and so ccache hits, do not depend on who built them and when. */
+const REPRODUCIBLE_ENV = {
+    KBUILD_BUILD_TIMESTAMP: '1970-01-01',
+    KBUILD_BUILD_USER: 'kernel-patch-ci',
+    KBUILD_BUILD_HOST: 'kernel-patch-ci',
+    LC_ALL: 'C',
+};
+function make(options, args) {
+    const vars = [`O=${options.buildDir}`, ...(options.arch ? [`ARCH=${options.arch}`] : [])];
+    return execTool('make', ['-C', options.srcDir, `-j${options.jobs}`, ...vars, ...args], {
+        env: { ...process.env, ...REPRODUCIBLE_ENV },
+        timeoutMs: options.timeoutMs,
+        onLine: options.onLine,
+    });
+}
+/** The first error lines of a failed make, for a one-line summary. */
+function firstError(result) {
+    const text = `${result.stdout}\n${result.stderr}`;
+    const line = text.split('\n').find((l) => / error: |^make(\[\d+\])?: \*\*\*|Error \d+/.test(l));
+    return (line ?? text.trim().split('\n').at(-1) ?? 'make failed').trim();
+}
+
+// sparse: check the C files the series touches on the base and on the patched tree; blame only what is new.
+/** The .c files the series leaves in the tree (added or modified), in first-touched order. */
+function touchedCFiles(ctx) {
+    const files = new Set();
+    for (const patch of ctx.series.patches) {
+        for (const f of patch.files)
+            if (f.path.endsWith('.c'))
+                files.add(f.path);
+        for (const f of patch.files)
+            if (f.status === 'deleted' || f.status === 'renamed')
+                files.delete(f.oldPath ?? f.path);
+        for (const f of patch.files)
+            if (f.status === 'deleted')
+                files.delete(f.path);
+    }
+    return [...files];
+}
+async function locate(diags, treeDir) {
+    const sources = new Map();
+    const located = [];
+    for (const d of diags) {
+        if (!sources.has(d.file))
+            sources.set(d.file, await readFile(path.join(treeDir, d.file), 'utf8').catch(() => ''));
+        located.push({ ...d, key: fingerprint(d, enclosingFunction(sources.get(d.file), d.line)) });
+    }
+    return located;
+}
+/** Compile, then check: a second make with C=2 on up-to-date objects prints sparse's output and nothing else. */
+async function checkRevision(ctx, kb, objects, label) {
+    const log = path.join(ctx.outDir, 'logs', `sparse-${label}.log`);
+    const compile = await ctx.progress.alive(`compiling the ${label} tree`, make(kb, objects));
+    await writeFile(log, compile.stdout + compile.stderr);
+    if (compile.code !== 0) {
+        const error = compile.timedOut ? `timed out after ${kb.timeoutMs / 1000}s` : firstError(compile);
+        return { tool: 'gcc', severity: 'error', type: 'COMPILE_ERROR', message: `the ${label} tree does not compile: ${error}`, new: label === 'patched' };
+    }
+    const check = await ctx.progress.alive(`running sparse on the ${label} tree`, make(kb, ['C=2', ...objects]));
+    await appendFile(log, check.stdout + check.stderr);
+    if (check.code !== 0) {
+        return { tool: 'sparse', severity: 'error', type: 'SPARSE_FAILED', message: `sparse failed on the ${label} tree: ${firstError(check)}` };
+    }
+    return locate(parseDiagnostics(check.stdout + check.stderr, ctx.tree.dir), ctx.tree.dir);
+}
+function patchesTouching(ctx, file) {
+    const touching = ctx.series.patches.filter((p) => p.files.some((f) => f.path === file));
+    return touching.length === 1 ? touching[0].index : undefined;
+}
+async function runSparse(ctx) {
+    const result = (status, summary, findings = []) => ({
+        name: 'sparse', status, durationMs: 0, summary, findings,
+    });
+    const files = touchedCFiles(ctx);
+    if (files.length === 0)
+        return result('pass', 'no C files changed: nothing to check');
+    const patched = ctx.applied.commits.at(-1);
+    const findings = [];
+    // A config that builds every touched file: x86_64 defconfig plus the symbols their Makefiles name.
+    const wanted = new Map();
+    const checkable = [];
+    for (const file of files) {
+        const rule = await buildRuleFor(ctx.tree.dir, file);
+        if (rule.kind === 'unknown') {
+            findings.push({ tool: 'sparse', severity: 'info', type: 'NOT_CHECKED', file, message: `${file} is not checked: no Makefile rule in its directory builds it` });
+            continue;
+        }
+        if (rule.kind === 'symbols')
+            for (const s of rule.symbols)
+                wanted.set(s, 'y');
+        checkable.push(file);
+    }
+    const kb = {
+        srcDir: ctx.tree.dir,
+        buildDir: path.join(ctx.workDir, 'sparse-x86_64'),
+        arch: 'x86_64',
+        jobs: ctx.settings.jobs,
+        timeoutMs: ctx.settings.stepTimeoutMs,
+    };
+    await mkdir(kb.buildDir, { recursive: true });
+    await mkdir(path.join(ctx.outDir, 'logs'), { recursive: true });
+    await ctx.tree.git.run(['checkout', '--quiet', '--detach', ctx.tree.baseCommit]);
+    try {
+        const defconfig = await make(kb, ['defconfig']);
+        if (defconfig.code !== 0)
+            return result('error', `make defconfig failed: ${firstError(defconfig)}`);
+        const configFile = path.join(kb.buildDir, '.config');
+        await appendFile(configFile, [...wanted].map(([s, v]) => `CONFIG_${s}=${v}\n`).join(''));
+        const olddefconfig = await make(kb, ['olddefconfig']);
+        if (olddefconfig.code !== 0)
+            return result('error', `make olddefconfig failed: ${firstError(olddefconfig)}`);
+        const dropped = new Set(droppedSymbols(wanted, parseConfig(await readFile(configFile, 'utf8'))).map((d) => d.symbol));
+        const objects = [];
+        for (const file of checkable) {
+            const rule = await buildRuleFor(ctx.tree.dir, file);
+            const off = rule.kind === 'symbols' ? rule.symbols.filter((s) => dropped.has(s)) : [];
+            if (off.length > 0) {
+                findings.push({
+                    tool: 'sparse', severity: 'warning', type: 'NOT_CHECKED', file, new: true,
+                    message: `${file} is not checked: ${off.map((s) => `CONFIG_${s}`).join(', ')} cannot be enabled on x86_64 defconfig (a dependency is off)`,
+                });
+            }
+            else
+                objects.push(file.replace(/\.c$/, '.o'));
+        }
+        if (objects.length === 0)
+            return result(statusFromFindings(findings, ctx.settings.failOn), 'no changed C file could be built on x86_64', findings);
+        const base = await checkRevision(ctx, kb, objects, 'base');
+        if (!Array.isArray(base))
+            return result('error', base.message, [base]);
+        await ctx.tree.git.run(['checkout', '--quiet', '--detach', patched]);
+        const after = await checkRevision(ctx, kb, objects, 'patched');
+        if (!Array.isArray(after)) {
+            findings.push(after);
+            return result(after.type === 'COMPILE_ERROR' ? 'fail' : 'error', after.message, findings);
+        }
+        const { introduced, fixed, existing } = compareByFingerprint(base, after, (d) => d.key);
+        for (const d of introduced) {
+            findings.push({ tool: 'sparse', severity: d.severity, type: 'SPARSE', message: d.message, file: d.file, line: d.line, patch: patchesTouching(ctx, d.file), new: true });
+        }
+        for (const d of fixed) {
+            findings.push({ tool: 'sparse', severity: 'info', type: 'SPARSE_FIXED', message: `fixed: ${d.message}`, file: d.file, line: d.line, new: false });
+        }
+        for (const d of existing) {
+            findings.push({ tool: 'sparse', severity: d.severity, type: 'SPARSE', message: d.message, file: d.file, line: d.line, new: false });
+        }
+        const summary = `${objects.length} file${objects.length === 1 ? '' : 's'} checked: ${introduced.length} new, ${fixed.length} fixed, ${existing.length} pre-existing`;
+        return result(statusFromFindings(findings, ctx.settings.failOn), summary, findings);
+    }
+    finally {
+        await ctx.tree.git.exec(['checkout', '--quiet', '--detach', patched]);
+    }
+}
+const sparseStage = { name: 'sparse', needs: ['apply'], run: runSparse };
+
+// Kept equal to package.json's version (a test checks), so the bundle needs no JSON import at run time.
+const TOOL_VERSION = '0.1.0';
+
+// The pipeline: read the series, prepare the tree, run the chosen stages in the contract's order, write results.
+const STAGES = [applyStage, checkpatchStage, sparseStage];
+const WORK_MARKER = '.kernel-patch-ci-work';
+/** Our scratch space inside the out dir; refuse to reuse a "work" dir someone else made. */
+async function claimWorkDir(outDir) {
+    const workDir = path.join(outDir, 'work');
+    if (existsSync(workDir) && !existsSync(path.join(workDir, WORK_MARKER))) {
+        throw inputError(`${workDir} exists and was not made by kernel-patch-ci: choose another --out`);
+    }
+    await mkdir(workDir, { recursive: true });
+    await writeFile(path.join(workDir, WORK_MARKER), 'scratch space of kernel-patch-ci; safe to delete\n');
+    return workDir;
+}
+async function runStage(stage, ctx, done) {
+    const blocker = stage.needs.map((n) => done.find((d) => d.name === n)).find((d) => d && d.status !== 'pass' && d.status !== 'warn');
+    if (blocker) {
+        return { name: stage.name, status: 'skip', durationMs: 0, summary: `skipped: ${blocker.name} ${blocker.status === 'skip' ? 'was skipped' : 'did not pass'}`, findings: [] };
+    }
+    ctx.progress.stageStart(stage.name);
+    const t0 = Date.now();
+    let result;
+    try {
+        result = await stage.run(ctx);
+    }
+    catch (error) {
+        result = { name: stage.name, status: 'error', durationMs: 0, summary: oneLine(error), findings: [] };
+    }
+    result.durationMs = Date.now() - t0;
+    ctx.progress.stageEnd(stage.name, result.status, result.summary, result.durationMs);
+    return result;
+}
+async function runPipeline(settings, progress) {
+    const results = {
+        schemaVersion: SCHEMA_VERSION,
+        tool: { name: 'kernel-patch-ci', version: TOOL_VERSION },
+        verdict: 'error',
+        tree: { source: settings.tree, ...(settings.ref ? { ref: settings.ref } : {}) },
+        series: [],
+        stages: [],
+    };
+    try {
+        const workDir = await claimWorkDir(settings.outDir);
+        const source = await classifyTree(settings.tree);
+        progress.info('reading the series');
+        const { series, rangeBase } = await readSeries(settings.series, source, workDir);
+        results.series = toSeriesEntries(series);
+        progress.info(`series: ${series.patches.length} patch${series.patches.length === 1 ? '' : 'es'}; preparing the tree ${settings.tree}`);
+        const t0 = Date.now();
+        const tree = await progress.alive('preparing the tree', prepareTree(source, { ...settings, ref: settings.ref ?? rangeBase, workDir }));
+        results.tree = { source: tree.source, ...(tree.ref ? { ref: tree.ref } : {}), baseCommit: tree.baseCommit };
+        progress.info(`tree ready at ${tree.baseCommit.slice(0, 12)} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+        const ctx = { settings, tree, series, workDir, outDir: settings.outDir, progress };
+        const wanted = new Set(settings.stages);
+        for (const stage of STAGES) {
+            if (!wanted.has(stage.name))
+                continue;
+            results.stages.push(await runStage(stage, ctx, results.stages));
+        }
+        results.verdict = overallVerdict(results.stages);
+        const reason = verdictReason(results.stages);
+        if (reason)
+            results.reason = reason;
+    }
+    catch (error) {
+        results.verdict = 'error';
+        results.reason = oneLine(error);
+        if (!(error instanceof RunError))
+            progress.info(`internal error: ${error.stack ?? String(error)}`);
+    }
+    await writeResults(settings.outDir, results).catch((error) => {
+        throw infraError(`cannot write results to ${settings.outDir}: ${error.code ?? error.message}`);
+    });
+    return results;
+}
+
+// Progress on stderr: one line per stage start/end with elapsed time, and a heartbeat while a long step runs.
+const seconds = (ms) => `${(ms / 1000).toFixed(1)}s`;
+function stderrProgress(write = (l) => process.stderr.write(l + '\n'), heartbeatMs = 30_000) {
+    const started = Date.now();
+    const stamp = () => `[${seconds(Date.now() - started).padStart(7)}]`;
+    return {
+        stageStart: (name) => write(`${stamp()} ${name}: started`),
+        stageEnd: (name, status, summary, ms) => write(`${stamp()} ${name}: ${status} in ${seconds(ms)} — ${summary}`),
+        info: (message) => write(`${stamp()} ${message}`),
+        async alive(what, work) {
+            const t0 = Date.now();
+            const timer = setInterval(() => write(`${stamp()}   … still ${what} (${seconds(Date.now() - t0)})`), heartbeatMs);
+            try {
+                return await work;
+            }
+            finally {
+                clearInterval(timer);
+            }
+        },
+    };
+}
+
+// Parse the command line once, up front, into validated settings; everything inward takes these typed values.
+/** Stages this version can run; the rest of the contract's list arrives with later versions. */
+const AVAILABLE_STAGES = ['apply', 'checkpatch', 'sparse'];
+const FAIL_ON = ['error', 'warning', 'new-warning'];
+const USAGE = `usage: kernel-patch-ci run --series <file.patch | dir | mbox | BASE..HEAD> [--tree <git-url | dir | tarball>]
+                        [--ref REF] [--stages ${AVAILABLE_STAGES.join(',')}] [--out DIR] [--jobs N]
+                        [--fail-on error|warning|new-warning] [--checkpatch-strict] [--checkpatch-ignore TYPE[,TYPE…]]
+                        [--cache-dir DIR] [--step-timeout SECONDS]`;
+function defaultCacheDir(env = process.env) {
+    if (env.KPCI_CACHE_DIR)
+        return path.resolve(env.KPCI_CACHE_DIR);
+    const base = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+    return path.join(base, 'kernel-patch-ci');
+}
+function positiveInt(name, value, fallback) {
+    if (value === undefined)
+        return fallback;
+    if (!/^\d+$/.test(value) || Number(value) < 1)
+        throw usageError(`${name} must be a positive whole number, not ${JSON.stringify(value)}`);
+    return Number(value);
+}
+function list(value) {
+    return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+function parseStages(value) {
+    if (value === undefined)
+        return [...AVAILABLE_STAGES];
+    const asked = list(value);
+    if (asked.length === 0)
+        throw usageError('--stages is empty');
+    for (const name of asked) {
+        if (!STAGE_ORDER.includes(name))
+            throw usageError(`unknown stage ${JSON.stringify(name)} (stages: ${STAGE_ORDER.join(', ')})`);
+        if (!AVAILABLE_STAGES.includes(name))
+            throw usageError(`stage ${name} is not available in this version (available: ${AVAILABLE_STAGES.join(', ')})`);
+    }
+    // apply is what every other stage stands on, so it always runs; the order is the contract's, not the user's.
+    return STAGE_ORDER.filter((s) => s === 'apply' || asked.includes(s));
+}
+/** The subcommand's arguments (after "run") into settings; a UsageError for anything wrong. */
+function parseRunArgs(argv, env = process.env) {
+    let parsed;
+    try {
+        parsed = parseArgs({
+            args: [...argv],
+            strict: true,
+            allowPositionals: false,
+            options: {
+                tree: { type: 'string' },
+                ref: { type: 'string' },
+                series: { type: 'string', multiple: true },
+                configs: { type: 'string' },
+                stages: { type: 'string' },
+                out: { type: 'string' },
+                jobs: { type: 'string' },
+                'fail-on': { type: 'string' },
+                'checkpatch-strict': { type: 'boolean' },
+                'checkpatch-ignore': { type: 'string' },
+                'cache-dir': { type: 'string' },
+                'step-timeout': { type: 'string' },
+            },
+        });
+    }
+    catch (error) {
+        throw usageError(error.message.split('\n')[0].replace(/\. To specify a positional argument.*$/, ''));
+    }
+    const v = parsed.values;
+    if (!v.series || v.series.length === 0)
+        throw usageError('--series is required');
+    if (v.series.some((s) => s.trim() === ''))
+        throw usageError('--series is empty');
+    if (v.configs !== undefined)
+        throw usageError('--configs needs the build stage, which is not available in this version');
+    const failOn = (v['fail-on'] ?? 'new-warning');
+    if (!FAIL_ON.includes(failOn))
+        throw usageError(`--fail-on must be one of ${FAIL_ON.join(', ')}, not ${JSON.stringify(v['fail-on'])}`);
+    const ignore = list(v['checkpatch-ignore']);
+    const badType = ignore.find((t) => !/^[A-Z0-9_]+$/i.test(t));
+    if (badType)
+        throw usageError(`--checkpatch-ignore takes checkpatch types like LONG_LINE, not ${JSON.stringify(badType)}`);
+    if (v.tree !== undefined && v.tree.trim() === '')
+        throw usageError('--tree is empty');
+    return {
+        tree: v.tree ?? DEFAULT_TREE_URL,
+        ref: v.ref,
+        series: v.series,
+        stages: parseStages(v.stages),
+        outDir: path.resolve(v.out ?? 'kernel-patch-ci-out'),
+        cacheDir: v['cache-dir'] ? path.resolve(v['cache-dir']) : defaultCacheDir(env),
+        jobs: positiveInt('--jobs', v.jobs, os.availableParallelism()),
+        failOn,
+        checkpatchStrict: v['checkpatch-strict'] ?? false,
+        checkpatchIgnore: ignore.map((t) => t.toUpperCase()),
+        stepTimeoutMs: positiveInt('--step-timeout', v['step-timeout'], 3600) * 1000,
+        fetchAttempts: positiveInt('KPCI_FETCH_ATTEMPTS', env.KPCI_FETCH_ATTEMPTS, 3),
+        fetchBackoffMs: env.KPCI_FETCH_BACKOFF_MS !== undefined ? Number(env.KPCI_FETCH_BACKOFF_MS) || 0 : 2000,
+    };
+}
+
+// The kernel-patch-ci command: parse, run the pipeline, print the verdict, exit 0/1/2 as CONTRACT.md says.
+const defaultIO = {
+    out: (l) => process.stdout.write(l + '\n'),
+    err: (l) => process.stderr.write(l + '\n'),
+    env: process.env,
+};
+/** Where --out points, read without validating anything else, so even a usage error leaves a results.json. */
+function outDirOf(argv) {
+    const i = argv.findIndex((a) => a === '--out' || a.startsWith('--out='));
+    if (i < 0)
+        return undefined;
+    const value = argv[i].includes('=') ? argv[i].slice('--out='.length) : argv[i + 1];
+    return value && !value.startsWith('--') ? path.resolve(value) : undefined;
+}
+async function main(argv, io = defaultIO) {
+    const [command, ...rest] = argv;
+    if (command === '--version' || command === 'version') {
+        io.out(TOOL_VERSION);
+        return 0;
+    }
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+        io.out(USAGE);
+        return command === undefined ? 2 : 0;
+    }
+    if (command !== 'run') {
+        io.err(`kernel-patch-ci: unknown command ${JSON.stringify(command)}\n${USAGE}`);
+        return 2;
+    }
+    let settings;
+    try {
+        settings = parseRunArgs(rest, io.env);
+    }
+    catch (error) {
+        io.err(`kernel-patch-ci: ${oneLine(error)}`);
+        const outDir = outDirOf(rest);
+        if (outDir) {
+            await writeResults(outDir, {
+                schemaVersion: SCHEMA_VERSION, tool: { name: 'kernel-patch-ci', version: TOOL_VERSION },
+                verdict: 'error', reason: oneLine(error), tree: { source: '' }, series: [], stages: [],
+            }).catch(() => undefined);
+        }
+        return 2;
+    }
+    try {
+        const results = await runPipeline(settings, io.progress ?? stderrProgress(io.err));
+        const code = exitCodeFor(results);
+        if (code === 2)
+            io.err(`kernel-patch-ci: ${results.reason ?? 'the run could not be done'}`);
+        io.out(`verdict: ${results.verdict}${results.reason && code !== 2 ? ` — ${results.reason}` : ''}`);
+        io.out(`report: ${path.join(settings.outDir, 'report.md')}`);
+        io.out(`results: ${path.join(settings.outDir, 'results.json')}`);
+        return code;
+    }
+    catch (error) {
+        // Only the out dir being unwritable gets here: the pipeline itself catches everything else.
+        io.err(`kernel-patch-ci: ${error instanceof RunError ? error.message : oneLine(error)}`);
+        return 2;
+    }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,95 @@
+// The pipeline: read the series, prepare the tree, run the chosen stages in the contract's order, write results.
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { RunError, infraError, inputError, oneLine } from './errors.js';
+import { SCHEMA_VERSION, type Results, type StageName, type StageResult } from './results/model.js';
+import { overallVerdict, verdictReason } from './results/verdict.js';
+import { writeResults } from './results/write.js';
+import type { Progress } from './report/progress.js';
+import type { RunSettings } from './settings.js';
+import { readSeries, toSeriesEntries } from './series/intake.js';
+import { classifyTree } from './tree/source.js';
+import { prepareTree } from './tree/prepare.js';
+import type { RunContext, Stage } from './stages/stage.js';
+import { applyStage } from './stages/apply.js';
+import { checkpatchStage } from './stages/checkpatch.js';
+import { sparseStage } from './stages/sparse.js';
+import { TOOL_VERSION } from './version.js';
+
+export const STAGES: readonly Stage[] = [applyStage, checkpatchStage, sparseStage];
+
+const WORK_MARKER = '.kernel-patch-ci-work';
+
+/** Our scratch space inside the out dir; refuse to reuse a "work" dir someone else made. */
+async function claimWorkDir(outDir: string): Promise<string> {
+  const workDir = path.join(outDir, 'work');
+  if (existsSync(workDir) && !existsSync(path.join(workDir, WORK_MARKER))) {
+    throw inputError(`${workDir} exists and was not made by kernel-patch-ci: choose another --out`);
+  }
+  await mkdir(workDir, { recursive: true });
+  await writeFile(path.join(workDir, WORK_MARKER), 'scratch space of kernel-patch-ci; safe to delete\n');
+  return workDir;
+}
+
+async function runStage(stage: Stage, ctx: RunContext, done: StageResult[]): Promise<StageResult> {
+  const blocker = stage.needs.map((n) => done.find((d) => d.name === n)).find((d) => d && d.status !== 'pass' && d.status !== 'warn');
+  if (blocker) {
+    return { name: stage.name, status: 'skip', durationMs: 0, summary: `skipped: ${blocker.name} ${blocker.status === 'skip' ? 'was skipped' : 'did not pass'}`, findings: [] };
+  }
+  ctx.progress.stageStart(stage.name);
+  const t0 = Date.now();
+  let result: StageResult;
+  try {
+    result = await stage.run(ctx);
+  } catch (error) {
+    result = { name: stage.name, status: 'error', durationMs: 0, summary: oneLine(error), findings: [] };
+  }
+  result.durationMs = Date.now() - t0;
+  ctx.progress.stageEnd(stage.name, result.status, result.summary, result.durationMs);
+  return result;
+}
+
+export async function runPipeline(settings: RunSettings, progress: Progress): Promise<Results> {
+  const results: Results = {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'kernel-patch-ci', version: TOOL_VERSION },
+    verdict: 'error',
+    tree: { source: settings.tree, ...(settings.ref ? { ref: settings.ref } : {}) },
+    series: [],
+    stages: [],
+  };
+  try {
+    const workDir = await claimWorkDir(settings.outDir);
+    const source = await classifyTree(settings.tree);
+    progress.info('reading the series');
+    const { series, rangeBase } = await readSeries(settings.series, source, workDir);
+    results.series = toSeriesEntries(series);
+    progress.info(`series: ${series.patches.length} patch${series.patches.length === 1 ? '' : 'es'}; preparing the tree ${settings.tree}`);
+    const t0 = Date.now();
+    const tree = await progress.alive(
+      'preparing the tree',
+      prepareTree(source, { ...settings, ref: settings.ref ?? rangeBase, workDir }),
+    );
+    results.tree = { source: tree.source, ...(tree.ref ? { ref: tree.ref } : {}), baseCommit: tree.baseCommit };
+    progress.info(`tree ready at ${tree.baseCommit.slice(0, 12)} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+
+    const ctx: RunContext = { settings, tree, series, workDir, outDir: settings.outDir, progress };
+    const wanted = new Set<StageName>(settings.stages);
+    for (const stage of STAGES) {
+      if (!wanted.has(stage.name)) continue;
+      results.stages.push(await runStage(stage, ctx, results.stages));
+    }
+    results.verdict = overallVerdict(results.stages);
+    const reason = verdictReason(results.stages);
+    if (reason) results.reason = reason;
+  } catch (error) {
+    results.verdict = 'error';
+    results.reason = oneLine(error);
+    if (!(error instanceof RunError)) progress.info(`internal error: ${(error as Error).stack ?? String(error)}`);
+  }
+  await writeResults(settings.outDir, results).catch((error: NodeJS.ErrnoException) => {
+    throw infraError(`cannot write results to ${settings.outDir}: ${error.code ?? error.message}`);
+  });
+  return results;
+}

@@ -1,0 +1,64 @@
+// The results model: the one language stages, renderers, the CLI and the Action share (schemaVersion 1, CONTRACT.md).
+
+export const SCHEMA_VERSION = 1;
+
+export const STAGE_ORDER = ['apply', 'checkpatch', 'sparse', 'build', 'boot', 'readiness'] as const;
+export type StageName = (typeof STAGE_ORDER)[number];
+
+export type Verdict = 'pass' | 'fail' | 'error';
+export type StageStatus = 'pass' | 'warn' | 'fail' | 'skip' | 'error';
+export type Severity = 'error' | 'warning' | 'info';
+export type FindingTool = 'git' | 'checkpatch' | 'sparse' | 'gcc' | 'kbuild' | 'kernel' | 'workload' | 'readiness';
+export type FailOn = 'error' | 'warning' | 'new-warning';
+
+export interface Finding {
+  tool: FindingTool;
+  severity: Severity;
+  type?: string;
+  message: string;
+  file?: string;
+  line?: number;
+  patch?: number;
+  config?: string;
+  /** true when the series introduced it, false when the base already had it */
+  new?: boolean;
+}
+
+export interface CellResult {
+  config: string;
+  status: StageStatus;
+  durationMs: number;
+  summary: string;
+}
+
+export interface StageResult {
+  name: StageName;
+  status: StageStatus;
+  durationMs: number;
+  summary: string;
+  cells?: CellResult[];
+  findings: Finding[];
+}
+
+export interface SeriesEntry {
+  index: number;
+  subject: string;
+  author: string;
+  files: string[];
+}
+
+export interface TreeInfo {
+  source: string;
+  ref?: string;
+  baseCommit?: string;
+}
+
+export interface Results {
+  schemaVersion: typeof SCHEMA_VERSION;
+  tool: { name: 'kernel-patch-ci'; version: string };
+  verdict: Verdict;
+  reason?: string;
+  tree: TreeInfo;
+  series: SeriesEntry[];
+  stages: StageResult[];
+}

@@ -1,0 +1,113 @@
+// Parse the command line once, up front, into validated settings; everything inward takes these typed values.
+import { parseArgs } from 'node:util';
+import os from 'node:os';
+import path from 'node:path';
+import { usageError } from './errors.js';
+import { STAGE_ORDER, type FailOn, type StageName } from './results/model.js';
+import { DEFAULT_TREE_URL } from './tree/source.js';
+
+/** Stages this version can run; the rest of the contract's list arrives with later versions. */
+export const AVAILABLE_STAGES: readonly StageName[] = ['apply', 'checkpatch', 'sparse'];
+const FAIL_ON: readonly FailOn[] = ['error', 'warning', 'new-warning'];
+
+export interface RunSettings {
+  tree: string;
+  ref?: string;
+  series: string[];
+  stages: StageName[];
+  outDir: string;
+  cacheDir: string;
+  jobs: number;
+  failOn: FailOn;
+  checkpatchStrict: boolean;
+  checkpatchIgnore: string[];
+  stepTimeoutMs: number;
+  fetchAttempts: number;
+  fetchBackoffMs: number;
+}
+
+export const USAGE = `usage: kernel-patch-ci run --series <file.patch | dir | mbox | BASE..HEAD> [--tree <git-url | dir | tarball>]
+                        [--ref REF] [--stages ${AVAILABLE_STAGES.join(',')}] [--out DIR] [--jobs N]
+                        [--fail-on error|warning|new-warning] [--checkpatch-strict] [--checkpatch-ignore TYPE[,TYPE…]]
+                        [--cache-dir DIR] [--step-timeout SECONDS]`;
+
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.KPCI_CACHE_DIR) return path.resolve(env.KPCI_CACHE_DIR);
+  const base = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'kernel-patch-ci');
+}
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw usageError(`${name} must be a positive whole number, not ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+export function parseStages(value: string | undefined): StageName[] {
+  if (value === undefined) return [...AVAILABLE_STAGES];
+  const asked = list(value);
+  if (asked.length === 0) throw usageError('--stages is empty');
+  for (const name of asked) {
+    if (!(STAGE_ORDER as readonly string[]).includes(name)) throw usageError(`unknown stage ${JSON.stringify(name)} (stages: ${STAGE_ORDER.join(', ')})`);
+    if (!AVAILABLE_STAGES.includes(name as StageName)) throw usageError(`stage ${name} is not available in this version (available: ${AVAILABLE_STAGES.join(', ')})`);
+  }
+  // apply is what every other stage stands on, so it always runs; the order is the contract's, not the user's.
+  return STAGE_ORDER.filter((s) => s === 'apply' || asked.includes(s));
+}
+
+/** The subcommand's arguments (after "run") into settings; a UsageError for anything wrong. */
+export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): RunSettings {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        tree: { type: 'string' },
+        ref: { type: 'string' },
+        series: { type: 'string', multiple: true },
+        configs: { type: 'string' },
+        stages: { type: 'string' },
+        out: { type: 'string' },
+        jobs: { type: 'string' },
+        'fail-on': { type: 'string' },
+        'checkpatch-strict': { type: 'boolean' },
+        'checkpatch-ignore': { type: 'string' },
+        'cache-dir': { type: 'string' },
+        'step-timeout': { type: 'string' },
+      },
+    });
+  } catch (error) {
+    throw usageError((error as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, ''));
+  }
+  const v = parsed.values;
+  if (!v.series || v.series.length === 0) throw usageError('--series is required');
+  if (v.series.some((s) => s.trim() === '')) throw usageError('--series is empty');
+  if (v.configs !== undefined) throw usageError('--configs needs the build stage, which is not available in this version');
+  const failOn = (v['fail-on'] ?? 'new-warning') as FailOn;
+  if (!FAIL_ON.includes(failOn)) throw usageError(`--fail-on must be one of ${FAIL_ON.join(', ')}, not ${JSON.stringify(v['fail-on'])}`);
+  const ignore = list(v['checkpatch-ignore']);
+  const badType = ignore.find((t) => !/^[A-Z0-9_]+$/i.test(t));
+  if (badType) throw usageError(`--checkpatch-ignore takes checkpatch types like LONG_LINE, not ${JSON.stringify(badType)}`);
+  if (v.tree !== undefined && v.tree.trim() === '') throw usageError('--tree is empty');
+  return {
+    tree: v.tree ?? DEFAULT_TREE_URL,
+    ref: v.ref,
+    series: v.series,
+    stages: parseStages(v.stages),
+    outDir: path.resolve(v.out ?? 'kernel-patch-ci-out'),
+    cacheDir: v['cache-dir'] ? path.resolve(v['cache-dir']) : defaultCacheDir(env),
+    jobs: positiveInt('--jobs', v.jobs, os.availableParallelism()),
+    failOn,
+    checkpatchStrict: v['checkpatch-strict'] ?? false,
+    checkpatchIgnore: ignore.map((t) => t.toUpperCase()),
+    stepTimeoutMs: positiveInt('--step-timeout', v['step-timeout'], 3600) * 1000,
+    fetchAttempts: positiveInt('KPCI_FETCH_ATTEMPTS', env.KPCI_FETCH_ATTEMPTS, 3),
+    fetchBackoffMs: env.KPCI_FETCH_BACKOFF_MS !== undefined ? Number(env.KPCI_FETCH_BACKOFF_MS) || 0 : 2000,
+  };
+}

@@ -1,0 +1,33 @@
+// checkpatch: the tree's scripts/checkpatch.pl on every patch, each finding tied to its patch, file and line.
+import type { Finding, Severity, StageResult } from '../results/model.js';
+import { statusFromFindings } from '../results/verdict.js';
+import { runCheckpatch, type CheckpatchFinding } from '../tools/checkpatch.js';
+import type { RunContext, Stage } from './stage.js';
+
+const SEVERITY: Record<CheckpatchFinding['level'], Severity> = { ERROR: 'error', WARNING: 'warning', CHECK: 'info' };
+
+async function checkEveryPatch(ctx: RunContext): Promise<StageResult> {
+  const findings: Finding[] = [];
+  const counts = { errors: 0, warnings: 0, checks: 0 };
+  for (const patch of ctx.series.patches) {
+    const report = await runCheckpatch(patch.file, {
+      treeDir: ctx.tree.dir,
+      strict: ctx.settings.checkpatchStrict,
+      ignore: ctx.settings.checkpatchIgnore,
+      timeoutMs: ctx.settings.stepTimeoutMs,
+    });
+    for (const f of report.findings) {
+      counts[f.level === 'ERROR' ? 'errors' : f.level === 'WARNING' ? 'warnings' : 'checks']++;
+      findings.push({
+        tool: 'checkpatch', severity: SEVERITY[f.level], type: f.type, message: f.message,
+        ...(f.file ? { file: f.file, line: f.line } : {}),
+        patch: patch.index, new: true,
+      });
+    }
+  }
+  const n = ctx.series.patches.length;
+  const summary = `${n} patch${n === 1 ? '' : 'es'}: ${counts.errors} errors, ${counts.warnings} warnings${ctx.settings.checkpatchStrict ? `, ${counts.checks} checks` : ''}`;
+  return { name: 'checkpatch', status: statusFromFindings(findings, ctx.settings.failOn), durationMs: 0, summary, findings };
+}
+
+export const checkpatchStage: Stage = { name: 'checkpatch', needs: ['apply'], run: checkEveryPatch };
