@@ -4,11 +4,13 @@ import json from '@rollup/plugin-json';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import typescript from '@rollup/plugin-typescript';
 
+const outDir = process.env.KPCI_DIST_DIR ?? 'dist'; // the dist test builds elsewhere and compares
+
 const bundle = (input, file, banner) => ({
   input,
   output: { file, format: 'es', sourcemap: false, banner, inlineDynamicImports: true },
   plugins: [
-    typescript({ tsconfig: './tsconfig.json', include: ['src/**/*.ts'], outDir: 'dist', declaration: false, noEmitOnError: true }),
+    typescript({ tsconfig: './tsconfig.json', include: ['src/**/*.ts'], outDir, declaration: false, noEmitOnError: true }),
     nodeResolve({ preferBuiltins: true, exportConditions: ['node'] }),
     commonjs(),
     json(),
@@ -21,6 +23,6 @@ const bundle = (input, file, banner) => ({
 });
 
 export default [
-  bundle('src/action/index.ts', 'dist/index.js'),
-  bundle('src/cli/index.ts', 'dist/cli.js', '#!/usr/bin/env node'),
+  bundle('src/action/index.ts', `${outDir}/index.js`),
+  bundle('src/cli/index.ts', `${outDir}/cli.js`, '#!/usr/bin/env node'),
 ];

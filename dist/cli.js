@@ -344,9 +344,12 @@ function parseDiff(text) {
                 hunk.added.push(newLine++);
                 newLeft--;
             }
-            else if (line.startsWith('-'))
+            else if (line.startsWith('-')) {
+                hunk.firstOldLine ??= line.slice(1);
                 oldLeft--;
+            }
             else if (line.startsWith(' ') || line === '') {
+                hunk.firstOldLine ??= line.slice(1);
                 newLine++;
                 oldLeft--;
                 newLeft--;
@@ -728,27 +731,30 @@ async function prepareTree(source, options) {
 }
 
 // apply: git am --3way, patch by patch, on the base; on failure name the patch, file and hunk, and abort cleanly.
-/** Pure: the files (and base lines) git am/apply reported as failing, in the order reported. */
-function parseAmFailure(output) {
+/**
+ * Pure: what failed, from `git apply --reject --verbose` (which names every rejected hunk) or from git am's own
+ * output (which names the file, and the line of the first failing hunk when 3-way merging was not possible).
+ */
+function parseApplyFailure(output) {
     const failures = [];
-    const seen = new Set();
-    const add = (file, line) => {
-        const key = `${file}:${line ?? ''}`;
-        if (seen.has(key) || failures.some((f) => f.file === file && f.line !== undefined && line === undefined))
-            return;
-        seen.add(key);
-        failures.push({ file, line });
-    };
+    const has = (file) => failures.some((f) => f.file === file);
+    let current;
     for (const l of output.split('\n')) {
-        let m = /^error: patch failed: (.+):(\d+)$/.exec(l);
+        let m = /^(?:Checking patch|Applying patch) (.+?)(?: with \d+ rejects?)?\.\.\.$/.exec(l);
         if (m)
-            add(m[1], Number(m[2]));
-        else if ((m = /^CONFLICT \([^)]*\): Merge conflict in (.+)$/.exec(l)))
-            add(m[1]);
-        else if ((m = /^error: (.+): (does not exist in index|No such file or directory|already exists in (index|working directory))$/.exec(l)))
-            add(m[1]);
+            current = m[1];
+        else if ((m = /^Rejected hunk #(\d+)\.$/.exec(l)) && current)
+            failures.push({ file: current, hunk: Number(m[1]) });
+        else if ((m = /^error: patch failed: (.+):(\d+)$/.exec(l)) && !has(m[1]))
+            failures.push({ file: m[1], line: Number(m[2]) });
+        else if ((m = /^CONFLICT \([^)]*\): Merge conflict in (.+)$/.exec(l)) && !has(m[1]))
+            failures.push({ file: m[1] });
+        else if ((m = /^error: (.+): (does not exist in index|No such file or directory|already exists in (?:index|working directory))$/.exec(l)) && !has(m[1])) {
+            failures.push({ file: m[1] });
+        }
     }
-    return failures;
+    // "patch failed: file:N" precedes the per-hunk lines of the same file; keep the more precise ones
+    return failures.filter((f) => f.hunk !== undefined || !failures.some((g) => g.file === f.file && g.hunk !== undefined));
 }
 function describe(patch, total) {
     return `patch ${patch.index}/${total} "${patch.subject}"`;
@@ -756,6 +762,35 @@ function describe(patch, total) {
 /** Files a patch expects to find: modified, deleted or renamed, and not created by an earlier patch. */
 function expectedFiles(patch, createdEarlier) {
     return patch.files.filter((f) => f.status !== 'added' && !createdEarlier.has(f.oldPath ?? f.path)).map((f) => f.oldPath ?? f.path);
+}
+/** Which hunks failed: `git apply --reject` names each one; the work tree is reset afterwards. */
+async function explainFailure(ctx, patch, amOutput) {
+    const { git } = ctx.tree;
+    const probe = await git.exec(['apply', '--reject', '--verbose', patch.file], { timeoutMs: ctx.settings.stepTimeoutMs });
+    await git.exec(['reset', '--hard', '--quiet']);
+    await git.exec(['clean', '-fdxq']); // .rej files are in .gitignore; build dirs live outside this tree
+    let failures = parseApplyFailure(`${probe.stdout}\n${probe.stderr}`);
+    if (failures.length === 0)
+        failures = parseApplyFailure(amOutput);
+    const total = ctx.series.patches.length;
+    const findings = failures.map((f) => {
+        const change = patch.files.find((c) => c.path === f.file || c.oldPath === f.file);
+        const hunk = f.hunk !== undefined ? change?.hunks[f.hunk - 1] : f.line !== undefined ? hunkAt(patch.files, f.file, f.line) : undefined;
+        const firstLine = hunk?.firstOldLine?.trim();
+        const what = hunk
+            ? `hunk${f.hunk ? ` #${f.hunk}` : ''} ${hunk.header}${firstLine && !hunk.header.includes(firstLine) ? ` (expecting "${firstLine}")` : ''}`
+            : 'its changes';
+        return {
+            tool: 'git', severity: 'error', type: 'APPLY_FAILED', patch: patch.index, new: true,
+            file: f.file, line: hunk?.oldStart ?? f.line,
+            message: `${describe(patch, total)} does not apply: ${what} of ${f.file} failed`,
+        };
+    });
+    if (findings.length === 0) {
+        const reason = amOutput.split('\n').find((l) => l.startsWith('error:') || l.startsWith('fatal:')) ?? 'git am failed';
+        findings.push({ tool: 'git', severity: 'error', type: 'APPLY_FAILED', patch: patch.index, new: true, message: `${describe(patch, total)} does not apply: ${reason}` });
+    }
+    return findings;
 }
 async function applySeries(ctx) {
     const { git, dir } = ctx.tree;
@@ -774,24 +809,11 @@ async function applySeries(ctx) {
             const summary = `${describe(patch, total)} is not for this tree: ${missing.slice(0, 3).join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist in it`;
             return result('error', summary, [{ tool: 'git', severity: 'error', type: 'WRONG_TREE', message: summary, patch: patch.index, new: true }]);
         }
-        const am = await git.exec(['am', '--3way', '--quiet', patch.file], { timeoutMs: ctx.settings.stepTimeoutMs });
+        const am = await git.exec(['am', '--3way', patch.file], { timeoutMs: ctx.settings.stepTimeoutMs });
         if (am.code !== 0) {
             await git.exec(['am', '--abort']);
-            const failures = parseAmFailure(`${am.stdout}\n${am.stderr}`);
-            const findings = failures.map((f) => {
-                const hunk = f.line !== undefined ? hunkAt(patch.files, f.file, f.line) : undefined;
-                const where = hunk ? `hunk ${hunk.header}` : f.line !== undefined ? `the hunk at line ${f.line}` : 'its changes';
-                return {
-                    tool: 'git', severity: 'error', type: 'APPLY_FAILED', patch: patch.index, new: true,
-                    file: f.file, line: f.line,
-                    message: `${describe(patch, total)} does not apply: ${where} of ${f.file} failed`,
-                };
-            });
-            if (findings.length === 0) {
-                const reason = (am.stderr || am.stdout).split('\n').find((l) => l.startsWith('error:') || l.startsWith('fatal:')) ?? 'git am failed';
-                findings.push({ tool: 'git', severity: 'error', type: 'APPLY_FAILED', patch: patch.index, new: true, message: `${describe(patch, total)} does not apply: ${reason}` });
-            }
-            const files = [...new Set(failures.map((f) => f.file))];
+            const findings = await explainFailure(ctx, patch, `${am.stdout}\n${am.stderr}`);
+            const files = [...new Set(findings.map((f) => f.file).filter(Boolean))];
             const summary = `${describe(patch, total)} does not apply${files.length ? ` to ${files.join(', ')}` : ''}`;
             return result('fail', summary, findings);
         }
@@ -900,30 +922,46 @@ function logicalLines(makefile) {
         .filter(Boolean);
 }
 const ASSIGN = /^([\w.-]+)-(y|objs|\$\(CONFIG_(\w+)\))\s*[:+]?=\s*(.*)$/;
+const IF_ON = /^(?:ifeq\s*\(\$\(CONFIG_(\w+)\),\s*y\)|ifdef\s+CONFIG_(\w+)|ifneq\s*\(\$\(CONFIG_(\w+)\),\s*\))$/;
+function withSymbols(rule, extra) {
+    if (extra.length === 0 || rule.kind === 'unknown')
+        return rule;
+    const base = rule.kind === 'symbols' ? rule.symbols : [];
+    return { kind: 'symbols', symbols: [...base, ...extra.filter((s) => !base.includes(s))] };
+}
 /**
  * Pure: the rule that builds `object` (e.g. "dm-crypt.o") according to one directory's Makefile, following
- * composite objects ("dm-mod-y += dm.o" then "obj-$(CONFIG_BLK_DEV_DM) += dm-mod.o").
+ * composite objects ("dm-mod-y += dm.o" then "obj-$(CONFIG_BLK_DEV_DM) += dm-mod.o") and ifeq/ifdef blocks.
  */
 function buildRuleIn(makefile, object, depth = 0) {
     if (depth > 4)
         return { kind: 'unknown' };
+    const conditions = [];
     for (const line of logicalLines(makefile)) {
+        const cond = IF_ON.exec(line);
+        if (cond) {
+            conditions.push(cond[1] ?? cond[2] ?? cond[3]);
+            continue;
+        }
+        if (/^if(n?eq|n?def)\b/.test(line))
+            conditions.push(undefined); // a condition we cannot read: no symbol from it
+        else if (line === 'endif')
+            conditions.pop();
         const m = ASSIGN.exec(line);
         if (!m)
             continue;
         const [, target, kind, symbol, rhs] = m;
         if (!rhs.split(/\s+/).includes(object))
             continue;
+        const own = [...conditions.filter((c) => c !== undefined), ...(symbol ? [symbol] : [])];
         if (target === 'obj')
-            return kind === 'y' ? { kind: 'always' } : symbol ? { kind: 'symbols', symbols: [symbol] } : { kind: 'unknown' };
+            return kind === 'y' ? withSymbols({ kind: 'always' }, own) : symbol ? { kind: 'symbols', symbols: own } : { kind: 'unknown' };
         if (target === 'lib' || target === 'extra' || target === 'always')
             continue;
-        // `object` is part of the composite `target.o`: it needs whatever builds the composite, plus its own symbol.
+        // `object` is part of the composite `target.o`: it needs whatever builds the composite, plus its own symbols.
         const parent = buildRuleIn(makefile, `${target}.o`, depth + 1);
-        if (parent.kind === 'unknown')
-            continue;
-        const own = symbol ? [symbol] : [];
-        return parent.kind === 'always' ? (own.length ? { kind: 'symbols', symbols: own } : parent) : { kind: 'symbols', symbols: [...parent.symbols, ...own] };
+        if (parent.kind !== 'unknown')
+            return withSymbols(parent, own);
     }
     return { kind: 'unknown' };
 }
@@ -1030,18 +1068,24 @@ function compareByFingerprint(base, patched, key) {
 
 // Pure parser for "file:line:col: severity: message" diagnostics, the format gcc and sparse share.
 const DIAG = /^(.+?):(\d+):(?:(\d+):)? (warning|error|note|info): (.*)$/;
+/** sparse continues a message on lines that repeat its position: "file:line:col:    struct foo *". */
+const CONTINUATION = /^(.+?):(\d+):(?:\d+:)?\s{2,}(\S.*)$/;
 /** Paths as the tree names them: strip the source dir kbuild prints with O=, and a leading "./". */
 function treeRelative(file, treeDir) {
     const prefix = treeDir.endsWith(path.sep) ? treeDir : treeDir + path.sep;
     const rel = file.startsWith(prefix) ? file.slice(prefix.length) : file;
     return rel.replace(/^(\.\/)+/, '');
 }
-/** Indented lines after a diagnostic continue it (sparse prints the two types of a mismatch that way). */
 function parseDiagnostics(output, treeDir) {
     const found = [];
     let last;
     for (const raw of output.split('\n')) {
         const line = raw.replace(/\r$/, '');
+        const cont = CONTINUATION.exec(line);
+        if (cont && last && treeRelative(cont[1], treeDir) === last.file && Number(cont[2]) === last.line) {
+            last.message += ` ${cont[3].trim()}`;
+            continue;
+        }
         const m = DIAG.exec(line);
         if (m && !line.startsWith(' ')) {
             if (m[4] === 'note') {
@@ -1056,9 +1100,6 @@ function parseDiagnostics(output, treeDir) {
                 message: m[5].trim(),
             };
             found.push(last);
-        }
-        else if (last && /^\s{2,}\S/.test(line) && !/^\s+(CC|CHECK|LD|AR|GEN|CALL|DESCEND|HOSTCC|UPD|SYNC)\s/.test(line)) {
-            last.message += ` ${line.trim()}`;
         }
         else
             last = undefined;
@@ -1333,7 +1374,7 @@ const USAGE = `usage: kernel-patch-ci run --series <file.patch | dir | mbox | BA
 function defaultCacheDir(env = process.env) {
     if (env.KPCI_CACHE_DIR)
         return path.resolve(env.KPCI_CACHE_DIR);
-    const base = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+    const base = env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache');
     return path.join(base, 'kernel-patch-ci');
 }
 function positiveInt(name, value, fallback) {

@@ -33,7 +33,7 @@ export const USAGE = `usage: kernel-patch-ci run --series <file.patch | dir | mb
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.KPCI_CACHE_DIR) return path.resolve(env.KPCI_CACHE_DIR);
-  const base = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  const base = env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache');
   return path.join(base, 'kernel-patch-ci');
 }
 

@@ -15,25 +15,39 @@ function logicalLines(makefile: string): string[] {
 }
 
 const ASSIGN = /^([\w.-]+)-(y|objs|\$\(CONFIG_(\w+)\))\s*[:+]?=\s*(.*)$/;
+const IF_ON = /^(?:ifeq\s*\(\$\(CONFIG_(\w+)\),\s*y\)|ifdef\s+CONFIG_(\w+)|ifneq\s*\(\$\(CONFIG_(\w+)\),\s*\))$/;
+
+function withSymbols(rule: BuildRule, extra: string[]): BuildRule {
+  if (extra.length === 0 || rule.kind === 'unknown') return rule;
+  const base = rule.kind === 'symbols' ? rule.symbols : [];
+  return { kind: 'symbols', symbols: [...base, ...extra.filter((s) => !base.includes(s))] };
+}
 
 /**
  * Pure: the rule that builds `object` (e.g. "dm-crypt.o") according to one directory's Makefile, following
- * composite objects ("dm-mod-y += dm.o" then "obj-$(CONFIG_BLK_DEV_DM) += dm-mod.o").
+ * composite objects ("dm-mod-y += dm.o" then "obj-$(CONFIG_BLK_DEV_DM) += dm-mod.o") and ifeq/ifdef blocks.
  */
 export function buildRuleIn(makefile: string, object: string, depth = 0): BuildRule {
   if (depth > 4) return { kind: 'unknown' };
+  const conditions: (string | undefined)[] = [];
   for (const line of logicalLines(makefile)) {
+    const cond = IF_ON.exec(line);
+    if (cond) {
+      conditions.push(cond[1] ?? cond[2] ?? cond[3]);
+      continue;
+    }
+    if (/^if(n?eq|n?def)\b/.test(line)) conditions.push(undefined); // a condition we cannot read: no symbol from it
+    else if (line === 'endif') conditions.pop();
     const m = ASSIGN.exec(line);
     if (!m) continue;
     const [, target, kind, symbol, rhs] = m;
     if (!rhs!.split(/\s+/).includes(object)) continue;
-    if (target === 'obj') return kind === 'y' ? { kind: 'always' } : symbol ? { kind: 'symbols', symbols: [symbol] } : { kind: 'unknown' };
+    const own = [...conditions.filter((c): c is string => c !== undefined), ...(symbol ? [symbol] : [])];
+    if (target === 'obj') return kind === 'y' ? withSymbols({ kind: 'always' }, own) : symbol ? { kind: 'symbols', symbols: own } : { kind: 'unknown' };
     if (target === 'lib' || target === 'extra' || target === 'always') continue;
-    // `object` is part of the composite `target.o`: it needs whatever builds the composite, plus its own symbol.
+    // `object` is part of the composite `target.o`: it needs whatever builds the composite, plus its own symbols.
     const parent = buildRuleIn(makefile, `${target}.o`, depth + 1);
-    if (parent.kind === 'unknown') continue;
-    const own = symbol ? [symbol] : [];
-    return parent.kind === 'always' ? (own.length ? { kind: 'symbols', symbols: own } : parent) : { kind: 'symbols', symbols: [...parent.symbols, ...own] };
+    if (parent.kind !== 'unknown') return withSymbols(parent, own);
   }
   return { kind: 'unknown' };
 }

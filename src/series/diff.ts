@@ -11,6 +11,8 @@ export interface Hunk {
   header: string;
   /** Line numbers, in the new file, of the lines this hunk adds. */
   added: number[];
+  /** The first line the hunk expects to find in the old file, to recognise it by. */
+  firstOldLine?: string;
 }
 
 export interface FileChange {
@@ -55,8 +57,11 @@ export function parseDiff(text: string): FileChange[] {
       if (line.startsWith('+')) {
         hunk.added.push(newLine++);
         newLeft--;
-      } else if (line.startsWith('-')) oldLeft--;
-      else if (line.startsWith(' ') || line === '') {
+      } else if (line.startsWith('-')) {
+        hunk.firstOldLine ??= line.slice(1);
+        oldLeft--;
+      } else if (line.startsWith(' ') || line === '') {
+        hunk.firstOldLine ??= line.slice(1);
         newLine++;
         oldLeft--;
         newLeft--;

@@ -10,6 +10,8 @@ export interface Diagnostic {
 }
 
 const DIAG = /^(.+?):(\d+):(?:(\d+):)? (warning|error|note|info): (.*)$/;
+/** sparse continues a message on lines that repeat its position: "file:line:col:    struct foo *". */
+const CONTINUATION = /^(.+?):(\d+):(?:\d+:)?\s{2,}(\S.*)$/;
 
 /** Paths as the tree names them: strip the source dir kbuild prints with O=, and a leading "./". */
 export function treeRelative(file: string, treeDir: string): string {
@@ -18,12 +20,16 @@ export function treeRelative(file: string, treeDir: string): string {
   return rel.replace(/^(\.\/)+/, '');
 }
 
-/** Indented lines after a diagnostic continue it (sparse prints the two types of a mismatch that way). */
 export function parseDiagnostics(output: string, treeDir: string): Diagnostic[] {
   const found: Diagnostic[] = [];
   let last: Diagnostic | undefined;
   for (const raw of output.split('\n')) {
     const line = raw.replace(/\r$/, '');
+    const cont = CONTINUATION.exec(line);
+    if (cont && last && treeRelative(cont[1]!, treeDir) === last.file && Number(cont[2]) === last.line) {
+      last.message += ` ${cont[3]!.trim()}`;
+      continue;
+    }
     const m = DIAG.exec(line);
     if (m && !line.startsWith(' ')) {
       if (m[4] === 'note') {
@@ -38,8 +44,6 @@ export function parseDiagnostics(output: string, treeDir: string): Diagnostic[] 
         message: m[5]!.trim(),
       };
       found.push(last);
-    } else if (last && /^\s{2,}\S/.test(line) && !/^\s+(CC|CHECK|LD|AR|GEN|CALL|DESCEND|HOSTCC|UPD|SYNC)\s/.test(line)) {
-      last.message += ` ${line.trim()}`;
     } else last = undefined;
   }
   return found;

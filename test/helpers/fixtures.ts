@@ -1,0 +1,9 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const FIXTURES = path.join(REPO, 'test', 'fixtures');
+export const EXAMPLE_SERIES = path.join(REPO, 'examples', 'dm-kmap-local');
+
+export const fixture = (...parts: string[]) => readFileSync(path.join(FIXTURES, ...parts), 'utf8');

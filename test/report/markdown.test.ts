@@ -1,0 +1,40 @@
+import { describe, expect, test } from '@jest/globals';
+import { renderMarkdown } from '../../src/report/markdown.js';
+import type { Results } from '../../src/results/model.js';
+
+const results: Results = {
+  schemaVersion: 1,
+  tool: { name: 'kernel-patch-ci', version: '0.1.0' },
+  verdict: 'fail',
+  reason: 'sparse: 1 file checked: 1 new, 0 fixed, 2 pre-existing',
+  tree: { source: '/usr/src/linux-source-6.1.tar.xz', baseCommit: '536389a239a1b2306d94b7cbcd055a6683a28dee' },
+  series: [{ index: 1, subject: 'dm snapshot: add a helper | pipe', author: 'A <a@b>', files: ['drivers/md/dm-snap.c'] }],
+  stages: [
+    { name: 'apply', status: 'pass', durationMs: 200, summary: '1 patch applied', findings: [] },
+    {
+      name: 'sparse', status: 'fail', durationMs: 12500, summary: '1 new, 2 pre-existing',
+      findings: [
+        { tool: 'sparse', severity: 'warning', type: 'SPARSE', message: "symbol 'x' was not declared", file: 'drivers/md/dm-snap.c', line: 238, patch: 1, new: true },
+        { tool: 'sparse', severity: 'warning', type: 'SPARSE', message: 'context imbalance', file: 'drivers/md/dm-snap.c', line: 649, new: false },
+      ],
+    },
+  ],
+};
+
+describe('renderMarkdown', () => {
+  const md = renderMarkdown(results);
+  test('the verdict comes first, then the reason', () => {
+    expect(md.split('\n')[0]).toBe('## kernel-patch-ci: ❌ FAIL');
+    expect(md.indexOf('**sparse: 1 file checked')).toBeLessThan(md.indexOf('| stage |'));
+  });
+  test('a table row per stage with its time; table cells escape pipes', () => {
+    expect(md).toContain('| sparse | ❌ fail | 12.5 s | 1 new, 2 pre-existing |');
+    expect(md).toContain('dm snapshot: add a helper \\| pipe');
+  });
+  test('new findings with file:line and patch; pre-existing ones folded away', () => {
+    expect(md).toContain("- **warning** `SPARSE` drivers/md/dm-snap.c:238 (patch 1): symbol 'x' was not declared");
+    const folded = md.slice(md.indexOf('<details>'));
+    expect(folded).toContain('1 finding the base tree already had');
+    expect(folded).toContain('drivers/md/dm-snap.c:649');
+  });
+});

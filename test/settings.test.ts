@@ -1,0 +1,57 @@
+import { describe, expect, test } from '@jest/globals';
+import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { RunError } from '../src/errors.js';
+import { parseRunArgs } from '../src/settings.js';
+import { DEFAULT_TREE_URL } from '../src/tree/source.js';
+import { TOOL_VERSION } from '../src/version.js';
+import { REPO } from './helpers/fixtures.js';
+
+const env = { HOME: '/home/u' } as NodeJS.ProcessEnv;
+
+const usage = (argv: string[]) => {
+  try {
+    parseRunArgs(argv, env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(RunError);
+    return (error as RunError).message;
+  }
+  throw new Error('expected a usage error');
+};
+
+describe('parseRunArgs', () => {
+  test('defaults: linux-dm, every available stage, new-warning, out dir in cwd, XDG cache', () => {
+    const s = parseRunArgs(['--series', 'x.patch'], env);
+    expect(s).toMatchObject({
+      tree: DEFAULT_TREE_URL, series: ['x.patch'], stages: ['apply', 'checkpatch', 'sparse'], failOn: 'new-warning',
+      outDir: path.resolve('kernel-patch-ci-out'), cacheDir: '/home/u/.cache/kernel-patch-ci', checkpatchStrict: false,
+    });
+  });
+
+  test('--stages keeps the contract order and always includes apply', () => {
+    expect(parseRunArgs(['--series', 'x', '--stages', 'sparse,checkpatch'], env).stages).toEqual(['apply', 'checkpatch', 'sparse']);
+    expect(parseRunArgs(['--series', 'x', '--stages', 'checkpatch'], env).stages).toEqual(['apply', 'checkpatch']);
+  });
+
+  test('checkpatch options', () => {
+    const s = parseRunArgs(['--series', 'x', '--checkpatch-strict', '--checkpatch-ignore', 'long_line, FILE_PATH_CHANGES'], env);
+    expect(s.checkpatchStrict).toBe(true);
+    expect(s.checkpatchIgnore).toEqual(['LONG_LINE', 'FILE_PATH_CHANGES']);
+  });
+
+  test('each bad usage gets one clear line', () => {
+    expect(usage([])).toBe('--series is required');
+    expect(usage(['--series', 'x', '--stages', 'lint'])).toMatch(/^unknown stage "lint"/);
+    expect(usage(['--series', 'x', '--stages', 'boot'])).toMatch(/^stage boot is not available in this version/);
+    expect(usage(['--series', 'x', '--fail-on', 'never'])).toMatch(/^--fail-on must be one of error, warning, new-warning/);
+    expect(usage(['--series', 'x', '--jobs', '0'])).toMatch(/^--jobs must be a positive whole number/);
+    expect(usage(['--series', 'x', '--frobnicate'])).toMatch(/^Unknown option '--frobnicate'/);
+    expect(usage(['--series', 'x', '--checkpatch-ignore', 'A;rm -rf /'])).toMatch(/^--checkpatch-ignore takes checkpatch types/);
+    expect(usage(['--series', 'x', '--configs', 'x86_64-dm'])).toMatch(/needs the build stage/);
+    for (const message of [usage([]), usage(['--series', 'x', '--frobnicate'])]) expect(message).not.toContain('\n');
+  });
+
+  test('the version matches package.json', () => {
+    expect(TOOL_VERSION).toBe(JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')).version);
+  });
+});

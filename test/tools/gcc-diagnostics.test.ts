@@ -1,0 +1,30 @@
+import { describe, expect, test } from '@jest/globals';
+import { parseDiagnostics, treeRelative } from '../../src/tools/gcc-diagnostics.js';
+import { fixture } from '../helpers/fixtures.js';
+
+describe('parseDiagnostics on real sparse output from make C=2 with O=', () => {
+  test('paths become tree-relative; kbuild progress lines are ignored', () => {
+    const diags = parseDiagnostics(fixture('sparse', 'dm-snap-patched.log'), '/tmp/o2/work/linux');
+    expect(diags).toEqual([
+      { file: 'drivers/md/dm-snap.c', line: 238, column: 14, severity: 'warning', message: "symbol 'dm_snap_exception_cache_size' was not declared. Should it be static?" },
+      { file: 'drivers/md/dm-snap.c', line: 649, column: 13, severity: 'warning', message: "context imbalance in 'dm_exception_table_lock' - wrong count at exit" },
+      { file: 'drivers/md/dm-snap.c', line: 655, column: 13, severity: 'warning', message: "context imbalance in 'dm_exception_table_unlock' - unexpected unlock" },
+    ]);
+  });
+
+  test("sparse's continuation lines (same position, indented) join the message they belong to", () => {
+    const diags = parseDiagnostics(fixture('sparse', 'raid10-multiline.log'), '/tmp/kt/wt');
+    expect(diags[0]).toEqual({
+      file: 'drivers/md/raid10.c', line: 2050, column: 37, severity: 'error',
+      message: 'incompatible types in comparison expression (different address spaces): struct md_rdev [noderef] __rcu * struct md_rdev *',
+    });
+    expect(diags.filter((d) => d.file === 'drivers/md/raid5.h')).toHaveLength(3);
+    expect(diags.at(-1)).toMatchObject({ file: 'drivers/md/dm-era-target.c', line: 668, message: expect.stringContaining('struct writeset *') });
+  });
+
+  test('gcc notes are dropped and ./ prefixes removed', () => {
+    const out = './include/linux/kernel.h:10:2: warning: unused variable ‘x’ [-Wunused-variable]\ndrivers/md/dm.c:5:1: note: in expansion of macro';
+    expect(parseDiagnostics(out, '/src')).toEqual([{ file: 'include/linux/kernel.h', line: 10, column: 2, severity: 'warning', message: 'unused variable ‘x’ [-Wunused-variable]' }]);
+    expect(treeRelative('/src/drivers/md/dm.c', '/src/')).toBe('drivers/md/dm.c');
+  });
+});
