@@ -32,7 +32,7 @@ import require$$1$5 from 'node:dns';
 import require$$5$3 from 'string_decoder';
 import 'child_process';
 import 'timers';
-import { mkdir as mkdir$1, writeFile as writeFile$1, rm as rm$1, stat as stat$1, readFile, readdir as readdir$1, mkdtemp, rename as rename$1, appendFile as appendFile$1 } from 'node:fs/promises';
+import { mkdir as mkdir$1, writeFile as writeFile$1, rm as rm$1, stat as stat$1, readFile, readdir as readdir$1, mkdtemp, rename as rename$1, copyFile as copyFile$1, appendFile as appendFile$1 } from 'node:fs/promises';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
@@ -29313,7 +29313,8 @@ class Git {
     }
     /** Run git; the result whatever the exit code. */
     exec(args, options = {}) {
-        return execTool('git', ['-c', 'safe.directory=*', ...args], {
+        // No background gc: a detached `gc --auto` would outlive the run (and pack a cache another run is reading).
+        return execTool('git', ['-c', 'safe.directory=*', '-c', 'gc.auto=0', '-c', 'maintenance.auto=false', ...args], {
             ...options,
             cwd: this.where.cwd,
             env: this.env(options.env),
@@ -29377,11 +29378,13 @@ function parseDiff(text) {
                 newLeft--;
             }
             else if (line.startsWith('-')) {
-                hunk.firstOldLine ??= line.slice(1);
+                if (line.trim() !== '-')
+                    hunk.firstOldLine ??= line.slice(1);
                 oldLeft--;
             }
             else if (line.startsWith(' ') || line === '') {
-                hunk.firstOldLine ??= line.slice(1);
+                if (line.trim() !== '')
+                    hunk.firstOldLine ??= line.slice(1);
                 newLine++;
                 oldLeft--;
                 newLeft--;
@@ -29713,15 +29716,38 @@ async function fetchRemote(url, ref, options) {
     }
     throw new RunError(`cannot fetch ${ref} from ${url}: ${lastError.replace(/^fatal: /, '')}`, 'infrastructure');
 }
-/** A fresh checkout of `commit` in workDir, sharing objects with `from` (nothing is written into `from`). */
-async function checkout(from, commit, dir) {
-    if (existsSync(dir))
-        await rm$1(dir, { recursive: true, force: true });
-    await mkdir$1(path.dirname(dir), { recursive: true });
-    await new Git({}).run(['clone', '--quiet', '--shared', '--no-checkout', from, dir], { timeoutMs: 10 * 60_000 });
+/** Our checkout from an earlier run with the same out dir, if it borrows from the same objects: reusable. */
+async function reusableCheckout(dir, objects) {
+    const alternates = await readFile(path.join(dir, '.git', 'objects', 'info', 'alternates'), 'utf8').catch(() => undefined);
+    if (alternates?.trim() !== objects)
+        return undefined;
     const git = new Git({ cwd: dir });
-    // The base must be reachable in the clone even when it is only a detached commit of the source.
-    await git.run(['checkout', '--quiet', '--detach', commit], { timeoutMs: 20 * 60_000 });
+    await git.exec(['am', '--abort']); // a run killed mid-series leaves git am's state behind
+    return git;
+}
+/**
+ * A checkout of `commit` in `dir` that borrows the objects of the repository at `from` through git's alternates:
+ * nothing is copied and nothing is written into `from`. A checkout left by an earlier run is reused, so a
+ * re-run only rewrites the files that differ (a full kernel checkout is over a gigabyte of writes).
+ */
+async function checkout(from, commit, dir) {
+    const common = (await new Git({ cwd: from }).run(['rev-parse', '--path-format=absolute', '--git-common-dir'])).trim();
+    const objects = path.join(common, 'objects');
+    let git = existsSync(dir) ? await reusableCheckout(dir, objects) : undefined;
+    if (!git) {
+        if (existsSync(dir))
+            await rm$1(dir, { recursive: true, force: true });
+        await mkdir$1(dir, { recursive: true });
+        git = new Git({ cwd: dir });
+        await git.run(['init', '--quiet']);
+        await writeFile$1(path.join(dir, '.git', 'objects', 'info', 'alternates'), objects + '\n');
+    }
+    // A shallow fetch's boundary must be known here too, or git looks for parents that were never fetched.
+    if (existsSync(path.join(common, 'shallow')))
+        await copyFile$1(path.join(common, 'shallow'), path.join(dir, '.git', 'shallow'));
+    await git.run(['update-ref', 'refs/kpci/base', commit]);
+    await git.run(['checkout', '--quiet', '--force', '--detach', commit], { timeoutMs: 20 * 60_000 });
+    await git.run(['clean', '-ffdxq'], { timeoutMs: 10 * 60_000 });
     return git;
 }
 async function prepareTree(source, options) {

@@ -11,7 +11,7 @@ export interface Hunk {
   header: string;
   /** Line numbers, in the new file, of the lines this hunk adds. */
   added: number[];
-  /** The first line the hunk expects to find in the old file, to recognise it by. */
+  /** The first non-blank line the hunk expects to find in the old file, to recognise it by. */
   firstOldLine?: string;
 }
 
@@ -58,10 +58,10 @@ export function parseDiff(text: string): FileChange[] {
         hunk.added.push(newLine++);
         newLeft--;
       } else if (line.startsWith('-')) {
-        hunk.firstOldLine ??= line.slice(1);
+        if (line.trim() !== '-') hunk.firstOldLine ??= line.slice(1);
         oldLeft--;
       } else if (line.startsWith(' ') || line === '') {
-        hunk.firstOldLine ??= line.slice(1);
+        if (line.trim() !== '') hunk.firstOldLine ??= line.slice(1);
         newLine++;
         oldLeft--;
         newLeft--;

@@ -46,7 +46,8 @@ export class Git {
 
   /** Run git; the result whatever the exit code. */
   exec(args: readonly string[], options: Omit<ExecOptions, 'cwd'> & { env?: NodeJS.ProcessEnv } = {}): Promise<ExecResult> {
-    return execTool('git', ['-c', 'safe.directory=*', ...args], {
+    // No background gc: a detached `gc --auto` would outlive the run (and pack a cache another run is reading).
+    return execTool('git', ['-c', 'safe.directory=*', '-c', 'gc.auto=0', '-c', 'maintenance.auto=false', ...args], {
       ...options,
       cwd: this.where.cwd,
       env: this.env(options.env),

@@ -1,5 +1,5 @@
 // Resolve --tree/--ref to a base commit and check it out in our own work directory; the user's tree is only read.
-import { mkdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
@@ -51,14 +51,36 @@ async function fetchRemote(url: string, ref: string, options: PrepareOptions): P
   throw new RunError(`cannot fetch ${ref} from ${url}: ${lastError.replace(/^fatal: /, '')}`, 'infrastructure');
 }
 
-/** A fresh checkout of `commit` in workDir, sharing objects with `from` (nothing is written into `from`). */
-async function checkout(from: string, commit: string, dir: string): Promise<Git> {
-  if (existsSync(dir)) await rm(dir, { recursive: true, force: true });
-  await mkdir(path.dirname(dir), { recursive: true });
-  await new Git({}).run(['clone', '--quiet', '--shared', '--no-checkout', from, dir], { timeoutMs: 10 * 60_000 });
+/** Our checkout from an earlier run with the same out dir, if it borrows from the same objects: reusable. */
+async function reusableCheckout(dir: string, objects: string): Promise<Git | undefined> {
+  const alternates = await readFile(path.join(dir, '.git', 'objects', 'info', 'alternates'), 'utf8').catch(() => undefined);
+  if (alternates?.trim() !== objects) return undefined;
   const git = new Git({ cwd: dir });
-  // The base must be reachable in the clone even when it is only a detached commit of the source.
-  await git.run(['checkout', '--quiet', '--detach', commit], { timeoutMs: 20 * 60_000 });
+  await git.exec(['am', '--abort']); // a run killed mid-series leaves git am's state behind
+  return git;
+}
+
+/**
+ * A checkout of `commit` in `dir` that borrows the objects of the repository at `from` through git's alternates:
+ * nothing is copied and nothing is written into `from`. A checkout left by an earlier run is reused, so a
+ * re-run only rewrites the files that differ (a full kernel checkout is over a gigabyte of writes).
+ */
+async function checkout(from: string, commit: string, dir: string): Promise<Git> {
+  const common = (await new Git({ cwd: from }).run(['rev-parse', '--path-format=absolute', '--git-common-dir'])).trim();
+  const objects = path.join(common, 'objects');
+  let git = existsSync(dir) ? await reusableCheckout(dir, objects) : undefined;
+  if (!git) {
+    if (existsSync(dir)) await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    git = new Git({ cwd: dir });
+    await git.run(['init', '--quiet']);
+    await writeFile(path.join(dir, '.git', 'objects', 'info', 'alternates'), objects + '\n');
+  }
+  // A shallow fetch's boundary must be known here too, or git looks for parents that were never fetched.
+  if (existsSync(path.join(common, 'shallow'))) await copyFile(path.join(common, 'shallow'), path.join(dir, '.git', 'shallow'));
+  await git.run(['update-ref', 'refs/kpci/base', commit]);
+  await git.run(['checkout', '--quiet', '--force', '--detach', commit], { timeoutMs: 20 * 60_000 });
+  await git.run(['clean', '-ffdxq'], { timeoutMs: 10 * 60_000 });
   return git;
 }
 

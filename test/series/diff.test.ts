@@ -13,7 +13,7 @@ describe('parseDiff on the example series', () => {
     expect(file!.hunks.map((h) => h.oldStart)).toEqual([537, 557, 687, 713, 979, 1007]);
     expect(file!.hunks[0]!.header).toBe('@@ -537,9 +537,9 @@ static int crypt_iv_lmk_gen(struct crypt_config *cc, u8 *iv,');
     expect(file!.hunks[0]!.added).toEqual([540, 542]);
-    expect(file!.hunks[0]!.firstOldLine).toBe('');
+    expect(file!.hunks[0]!.firstOldLine).toBe('\tif (bio_data_dir(dmreq->ctx->bio_in) == WRITE) {');
     expect(file!.hunks[5]!.added).toEqual([1010]);
   });
 

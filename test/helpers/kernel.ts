@@ -1,0 +1,58 @@
+// Integration tests run the real tools on the real 6.1 tree: Debian's linux-source-6.1 tarball, imported once
+// into a cache shared by every test and every run (KPCI_CACHE_DIR), exactly as users' runs share it.
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { main } from '../../src/cli/main.js';
+import type { Results } from '../../src/results/model.js';
+
+export const KERNEL_TARBALL = process.env.KPCI_TEST_TARBALL ?? '/usr/src/linux-source-6.1.tar.xz';
+export const TEST_CACHE = process.env.KPCI_CACHE_DIR ?? path.join(os.tmpdir(), 'kernel-patch-ci-test-cache');
+
+if (!existsSync(KERNEL_TARBALL)) {
+  throw new Error(`${KERNEL_TARBALL} is missing: apt-get install linux-source-6.1 (see README)`);
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string[];
+  stderr: string[];
+  outDir: string;
+  results: Results;
+  report: string;
+}
+
+const outDirs: string[] = [];
+
+export async function newOutDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kpci-out-'));
+  outDirs.push(dir);
+  return dir;
+}
+
+let sharedOut: string | undefined;
+
+/**
+ * The CLI in-process, with the arguments a user would type; output captured per stream. Runs of one test file
+ * share an out dir, as a developer's re-runs do, so the kernel checkout in it is reused rather than rewritten.
+ */
+export async function runCli(args: string[], outDir?: string): Promise<CliRun> {
+  const out = outDir ?? (sharedOut ??= await newOutDir());
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const code = await main(['run', ...args, '--out', out, '--cache-dir', TEST_CACHE], {
+    out: (l) => stdout.push(l),
+    err: (l) => stderr.push(l),
+    env: { ...process.env, KPCI_FETCH_BACKOFF_MS: '50' },
+  });
+  const results = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')) as Results;
+  const report = await readFile(path.join(out, 'report.md'), 'utf8');
+  return { code, stdout, stderr, outDir: out, results, report };
+}
+
+export async function removeOutDirs(): Promise<void> {
+  await Promise.all(outDirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+}
+
+export const stage = (run: CliRun, name: string) => run.results.stages.find((s) => s.name === name);
