@@ -182,18 +182,20 @@ function execTool(command, args, options = {}) {
         const out = [];
         const err = [];
         let timedOut = false;
-        let pending = '';
-        const feed = (chunk) => {
+        // one partial-line buffer per stream, so stdout and stderr never splice into one line
+        const pending = { out: '', err: '' };
+        const feed = (stream) => (chunk) => {
             if (!options.onLine)
                 return;
-            pending += chunk.toString('utf8');
-            const lines = pending.split('\n');
-            pending = lines.pop() ?? '';
+            const lines = (pending[stream] + chunk.toString('utf8')).split('\n');
+            pending[stream] = lines.pop() ?? '';
             for (const line of lines)
                 options.onLine(line);
         };
-        child.stdout.on('data', (c) => (out.push(c), feed(c)));
-        child.stderr.on('data', (c) => (err.push(c), feed(c)));
+        const onOut = feed('out');
+        const onErr = feed('err');
+        child.stdout.on('data', (c) => (out.push(c), onOut(c)));
+        child.stderr.on('data', (c) => (err.push(c), onErr(c)));
         let timer;
         let killTimer;
         if (child.pid !== undefined)
@@ -229,8 +231,10 @@ function execTool(command, args, options = {}) {
             }
             if (killTimer)
                 clearTimeout(killTimer);
-            if (pending && options.onLine)
-                options.onLine(pending);
+            if (options.onLine)
+                for (const rest of [pending.out, pending.err])
+                    if (rest)
+                        options.onLine(rest);
             resolve({
                 code: code ?? (signal ? 128 + 1 : 1),
                 stdout: Buffer.concat(out).toString('utf8'),

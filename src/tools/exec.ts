@@ -68,16 +68,18 @@ export function execTool(command: string, args: readonly string[], options: Exec
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
-    let pending = '';
-    const feed = (chunk: Buffer) => {
+    // one partial-line buffer per stream, so stdout and stderr never splice into one line
+    const pending = { out: '', err: '' };
+    const feed = (stream: 'out' | 'err') => (chunk: Buffer) => {
       if (!options.onLine) return;
-      pending += chunk.toString('utf8');
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
+      const lines = (pending[stream] + chunk.toString('utf8')).split('\n');
+      pending[stream] = lines.pop() ?? '';
       for (const line of lines) options.onLine(line);
     };
-    child.stdout.on('data', (c: Buffer) => (out.push(c), feed(c)));
-    child.stderr.on('data', (c: Buffer) => (err.push(c), feed(c)));
+    const onOut = feed('out');
+    const onErr = feed('err');
+    child.stdout.on('data', (c: Buffer) => (out.push(c), onOut(c)));
+    child.stderr.on('data', (c: Buffer) => (err.push(c), onErr(c)));
     let timer: NodeJS.Timeout | undefined;
     let killTimer: NodeJS.Timeout | undefined;
     if (child.pid !== undefined) live.add(child.pid);
@@ -105,7 +107,7 @@ export function execTool(command: string, args: readonly string[], options: Exec
         live.delete(child.pid);
       }
       if (killTimer) clearTimeout(killTimer);
-      if (pending && options.onLine) options.onLine(pending);
+      if (options.onLine) for (const rest of [pending.out, pending.err]) if (rest) options.onLine(rest);
       resolve({
         code: code ?? (signal ? 128 + 1 : 1),
         stdout: Buffer.concat(out).toString('utf8'),
