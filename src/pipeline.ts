@@ -1,6 +1,6 @@
 // The pipeline: read the series, prepare the tree, run the chosen stages in the contract's order, write results.
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RunError, infraError, inputError, oneLine } from './errors.js';
 import { SCHEMA_VERSION, type Results, type StageName, type StageResult } from './results/model.js';
@@ -32,6 +32,14 @@ async function claimWorkDir(outDir: string): Promise<string> {
   return workDir;
 }
 
+/** A bug, not a bad input: the user gets one line, the stack goes to a log file for the bug report. */
+async function recordInternalError(outDir: string, error: unknown): Promise<string> {
+  const log = path.join(outDir, 'logs', 'internal-error.log');
+  await mkdir(path.dirname(log), { recursive: true }).catch(() => undefined);
+  await appendFile(log, `${new Date().toISOString()} ${(error as Error)?.stack ?? String(error)}\n`).catch(() => undefined);
+  return `${oneLine(error)} (details in ${log})`;
+}
+
 async function runStage(stage: Stage, ctx: RunContext, done: StageResult[]): Promise<StageResult> {
   const blocker = stage.needs.map((n) => done.find((d) => d.name === n)).find((d) => d && d.status !== 'pass' && d.status !== 'warn');
   if (blocker) {
@@ -43,7 +51,8 @@ async function runStage(stage: Stage, ctx: RunContext, done: StageResult[]): Pro
   try {
     result = await stage.run(ctx);
   } catch (error) {
-    result = { name: stage.name, status: 'error', durationMs: 0, summary: oneLine(error), findings: [] };
+    const summary = error instanceof RunError ? oneLine(error) : await recordInternalError(ctx.outDir, error);
+    result = { name: stage.name, status: 'error', durationMs: 0, summary, findings: [] };
   }
   result.durationMs = Date.now() - t0;
   ctx.progress.stageEnd(stage.name, result.status, result.summary, result.durationMs);
@@ -85,8 +94,7 @@ export async function runPipeline(settings: RunSettings, progress: Progress): Pr
     if (reason) results.reason = reason;
   } catch (error) {
     results.verdict = 'error';
-    results.reason = oneLine(error);
-    if (!(error instanceof RunError)) progress.info(`internal error: ${(error as Error).stack ?? String(error)}`);
+    results.reason = error instanceof RunError ? oneLine(error) : await recordInternalError(settings.outDir, error);
   }
   await writeResults(settings.outDir, results).catch((error: NodeJS.ErrnoException) => {
     throw infraError(`cannot write results to ${settings.outDir}: ${error.code ?? error.message}`);

@@ -101,8 +101,9 @@ async function runSparse(ctx: RunContext): Promise<StageResult> {
       const rule = await buildRuleFor(ctx.tree.dir, file);
       const off = rule.kind === 'symbols' ? rule.symbols.filter((s) => dropped.has(s)) : [];
       if (off.length > 0) {
+        // not the series' fault, but a reviewer must see that sparse never looked at this file
         findings.push({
-          tool: 'sparse', severity: 'warning', type: 'NOT_CHECKED', file, new: true,
+          tool: 'sparse', severity: 'info', type: 'NOT_CHECKED', file,
           message: `${file} is not checked: ${off.map((s) => `CONFIG_${s}`).join(', ')} cannot be enabled on x86_64 defconfig (a dependency is off)`,
         });
       } else objects.push(file.replace(/\.c$/, '.o'));
