@@ -54,6 +54,16 @@ describe('kernel-patch-ci run on bad input', () => {
     expectCleanError(cli(['run', '--tree', tree, '--series', 'noise.patch']), /noise\.patch is not a patch \(binary data\)$/);
   });
 
+  test('a binary patch cannot be mailed to a kernel list', async () => {
+    await writeFile(path.join(tmp, 'logo.patch'), [
+      'From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001', 'From: A <a@example.invalid>',
+      'Subject: [PATCH] add logo', '', 'Signed-off-by: A <a@example.invalid>', '---',
+      'diff --git a/Documentation/logo.gif b/Documentation/logo.gif', 'index 1111111..2222222 100644', 'GIT binary patch',
+      'literal 4', 'LcmZ?wbhEHbF7|Hi', '', 'literal 4', 'LcmZ?wbhEHbF7|Hi', '', '',
+    ].join('\n'));
+    expectCleanError(cli(['run', '--tree', tree, '--series', 'logo.patch']), 'patch 1 (add logo) has a binary diff for Documentation/logo.gif: kernel patches must be text that can be mailed');
+  });
+
   test('a tree that does not exist, or is not a kernel tree', () => {
     expectCleanError(cli(['run', '--tree', path.join(tmp, 'no-linux'), '--series', 'x.patch']), /^tree .*no-linux does not exist/);
     expectCleanError(cli(['run', '--tree', tmp, '--series', 'x.patch']), /is not a kernel source tree \(no top-level Makefile and Kconfig\)$/);

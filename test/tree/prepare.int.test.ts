@@ -86,6 +86,21 @@ describe('a git URL', () => {
     expect(git(checkout, 'log', '--format=%s').trim().split('\n')).toEqual(['dm crypt: add a blank line after the message prefix', 'second']);
   }, TEN_MINUTES);
 
+  test('a plain source directory (no .git) is imported without writing into it', async () => {
+    const plain = path.join(tmp, 'plain-linux');
+    await mkdir(path.join(plain, 'drivers', 'md'), { recursive: true });
+    for (const file of ['Makefile', 'Kconfig', 'drivers/md/dm-crypt.c']) {
+      await writeFile(path.join(plain, file), execFileSync('git', ['--git-dir', imported.gitDir, 'show', `${imported.commit}:${file}`]));
+    }
+    const listing = () => execFileSync('find', [plain, '-printf', '%P %s %T@\\n'], { encoding: 'utf8' });
+    const before = listing();
+    const patch = path.join(FIXTURES, 'series', 'patch2-does-not-apply', '0001-dm-crypt-add-a-blank-line-after-the-message-prefix.patch');
+    const run = await runCli(['--tree', plain, '--series', patch, '--stages', 'apply'], await newOutDir());
+    expect(run.code).toBe(0);
+    expect(run.results.tree).toEqual({ source: plain, baseCommit: expect.stringMatching(/^[0-9a-f]{40}$/) });
+    expect(listing()).toBe(before);
+  }, TEN_MINUTES);
+
   test('an unreachable URL is retried with backoff, then exit 2 with one line', async () => {
     let requests = 0;
     const server: Server = createServer((_req, res) => {
