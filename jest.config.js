@@ -1,4 +1,5 @@
-// Two projects: `unit` is fast and pure; `integration` runs the real git, checkpatch and sparse on the real 6.1 tree.
+// `unit` is fast; `integration` runs the real git, checkpatch and sparse on the real 6.1 tree (npm test runs both);
+// `e2e` builds real kernels and takes many minutes (npm run test:e2e).
 const tsJest = {
   '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: false }],
 };
@@ -10,7 +11,8 @@ const common = {
 };
 export default {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/**/*.test.ts'], testPathIgnorePatterns: ['\\.int\\.test\\.ts$'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/**/*.test.ts'], testPathIgnorePatterns: ['\\.(int|e2e)\\.test\\.ts$'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/**/*.int.test.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e.test.ts'] },
   ],
 };

@@ -25,7 +25,7 @@ import require$$1$2 from 'node:zlib';
 import require$$5$1 from 'node:perf_hooks';
 import require$$8$1 from 'node:util/types';
 import require$$1$1 from 'node:worker_threads';
-import require$$1$3 from 'node:url';
+import require$$1$3, { fileURLToPath } from 'node:url';
 import require$$5$2 from 'node:async_hooks';
 import require$$1$4 from 'node:console';
 import require$$1$5 from 'node:dns';
@@ -30063,34 +30063,19 @@ function droppedSymbols(wanted, finalConfig) {
     }
     return dropped;
 }
-
-// Pure: the C function a line belongs to, found the way a kernel reader would (kernel style puts a function's
-// opening brace alone in column 0), so fingerprints survive code moving up or down the file.
-const HEADER_NAME = /([A-Za-z_]\w*)\s*\([^()]*(\([^()]*\)[^()]*)*$/;
-/** Name of the function whose body contains 1-based `line`, or undefined at file scope. */
-function enclosingFunction(source, line) {
-    const lines = source.split('\n');
-    for (let i = Math.min(line, lines.length) - 1; i >= 0; i--) {
-        const text = lines[i];
-        if (text.startsWith('}') && i < line - 1)
-            return undefined; // a body closed before our line: file scope
-        if (text.startsWith('{')) {
-            // The declarator is on the lines above the brace; join them back to the previous blank/closing line.
-            const header = [];
-            for (let j = i - 1; j >= 0 && j >= i - 8; j--) {
-                const h = lines[j];
-                if (h.trim() === '' || h.startsWith('}') || h.trimEnd().endsWith(';'))
-                    break;
-                header.unshift(h.trim());
-            }
-            const joined = header.join(' ').replace(/\s+/g, ' ');
-            const paren = joined.indexOf('(');
-            if (paren < 0)
-                return undefined; // a struct or array initialiser, not a function
-            return HEADER_NAME.exec(joined.slice(0, joined.lastIndexOf(')') + 1))?.[1] ?? /([A-Za-z_]\w*)\s*\(/.exec(joined)?.[1];
-        }
+/** Which of these symbols some Kconfig file in the tree defines ("config FOO" or "menuconfig FOO"). */
+async function definedSymbols(git, symbols) {
+    if (symbols.length === 0)
+        return new Set();
+    const pattern = `^[[:space:]]*(menu)?config[[:space:]]+(${symbols.join('|')})[[:space:]]*$`;
+    const result = await git.exec(['grep', '-h', '-E', pattern, '--', '*Kconfig*']);
+    const found = new Set();
+    for (const line of result.stdout.split('\n')) {
+        const m = /config\s+(\w+)/.exec(line);
+        if (m)
+            found.add(m[1]);
     }
-    return undefined;
+    return found;
 }
 
 // Fingerprints that identify a diagnostic without its line number, and the base-vs-patched comparison built on them.
@@ -30126,6 +30111,48 @@ function compareByFingerprint(base, patched, key) {
     }
     const fixed = [...remaining.values()].flat();
     return { introduced, fixed, existing };
+}
+
+// Pure: the C function a line belongs to, found the way a kernel reader would (kernel style puts a function's
+// opening brace alone in column 0), so fingerprints survive code moving up or down the file.
+const HEADER_NAME = /([A-Za-z_]\w*)\s*\([^()]*(\([^()]*\)[^()]*)*$/;
+/** Name of the function whose body contains 1-based `line`, or undefined at file scope. */
+function enclosingFunction(source, line) {
+    const lines = source.split('\n');
+    for (let i = Math.min(line, lines.length) - 1; i >= 0; i--) {
+        const text = lines[i];
+        if (text.startsWith('}') && i < line - 1)
+            return undefined; // a body closed before our line: file scope
+        if (text.startsWith('{')) {
+            // The declarator is on the lines above the brace; join them back to the previous blank/closing line.
+            const header = [];
+            for (let j = i - 1; j >= 0 && j >= i - 8; j--) {
+                const h = lines[j];
+                if (h.trim() === '' || h.startsWith('}') || h.trimEnd().endsWith(';'))
+                    break;
+                header.unshift(h.trim());
+            }
+            const joined = header.join(' ').replace(/\s+/g, ' ');
+            const paren = joined.indexOf('(');
+            if (paren < 0)
+                return undefined; // a struct or array initialiser, not a function
+            return HEADER_NAME.exec(joined.slice(0, joined.lastIndexOf(')') + 1))?.[1] ?? /([A-Za-z_]\w*)\s*\(/.exec(joined)?.[1];
+        }
+    }
+    return undefined;
+}
+
+// Compiler diagnostics with their fingerprints, read against the source as it is checked out right now.
+/** Call while the revision the diagnostics came from is checked out: the enclosing function is read from it. */
+async function locate(diags, treeDir) {
+    const sources = new Map();
+    const located = [];
+    for (const d of diags) {
+        if (!sources.has(d.file))
+            sources.set(d.file, await readFile(path.join(treeDir, d.file), 'utf8').catch(() => ''));
+        located.push({ ...d, key: fingerprint(d, enclosingFunction(sources.get(d.file), d.line)) });
+    }
+    return located;
 }
 
 // Pure parser for "file:line:col: severity: message" diagnostics, the format gcc and sparse share.
@@ -30168,6 +30195,56 @@ function parseDiagnostics(output, treeDir) {
     }
     return found;
 }
+/**
+ * Pure: undefined references from ld ("ld: x.o: in function `f':" then "x.c:(.text+0x1): undefined reference to
+ * `sym'") and from modpost ('ERROR: modpost: "sym" [drivers/md/x.ko] undefined!').
+ */
+function parseLinkErrors(output) {
+    const errors = [];
+    let object;
+    let fn;
+    for (const line of output.split('\n')) {
+        const inFunction = /^(?:\S*ld(?:\.bfd)?): (\S+): in function [`'‘]([^'’`]+)['’`]:$/.exec(line);
+        if (inFunction) {
+            object = inFunction[1];
+            fn = inFunction[2];
+            continue;
+        }
+        const undef = /^(?:(\S+?):\([^)]*\)|\S*ld(?:\.bfd)?: (\S+?)(?::\([^)]*\))?): undefined reference to [`'‘]([^'’`]+)['’`]$/.exec(line);
+        if (undef) {
+            const symbol = undef[3];
+            errors.push({ object: object ?? undef[2] ?? '', source: undef[1], function: fn, symbol, message: `undefined reference to \`${symbol}'${fn ? ` in ${fn}()` : ''}` });
+            continue;
+        }
+        const modpost = /^ERROR: modpost: "([^"]+)" \[([^\]]+)\] undefined!$/.exec(line);
+        if (modpost)
+            errors.push({ object: modpost[2], symbol: modpost[1], message: `undefined reference to \`${modpost[1]}' (modpost)` });
+    }
+    return errors;
+}
+
+/** The .c files added or modified by these patches and still present after them, in first-touched order. */
+function touchedCFiles(patches) {
+    const files = new Set();
+    for (const patch of patches) {
+        for (const f of patch.files) {
+            if (f.status === 'deleted')
+                files.delete(f.path);
+            else {
+                if (f.status === 'renamed' && f.oldPath)
+                    files.delete(f.oldPath);
+                if (f.path.endsWith('.c'))
+                    files.add(f.path);
+            }
+        }
+    }
+    return [...files];
+}
+/** The index of the only patch that touches `file`, or undefined when several (or none) do. */
+function onlyPatchTouching(patches, file) {
+    const touching = patches.filter((p) => p.files.some((f) => f.path === file));
+    return touching.length === 1 ? touching[0].index : undefined;
+}
 
 // The only place make runs against a kernel tree: always out of tree (O=), never writing into the sources' config.
 /** Fixed so that object files, and so ccache hits, do not depend on who built them and when. */
@@ -30177,10 +30254,14 @@ const REPRODUCIBLE_ENV = {
     KBUILD_BUILD_HOST: 'kernel-patch-ci',
     LC_ALL: 'C',
 };
-function make(options, args) {
+function make(options, args, extraEnv = {}) {
     const vars = [`O=${options.buildDir}`, ...(options.arch ? [`ARCH=${options.arch}`] : [])];
+    if (options.crossCompile)
+        vars.push(`CROSS_COMPILE=${options.crossCompile}`);
+    if (options.ccache)
+        vars.push(`CC=ccache ${options.crossCompile ?? ''}gcc`, 'HOSTCC=ccache gcc');
     return execTool('make', ['-C', options.srcDir, `-j${options.jobs}`, ...vars, ...args], {
-        env: { ...process.env, ...REPRODUCIBLE_ENV },
+        env: { ...process.env, ...REPRODUCIBLE_ENV, ...options.ccache, ...extraEnv },
         timeoutMs: options.timeoutMs,
         onLine: options.onLine,
     });
@@ -30191,34 +30272,27 @@ function firstError(result) {
     const line = text.split('\n').find((l) => / error: |^make(\[\d+\])?: \*\*\*|Error \d+/.test(l));
     return (line ?? text.trim().split('\n').at(-1) ?? 'make failed').trim();
 }
+/**
+ * tinyconfig, the fragment merged on top with the tree's own merge_config.sh, then olddefconfig: the documented
+ * way to build a small config from fragments. Returns the failing step's result, or undefined when all went well.
+ */
+async function configureFromFragment(options, fragment) {
+    const quiet = { ...options, ccache: undefined };
+    const tiny = await make(quiet, ['tinyconfig']);
+    if (tiny.code !== 0)
+        return tiny;
+    const merge = await execTool('bash', [`${options.srcDir}/scripts/kconfig/merge_config.sh`, '-m', '-O', options.buildDir, `${options.buildDir}/.config`, fragment], {
+        cwd: options.srcDir,
+        env: { ...process.env, ...REPRODUCIBLE_ENV, ...(options.arch ? { ARCH: options.arch } : {}) },
+        timeoutMs: options.timeoutMs,
+    });
+    if (merge.code !== 0)
+        return merge;
+    const old = await make(quiet, ['olddefconfig']);
+    return old.code !== 0 ? old : undefined;
+}
 
 // sparse: check the C files the series touches on the base and on the patched tree; blame only what is new.
-/** The .c files the series leaves in the tree (added or modified), in first-touched order. */
-function touchedCFiles(ctx) {
-    const files = new Set();
-    for (const patch of ctx.series.patches) {
-        for (const f of patch.files)
-            if (f.path.endsWith('.c'))
-                files.add(f.path);
-        for (const f of patch.files)
-            if (f.status === 'deleted' || f.status === 'renamed')
-                files.delete(f.oldPath ?? f.path);
-        for (const f of patch.files)
-            if (f.status === 'deleted')
-                files.delete(f.path);
-    }
-    return [...files];
-}
-async function locate(diags, treeDir) {
-    const sources = new Map();
-    const located = [];
-    for (const d of diags) {
-        if (!sources.has(d.file))
-            sources.set(d.file, await readFile(path.join(treeDir, d.file), 'utf8').catch(() => ''));
-        located.push({ ...d, key: fingerprint(d, enclosingFunction(sources.get(d.file), d.line)) });
-    }
-    return located;
-}
 /** Compile, then check: a second make with C=2 on up-to-date objects prints sparse's output and nothing else. */
 async function checkRevision(ctx, kb, objects, label) {
     const log = path.join(ctx.outDir, 'logs', `sparse-${label}.log`);
@@ -30235,15 +30309,11 @@ async function checkRevision(ctx, kb, objects, label) {
     }
     return locate(parseDiagnostics(check.stdout + check.stderr, ctx.tree.dir), ctx.tree.dir);
 }
-function patchesTouching(ctx, file) {
-    const touching = ctx.series.patches.filter((p) => p.files.some((f) => f.path === file));
-    return touching.length === 1 ? touching[0].index : undefined;
-}
 async function runSparse(ctx) {
     const result = (status, summary, findings = []) => ({
         name: 'sparse', status, durationMs: 0, summary, findings,
     });
-    const files = touchedCFiles(ctx);
+    const files = touchedCFiles(ctx.series.patches);
     if (files.length === 0)
         return result('pass', 'no C files changed: nothing to check');
     const patched = ctx.applied.commits.at(-1);
@@ -30309,7 +30379,7 @@ async function runSparse(ctx) {
         }
         const { introduced, fixed, existing } = compareByFingerprint(base, after, (d) => d.key);
         for (const d of introduced) {
-            findings.push({ tool: 'sparse', severity: d.severity, type: 'SPARSE', message: d.message, file: d.file, line: d.line, patch: patchesTouching(ctx, d.file), new: true });
+            findings.push({ tool: 'sparse', severity: d.severity, type: 'SPARSE', message: d.message, file: d.file, line: d.line, patch: onlyPatchTouching(ctx.series.patches, d.file), new: true });
         }
         for (const d of fixed) {
             findings.push({ tool: 'sparse', severity: 'info', type: 'SPARSE_FIXED', message: `fixed: ${d.message}`, file: d.file, line: d.line, new: false });
@@ -30326,11 +30396,322 @@ async function runSparse(ctx) {
 }
 const sparseStage = { name: 'sparse', needs: ['apply'], run: runSparse };
 
+// ccache for kernel builds: where it keeps its cache, and a pure reader of its per-build stats log.
+/** Add CCACHE_STATSLOG per build phase to count that phase's hits. */
+function ccacheEnv(settings) {
+    return {
+        CCACHE_DIR: settings.dir,
+        CCACHE_MAXSIZE: settings.maxSize,
+        CCACHE_BASEDIR: settings.baseDir,
+        CCACHE_NOHASHDIR: 'true',
+    };
+}
+/** CCACHE_STATSLOG holds one "# file" block of counters per compiler call; calls ccache cannot cache are skipped. */
+function parseStatsLog(text) {
+    const stats = { hits: 0, misses: 0 };
+    for (const block of text.split(/^# /m).slice(1)) {
+        const counters = new Set(block.split('\n').slice(1).map((l) => l.trim()));
+        if (counters.has('direct_cache_hit') || counters.has('preprocessed_cache_hit'))
+            stats.hits++;
+        else if (counters.has('cache_miss'))
+            stats.misses++;
+    }
+    return stats;
+}
+function hitRate(stats) {
+    const total = stats.hits + stats.misses;
+    return total === 0 ? undefined : stats.hits / total;
+}
+
+// One build cell: configure, build the base, compile after each patch, build the patched tree, diff the warnings.
+const IMAGE = { x86_64: 'arch/x86/boot/bzImage', i386: 'arch/x86/boot/bzImage', x86: 'arch/x86/boot/bzImage' };
+/** make with its output appended to the cell's build log and its ccache calls counted in a phase's stats log. */
+async function step(run, label, args, phase) {
+    await appendFile$1(run.log, `\n### ${label}: make ${args.join(' ')}\n`);
+    const statsLog = path.join(run.kb.buildDir, `.kpci-ccache-${phase}.log`);
+    const result = await run.ctx.progress.alive(`${label} (${run.cell.name})`, make({ ...run.kb, ccache: run.kb.ccache && { ...run.kb.ccache, CCACHE_STATSLOG: statsLog } }, args));
+    await appendFile$1(run.log, result.stdout + result.stderr + (result.timedOut ? `\n### killed after ${run.kb.timeoutMs / 1000}s\n` : ''));
+    return result;
+}
+async function phaseHitRate(run, phase) {
+    const text = await readFile(path.join(run.kb.buildDir, `.kpci-ccache-${phase}.log`), 'utf8').catch(() => '');
+    return hitRate(parseStatsLog(text));
+}
+async function clearStats(run, ...phases) {
+    for (const phase of phases)
+        await rm$1(path.join(run.kb.buildDir, `.kpci-ccache-${phase}.log`), { force: true });
+}
+function failure(result, run) {
+    return result.timedOut ? `killed after the ${run.kb.timeoutMs / 1000}s step timeout` : firstError(result);
+}
+/** gcc/sparse-style diagnostics plus linker errors, as located diagnostics of this revision. */
+async function diagnosticsOf(run, results) {
+    const text = results.map((r) => r.stdout + r.stderr).join('\n');
+    const diags = parseDiagnostics(text, run.ctx.tree.dir).filter((d) => d.severity !== 'info');
+    const touched = touchedCFiles(run.ctx.series.patches);
+    for (const link of parseLinkErrors(text)) {
+        // ld names a source by its basename only; the series' own files are the likely owners
+        const file = touched.find((f) => link.source && path.basename(f) === link.source) ?? link.object.replace(/\.o$/, '.c');
+        diags.push({ file, line: 0, severity: 'error', message: link.message });
+    }
+    const located = await locate(diags, run.ctx.tree.dir);
+    const seen = new Set();
+    return located.filter((d) => {
+        const id = `${d.key}@${d.line}`; // W=1 and the normal build report the same warning twice
+        return seen.has(id) ? false : (seen.add(id), true);
+    });
+}
+/** Objects of touched files that this cell's .config builds (compiling an object Kconfig leaves off proves nothing). */
+async function enabledObjects(run, files, config) {
+    const objects = [];
+    for (const file of files) {
+        const rule = await buildRuleFor(run.ctx.tree.dir, file);
+        if (rule.kind === 'always' || (rule.kind === 'symbols' && rule.symbols.every((s) => config.get(s) === 'y')))
+            objects.push(file.replace(/\.c$/, '.o'));
+    }
+    return objects;
+}
+async function buildCell(ctx, cell, kbBase) {
+    const t0 = Date.now();
+    const run = {
+        ctx, cell,
+        kb: { ...kbBase, buildDir: path.join(ctx.workDir, 'build', cell.name), arch: cell.arch },
+        log: path.join(ctx.outDir, 'artifacts', cell.name, 'build.log'),
+        artifacts: path.join(ctx.outDir, 'artifacts', cell.name),
+    };
+    await mkdir$1(run.kb.buildDir, { recursive: true });
+    await mkdir$1(run.artifacts, { recursive: true });
+    await writeFile$1(run.log, `# kernel-patch-ci build log for ${cell.name} (ARCH=${cell.arch})\n`);
+    const findings = [];
+    const metrics = { configureMs: 0, baseBuildMs: 0, perPatchMs: 0, patchedBuildMs: 0, ccacheHitRate: {} };
+    const done = (status, summary, compiled = []) => ({
+        result: { config: cell.name, status, durationMs: Date.now() - t0, summary, metrics, artifacts: run.artifacts },
+        findings: findings.map((f) => ({ ...f, config: cell.name })),
+        compiled,
+    });
+    const git = ctx.tree.git;
+    const commits = ctx.applied.commits;
+    const patched = commits.at(-1);
+    await git.run(['checkout', '--quiet', '--detach', ctx.tree.baseCommit]);
+    // 1. configure, and check Kconfig kept every symbol the fragment asked for
+    let t = Date.now();
+    const configFailed = await configureFromFragment(run.kb, cell.fragmentPath);
+    metrics.configureMs = Date.now() - t;
+    if (configFailed)
+        return done('error', `configuration failed: ${failure(configFailed, run)}`);
+    const configText = await readFile(path.join(run.kb.buildDir, '.config'), 'utf8');
+    await writeFile$1(path.join(run.artifacts, 'config'), configText);
+    const config = parseConfig(configText);
+    const dropped = droppedSymbols(cell.wanted, config);
+    const defined = await definedSymbols(git, dropped.map((d) => d.symbol));
+    for (const d of dropped) {
+        const why = defined.has(d.symbol) ? `is ${d.got === 'n' ? 'off' : d.got} after olddefconfig (a dependency is missing or it is selected otherwise)` : 'does not exist in this tree';
+        // not the series' doing (new: false), but the cell does not test what it claims: a reviewer must see it
+        findings.push({ tool: 'kbuild', severity: 'warning', type: 'CONFIG_DROPPED', new: false, message: `CONFIG_${d.symbol}=${d.wanted} asked by ${path.basename(cell.fragmentPath)} ${why}` });
+    }
+    // 2. the base: full image, then the touched objects again with W=1
+    const objects = await enabledObjects(run, touchedCFiles(ctx.series.patches), config);
+    await clearStats(run, 'base', 'patched');
+    t = Date.now();
+    const baseImage = await step(run, 'base build', ['bzImage'], 'base');
+    if (baseImage.code !== 0)
+        return done('error', `the base tree does not build: ${failure(baseImage, run)}`);
+    const baseW1 = objects.length ? await step(run, 'base W=1', ['W=1', ...objects], 'base') : undefined;
+    const base = await diagnosticsOf(run, [baseImage, ...(baseW1 ? [baseW1] : [])]);
+    metrics.baseBuildMs = Date.now() - t;
+    metrics.ccacheHitRate.base = await phaseHitRate(run, 'base');
+    // 3. bisectability: every intermediate tree must compile what the series touched so far
+    t = Date.now();
+    for (let i = 0; i < commits.length - 1; i++) {
+        const objs = await enabledObjects(run, touchedCFiles(ctx.series.patches.slice(0, i + 1)), config);
+        if (objs.length === 0)
+            continue;
+        await git.run(['checkout', '--quiet', '--detach', commits[i]]);
+        const partial = await step(run, `after patch ${i + 1}`, objs, 'per-patch');
+        if (partial.code !== 0) {
+            findings.push({ tool: 'gcc', severity: 'error', type: 'BISECT_BUILD', patch: i + 1, new: true, message: `the tree after patch ${i + 1} does not build on its own: ${failure(partial, run)}` });
+        }
+    }
+    metrics.perPatchMs = Date.now() - t;
+    // 4. the patched tree: touched objects with W=1, then the full image
+    await git.run(['checkout', '--quiet', '--detach', patched]);
+    const changedAt = Date.now();
+    t = Date.now();
+    const patchedW1 = objects.length ? await step(run, 'patched W=1', ['W=1', ...objects], 'patched') : undefined;
+    const patchedImage = await step(run, 'patched build', ['bzImage'], 'patched');
+    metrics.patchedBuildMs = Date.now() - t;
+    metrics.ccacheHitRate.patched = await phaseHitRate(run, 'patched');
+    const after = await diagnosticsOf(run, [...(patchedW1 ? [patchedW1] : []), patchedImage]);
+    // 5. only what the series introduced is blamed
+    // The patched build only recompiles what changed, so a base warning missing from it is fixed only if its file
+    // is one the series changed (and so was recompiled); the others were simply not printed again.
+    const changedFiles = new Set(ctx.series.patches.flatMap((p) => p.files.map((f) => f.path)));
+    const compared = compareByFingerprint(base, after, (d) => d.key);
+    const { introduced, existing } = compared;
+    const fixed = compared.fixed.filter((d) => changedFiles.has(d.file));
+    const toolOf = (d) => (d.line === 0 ? 'kbuild' : 'gcc');
+    for (const d of introduced) {
+        findings.push({ tool: toolOf(d), severity: d.severity, type: d.line === 0 ? 'LINK_ERROR' : d.severity === 'error' ? 'COMPILE_ERROR' : 'COMPILER_WARNING', message: d.message, file: d.file, ...(d.line ? { line: d.line } : {}), patch: onlyPatchTouching(ctx.series.patches, d.file), new: true });
+    }
+    for (const d of fixed)
+        findings.push({ tool: toolOf(d), severity: 'info', type: 'WARNING_FIXED', message: `fixed: ${d.message}`, file: d.file, ...(d.line ? { line: d.line } : {}), new: false });
+    for (const d of existing)
+        findings.push({ tool: toolOf(d), severity: d.severity, type: 'COMPILER_WARNING', message: d.message, file: d.file, ...(d.line ? { line: d.line } : {}), new: false });
+    // 6. proof of compile: the touched objects were rebuilt after the change
+    const compiled = [];
+    for (const obj of objects) {
+        const info = await stat$1(path.join(run.kb.buildDir, obj)).catch(() => undefined);
+        if (info && info.mtimeMs >= changedAt - 1000)
+            compiled.push(obj.replace(/\.o$/, '.c'));
+    }
+    if (patchedImage.code !== 0) {
+        const first = introduced.find((d) => d.severity === 'error');
+        if (!first)
+            findings.push({ tool: 'kbuild', severity: 'error', type: 'BUILD_FAILED', new: true, message: `the patched tree does not build: ${failure(patchedImage, run)}` });
+        return done(patchedImage.timedOut ? 'error' : 'fail', `build failed: ${first ? `${first.file}${first.line ? `:${first.line}` : ''}: ${first.message}` : failure(patchedImage, run)}`, compiled);
+    }
+    // 7. artifacts for the boot stage and for decoding stack traces
+    const image = path.join(run.kb.buildDir, IMAGE[cell.arch] ?? 'arch/x86/boot/bzImage');
+    if (existsSync(image))
+        await copyFile$1(image, path.join(run.artifacts, 'bzImage'));
+    await copyFile$1(path.join(run.kb.buildDir, 'vmlinux'), path.join(run.artifacts, 'vmlinux')).catch(() => undefined);
+    const status = statusFromFindings(findings, ctx.settings.failOn);
+    const rate = metrics.ccacheHitRate.patched;
+    const summary = `${introduced.length} new, ${fixed.length} fixed, ${existing.length} pre-existing warnings; ${compiled.length}/${objects.length} changed objects rebuilt${rate !== undefined ? `; ccache ${(rate * 100).toFixed(0)}% hits` : ''}`;
+    return done(status, summary, compiled);
+}
+
+// Which compiler builds a cell's arch: the host gcc for x86 (ARCH=i386 builds with -m32), a cross gcc otherwise.
+const CROSS_PREFIX = {
+    arm64: { prefix: 'aarch64-linux-gnu-', pkg: 'gcc-aarch64-linux-gnu' },
+    arm: { prefix: 'arm-linux-gnueabihf-', pkg: 'gcc-arm-linux-gnueabihf' },
+    riscv: { prefix: 'riscv64-linux-gnu-', pkg: 'gcc-riscv64-linux-gnu' },
+    powerpc: { prefix: 'powerpc64le-linux-gnu-', pkg: 'gcc-powerpc64le-linux-gnu' },
+    s390: { prefix: 's390x-linux-gnu-', pkg: 'gcc-s390x-linux-gnu' },
+    mips: { prefix: 'mips-linux-gnu-', pkg: 'gcc-mips-linux-gnu' },
+};
+const NATIVE_X86 = new Set(['x86_64', 'i386', 'x86']);
+async function toolchainFor(arch, hostArch = os$1.arch()) {
+    if (NATIVE_X86.has(arch) && hostArch === 'x64')
+        return { ok: true };
+    const cross = CROSS_PREFIX[arch];
+    if (!cross)
+        return { ok: false, reason: `no known compiler for ARCH=${arch}` };
+    const probe = await execTool(`${cross.prefix}gcc`, ['--version']).catch(() => undefined);
+    if (!probe || probe.code !== 0)
+        return { ok: false, reason: `no compiler for ARCH=${arch}: ${cross.prefix}gcc is not installed (Debian package: ${cross.pkg})` };
+    return { ok: true, crossCompile: cross.prefix };
+}
+
+const RANK = { pass: 0, skip: 0, warn: 1, fail: 2, error: 3 };
+async function notCompiledAnywhere(ctx, outcomes) {
+    const compiled = new Set(outcomes.flatMap((o) => o.compiled));
+    const findings = [];
+    for (const file of touchedCFiles(ctx.series.patches)) {
+        if (compiled.has(file))
+            continue;
+        const rule = await buildRuleFor(ctx.tree.dir, file);
+        const hint = rule.kind === 'symbols' ? `: enable ${rule.symbols.map((s) => `CONFIG_${s}`).join(' and ')} in a config` : rule.kind === 'unknown' ? ': no Makefile rule in its directory builds it' : '';
+        findings.push({ tool: 'kbuild', severity: 'warning', type: 'NOT_COMPILED', file, new: true, message: `changed file not built by any config${hint}` });
+    }
+    return findings;
+}
+async function buildEveryCell(ctx) {
+    const settings = ctx.settings;
+    const outcomes = [];
+    for (const cell of settings.cells) {
+        const toolchain = await toolchainFor(cell.arch);
+        if (!toolchain.ok) {
+            outcomes.push({
+                result: { config: cell.name, status: 'error', durationMs: 0, summary: toolchain.reason },
+                findings: [{ tool: 'kbuild', severity: 'error', type: 'NO_COMPILER', config: cell.name, message: toolchain.reason }],
+                compiled: [],
+            });
+            continue;
+        }
+        ctx.progress.info(`build: ${cell.name} (ARCH=${cell.arch})`);
+        const outcome = await buildCell(ctx, cell, {
+            srcDir: ctx.tree.dir,
+            crossCompile: toolchain.crossCompile,
+            jobs: settings.jobs,
+            timeoutMs: settings.stepTimeoutMs,
+            ccache: ccacheEnv({ dir: settings.ccacheDir, maxSize: settings.ccacheSize, baseDir: ctx.workDir }),
+        });
+        ctx.progress.info(`build: ${cell.name} ${outcome.result.status} in ${(outcome.result.durationMs / 1000).toFixed(1)}s — ${outcome.result.summary}`);
+        outcomes.push(outcome);
+    }
+    await ctx.tree.git.run(['checkout', '--quiet', '--detach', ctx.applied.commits.at(-1)]);
+    const proof = await notCompiledAnywhere(ctx, outcomes.filter((o) => o.result.status !== 'error'));
+    const findings = [...outcomes.flatMap((o) => o.findings), ...proof];
+    const cells = outcomes.map((o) => o.result);
+    const worstCell = cells.reduce((w, c) => (RANK[c.status] > RANK[w] ? c.status : w), 'pass');
+    const fromProof = statusFromFindings(proof, settings.failOn);
+    const status = RANK[fromProof] > RANK[worstCell] ? fromProof : worstCell;
+    const bad = cells.filter((c) => c.status === 'fail' || c.status === 'error');
+    const summary = bad.length
+        ? bad.map((c) => `${c.config}: ${c.summary}`).join('; ')
+        : `${cells.length} config${cells.length === 1 ? '' : 's'} built: ${cells.map((c) => c.config).join(', ')}${proof.length ? `; ${proof.length} changed file${proof.length === 1 ? '' : 's'} not compiled` : ''}`;
+    return { name: 'build', status, durationMs: 0, summary, cells, findings };
+}
+const buildStage = { name: 'build', needs: ['apply'], run: buildEveryCell };
+
+// Build cells: a named config fragment (configs/<name>.config, or a user's file) and the arch it is for.
+const DEFAULT_CELLS = ['x86_64-dm', 'i386-highmem'];
+/** The package root (where configs/ lives), found from this module both in src/ and in the dist/ bundle. */
+function packageRoot(from = path.dirname(fileURLToPath(import.meta.url))) {
+    for (let dir = from; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+        if (existsSync(path.join(dir, 'configs')) && existsSync(path.join(dir, 'package.json')))
+            return dir;
+    }
+    throw new Error(`cannot find the kernel-patch-ci package root above ${from}`);
+}
+const VALUE = /^(y|m|n|-?\d+|0x[0-9a-fA-F]+|"(?:[^"\\]|\\.)*")$/;
+/** Pure: a fragment's symbols and its "# arch: NAME" header; a syntax error names the file and line. */
+function parseFragment(text, where) {
+    const wanted = new Map();
+    let arch;
+    for (const [i, raw] of text.split('\n').entries()) {
+        const line = raw.trim();
+        const header = /^#\s*arch:\s*(\S+)\s*$/.exec(line);
+        if (header)
+            arch = header[1];
+        const unset = /^# CONFIG_([A-Za-z0-9_]+) is not set$/.exec(line);
+        if (unset)
+            wanted.set(unset[1], 'n');
+        if (line === '' || line.startsWith('#'))
+            continue;
+        const set = /^CONFIG_([A-Za-z0-9_]+)=(.*)$/.exec(line);
+        if (!set || !VALUE.test(set[2]))
+            throw inputError(`${where}:${i + 1}: not a config line: ${JSON.stringify(raw.slice(0, 80))}`);
+        wanted.set(set[1], set[2]);
+    }
+    return { arch, wanted };
+}
+/** --configs entries: shipped names, or paths to fragments of the user's own (with an "# arch:" header). */
+async function resolveCells(specs, root = packageRoot()) {
+    const cells = [];
+    for (const spec of specs) {
+        const isPath = spec.includes('/') || spec.endsWith('.config');
+        const fragmentPath = isPath ? path.resolve(spec) : path.join(root, 'configs', `${spec}.config`);
+        if (!existsSync(fragmentPath)) {
+            if (isPath)
+                throw inputError(`config fragment ${spec} does not exist`);
+            throw usageError(`unknown config ${JSON.stringify(spec)} (shipped: ${DEFAULT_CELLS.join(', ')}; or give a path to a fragment)`);
+        }
+        const name = path.basename(fragmentPath).replace(/\.config$/, '');
+        const { arch, wanted } = parseFragment(await readFile(fragmentPath, 'utf8'), spec);
+        if (cells.some((c) => c.name === name))
+            throw usageError(`config ${name} is given twice`);
+        cells.push({ name, arch: arch ?? 'x86_64', fragmentPath, wanted });
+    }
+    return cells;
+}
+
 // Kept equal to package.json's version (a test checks), so the bundle needs no JSON import at run time.
 const TOOL_VERSION = '0.1.0';
 
 // The pipeline: read the series, prepare the tree, run the chosen stages in the contract's order, write results.
-const STAGES = [applyStage, checkpatchStage, sparseStage];
+const STAGES = [applyStage, checkpatchStage, sparseStage, buildStage];
 const WORK_MARKER = '.kernel-patch-ci-work';
 /** Our scratch space inside the out dir; refuse to reuse a "work" dir someone else made. */
 async function claimWorkDir(outDir) {
@@ -30379,6 +30760,7 @@ async function runPipeline(settings, progress) {
     };
     try {
         const workDir = await claimWorkDir(settings.outDir);
+        const cells = settings.stages.includes('build') ? await resolveCells(settings.configs) : [];
         const source = await classifyTree(settings.tree);
         progress.info('reading the series');
         const { series, rangeBase } = await readSeries(settings.series, source, workDir);
@@ -30388,7 +30770,7 @@ async function runPipeline(settings, progress) {
         const tree = await progress.alive('preparing the tree', prepareTree(source, { ...settings, ref: settings.ref ?? rangeBase, workDir }));
         results.tree = { source: tree.source, ...(tree.ref ? { ref: tree.ref } : {}), baseCommit: tree.baseCommit };
         progress.info(`tree ready at ${tree.baseCommit.slice(0, 12)} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
-        const ctx = { settings, tree, series, workDir, outDir: settings.outDir, progress };
+        const ctx = { settings: { ...settings, cells }, tree, series, workDir, outDir: settings.outDir, progress };
         const wanted = new Set(settings.stages);
         for (const stage of STAGES) {
             if (!wanted.has(stage.name))
@@ -30434,12 +30816,13 @@ function stderrProgress(write = (l) => process.stderr.write(l + '\n'), heartbeat
 
 // Parse the command line once, up front, into validated settings; everything inward takes these typed values.
 /** Stages this version can run; the rest of the contract's list arrives with later versions. */
-const AVAILABLE_STAGES = ['apply', 'checkpatch', 'sparse'];
+const AVAILABLE_STAGES = ['apply', 'checkpatch', 'sparse', 'build'];
 const FAIL_ON = ['error', 'warning', 'new-warning'];
 const USAGE = `usage: kernel-patch-ci run --series <file.patch | dir | mbox | BASE..HEAD> [--tree <git-url | dir | tarball>]
-                        [--ref REF] [--stages ${AVAILABLE_STAGES.join(',')}] [--out DIR] [--jobs N]
-                        [--fail-on error|warning|new-warning] [--checkpatch-strict] [--checkpatch-ignore TYPE[,TYPE…]]
-                        [--cache-dir DIR] [--step-timeout SECONDS]`;
+                        [--ref REF] [--stages ${AVAILABLE_STAGES.join(',')}] [--configs NAME|FILE[,…]]
+                        [--out DIR] [--jobs N] [--fail-on error|warning|new-warning] [--checkpatch-strict]
+                        [--checkpatch-ignore TYPE[,TYPE…]] [--cache-dir DIR] [--ccache-dir DIR] [--ccache-size SIZE]
+                        [--step-timeout SECONDS]`;
 function defaultCacheDir(env = process.env) {
     if (env.KPCI_CACHE_DIR)
         return path.resolve(env.KPCI_CACHE_DIR);
@@ -30491,6 +30874,8 @@ function parseRunArgs(argv, env = process.env) {
                 'checkpatch-strict': { type: 'boolean' },
                 'checkpatch-ignore': { type: 'string' },
                 'cache-dir': { type: 'string' },
+                'ccache-dir': { type: 'string' },
+                'ccache-size': { type: 'string' },
                 'step-timeout': { type: 'string' },
             },
         });
@@ -30503,8 +30888,16 @@ function parseRunArgs(argv, env = process.env) {
         throw usageError('--series is required');
     if (v.series.some((s) => s.trim() === ''))
         throw usageError('--series is empty');
-    if (v.configs !== undefined)
-        throw usageError('--configs needs the build stage, which is not available in this version');
+    const stages = parseStages(v.stages);
+    const configs = v.configs === undefined ? DEFAULT_CELLS : list(v.configs);
+    if (v.configs !== undefined && configs.length === 0)
+        throw usageError('--configs is empty');
+    if (v.configs !== undefined && !stages.includes('build'))
+        throw usageError('--configs needs the build stage (add build to --stages)');
+    const ccacheSize = v['ccache-size'] ?? '5G';
+    if (!/^\d+(\.\d+)?[kKMGT]?i?$/.test(ccacheSize))
+        throw usageError(`--ccache-size takes a size like 5G or 500M, not ${JSON.stringify(ccacheSize)}`);
+    const cacheDir = v['cache-dir'] ? path.resolve(v['cache-dir']) : defaultCacheDir(env);
     const failOn = (v['fail-on'] ?? 'new-warning');
     if (!FAIL_ON.includes(failOn))
         throw usageError(`--fail-on must be one of ${FAIL_ON.join(', ')}, not ${JSON.stringify(v['fail-on'])}`);
@@ -30518,9 +30911,9 @@ function parseRunArgs(argv, env = process.env) {
         tree: v.tree ?? DEFAULT_TREE_URL,
         ref: v.ref,
         series: v.series,
-        stages: parseStages(v.stages),
+        stages,
         outDir: path.resolve(v.out ?? 'kernel-patch-ci-out'),
-        cacheDir: v['cache-dir'] ? path.resolve(v['cache-dir']) : defaultCacheDir(env),
+        cacheDir,
         jobs: positiveInt('--jobs', v.jobs, os$1.availableParallelism()),
         failOn,
         checkpatchStrict: v['checkpatch-strict'] ?? false,
@@ -30528,6 +30921,9 @@ function parseRunArgs(argv, env = process.env) {
         stepTimeoutMs: positiveInt('--step-timeout', v['step-timeout'], 3600) * 1000,
         fetchAttempts: positiveInt('KPCI_FETCH_ATTEMPTS', env.KPCI_FETCH_ATTEMPTS, 3),
         fetchBackoffMs: env.KPCI_FETCH_BACKOFF_MS !== undefined ? Number(env.KPCI_FETCH_BACKOFF_MS) || 0 : 2000,
+        configs,
+        ccacheDir: v['ccache-dir'] ? path.resolve(v['ccache-dir']) : env.CCACHE_DIR || path.join(cacheDir, 'ccache'),
+        ccacheSize,
     };
 }
 

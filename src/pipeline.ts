@@ -15,9 +15,11 @@ import type { RunContext, Stage } from './stages/stage.js';
 import { applyStage } from './stages/apply.js';
 import { checkpatchStage } from './stages/checkpatch.js';
 import { sparseStage } from './stages/sparse.js';
+import { buildStage } from './stages/build.js';
+import { resolveCells } from './kernel/cells.js';
 import { TOOL_VERSION } from './version.js';
 
-export const STAGES: readonly Stage[] = [applyStage, checkpatchStage, sparseStage];
+export const STAGES: readonly Stage[] = [applyStage, checkpatchStage, sparseStage, buildStage];
 
 const WORK_MARKER = '.kernel-patch-ci-work';
 
@@ -70,6 +72,7 @@ export async function runPipeline(settings: RunSettings, progress: Progress): Pr
   };
   try {
     const workDir = await claimWorkDir(settings.outDir);
+    const cells = settings.stages.includes('build') ? await resolveCells(settings.configs) : [];
     const source = await classifyTree(settings.tree);
     progress.info('reading the series');
     const { series, rangeBase } = await readSeries(settings.series, source, workDir);
@@ -83,7 +86,7 @@ export async function runPipeline(settings: RunSettings, progress: Progress): Pr
     results.tree = { source: tree.source, ...(tree.ref ? { ref: tree.ref } : {}), baseCommit: tree.baseCommit };
     progress.info(`tree ready at ${tree.baseCommit.slice(0, 12)} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
 
-    const ctx: RunContext = { settings, tree, series, workDir, outDir: settings.outDir, progress };
+    const ctx: RunContext = { settings: { ...settings, cells }, tree, series, workDir, outDir: settings.outDir, progress };
     const wanted = new Set<StageName>(settings.stages);
     for (const stage of STAGES) {
       if (!wanted.has(stage.name)) continue;

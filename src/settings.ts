@@ -5,9 +5,10 @@ import path from 'node:path';
 import { usageError } from './errors.js';
 import { STAGE_ORDER, type FailOn, type StageName } from './results/model.js';
 import { DEFAULT_TREE_URL } from './tree/source.js';
+import { DEFAULT_CELLS } from './kernel/cells.js';
 
 /** Stages this version can run; the rest of the contract's list arrives with later versions. */
-export const AVAILABLE_STAGES: readonly StageName[] = ['apply', 'checkpatch', 'sparse'];
+export const AVAILABLE_STAGES: readonly StageName[] = ['apply', 'checkpatch', 'sparse', 'build'];
 const FAIL_ON: readonly FailOn[] = ['error', 'warning', 'new-warning'];
 
 export interface RunSettings {
@@ -24,12 +25,17 @@ export interface RunSettings {
   stepTimeoutMs: number;
   fetchAttempts: number;
   fetchBackoffMs: number;
+  /** --configs as given: shipped cell names or fragment paths, resolved by the pipeline. */
+  configs: string[];
+  ccacheDir: string;
+  ccacheSize: string;
 }
 
 export const USAGE = `usage: kernel-patch-ci run --series <file.patch | dir | mbox | BASE..HEAD> [--tree <git-url | dir | tarball>]
-                        [--ref REF] [--stages ${AVAILABLE_STAGES.join(',')}] [--out DIR] [--jobs N]
-                        [--fail-on error|warning|new-warning] [--checkpatch-strict] [--checkpatch-ignore TYPE[,TYPE…]]
-                        [--cache-dir DIR] [--step-timeout SECONDS]`;
+                        [--ref REF] [--stages ${AVAILABLE_STAGES.join(',')}] [--configs NAME|FILE[,…]]
+                        [--out DIR] [--jobs N] [--fail-on error|warning|new-warning] [--checkpatch-strict]
+                        [--checkpatch-ignore TYPE[,TYPE…]] [--cache-dir DIR] [--ccache-dir DIR] [--ccache-size SIZE]
+                        [--step-timeout SECONDS]`;
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.KPCI_CACHE_DIR) return path.resolve(env.KPCI_CACHE_DIR);
@@ -79,6 +85,8 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
         'checkpatch-strict': { type: 'boolean' },
         'checkpatch-ignore': { type: 'string' },
         'cache-dir': { type: 'string' },
+        'ccache-dir': { type: 'string' },
+        'ccache-size': { type: 'string' },
         'step-timeout': { type: 'string' },
       },
     });
@@ -88,7 +96,13 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   const v = parsed.values;
   if (!v.series || v.series.length === 0) throw usageError('--series is required');
   if (v.series.some((s) => s.trim() === '')) throw usageError('--series is empty');
-  if (v.configs !== undefined) throw usageError('--configs needs the build stage, which is not available in this version');
+  const stages = parseStages(v.stages);
+  const configs = v.configs === undefined ? DEFAULT_CELLS : list(v.configs);
+  if (v.configs !== undefined && configs.length === 0) throw usageError('--configs is empty');
+  if (v.configs !== undefined && !stages.includes('build')) throw usageError('--configs needs the build stage (add build to --stages)');
+  const ccacheSize = v['ccache-size'] ?? '5G';
+  if (!/^\d+(\.\d+)?[kKMGT]?i?$/.test(ccacheSize)) throw usageError(`--ccache-size takes a size like 5G or 500M, not ${JSON.stringify(ccacheSize)}`);
+  const cacheDir = v['cache-dir'] ? path.resolve(v['cache-dir']) : defaultCacheDir(env);
   const failOn = (v['fail-on'] ?? 'new-warning') as FailOn;
   if (!FAIL_ON.includes(failOn)) throw usageError(`--fail-on must be one of ${FAIL_ON.join(', ')}, not ${JSON.stringify(v['fail-on'])}`);
   const ignore = list(v['checkpatch-ignore']);
@@ -99,9 +113,9 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
     tree: v.tree ?? DEFAULT_TREE_URL,
     ref: v.ref,
     series: v.series,
-    stages: parseStages(v.stages),
+    stages,
     outDir: path.resolve(v.out ?? 'kernel-patch-ci-out'),
-    cacheDir: v['cache-dir'] ? path.resolve(v['cache-dir']) : defaultCacheDir(env),
+    cacheDir,
     jobs: positiveInt('--jobs', v.jobs, os.availableParallelism()),
     failOn,
     checkpatchStrict: v['checkpatch-strict'] ?? false,
@@ -109,5 +123,8 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
     stepTimeoutMs: positiveInt('--step-timeout', v['step-timeout'], 3600) * 1000,
     fetchAttempts: positiveInt('KPCI_FETCH_ATTEMPTS', env.KPCI_FETCH_ATTEMPTS, 3),
     fetchBackoffMs: env.KPCI_FETCH_BACKOFF_MS !== undefined ? Number(env.KPCI_FETCH_BACKOFF_MS) || 0 : 2000,
+    configs,
+    ccacheDir: v['ccache-dir'] ? path.resolve(v['ccache-dir']) : env.CCACHE_DIR || path.join(cacheDir, 'ccache'),
+    ccacheSize,
   };
 }

@@ -14,7 +14,7 @@ afterAll(removeOutDirs, TEN_MINUTES);
 
 describe('the example series (dm kmap_local_page conversion) on linux-source-6.1', () => {
   test('passes every stage with zero findings', async () => {
-    const run = await runCli(['--tree', KERNEL_TARBALL, '--series', EXAMPLE_SERIES]);
+    const run = await runCli(['--tree', KERNEL_TARBALL, '--series', EXAMPLE_SERIES, '--stages', 'checkpatch,sparse']);
     expect(run.code).toBe(0);
     expect(run.results).toMatchObject({
       schemaVersion: 1,
@@ -38,7 +38,7 @@ describe('the example series (dm kmap_local_page conversion) on linux-source-6.1
   }, TEN_MINUTES);
 
   test('a non-static function in dm-snap.c is a NEW sparse warning; the base warnings that moved are not blamed', async () => {
-    const run = await runCli(['--tree', KERNEL_TARBALL, '--series', series('sparse-new-warning')]);
+    const run = await runCli(['--tree', KERNEL_TARBALL, '--series', series('sparse-new-warning'), '--stages', 'sparse']);
     expect(run.code).toBe(1);
     expect(run.results.verdict).toBe('fail');
     const sparse = stage(run, 'sparse')!;
@@ -62,7 +62,7 @@ describe('the example series (dm kmap_local_page conversion) on linux-source-6.1
 
 describe('series that fail', () => {
   test('patch 2 of 3 does not apply: the patch, file and hunk are named, later stages skip, the tree is left clean', async () => {
-    const run = await runCli(['--tree', KERNEL_TARBALL, '--series', series('patch2-does-not-apply')]);
+    const run = await runCli(['--tree', KERNEL_TARBALL, '--series', series('patch2-does-not-apply'), '--stages', 'checkpatch,sparse']);
     expect(run.code).toBe(1);
     const apply = stage(run, 'apply')!;
     expect(apply.status).toBe('fail');
@@ -125,7 +125,7 @@ describe('series that fail', () => {
       ' ',
       '',
     ].join('\n'));
-    const run = await runCli(['--tree', KERNEL_TARBALL, '--series', patch]);
+    const run = await runCli(['--tree', KERNEL_TARBALL, '--series', patch, '--stages', 'checkpatch']);
     expect(run.code).toBe(2);
     expect(run.results.verdict).toBe('error');
     expect(run.results.reason).toBe('apply: patch 1/1 "main: fix typo" is not for this tree: src/main.c does not exist in it');

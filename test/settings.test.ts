@@ -23,8 +23,9 @@ describe('parseRunArgs', () => {
   test('defaults: linux-dm, every available stage, new-warning, out dir in cwd, XDG cache', () => {
     const s = parseRunArgs(['--series', 'x.patch'], env);
     expect(s).toMatchObject({
-      tree: DEFAULT_TREE_URL, series: ['x.patch'], stages: ['apply', 'checkpatch', 'sparse'], failOn: 'new-warning',
+      tree: DEFAULT_TREE_URL, series: ['x.patch'], stages: ['apply', 'checkpatch', 'sparse', 'build'], failOn: 'new-warning',
       outDir: path.resolve('kernel-patch-ci-out'), cacheDir: '/home/u/.cache/kernel-patch-ci', checkpatchStrict: false,
+      configs: ['x86_64-dm', 'i386-highmem'], ccacheDir: '/home/u/.cache/kernel-patch-ci/ccache', ccacheSize: '5G',
     });
   });
 
@@ -43,11 +44,13 @@ describe('parseRunArgs', () => {
     expect(usage([])).toBe('--series is required');
     expect(usage(['--series', 'x', '--stages', 'lint'])).toMatch(/^unknown stage "lint"/);
     expect(usage(['--series', 'x', '--stages', 'boot'])).toMatch(/^stage boot is not available in this version/);
+    expect(usage(['--series', 'x', '--configs', ''])).toBe('--configs is empty');
     expect(usage(['--series', 'x', '--fail-on', 'never'])).toMatch(/^--fail-on must be one of error, warning, new-warning/);
     expect(usage(['--series', 'x', '--jobs', '0'])).toMatch(/^--jobs must be a positive whole number/);
     expect(usage(['--series', 'x', '--frobnicate'])).toMatch(/^Unknown option '--frobnicate'/);
     expect(usage(['--series', 'x', '--checkpatch-ignore', 'A;rm -rf /'])).toMatch(/^--checkpatch-ignore takes checkpatch types/);
-    expect(usage(['--series', 'x', '--configs', 'x86_64-dm'])).toMatch(/needs the build stage/);
+    expect(usage(['--series', 'x', '--stages', 'checkpatch', '--configs', 'x86_64-dm'])).toBe('--configs needs the build stage (add build to --stages)');
+    expect(usage(['--series', 'x', '--ccache-size', 'lots'])).toMatch(/^--ccache-size takes a size like 5G/);
     for (const message of [usage([]), usage(['--series', 'x', '--frobnicate'])]) expect(message).not.toContain('\n');
   });
 

@@ -1,6 +1,7 @@
 // Which Kconfig symbol builds a source file (read from its Makefile), and whether a .config really has what we asked.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Git } from '../tools/git.js';
 
 /** `symbols`: every CONFIG_ symbol that must be on for the object to be built (composite parts need the parent's too). */
 export type BuildRule = { kind: 'symbols'; symbols: string[] } | { kind: 'always' } | { kind: 'unknown' };
@@ -90,4 +91,17 @@ export function droppedSymbols(wanted: Map<string, string>, finalConfig: Map<str
     if (got !== value) dropped.push({ symbol, wanted: value, got });
   }
   return dropped;
+}
+
+/** Which of these symbols some Kconfig file in the tree defines ("config FOO" or "menuconfig FOO"). */
+export async function definedSymbols(git: Git, symbols: readonly string[]): Promise<Set<string>> {
+  if (symbols.length === 0) return new Set();
+  const pattern = `^[[:space:]]*(menu)?config[[:space:]]+(${symbols.join('|')})[[:space:]]*$`;
+  const result = await git.exec(['grep', '-h', '-E', pattern, '--', '*Kconfig*']);
+  const found = new Set<string>();
+  for (const line of result.stdout.split('\n')) {
+    const m = /config\s+(\w+)/.exec(line);
+    if (m) found.add(m[1]!);
+  }
+  return found;
 }

@@ -4,36 +4,12 @@ import path from 'node:path';
 import type { Finding, StageResult } from '../results/model.js';
 import { statusFromFindings } from '../results/verdict.js';
 import { buildRuleFor, droppedSymbols, parseConfig } from '../kernel/kconfig.js';
-import { enclosingFunction } from '../kernel/cfunc.js';
-import { compareByFingerprint, fingerprint } from '../findings/fingerprint.js';
-import { parseDiagnostics, type Diagnostic } from '../tools/gcc-diagnostics.js';
+import { compareByFingerprint } from '../findings/fingerprint.js';
+import { locate, type Located } from '../findings/locate.js';
+import { parseDiagnostics } from '../tools/gcc-diagnostics.js';
+import { onlyPatchTouching, touchedCFiles } from '../series/touched.js';
 import { firstError, make, type KbuildOptions } from '../tools/kbuild.js';
 import type { RunContext, Stage } from './stage.js';
-
-interface Located extends Diagnostic {
-  key: string;
-}
-
-/** The .c files the series leaves in the tree (added or modified), in first-touched order. */
-export function touchedCFiles(ctx: Pick<RunContext, 'series'>): string[] {
-  const files = new Set<string>();
-  for (const patch of ctx.series.patches) {
-    for (const f of patch.files) if (f.path.endsWith('.c')) files.add(f.path);
-    for (const f of patch.files) if (f.status === 'deleted' || f.status === 'renamed') files.delete(f.oldPath ?? f.path);
-    for (const f of patch.files) if (f.status === 'deleted') files.delete(f.path);
-  }
-  return [...files];
-}
-
-async function locate(diags: Diagnostic[], treeDir: string): Promise<Located[]> {
-  const sources = new Map<string, string>();
-  const located: Located[] = [];
-  for (const d of diags) {
-    if (!sources.has(d.file)) sources.set(d.file, await readFile(path.join(treeDir, d.file), 'utf8').catch(() => ''));
-    located.push({ ...d, key: fingerprint(d, enclosingFunction(sources.get(d.file)!, d.line)) });
-  }
-  return located;
-}
 
 /** Compile, then check: a second make with C=2 on up-to-date objects prints sparse's output and nothing else. */
 async function checkRevision(ctx: RunContext, kb: KbuildOptions, objects: string[], label: string): Promise<Located[] | Finding> {
@@ -52,16 +28,11 @@ async function checkRevision(ctx: RunContext, kb: KbuildOptions, objects: string
   return locate(parseDiagnostics(check.stdout + check.stderr, ctx.tree.dir), ctx.tree.dir);
 }
 
-function patchesTouching(ctx: RunContext, file: string): number | undefined {
-  const touching = ctx.series.patches.filter((p) => p.files.some((f) => f.path === file));
-  return touching.length === 1 ? touching[0]!.index : undefined;
-}
-
 async function runSparse(ctx: RunContext): Promise<StageResult> {
   const result = (status: StageResult['status'], summary: string, findings: Finding[] = []): StageResult => ({
     name: 'sparse', status, durationMs: 0, summary, findings,
   });
-  const files = touchedCFiles(ctx);
+  const files = touchedCFiles(ctx.series.patches);
   if (files.length === 0) return result('pass', 'no C files changed: nothing to check');
   const patched = ctx.applied!.commits.at(-1)!;
   const findings: Finding[] = [];
@@ -121,7 +92,7 @@ async function runSparse(ctx: RunContext): Promise<StageResult> {
 
     const { introduced, fixed, existing } = compareByFingerprint(base, after, (d) => d.key);
     for (const d of introduced) {
-      findings.push({ tool: 'sparse', severity: d.severity, type: 'SPARSE', message: d.message, file: d.file, line: d.line, patch: patchesTouching(ctx, d.file), new: true });
+      findings.push({ tool: 'sparse', severity: d.severity, type: 'SPARSE', message: d.message, file: d.file, line: d.line, patch: onlyPatchTouching(ctx.series.patches, d.file), new: true });
     }
     for (const d of fixed) {
       findings.push({ tool: 'sparse', severity: 'info', type: 'SPARSE_FIXED', message: `fixed: ${d.message}`, file: d.file, line: d.line, new: false });

@@ -3,6 +3,7 @@ import type { FailOn, StageName, StageResult } from '../results/model.js';
 import type { Series } from '../series/intake.js';
 import type { PreparedTree } from '../tree/prepare.js';
 import type { Progress } from '../report/progress.js';
+import type { Cell } from '../kernel/cells.js';
 
 export interface StageSettings {
   failOn: FailOn;
@@ -11,6 +12,10 @@ export interface StageSettings {
   checkpatchIgnore: string[];
   /** Limit for one external step (a make, a checkpatch run). */
   stepTimeoutMs: number;
+  /** The build matrix, resolved from --configs. */
+  cells: Cell[];
+  ccacheDir: string;
+  ccacheSize: string;
 }
 
 export interface RunContext {

@@ -48,3 +48,39 @@ export function parseDiagnostics(output: string, treeDir: string): Diagnostic[] 
   }
   return found;
 }
+
+export interface LinkError {
+  /** The object (or vmlinux.o) the linker names, and the source file name it gives (a basename). */
+  object: string;
+  source?: string;
+  function?: string;
+  symbol: string;
+  message: string;
+}
+
+/**
+ * Pure: undefined references from ld ("ld: x.o: in function `f':" then "x.c:(.text+0x1): undefined reference to
+ * `sym'") and from modpost ('ERROR: modpost: "sym" [drivers/md/x.ko] undefined!').
+ */
+export function parseLinkErrors(output: string): LinkError[] {
+  const errors: LinkError[] = [];
+  let object: string | undefined;
+  let fn: string | undefined;
+  for (const line of output.split('\n')) {
+    const inFunction = /^(?:\S*ld(?:\.bfd)?): (\S+): in function [`'‘]([^'’`]+)['’`]:$/.exec(line);
+    if (inFunction) {
+      object = inFunction[1];
+      fn = inFunction[2];
+      continue;
+    }
+    const undef = /^(?:(\S+?):\([^)]*\)|\S*ld(?:\.bfd)?: (\S+?)(?::\([^)]*\))?): undefined reference to [`'‘]([^'’`]+)['’`]$/.exec(line);
+    if (undef) {
+      const symbol = undef[3]!;
+      errors.push({ object: object ?? undef[2] ?? '', source: undef[1], function: fn, symbol, message: `undefined reference to \`${symbol}'${fn ? ` in ${fn}()` : ''}` });
+      continue;
+    }
+    const modpost = /^ERROR: modpost: "([^"]+)" \[([^\]]+)\] undefined!$/.exec(line);
+    if (modpost) errors.push({ object: modpost[2]!, symbol: modpost[1]!, message: `undefined reference to \`${modpost[1]}' (modpost)` });
+  }
+  return errors;
+}

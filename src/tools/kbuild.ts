@@ -5,6 +5,10 @@ export interface KbuildOptions {
   srcDir: string;
   buildDir: string;
   arch?: string;
+  /** CROSS_COMPILE prefix for a non-native arch. */
+  crossCompile?: string;
+  /** Compile through ccache with this environment (see tools/ccache.ts). */
+  ccache?: NodeJS.ProcessEnv;
   jobs: number;
   timeoutMs: number;
   onLine?: (line: string) => void;
@@ -18,10 +22,12 @@ export const REPRODUCIBLE_ENV = {
   LC_ALL: 'C',
 };
 
-export function make(options: KbuildOptions, args: readonly string[]): Promise<ExecResult> {
+export function make(options: KbuildOptions, args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<ExecResult> {
   const vars = [`O=${options.buildDir}`, ...(options.arch ? [`ARCH=${options.arch}`] : [])];
+  if (options.crossCompile) vars.push(`CROSS_COMPILE=${options.crossCompile}`);
+  if (options.ccache) vars.push(`CC=ccache ${options.crossCompile ?? ''}gcc`, 'HOSTCC=ccache gcc');
   return execTool('make', ['-C', options.srcDir, `-j${options.jobs}`, ...vars, ...args], {
-    env: { ...process.env, ...REPRODUCIBLE_ENV },
+    env: { ...process.env, ...REPRODUCIBLE_ENV, ...options.ccache, ...extraEnv },
     timeoutMs: options.timeoutMs,
     onLine: options.onLine,
   });
@@ -32,4 +38,22 @@ export function firstError(result: ExecResult): string {
   const text = `${result.stdout}\n${result.stderr}`;
   const line = text.split('\n').find((l) => / error: |^make(\[\d+\])?: \*\*\*|Error \d+/.test(l));
   return (line ?? text.trim().split('\n').at(-1) ?? 'make failed').trim();
+}
+
+/**
+ * tinyconfig, the fragment merged on top with the tree's own merge_config.sh, then olddefconfig: the documented
+ * way to build a small config from fragments. Returns the failing step's result, or undefined when all went well.
+ */
+export async function configureFromFragment(options: KbuildOptions, fragment: string): Promise<ExecResult | undefined> {
+  const quiet = { ...options, ccache: undefined };
+  const tiny = await make(quiet, ['tinyconfig']);
+  if (tiny.code !== 0) return tiny;
+  const merge = await execTool('bash', [`${options.srcDir}/scripts/kconfig/merge_config.sh`, '-m', '-O', options.buildDir, `${options.buildDir}/.config`, fragment], {
+    cwd: options.srcDir,
+    env: { ...process.env, ...REPRODUCIBLE_ENV, ...(options.arch ? { ARCH: options.arch } : {}) },
+    timeoutMs: options.timeoutMs,
+  });
+  if (merge.code !== 0) return merge;
+  const old = await make(quiet, ['olddefconfig']);
+  return old.code !== 0 ? old : undefined;
 }

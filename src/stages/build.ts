@@ -1,0 +1,63 @@
+// build: every config cell, base and patched, per-patch compiles, new-warning diff, proof that changed files compiled.
+import type { CellResult, Finding, StageResult, StageStatus } from '../results/model.js';
+import { statusFromFindings } from '../results/verdict.js';
+import { buildCell, type CellOutcome } from '../build/cell.js';
+import { buildRuleFor } from '../kernel/kconfig.js';
+import { toolchainFor } from '../kernel/toolchain.js';
+import { touchedCFiles } from '../series/touched.js';
+import { ccacheEnv } from '../tools/ccache.js';
+import type { RunContext, Stage } from './stage.js';
+
+const RANK: Record<StageStatus, number> = { pass: 0, skip: 0, warn: 1, fail: 2, error: 3 };
+
+async function notCompiledAnywhere(ctx: RunContext, outcomes: CellOutcome[]): Promise<Finding[]> {
+  const compiled = new Set(outcomes.flatMap((o) => o.compiled));
+  const findings: Finding[] = [];
+  for (const file of touchedCFiles(ctx.series.patches)) {
+    if (compiled.has(file)) continue;
+    const rule = await buildRuleFor(ctx.tree.dir, file);
+    const hint = rule.kind === 'symbols' ? `: enable ${rule.symbols.map((s) => `CONFIG_${s}`).join(' and ')} in a config` : rule.kind === 'unknown' ? ': no Makefile rule in its directory builds it' : '';
+    findings.push({ tool: 'kbuild', severity: 'warning', type: 'NOT_COMPILED', file, new: true, message: `changed file not built by any config${hint}` });
+  }
+  return findings;
+}
+
+async function buildEveryCell(ctx: RunContext): Promise<StageResult> {
+  const settings = ctx.settings;
+  const outcomes: CellOutcome[] = [];
+  for (const cell of settings.cells) {
+    const toolchain = await toolchainFor(cell.arch);
+    if (!toolchain.ok) {
+      outcomes.push({
+        result: { config: cell.name, status: 'error', durationMs: 0, summary: toolchain.reason },
+        findings: [{ tool: 'kbuild', severity: 'error', type: 'NO_COMPILER', config: cell.name, message: toolchain.reason }],
+        compiled: [],
+      });
+      continue;
+    }
+    ctx.progress.info(`build: ${cell.name} (ARCH=${cell.arch})`);
+    const outcome = await buildCell(ctx, cell, {
+      srcDir: ctx.tree.dir,
+      crossCompile: toolchain.crossCompile,
+      jobs: settings.jobs,
+      timeoutMs: settings.stepTimeoutMs,
+      ccache: ccacheEnv({ dir: settings.ccacheDir, maxSize: settings.ccacheSize, baseDir: ctx.workDir }),
+    });
+    ctx.progress.info(`build: ${cell.name} ${outcome.result.status} in ${(outcome.result.durationMs / 1000).toFixed(1)}s — ${outcome.result.summary}`);
+    outcomes.push(outcome);
+  }
+  await ctx.tree.git.run(['checkout', '--quiet', '--detach', ctx.applied!.commits.at(-1)!]);
+  const proof = await notCompiledAnywhere(ctx, outcomes.filter((o) => o.result.status !== 'error'));
+  const findings = [...outcomes.flatMap((o) => o.findings), ...proof];
+  const cells: CellResult[] = outcomes.map((o) => o.result);
+  const worstCell = cells.reduce<StageStatus>((w, c) => (RANK[c.status] > RANK[w] ? c.status : w), 'pass');
+  const fromProof = statusFromFindings(proof, settings.failOn);
+  const status = RANK[fromProof] > RANK[worstCell] ? fromProof : worstCell;
+  const bad = cells.filter((c) => c.status === 'fail' || c.status === 'error');
+  const summary = bad.length
+    ? bad.map((c) => `${c.config}: ${c.summary}`).join('; ')
+    : `${cells.length} config${cells.length === 1 ? '' : 's'} built: ${cells.map((c) => c.config).join(', ')}${proof.length ? `; ${proof.length} changed file${proof.length === 1 ? '' : 's'} not compiled` : ''}`;
+  return { name: 'build', status, durationMs: 0, summary, cells, findings };
+}
+
+export const buildStage: Stage = { name: 'build', needs: ['apply'], run: buildEveryCell };
