@@ -30159,19 +30159,25 @@ async function locate(diags, treeDir) {
 const DIAG = /^(.+?):(\d+):(?:(\d+):)? (warning|error|note|info): (.*)$/;
 /** sparse continues a message on lines that repeat its position: "file:line:col:    struct foo *". */
 const CONTINUATION = /^(.+?):(\d+):(?:\d+:)?\s{2,}(\S.*)$/;
-/** Paths as the tree names them: strip the source dir kbuild prints with O=, and a leading "./". */
-function treeRelative(file, treeDir) {
+/**
+ * Paths as the tree names them. kbuild runs the compiler in the O= dir, so a relative path (ccache with
+ * CCACHE_BASEDIR makes them relative, e.g. "../../linux/drivers/md/dm.c") is resolved from there; what is not in
+ * the tree (generated headers in the O= dir) keeps its name without a leading "./".
+ */
+function treeRelative(file, treeDir, cwd) {
+    const absolute = path.isAbsolute(file) ? file : cwd ? path.resolve(cwd, file) : undefined;
     const prefix = treeDir.endsWith(path.sep) ? treeDir : treeDir + path.sep;
-    const rel = file.startsWith(prefix) ? file.slice(prefix.length) : file;
-    return rel.replace(/^(\.\/)+/, '');
+    if (absolute?.startsWith(prefix))
+        return absolute.slice(prefix.length);
+    return file.replace(/^(\.\/)+/, '');
 }
-function parseDiagnostics(output, treeDir) {
+function parseDiagnostics(output, treeDir, cwd) {
     const found = [];
     let last;
     for (const raw of output.split('\n')) {
         const line = raw.replace(/\r$/, '');
         const cont = CONTINUATION.exec(line);
-        if (cont && last && treeRelative(cont[1], treeDir) === last.file && Number(cont[2]) === last.line) {
+        if (cont && last && treeRelative(cont[1], treeDir, cwd) === last.file && Number(cont[2]) === last.line) {
             last.message += ` ${cont[3].trim()}`;
             continue;
         }
@@ -30182,7 +30188,7 @@ function parseDiagnostics(output, treeDir) {
                 continue;
             }
             last = {
-                file: treeRelative(m[1], treeDir),
+                file: treeRelative(m[1], treeDir, cwd),
                 line: Number(m[2]),
                 column: m[3] === undefined ? undefined : Number(m[3]),
                 severity: m[4] === 'error' ? 'error' : m[4] === 'warning' ? 'warning' : 'info',
@@ -30307,7 +30313,7 @@ async function checkRevision(ctx, kb, objects, label) {
     if (check.code !== 0) {
         return { tool: 'sparse', severity: 'error', type: 'SPARSE_FAILED', message: `sparse failed on the ${label} tree: ${firstError(check)}` };
     }
-    return locate(parseDiagnostics(check.stdout + check.stderr, ctx.tree.dir), ctx.tree.dir);
+    return locate(parseDiagnostics(check.stdout + check.stderr, ctx.tree.dir, kb.buildDir), ctx.tree.dir);
 }
 async function runSparse(ctx) {
     const result = (status, summary, findings = []) => ({
@@ -30447,7 +30453,7 @@ function failure(result, run) {
 /** gcc/sparse-style diagnostics plus linker errors, as located diagnostics of this revision. */
 async function diagnosticsOf(run, results) {
     const text = results.map((r) => r.stdout + r.stderr).join('\n');
-    const diags = parseDiagnostics(text, run.ctx.tree.dir).filter((d) => d.severity !== 'info');
+    const diags = parseDiagnostics(text, run.ctx.tree.dir, run.kb.buildDir).filter((d) => d.severity !== 'info');
     const touched = touchedCFiles(run.ctx.series.patches);
     for (const link of parseLinkErrors(text)) {
         // ld names a source by its basename only; the series' own files are the likely owners

@@ -25,7 +25,7 @@ async function checkRevision(ctx: RunContext, kb: KbuildOptions, objects: string
   if (check.code !== 0) {
     return { tool: 'sparse', severity: 'error', type: 'SPARSE_FAILED', message: `sparse failed on the ${label} tree: ${firstError(check)}` };
   }
-  return locate(parseDiagnostics(check.stdout + check.stderr, ctx.tree.dir), ctx.tree.dir);
+  return locate(parseDiagnostics(check.stdout + check.stderr, ctx.tree.dir, kb.buildDir), ctx.tree.dir);
 }
 
 async function runSparse(ctx: RunContext): Promise<StageResult> {

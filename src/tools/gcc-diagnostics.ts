@@ -13,20 +13,25 @@ const DIAG = /^(.+?):(\d+):(?:(\d+):)? (warning|error|note|info): (.*)$/;
 /** sparse continues a message on lines that repeat its position: "file:line:col:    struct foo *". */
 const CONTINUATION = /^(.+?):(\d+):(?:\d+:)?\s{2,}(\S.*)$/;
 
-/** Paths as the tree names them: strip the source dir kbuild prints with O=, and a leading "./". */
-export function treeRelative(file: string, treeDir: string): string {
+/**
+ * Paths as the tree names them. kbuild runs the compiler in the O= dir, so a relative path (ccache with
+ * CCACHE_BASEDIR makes them relative, e.g. "../../linux/drivers/md/dm.c") is resolved from there; what is not in
+ * the tree (generated headers in the O= dir) keeps its name without a leading "./".
+ */
+export function treeRelative(file: string, treeDir: string, cwd?: string): string {
+  const absolute = path.isAbsolute(file) ? file : cwd ? path.resolve(cwd, file) : undefined;
   const prefix = treeDir.endsWith(path.sep) ? treeDir : treeDir + path.sep;
-  const rel = file.startsWith(prefix) ? file.slice(prefix.length) : file;
-  return rel.replace(/^(\.\/)+/, '');
+  if (absolute?.startsWith(prefix)) return absolute.slice(prefix.length);
+  return file.replace(/^(\.\/)+/, '');
 }
 
-export function parseDiagnostics(output: string, treeDir: string): Diagnostic[] {
+export function parseDiagnostics(output: string, treeDir: string, cwd?: string): Diagnostic[] {
   const found: Diagnostic[] = [];
   let last: Diagnostic | undefined;
   for (const raw of output.split('\n')) {
     const line = raw.replace(/\r$/, '');
     const cont = CONTINUATION.exec(line);
-    if (cont && last && treeRelative(cont[1]!, treeDir) === last.file && Number(cont[2]) === last.line) {
+    if (cont && last && treeRelative(cont[1]!, treeDir, cwd) === last.file && Number(cont[2]) === last.line) {
       last.message += ` ${cont[3]!.trim()}`;
       continue;
     }
@@ -37,7 +42,7 @@ export function parseDiagnostics(output: string, treeDir: string): Diagnostic[] 
         continue;
       }
       last = {
-        file: treeRelative(m[1]!, treeDir),
+        file: treeRelative(m[1]!, treeDir, cwd),
         line: Number(m[2]),
         column: m[3] === undefined ? undefined : Number(m[3]),
         severity: m[4] === 'error' ? 'error' : m[4] === 'warning' ? 'warning' : 'info',

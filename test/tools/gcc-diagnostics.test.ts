@@ -27,4 +27,12 @@ describe('parseDiagnostics on real sparse output from make C=2 with O=', () => {
     expect(parseDiagnostics(out, '/src')).toEqual([{ file: 'include/linux/kernel.h', line: 10, column: 2, severity: 'warning', message: 'unused variable ‘x’ [-Wunused-variable]' }]);
     expect(treeRelative('/src/drivers/md/dm.c', '/src/')).toBe('drivers/md/dm.c');
   });
+
+  test('paths relative to the O= dir (ccache with CCACHE_BASEDIR) are resolved from it', () => {
+    const out = "../../linux/drivers/md/dm-log-writes.c:652:13: warning: unused variable 'segments' [-Wunused-variable]";
+    expect(parseDiagnostics(out, '/o/work/linux', '/o/work/build/x86_64-dm')).toEqual([
+      { file: 'drivers/md/dm-log-writes.c', line: 652, column: 13, severity: 'warning', message: "unused variable 'segments' [-Wunused-variable]" },
+    ]);
+    expect(treeRelative('./include/generated/autoconf.h', '/o/work/linux', '/o/work/build/x86_64-dm')).toBe('include/generated/autoconf.h');
+  });
 });
