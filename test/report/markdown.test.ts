@@ -12,6 +12,14 @@ const results: Results = {
   stages: [
     { name: 'apply', status: 'pass', durationMs: 200, summary: '1 patch applied', findings: [] },
     {
+      name: 'build', status: 'fail', durationMs: 61000, summary: "i386-highmem: build failed: undefined reference to `__udivdi3'",
+      cells: [
+        { config: 'x86_64-dm', status: 'pass', durationMs: 22748, summary: '0 new, 0 fixed, 0 pre-existing warnings' },
+        { config: 'i386-highmem', status: 'fail', durationMs: 17408, summary: "build failed: undefined reference to `__udivdi3'" },
+      ],
+      findings: [{ tool: 'kbuild', severity: 'error', type: 'LINK_ERROR', message: "undefined reference to `__udivdi3' in delay_ctr()", file: 'drivers/md/dm-delay.c', config: 'i386-highmem', patch: 1, new: true }],
+    },
+    {
       name: 'sparse', status: 'fail', durationMs: 12500, summary: '1 new, 2 pre-existing',
       findings: [
         { tool: 'sparse', severity: 'warning', type: 'SPARSE', message: "symbol 'x' was not declared", file: 'drivers/md/dm-snap.c', line: 238, patch: 1, new: true },
@@ -31,6 +39,12 @@ describe('renderMarkdown', () => {
     expect(md).toContain('| sparse | ❌ fail | 12.5 s | 1 new, 2 pre-existing |');
     expect(md).toContain('dm snapshot: add a helper \\| pipe');
   });
+  test('a build stage has a row per config cell, and its findings name their cell', () => {
+    expect(md).toContain('| config | status | time | summary |');
+    expect(md).toContain("| i386-highmem | fail | 17.4 s | build failed: undefined reference to `__udivdi3' |");
+    expect(md).toContain("- **error** `LINK_ERROR` drivers/md/dm-delay.c (patch 1, i386-highmem): undefined reference to `__udivdi3' in delay_ctr()");
+  });
+
   test('new findings with file:line and patch; pre-existing ones folded away', () => {
     expect(md).toContain("- **warning** `SPARSE` drivers/md/dm-snap.c:238 (patch 1): symbol 'x' was not declared");
     const folded = md.slice(md.indexOf('<details>'));
