@@ -44,6 +44,18 @@ describe('build stage on linux-source-6.1', () => {
     expect(fresh[0]!.message).toMatch(/unused variable .segments. \[-Wunused-variable\]/);
   }, HOUR);
 
+  test('a changed file that no cell compiles is named, with the CONFIG_ symbol that would build it', async () => {
+    const run = await build('--series', series('build-not-compiled'), '--configs', 'x86_64-dm');
+    expect(run.code).toBe(1);
+    const b = stage(run, 'build')!;
+    expect(b.cells!.map((c) => [c.config, c.status])).toEqual([['x86_64-dm', 'pass']]);
+    expect(b.findings.filter((f) => f.new === true)).toEqual([{
+      tool: 'kbuild', severity: 'warning', type: 'NOT_COMPILED', new: true, file: 'drivers/md/dm-zoned-target.c',
+      message: 'changed file not built by any config: enable CONFIG_DM_ZONED in a config',
+    }]);
+    expect(b.summary).toBe('1 config built: x86_64-dm; 1 changed file not compiled');
+  }, HOUR);
+
   test('u64 / u32 in a dm target fails only the i386 cell, naming the missing libgcc helper', async () => {
     const run = await build('--series', series('build-u64-division'));
     expect(run.code).toBe(1);
