@@ -29948,6 +29948,33 @@ async function runCheckpatch(patchFile, options) {
     return report;
 }
 
+/** Pure: where line `line` of a file ends up after one patch's hunks on that file (a changed line maps into its hunk). */
+function shiftLine(hunks, line) {
+    let offset = 0;
+    for (const h of hunks) {
+        // An empty side is written as the line before it ("-10,0" inserts after line 10): start at the next line.
+        const oldStart = h.oldLines === 0 ? h.oldStart + 1 : h.oldStart;
+        const newStart = h.newLines === 0 ? h.newStart + 1 : h.newStart;
+        const oldEnd = oldStart + h.oldLines;
+        if (line < oldStart)
+            break;
+        if (line < oldEnd)
+            return Math.min(newStart + (line - oldStart), newStart + Math.max(h.newLines - 1, 0));
+        offset = newStart + h.newLines - oldEnd;
+    }
+    return line + offset;
+}
+/** The line in the tree after the whole series, for `line` of `file` as it was right after patch `after`. */
+function lineInFinalTree(patches, after, file, line) {
+    let current = line;
+    for (const patch of patches.slice(after)) {
+        const change = patch.files.find((f) => (f.oldPath ?? f.path) === file || f.path === file);
+        if (change)
+            current = shiftLine(change.hunks, current);
+    }
+    return current;
+}
+
 const SEVERITY = { ERROR: 'error', WARNING: 'warning', CHECK: 'info' };
 async function checkEveryPatch(ctx) {
     const findings = [];
@@ -29963,7 +29990,8 @@ async function checkEveryPatch(ctx) {
             counts[f.level === 'ERROR' ? 'errors' : f.level === 'WARNING' ? 'warnings' : 'checks']++;
             findings.push({
                 tool: 'checkpatch', severity: SEVERITY[f.level], type: f.type, message: f.message,
-                ...(f.file ? { file: f.file, line: f.line } : {}),
+                // checkpatch counts lines right after this patch; later patches may move them
+                ...(f.file ? { file: f.file, line: f.line === undefined ? undefined : lineInFinalTree(ctx.series.patches, patch.index, f.file, f.line) } : {}),
                 patch: patch.index, new: true,
             });
         }

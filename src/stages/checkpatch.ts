@@ -2,6 +2,7 @@
 import type { Finding, Severity, StageResult } from '../results/model.js';
 import { statusFromFindings } from '../results/verdict.js';
 import { runCheckpatch, type CheckpatchFinding } from '../tools/checkpatch.js';
+import { lineInFinalTree } from '../series/lines.js';
 import type { RunContext, Stage } from './stage.js';
 
 const SEVERITY: Record<CheckpatchFinding['level'], Severity> = { ERROR: 'error', WARNING: 'warning', CHECK: 'info' };
@@ -20,7 +21,8 @@ async function checkEveryPatch(ctx: RunContext): Promise<StageResult> {
       counts[f.level === 'ERROR' ? 'errors' : f.level === 'WARNING' ? 'warnings' : 'checks']++;
       findings.push({
         tool: 'checkpatch', severity: SEVERITY[f.level], type: f.type, message: f.message,
-        ...(f.file ? { file: f.file, line: f.line } : {}),
+        // checkpatch counts lines right after this patch; later patches may move them
+        ...(f.file ? { file: f.file, line: f.line === undefined ? undefined : lineInFinalTree(ctx.series.patches, patch.index, f.file, f.line) } : {}),
         patch: patch.index, new: true,
       });
     }
