@@ -96,6 +96,14 @@ describe('series that fail', () => {
     expect(line560).toBe('\tdst = kmap_atomic(sg_page(sg)); \n');
   }, TEN_MINUTES);
 
+  test("a finding on patch 1 points at its line in the final tree when patch 2 moves it", async () => {
+    const run = await runCli(['--tree', KERNEL_TARBALL, '--series', series('checkpatch-line-moved'), '--stages', 'checkpatch']);
+    const whitespace = stage(run, 'checkpatch')!.findings.filter((f) => f.type === 'TRAILING_WHITESPACE');
+    expect(whitespace.map((f) => [f.patch, f.file, f.line])).toEqual([[1, 'drivers/md/dm-crypt.c', 563]]);
+    const final = execFileSync('sed', ['-n', '563p', path.join(run.outDir, 'work', 'linux', 'drivers/md/dm-crypt.c')], { encoding: 'utf8' });
+    expect(final).toBe('\tdst = kmap_atomic(sg_page(sg)); \n');
+  }, TEN_MINUTES);
+
   test('--checkpatch-ignore and --fail-on error change the verdict the way a maintainer would', async () => {
     const ignored = await runCli(['--tree', KERNEL_TARBALL, '--series', series('checkpatch-problems'), '--stages', 'checkpatch',
       '--checkpatch-ignore', 'TRAILING_WHITESPACE,MISSING_SIGN_OFF', '--fail-on', 'error']);
