@@ -30326,6 +30326,33 @@ async function configureFromFragment(options, fragment) {
     return old.code !== 0 ? old : undefined;
 }
 
+// ccache for kernel builds: where it keeps its cache, and a pure reader of its per-build stats log.
+/** Add CCACHE_STATSLOG per build phase to count that phase's hits. */
+function ccacheEnv(settings) {
+    return {
+        CCACHE_DIR: settings.dir,
+        CCACHE_MAXSIZE: settings.maxSize,
+        CCACHE_BASEDIR: settings.baseDir,
+        CCACHE_NOHASHDIR: 'true',
+    };
+}
+/** CCACHE_STATSLOG holds one "# file" block of counters per compiler call; calls ccache cannot cache are skipped. */
+function parseStatsLog(text) {
+    const stats = { hits: 0, misses: 0 };
+    for (const block of text.split(/^# /m).slice(1)) {
+        const counters = new Set(block.split('\n').slice(1).map((l) => l.trim()));
+        if (counters.has('direct_cache_hit') || counters.has('preprocessed_cache_hit'))
+            stats.hits++;
+        else if (counters.has('cache_miss'))
+            stats.misses++;
+    }
+    return stats;
+}
+function hitRate(stats) {
+    const total = stats.hits + stats.misses;
+    return total === 0 ? undefined : stats.hits / total;
+}
+
 // sparse: check the C files the series touches on the base and on the patched tree; blame only what is new.
 /** Compile, then check: a second make with C=2 on up-to-date objects prints sparse's output and nothing else. */
 async function checkRevision(ctx, kb, objects, label) {
@@ -30372,6 +30399,8 @@ async function runSparse(ctx) {
         arch: 'x86_64',
         jobs: ctx.settings.jobs,
         timeoutMs: ctx.settings.stepTimeoutMs,
+        // the same compiler cache as the build cells: a new out dir does not recompile prepare's host tools
+        ccache: ccacheEnv({ dir: ctx.settings.ccacheDir, maxSize: ctx.settings.ccacheSize, baseDir: ctx.workDir }),
     };
     await mkdir$1(kb.buildDir, { recursive: true });
     await mkdir$1(path.join(ctx.outDir, 'logs'), { recursive: true });
@@ -30429,33 +30458,6 @@ async function runSparse(ctx) {
     }
 }
 const sparseStage = { name: 'sparse', needs: ['apply'], run: runSparse };
-
-// ccache for kernel builds: where it keeps its cache, and a pure reader of its per-build stats log.
-/** Add CCACHE_STATSLOG per build phase to count that phase's hits. */
-function ccacheEnv(settings) {
-    return {
-        CCACHE_DIR: settings.dir,
-        CCACHE_MAXSIZE: settings.maxSize,
-        CCACHE_BASEDIR: settings.baseDir,
-        CCACHE_NOHASHDIR: 'true',
-    };
-}
-/** CCACHE_STATSLOG holds one "# file" block of counters per compiler call; calls ccache cannot cache are skipped. */
-function parseStatsLog(text) {
-    const stats = { hits: 0, misses: 0 };
-    for (const block of text.split(/^# /m).slice(1)) {
-        const counters = new Set(block.split('\n').slice(1).map((l) => l.trim()));
-        if (counters.has('direct_cache_hit') || counters.has('preprocessed_cache_hit'))
-            stats.hits++;
-        else if (counters.has('cache_miss'))
-            stats.misses++;
-    }
-    return stats;
-}
-function hitRate(stats) {
-    const total = stats.hits + stats.misses;
-    return total === 0 ? undefined : stats.hits / total;
-}
 
 // One build cell: configure, build the base, compile after each patch, build the patched tree, diff the warnings.
 const IMAGE = { x86_64: 'arch/x86/boot/bzImage', i386: 'arch/x86/boot/bzImage', x86: 'arch/x86/boot/bzImage' };

@@ -9,6 +9,7 @@ import { locate, type Located } from '../findings/locate.js';
 import { parseDiagnostics } from '../tools/gcc-diagnostics.js';
 import { onlyPatchTouching, touchedCFiles } from '../series/touched.js';
 import { firstError, make, type KbuildOptions } from '../tools/kbuild.js';
+import { ccacheEnv } from '../tools/ccache.js';
 import type { RunContext, Stage } from './stage.js';
 
 /** Compile, then check: a second make with C=2 on up-to-date objects prints sparse's output and nothing else. */
@@ -55,6 +56,8 @@ async function runSparse(ctx: RunContext): Promise<StageResult> {
     arch: 'x86_64',
     jobs: ctx.settings.jobs,
     timeoutMs: ctx.settings.stepTimeoutMs,
+    // the same compiler cache as the build cells: a new out dir does not recompile prepare's host tools
+    ccache: ccacheEnv({ dir: ctx.settings.ccacheDir, maxSize: ctx.settings.ccacheSize, baseDir: ctx.workDir }),
   };
   await mkdir(kb.buildDir, { recursive: true });
   await mkdir(path.join(ctx.outDir, 'logs'), { recursive: true });
