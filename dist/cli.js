@@ -1516,7 +1516,7 @@ async function buildCell(ctx, cell, kbBase) {
     }
     // 2. the base: full image, then the touched objects again with W=1
     const objects = await enabledObjects(run, touchedCFiles(ctx.series.patches), config);
-    await clearStats(run, 'base', 'patched');
+    await clearStats(run, 'base', 'per-patch', 'patched');
     t = Date.now();
     const baseImage = await step(run, 'base build', ['bzImage'], 'base');
     if (baseImage.code !== 0)
