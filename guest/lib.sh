@@ -1,0 +1,115 @@
+# Helpers shared by the guest scenarios (sourced by /init and by each scenario's shell).
+# Disks: /dev/vda and /dev/vdb are raw scratch disks cut into slices with table offsets, /dev/vdc and /dev/vdd are
+# LVM physical volumes. All start as zeroes, so ciphertext written through a deterministic mode hashes the same on
+# every kernel.
+
+PATTERN=/tmp/pattern          # 8 MiB, written and read back by every scenario
+PATTERN_SECTORS=16384
+SLICE_SECTORS=32768           # 16 MiB: one slice of a raw disk per mapping
+
+fail() { echo "FAIL: $*"; exit 1; }
+skip() { echo "SKIP: $*"; exit 77; }
+
+# Every 7-byte line differs, so a sector written to the wrong place or with the wrong IV changes the checksum.
+pattern_init() {
+	seq -w 0 1999999 | head -c 8388608 >"$PATTERN"
+	sha256sum <"$PATTERN" | cut -d' ' -f1 >"$PATTERN.sum"
+}
+
+# A deterministic hex key of $1 bytes derived from the label $2.
+key() {
+	k= i=0
+	while [ ${#k} -lt $(($1 * 2)) ]; do k="$k$(echo "$2-$i" | sha256sum | cut -c1-64)"; i=$((i + 1)); done
+	echo "$k" | cut -c1-$(($1 * 2))
+}
+
+# dmsetup without udev: create the mapping, then its /dev/mapper node.
+dm_create() {
+	dmsetup create --noudevsync "$1" --table "$2" || fail "dmsetup create $1 ($2) failed"
+	dmsetup mknodes "$1"
+}
+dm_remove() { dmsetup remove --noudevsync "$1" || fail "dmsetup remove $1 failed"; }
+
+drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
+
+# The pattern onto $1: the first half by four O_DIRECT writers at once, the second half by two buffered writers,
+# so several tasks hold mappings while they are preempted.
+write_pattern() {
+	pids=
+	for i in 0 1 2 3; do
+		dd if="$PATTERN" of="$1" bs=65536 count=16 skip=$((i * 16)) seek=$((i * 16)) oflag=direct 2>/dev/null & pids="$pids $!"
+	done
+	for i in 0 1; do
+		dd if="$PATTERN" of="$1" bs=65536 count=32 skip=$((64 + i * 32)) seek=$((64 + i * 32)) conv=notrunc 2>/dev/null & pids="$pids $!"
+	done
+	for p in $pids; do wait "$p" || fail "a writer to $1 failed"; done
+	sync "$1" # fsync: a flush reaches the target (dm-log-writes logs pending writes on a flush)
+}
+
+# Read $1 back twice (O_DIRECT, then through the page cache) and compare with the pattern.
+verify_pattern() {
+	want=$(cat "$PATTERN.sum")
+	got=$(dd if="$1" bs=65536 count=128 iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1)
+	[ "$got" = "$want" ] || fail "read-back of $1 with O_DIRECT differs from what was written (${2:-data})"
+	drop_caches
+	got=$(dd if="$1" bs=65536 count=128 2>/dev/null | sha256sum | cut -d' ' -f1)
+	[ "$got" = "$want" ] || fail "buffered read-back of $1 differs from what was written (${2:-data})"
+}
+
+# sha256 of $3 sectors of raw device $1 from sector $2 (both multiples of 128).
+raw_hash() { dd if="$1" bs=65536 skip=$(($2 / 128)) count=$(($3 / 128)) iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1; }
+
+# ext4 on $1 (16 MiB or more) with three 2 MiB files written at once, unmounted, fsck'd, mounted again, compared.
+ext4_roundtrip() {
+	mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$1" || fail "mkfs.ext4 on $1 failed"
+	mount -t ext4 "$1" /mnt || fail "mounting ext4 on $1 failed"
+	pids=
+	for i in 0 1 2; do dd if="$PATTERN" of="/mnt/file$i" bs=65536 count=32 skip=$((i * 32)) 2>/dev/null & pids="$pids $!"; done
+	for p in $pids; do wait "$p" || fail "writing a file on $1 failed"; done
+	umount /mnt
+	e2fsck -fn "$1" >/tmp/fsck.log 2>&1 || { cat /tmp/fsck.log; fail "e2fsck found errors on $1"; }
+	mount -t ext4 -o ro "$1" /mnt || fail "mounting ext4 on $1 again failed"
+	for i in 0 1 2; do
+		want=$(dd if="$PATTERN" bs=65536 count=32 skip=$((i * 32)) 2>/dev/null | sha256sum | cut -d' ' -f1)
+		[ "$(sha256sum <"/mnt/file$i" | cut -d' ' -f1)" = "$want" ] || { umount /mnt; fail "file$i on ext4 over $1 differs"; }
+	done
+	umount /mnt
+}
+
+# dm-crypt over slice $4 of /dev/vda: write, drop caches, tear down, re-create, read back, report the ciphertext hash.
+crypt_roundtrip() {
+	name=$1 table="0 $PATTERN_SECTORS crypt $2 $3 0 /dev/vda $(($4 * SLICE_SECTORS))"
+	dm_create "kpci-$name" "$table"
+	write_pattern "/dev/mapper/kpci-$name"
+	drop_caches
+	dm_remove "kpci-$name"
+	dm_create "kpci-$name" "$table"
+	verify_pattern "/dev/mapper/kpci-$name" "$2"
+	dm_remove "kpci-$name"
+	echo "# kpci-hash $name $(raw_hash /dev/vda $(($4 * SLICE_SECTORS)) $PATTERN_SECTORS)"
+}
+
+# Whether lvm answers at all, probed once per boot: Debian's i386 lvm spins without a syscall under the i386 guest
+# kernel in TCG, and every LVM scenario would then only hit its timeout.
+lvm_usable() {
+	[ -f /tmp/lvm.usable ] || { timeout 10 lvm version >/dev/null 2>&1 && echo yes || echo no; } >/tmp/lvm.usable
+	[ "$(cat /tmp/lvm.usable)" = yes ]
+}
+
+# A volume group "kpci" on the two LVM disks, wiped first.
+lvm_vg() {
+	lvm_usable || skip "lvm does not answer within 10 s in this guest"
+	pvcreate -qq -ff -y /dev/vdc /dev/vdd >/dev/null || fail "pvcreate failed"
+	vgcreate -qq kpci /dev/vdc /dev/vdd >/dev/null || fail "vgcreate failed"
+}
+
+# Undo whatever a scenario left, so the next one starts clean even after a failure.
+cleanup_devices() {
+	umount /mnt 2>/dev/null
+	if [ -f /tmp/lvm.usable ] && lvm_usable; then
+		vgremove -qq -ff kpci >/dev/null 2>&1
+		pvremove -qq -ff -y /dev/vdc /dev/vdd >/dev/null 2>&1
+	fi
+	dmsetup remove_all --noudevsync --force >/dev/null 2>&1
+	return 0
+}

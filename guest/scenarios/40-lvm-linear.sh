@@ -1,0 +1,7 @@
+# LVM as users run it: a linear LV with data and an ext4 filesystem, deactivated and activated in between.
+lvm_vg
+lvcreate -qq -y -L 32m -n lin kpci >/dev/null || fail "lvcreate linear failed"
+write_pattern /dev/kpci/lin
+lvchange -an kpci/lin && lvchange -ay kpci/lin || fail "re-activating kpci/lin failed"
+verify_pattern /dev/kpci/lin "linear LV"
+ext4_roundtrip /dev/kpci/lin
