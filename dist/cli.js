@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-import { existsSync } from 'node:fs';
-import { mkdir, writeFile, rm, stat, readFile, readdir, mkdtemp, rename, copyFile, appendFile } from 'node:fs/promises';
+import { existsSync, createWriteStream, createReadStream } from 'node:fs';
+import { mkdir, writeFile, rm, stat, readFile, readdir, mkdtemp, rename, copyFile, appendFile, chmod, access, constants, open } from 'node:fs/promises';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -143,6 +144,12 @@ const PACKAGE_OF = {
     tar: 'tar',
     xz: 'xz-utils',
     gcc: 'gcc',
+    'qemu-system-x86_64': 'qemu-system-x86',
+    'qemu-system-i386': 'qemu-system-x86',
+    cpio: 'cpio',
+    'apt-get': 'apt',
+    'dpkg-deb': 'dpkg',
+    gcov: 'gcc',
 };
 const live = new Set();
 let exitHookInstalled = false;
@@ -209,9 +216,18 @@ function execTool(command, args, options = {}) {
                 killTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), 5000);
             }, options.timeoutMs);
         }
+        const onAbort = () => {
+            if (child.pid !== undefined)
+                killGroup(child.pid, 'SIGKILL');
+        };
+        if (options.signal?.aborted)
+            onAbort();
+        else
+            options.signal?.addEventListener('abort', onAbort, { once: true });
         child.on('error', (error) => {
             if (timer)
                 clearTimeout(timer);
+            options.signal?.removeEventListener('abort', onAbort);
             if (child.pid !== undefined)
                 live.delete(child.pid);
             if (error.code === 'ENOENT') {
@@ -224,6 +240,7 @@ function execTool(command, args, options = {}) {
         child.on('close', (code, signal) => {
             if (timer)
                 clearTimeout(timer);
+            options.signal?.removeEventListener('abort', onAbort);
             if (child.pid !== undefined) {
                 // a group member may still hold the pipes' other ends; make sure none survives
                 if (timedOut)
@@ -1428,10 +1445,24 @@ async function runSparse(ctx) {
 }
 const sparseStage = { name: 'sparse', needs: ['apply'], run: runSparse };
 
+// Where the build stage leaves each cell's kernels and the boot stage finds them: the one place both agree on.
+function cellArtifacts(outDir, workDir, cell) {
+    const dir = path.join(outDir, 'artifacts', cell);
+    return {
+        dir,
+        bzImage: path.join(dir, 'bzImage'),
+        vmlinux: path.join(dir, 'vmlinux'),
+        baseBzImage: path.join(dir, 'base', 'bzImage'),
+        baseVmlinux: path.join(dir, 'base', 'vmlinux'),
+        buildDir: path.join(workDir, 'build', cell),
+    };
+}
+
 // One build cell: configure, build the base, compile after each patch, build the patched tree, diff the warnings.
 const IMAGE = { x86_64: 'arch/x86/boot/bzImage', i386: 'arch/x86/boot/bzImage', x86: 'arch/x86/boot/bzImage' };
 /** make with its output appended to the cell's build log and its ccache calls counted in a phase's stats log. */
 async function step(run, label, args, phase) {
+    args = [...args, ...run.vars];
     await appendFile(run.log, `\n### ${label}: make ${args.join(' ')}\n`);
     const statsLog = path.join(run.kb.buildDir, `.kpci-ccache-${phase}.log`);
     const result = await run.ctx.progress.alive(`${label} (${run.cell.name})`, make({ ...run.kb, ccache: run.kb.ccache && { ...run.kb.ccache, CCACHE_STATSLOG: statsLog } }, args));
@@ -1445,6 +1476,18 @@ async function phaseHitRate(run, phase) {
 async function clearStats(run, ...phases) {
     for (const phase of phases)
         await rm(path.join(run.kb.buildDir, `.kpci-ccache-${phase}.log`), { force: true });
+}
+/** The image and vmlinux just built, where the boot stage looks for them (the base kernel in its own folder). */
+async function keepKernel(run, kind) {
+    const art = cellArtifacts(run.ctx.outDir, run.ctx.workDir, run.cell.name);
+    const [image, vmlinux] = kind === 'base' ? [art.baseBzImage, art.baseVmlinux] : [art.bzImage, art.vmlinux];
+    await mkdir(path.dirname(image), { recursive: true });
+    for (const f of [image, vmlinux])
+        await rm(f, { force: true }); // a failed build must not leave an old kernel behind
+    const built = path.join(run.kb.buildDir, IMAGE[run.cell.arch] ?? 'arch/x86/boot/bzImage');
+    if (existsSync(built))
+        await copyFile(built, image);
+    await copyFile(path.join(run.kb.buildDir, 'vmlinux'), vmlinux).catch(() => undefined);
 }
 function failure(result, run) {
     return result.timedOut ? `killed after the ${run.kb.timeoutMs / 1000}s step timeout` : firstError(result);
@@ -1483,9 +1526,13 @@ async function buildCell(ctx, cell, kbBase) {
         kb: { ...kbBase, buildDir: path.join(ctx.workDir, 'build', cell.name), arch: cell.arch },
         log: path.join(ctx.outDir, 'artifacts', cell.name, 'build.log'),
         artifacts: path.join(ctx.outDir, 'artifacts', cell.name),
+        vars: [],
     };
     await mkdir(run.kb.buildDir, { recursive: true });
     await mkdir(run.artifacts, { recursive: true });
+    const art = cellArtifacts(ctx.outDir, ctx.workDir, cell.name);
+    for (const f of [art.bzImage, art.vmlinux, art.baseBzImage, art.baseVmlinux])
+        await rm(f, { force: true }); // no stale kernel from an earlier run
     await writeFile(run.log, `# kernel-patch-ci build log for ${cell.name} (ARCH=${cell.arch})\n`);
     const findings = [];
     const metrics = { configureMs: 0, baseBuildMs: 0, perPatchMs: 0, patchedBuildMs: 0, ccacheHitRate: {} };
@@ -1516,6 +1563,10 @@ async function buildCell(ctx, cell, kbBase) {
     }
     // 2. the base: full image, then the touched objects again with W=1
     const objects = await enabledObjects(run, touchedCFiles(ctx.series.patches), config);
+    // gcov notes for the touched objects, so the boot stage can tell which changed lines ran; the same variables on
+    // every make keep base and patched objects built alike (and ccache hits shared)
+    if (config.get('GCOV_KERNEL') === 'y')
+        run.vars = objects.map((o) => `GCOV_PROFILE_${path.basename(o)}=y`);
     await clearStats(run, 'base', 'per-patch', 'patched');
     t = Date.now();
     const baseImage = await step(run, 'base build', ['bzImage'], 'base');
@@ -1524,6 +1575,7 @@ async function buildCell(ctx, cell, kbBase) {
     const baseW1 = objects.length ? await step(run, 'base W=1', ['W=1', ...objects], 'base') : undefined;
     const base = await diagnosticsOf(run, [baseImage, ...(baseW1 ? [baseW1] : [])]);
     metrics.baseBuildMs = Date.now() - t;
+    await keepKernel(run, 'base');
     metrics.ccacheHitRate.base = await phaseHitRate(run, 'base');
     // 3. bisectability: every intermediate tree must compile what the series touched so far
     t = Date.now();
@@ -1576,10 +1628,7 @@ async function buildCell(ctx, cell, kbBase) {
         return done(patchedImage.timedOut ? 'error' : 'fail', `build failed: ${first ? `${first.file}${first.line ? `:${first.line}` : ''}: ${first.message}` : failure(patchedImage, run)}`, compiled);
     }
     // 7. artifacts for the boot stage and for decoding stack traces
-    const image = path.join(run.kb.buildDir, IMAGE[cell.arch] ?? 'arch/x86/boot/bzImage');
-    if (existsSync(image))
-        await copyFile(image, path.join(run.artifacts, 'bzImage'));
-    await copyFile(path.join(run.kb.buildDir, 'vmlinux'), path.join(run.artifacts, 'vmlinux')).catch(() => undefined);
+    await keepKernel(run, 'patched');
     const status = statusFromFindings(findings, ctx.settings.failOn);
     const rate = metrics.ccacheHitRate.patched;
     const summary = `${introduced.length} new, ${fixed.length} fixed, ${existing.length} pre-existing warnings; ${compiled.length}/${objects.length} changed objects rebuilt${rate !== undefined ? `; ccache ${(rate * 100).toFixed(0)}% hits` : ''}`;
@@ -1608,7 +1657,7 @@ async function toolchainFor(arch, hostArch = os.arch()) {
     return { ok: true, crossCompile: cross.prefix };
 }
 
-const RANK = { pass: 0, skip: 0, warn: 1, fail: 2, error: 3 };
+const RANK$1 = { pass: 0, skip: 0, warn: 1, fail: 2, error: 3 };
 async function notCompiledAnywhere(ctx, outcomes) {
     const compiled = new Set(outcomes.flatMap((o) => o.compiled));
     const findings = [];
@@ -1649,9 +1698,9 @@ async function buildEveryCell(ctx) {
     const proof = await notCompiledAnywhere(ctx, outcomes.filter((o) => o.result.status !== 'error'));
     const findings = [...outcomes.flatMap((o) => o.findings), ...proof];
     const cells = outcomes.map((o) => o.result);
-    const worstCell = cells.reduce((w, c) => (RANK[c.status] > RANK[w] ? c.status : w), 'pass');
+    const worstCell = cells.reduce((w, c) => (RANK$1[c.status] > RANK$1[w] ? c.status : w), 'pass');
     const fromProof = statusFromFindings(proof, settings.failOn);
-    const status = RANK[fromProof] > RANK[worstCell] ? fromProof : worstCell;
+    const status = RANK$1[fromProof] > RANK$1[worstCell] ? fromProof : worstCell;
     const bad = cells.filter((c) => c.status === 'fail' || c.status === 'error');
     const summary = bad.length
         ? bad.map((c) => `${c.config}: ${c.summary}`).join('; ')
@@ -1659,6 +1708,782 @@ async function buildEveryCell(ctx) {
     return { name: 'build', status, durationMs: 0, summary, cells, findings };
 }
 const buildStage = { name: 'build', needs: ['apply'], run: buildEveryCell };
+
+// apt-get against a private root per architecture: resolves and downloads Debian packages for the guest without
+// installing anything or touching the host's apt state (no dpkg --add-architecture, no root needed).
+const HOST_SOURCES = ['/etc/apt/sources.list', '/etc/apt/sources.list.d'];
+/** The private root's -o options: its own lists, cache, empty status file and a single foreign architecture. */
+function aptOptions(root) {
+    const o = (k, v) => ['-o', `${k}=${v}`];
+    return [
+        ...o('Dir::Etc::sourcelist', path.join(root.dir, 'sources.list')),
+        ...o('Dir::Etc::sourceparts', path.join(root.dir, 'sources.list.d')),
+        ...o('Dir::State', path.join(root.dir, 'state')),
+        ...o('Dir::State::status', path.join(root.dir, 'status')),
+        ...o('Dir::Cache', path.join(root.dir, 'cache')),
+        ...o('APT::Architecture', root.arch),
+        ...o('APT::Architectures::', root.arch),
+        ...o('Debug::NoLocking', '1'),
+        ...o('Acquire::Languages', 'none'),
+        ...o('APT::Sandbox::User', 'root'), // files stay owned by whoever runs us
+    ];
+}
+/** A private root that reads the host's package sources (the mirrors this machine is allowed to reach). */
+async function createAptRoot(dir, arch, sources = HOST_SOURCES) {
+    await mkdir(path.join(dir, 'sources.list.d'), { recursive: true });
+    await mkdir(path.join(dir, 'state', 'lists', 'partial'), { recursive: true });
+    await mkdir(path.join(dir, 'cache', 'archives', 'partial'), { recursive: true });
+    await writeFile(path.join(dir, 'status'), '');
+    await writeFile(path.join(dir, 'sources.list'), '');
+    for (const source of sources) {
+        if (source.endsWith('.list') && existsSync(source))
+            await copyFile(source, path.join(dir, 'sources.list.d', 'host.list'));
+        else if (existsSync(source)) {
+            for (const name of await readdir(source).catch(() => [])) {
+                if (/\.(list|sources)$/.test(name))
+                    await copyFile(path.join(source, name), path.join(dir, 'sources.list.d', name));
+            }
+        }
+    }
+    return { dir, arch };
+}
+function aptGet(root, args, cwd, timeoutMs = 300_000) {
+    return execTool('apt-get', [...aptOptions(root), '-q', ...args], { cwd, timeoutMs, env: { ...process.env, LC_ALL: 'C' } });
+}
+const firstAptError = (r) => (r.stderr + r.stdout).split('\n').find((l) => /^E: /.test(l))?.slice(3).trim() ?? `exit status ${r.code}`;
+/**
+ * Refresh the package indexes. One index can fail while a mirror syncs ("File has unexpected size"); that is not
+ * fatal when the others arrived: resolving the packages tells whether what we need is there.
+ */
+async function updateIndexes(root, attempts = 3) {
+    let last;
+    for (let i = 0; i < attempts; i++) {
+        last = await aptGet(root, ['update']);
+        if (last.code === 0)
+            return {};
+    }
+    const lists = await readdir(path.join(root.dir, 'state', 'lists')).catch(() => []);
+    if (lists.some((n) => n.includes('_Packages')))
+        return { warning: `apt-get update (${root.arch}): ${firstAptError(last)}` };
+    throw infraError(`cannot download the ${root.arch} package indexes: ${firstAptError(last)}`);
+}
+/** Pure: the packages and versions an `apt-get -s install` would unpack, from its "Inst" lines. */
+function parseSimulatedInstall(output) {
+    const packages = [];
+    for (const line of output.split('\n')) {
+        const m = /^Inst (\S+) (?:\[[^\]]*\] )?\((\S+)/.exec(line);
+        if (m)
+            packages.push({ name: m[1].replace(/:\w+$/, ''), version: m[2] });
+    }
+    return packages.sort((a, b) => a.name.localeCompare(b.name));
+}
+/** The named packages plus every dependency apt would install with them (no recommends), with versions. */
+async function resolvePackages(root, names) {
+    const result = await aptGet(root, ['-s', 'install', '--no-install-recommends', ...names]);
+    if (result.code !== 0)
+        throw infraError(`cannot resolve the ${root.arch} guest packages: ${firstAptError(result)}`);
+    return parseSimulatedInstall(result.stdout);
+}
+/** The .deb file name apt-get download writes (an epoch's colon is escaped). */
+function debFileName(p, arch, all = false) {
+    return `${p.name}_${p.version.replace(/:/g, '%3a')}_${all ? 'all' : arch}.deb`;
+}
+/** Download exactly these versions into `dir`, skipping files already there. */
+async function downloadPackages(root, packages, dir) {
+    await mkdir(dir, { recursive: true });
+    const have = new Set(await readdir(dir));
+    const present = (p) => have.has(debFileName(p, root.arch)) || have.has(debFileName(p, root.arch, true));
+    const missing = packages.filter((p) => !present(p));
+    if (missing.length) {
+        const result = await aptGet(root, ['download', ...missing.map((p) => `${p.name}=${p.version}`)], dir);
+        if (result.code !== 0)
+            throw infraError(`cannot download the ${root.arch} guest packages: ${firstAptError(result)}`);
+    }
+    const files = new Set(await readdir(dir));
+    return packages.map((p) => {
+        const name = [debFileName(p, root.arch), debFileName(p, root.arch, true)].find((n) => files.has(n));
+        if (!name)
+            throw infraError(`apt-get download did not produce ${debFileName(p, root.arch)}`);
+        return path.join(dir, name);
+    });
+}
+/** Unpack a .deb's files into `dir` (dpkg-deb -x: no maintainer scripts, nothing registered). */
+async function unpackDeb(deb, dir) {
+    const result = await execTool('dpkg-deb', ['-x', deb, dir], { timeoutMs: 120_000 });
+    if (result.code !== 0)
+        throw infraError(`cannot unpack ${path.basename(deb)}: ${result.stderr.trim().split('\n')[0] ?? `exit status ${result.code}`}`);
+}
+
+// cpio, the initramfs format: pack a directory as a newc archive owned by root.
+async function walk(root, rel = '') {
+    const entries = await readdir(path.join(root, rel), { withFileTypes: true });
+    const out = [];
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        const p = rel ? `${rel}/${e.name}` : e.name;
+        out.push(p);
+        if (e.isDirectory())
+            out.push(...(await walk(root, p)));
+    }
+    return out;
+}
+/** Every file under `dir` into the newc archive `outFile`, in name order so the archive is reproducible. */
+async function packDirectory(dir, outFile) {
+    const files = await walk(dir);
+    const result = await execTool('cpio', ['-o', '-H', 'newc', '-R', '0:0', '--quiet', '-O', outFile], { cwd: dir, input: files.join('\n') + '\n', timeoutMs: 300_000 });
+    if (result.code !== 0)
+        throw infraError(`cpio could not pack ${dir}: ${result.stderr.trim().split('\n')[0] ?? `exit status ${result.code}`}`);
+}
+
+// The guest's initramfs: Debian packages of the guest's architecture, unpacked (cached by their versions), followed
+// by a small second archive with our init, scenarios and lvm.conf (the kernel unpacks concatenated archives in order).
+/** Debian's name for each kernel ARCH we boot. */
+const DEBIAN_ARCH = { x86_64: 'amd64', i386: 'i386' };
+/** Pure: guest/packages.txt ("install: a b", "drop: path …", # comments). */
+function parsePackageList(text, where = 'packages.txt') {
+    const list = { install: [], drop: [] };
+    text.split('\n').forEach((raw, i) => {
+        const line = raw.replace(/#.*$/, '').trim();
+        if (!line)
+            return;
+        const m = /^(install|drop):\s*(.*)$/.exec(line);
+        if (!m)
+            throw inputError(`${where}:${i + 1}: expected "install: …" or "drop: …", got ${JSON.stringify(raw.trim())}`);
+        list[m[1]].push(...m[2].split(/\s+/).filter(Boolean));
+    });
+    if (list.install.length === 0)
+        throw inputError(`${where} installs no packages`);
+    return list;
+}
+/** Cache key: the architecture, every resolved package version and what we drop. */
+function packagesKey(arch, packages, drop) {
+    const h = createHash('sha256').update(`${arch}\n`);
+    for (const p of packages)
+        h.update(`${p.name}=${p.version}\n`);
+    h.update(drop.join('\n'));
+    return h.digest('hex').slice(0, 16);
+}
+async function expand(root, pattern) {
+    let paths = [root];
+    for (const part of pattern.split('/')) {
+        const next = [];
+        for (const dir of paths) {
+            if (!part.includes('*')) {
+                if (existsSync(path.join(dir, part)))
+                    next.push(path.join(dir, part));
+                continue;
+            }
+            const re = new RegExp(`^${part.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+            for (const name of await readdir(dir).catch(() => []))
+                if (re.test(name))
+                    next.push(path.join(dir, name));
+        }
+        paths = next;
+    }
+    return paths;
+}
+/** Resolve with the indexes we have; refresh them only when that fails, so a warm cache needs no network. */
+async function resolveGuestPackages(aptDir, debArch, names) {
+    const root = await createAptRoot(aptDir, debArch);
+    const lists = await readdir(path.join(aptDir, 'state', 'lists')).catch(() => []);
+    if (lists.some((n) => n.includes('_Packages'))) {
+        const packages = await resolvePackages(root, names).catch(() => undefined);
+        if (packages)
+            return { packages };
+    }
+    const { warning } = await updateIndexes(root);
+    return { packages: await resolvePackages(root, names), warning };
+}
+async function packageArchive(opts, list) {
+    const debArch = DEBIAN_ARCH[opts.arch];
+    if (!debArch)
+        throw inputError(`no guest userspace for ARCH=${opts.arch} (supported: ${Object.keys(DEBIAN_ARCH).join(', ')})`);
+    const base = path.join(opts.cacheDir, 'guest', debArch);
+    const { packages, warning } = await resolveGuestPackages(path.join(base, 'apt'), debArch, list.install);
+    const file = path.join(base, `packages-${packagesKey(debArch, packages, list.drop)}.cpio`);
+    if (existsSync(file))
+        return { file, packages, cached: true, warning };
+    const debs = await downloadPackages(await createAptRoot(path.join(base, 'apt'), debArch), packages, path.join(base, 'debs'));
+    const staging = await mkdtemp(path.join(base, 'staging-'));
+    try {
+        for (const deb of debs)
+            await unpackDeb(deb, staging);
+        for (const pattern of list.drop)
+            for (const p of await expand(staging, pattern))
+                await rm(p, { recursive: true, force: true });
+        const tmp = `${file}.tmp-${process.pid}`;
+        await packDirectory(staging, tmp);
+        await rename(tmp, file); // atomic: a concurrent run sees the whole archive or none
+    }
+    finally {
+        await rm(staging, { recursive: true, force: true });
+    }
+    return { file, packages, cached: false, warning };
+}
+/** Our files: /init, /kpci/lib.sh, /kpci/scenarios/*.sh, /etc/lvm/lvm.conf. */
+async function scriptsArchive(guestDir, outFile) {
+    const staging = await mkdtemp(`${outFile}.d-`);
+    try {
+        await mkdir(path.join(staging, 'kpci', 'scenarios'), { recursive: true });
+        await mkdir(path.join(staging, 'etc', 'lvm'), { recursive: true });
+        await copyFile(path.join(guestDir, 'init'), path.join(staging, 'init'));
+        await chmod(path.join(staging, 'init'), 0o755);
+        await copyFile(path.join(guestDir, 'lib.sh'), path.join(staging, 'kpci', 'lib.sh'));
+        await copyFile(path.join(guestDir, 'lvm.conf'), path.join(staging, 'etc', 'lvm', 'lvm.conf'));
+        for (const name of (await readdir(path.join(guestDir, 'scenarios'))).filter((n) => n.endsWith('.sh'))) {
+            await copyFile(path.join(guestDir, 'scenarios', name), path.join(staging, 'kpci', 'scenarios', name));
+        }
+        await packDirectory(staging, outFile);
+    }
+    finally {
+        await rm(staging, { recursive: true, force: true });
+    }
+}
+async function buildInitramfs(opts) {
+    const list = parsePackageList(await readFile(path.join(opts.guestDir, 'packages.txt'), 'utf8'), path.join(opts.guestDir, 'packages.txt'));
+    const pkgs = await packageArchive(opts, list);
+    await mkdir(path.dirname(opts.outFile), { recursive: true });
+    const scripts = `${opts.outFile}.scripts`;
+    await scriptsArchive(opts.guestDir, scripts);
+    const out = createWriteStream(opts.outFile);
+    await pipeline(createReadStream(pkgs.file), out, { end: false });
+    await pipeline(createReadStream(scripts), out);
+    await rm(scripts, { force: true });
+    return { file: opts.outFile, packages: pkgs.packages, cached: pkgs.cached, ...(pkgs.warning ? { warning: pkgs.warning } : {}) };
+}
+/** Scenario names in the order the guest runs them (file names without the NN- prefix). */
+async function scenarioNames(guestDir) {
+    const files = (await readdir(path.join(guestDir, 'scenarios'))).filter((n) => n.endsWith('.sh')).sort();
+    return files.map((f) => f.replace(/\.sh$/, '').replace(/^\d\d-/, ''));
+}
+
+// QEMU, one function per question: the command line for a boot (pure), and a boot run under a hard timeout with
+// a watchdog that can stop it early. Serial console on stdout; -no-reboot turns the guest's reboot into an exit.
+const BINARY = { x86_64: 'qemu-system-x86_64', i386: 'qemu-system-i386' };
+function qemuBinary(arch) {
+    const binary = BINARY[arch];
+    if (!binary)
+        throw new Error(`no QEMU for ARCH=${arch}`);
+    return binary;
+}
+/** Pure: QEMU's arguments. -nodefaults drops the NIC (no iPXE ROM to load) and the VGA; panic=-1 reboots, i.e. exits. */
+function qemuArgs(boot) {
+    return [
+        '-nodefaults', '-no-reboot', '-display', 'none', '-serial', 'stdio',
+        '-machine', 'pc', '-accel', boot.accel, ...(boot.accel === 'kvm' ? ['-cpu', 'host'] : []),
+        '-m', String(boot.memoryMiB), '-smp', String(boot.cpus),
+        '-kernel', boot.kernel, '-initrd', boot.initrd,
+        '-append', ['console=ttyS0', 'panic=-1', ...boot.append].join(' '),
+        ...boot.disks.flatMap((file) => ['-drive', `file=${file},format=raw,if=virtio,cache=unsafe`]),
+    ];
+}
+function runQemu(boot, options) {
+    return execTool(qemuBinary(boot.arch), qemuArgs(boot), { timeoutMs: options.timeoutMs, onLine: options.onLine, signal: options.signal });
+}
+
+// Pure: read a guest's serial console — our KTAP lines and markers, and the kernel's own messages.
+// Kernel lines carry a printk timestamp ("[    1.234567] …", CONFIG_PRINTK_TIME); our userspace lines do not.
+const KERNEL_LINE = /^\[\s*\d+\.\d+\] ?(.*)$/;
+/** The message of a kernel log line, or undefined for a userspace line. */
+function kernelMessage(line) {
+    const m = KERNEL_LINE.exec(line);
+    return m ? m[1] : undefined;
+}
+// Serial consoles deliver \r\n and, after a guest crash, arbitrary bytes: keep lines printable.
+function clean(line) {
+    return line.replace(/\r/g, '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+}
+function parseConsole(text) {
+    const lines = text.split('\n').map(clean);
+    const report = { lines, scenarios: [], ended: false };
+    let current;
+    const close = (at) => {
+        if (current && current.endLine < 0)
+            current.endLine = at;
+    };
+    lines.forEach((line, i) => {
+        const kernel = kernelMessage(line);
+        if (kernel !== undefined) {
+            const v = /^Linux version (\S+)/.exec(kernel);
+            if (v && !report.kernelVersion)
+                report.kernelVersion = v[1];
+            return;
+        }
+        let m;
+        if ((m = /^# kpci-guest /.exec(line)))
+            report.initLine ??= i;
+        else if ((m = /^# kpci-meminfo (MemTotal|HighTotal):\s*(\d+) kB/.exec(line))) {
+            if (m[1] === 'MemTotal')
+                report.memTotalKb = Number(m[2]);
+            else
+                report.highTotalKb = Number(m[2]);
+        }
+        else if ((m = /^1\.\.(\d+)$/.exec(line)))
+            report.planned = Number(m[1]);
+        else if ((m = /^# kpci-begin (\d+) (\S+)$/.exec(line))) {
+            close(i);
+            current = { n: Number(m[1]), name: m[2], status: 'missing', hashes: {}, notes: [], firstLine: i, endLine: -1 };
+            report.scenarios.push(current);
+        }
+        else if ((m = /^(not ok|ok) (\d+) (\S+)(?: # (.*))?$/.exec(line))) {
+            const s = report.scenarios.find((x) => x.n === Number(m[2]) && x.name === m[3]);
+            if (!s)
+                return;
+            const directive = m[4] ?? '';
+            s.status = /^SKIP\b/i.test(directive) ? 'skip' : m[1] === 'ok' ? 'pass' : 'fail';
+            const reason = directive.replace(/^SKIP\s*/i, '').trim();
+            if (reason)
+                s.reason = reason;
+            // kernel messages printed during the scenario's cleanup, before the next begin, still belong to it
+        }
+        else if ((m = /^# kpci-hash (\S+) ([0-9a-f]{64})$/.exec(line))) {
+            if (current)
+                current.hashes[m[1]] = m[2];
+        }
+        else if (/^# kpci-end$/.test(line)) {
+            close(i);
+            report.ended = true;
+        }
+        else if (current && current.endLine < 0 && line.startsWith('# ') && !line.startsWith('# kpci-')) {
+            current.notes.push(line.slice(2));
+        }
+    });
+    close(lines.length);
+    return report;
+}
+/** The last `n` non-empty console lines: what to show when a guest hangs or dies. */
+function tail(lines, n = 15) {
+    return lines.filter((l) => l.trim() !== '').slice(-n);
+}
+
+// One boot of one kernel: fresh scratch disks, QEMU under a watchdog (time to reach init, time per scenario, total),
+// the console parsed, the results disk unpacked, and every scratch file removed again.
+const SCRATCH_DISKS = 4;
+const SCRATCH_MIB = 256;
+const RESULTS_MIB = 64;
+async function sparseFile(file, mib) {
+    const handle = await open(file, 'w');
+    try {
+        await handle.truncate(mib * 1024 * 1024);
+    }
+    finally {
+        await handle.close();
+    }
+}
+async function bootKernel(opts) {
+    await rm(opts.dir, { recursive: true, force: true });
+    await mkdir(opts.dir, { recursive: true });
+    const disks = Array.from({ length: SCRATCH_DISKS }, (_, i) => path.join(opts.dir, `scratch${i}.img`));
+    const resultsDisk = path.join(opts.dir, 'results.img');
+    for (const d of disks)
+        await sparseFile(d, SCRATCH_MIB);
+    await sparseFile(resultsDisk, RESULTS_MIB);
+    const started = Date.now();
+    const state = { init: false, scenario: undefined, since: 0, firstScenarioAt: undefined };
+    const abort = new AbortController();
+    let killed;
+    const stop = (why) => {
+        if (killed)
+            return;
+        killed = why;
+        abort.abort();
+    };
+    const onLine = (raw) => {
+        const line = raw.replace(/\r/g, '');
+        if (line.startsWith('# kpci-guest '))
+            state.init = true;
+        const begin = /^# kpci-begin \d+ (\S+)$/.exec(line);
+        if (begin) {
+            state.scenario = begin[1];
+            state.since = Date.now();
+            state.firstScenarioAt ??= state.since - started;
+        }
+        else if (/^(not )?ok \d+ /.test(line))
+            state.scenario = undefined;
+    };
+    const timer = setInterval(() => {
+        const now = Date.now();
+        if (!state.init && now - started > opts.bootTimeoutMs)
+            stop(`the kernel did not start our init within ${opts.bootTimeoutMs / 1000}s`);
+        else if (state.scenario && now - state.since > opts.scenarioTimeoutMs)
+            stop(`scenario ${state.scenario} did not finish within ${opts.scenarioTimeoutMs / 1000}s`);
+    }, 250);
+    const append = [
+        `kpci.out=/dev/vd${String.fromCharCode(97 + SCRATCH_DISKS)}`,
+        ...(opts.only ? [`kpci.only=${opts.only.join(',') || '-'}`] : []),
+        ...(opts.append ?? []),
+    ];
+    let result;
+    try {
+        result = await runQemu({ arch: opts.arch, kernel: opts.kernel, initrd: opts.initrd, append, memoryMiB: opts.memoryMiB, cpus: opts.cpus, disks: [...disks, resultsDisk], accel: opts.accel }, { timeoutMs: opts.totalTimeoutMs, onLine, signal: abort.signal });
+    }
+    finally {
+        clearInterval(timer);
+    }
+    if (result.timedOut && !killed)
+        killed = `the guest did not finish within ${opts.totalTimeoutMs / 1000}s`;
+    const console = result.stdout + (result.stderr ? `\n${result.stderr}` : '');
+    const report = parseConsole(console);
+    let resultsDir;
+    if (opts.collectResults && report.ended) {
+        const dir = path.join(opts.dir, 'results');
+        await mkdir(dir, { recursive: true });
+        const untar = await execTool('tar', ['-xf', resultsDisk, '-C', dir], { timeoutMs: 60_000 });
+        if (untar.code === 0)
+            resultsDir = dir;
+    }
+    for (const d of [...disks, resultsDisk])
+        await rm(d, { force: true });
+    return { console, report, ...(killed ? { killed } : {}), durationMs: Date.now() - started, ...(state.firstScenarioAt !== undefined ? { toFirstScenarioMs: state.firstScenarioAt } : {}), ...(resultsDir ? { resultsDir } : {}) };
+}
+const probed = new Map();
+/**
+ * KVM only when a guest really starts under it: /dev/kvm can exist and still leave a guest stuck before its
+ * first console line (seen on this project's build machines). KPCI_ACCEL=tcg|kvm overrides the probe.
+ */
+function chooseAccel(probe, env = process.env) {
+    const forced = env.KPCI_ACCEL;
+    if (forced === 'tcg' || forced === 'kvm')
+        return Promise.resolve({ accel: forced, why: 'KPCI_ACCEL' });
+    const key = probe.arch;
+    let choice = probed.get(key);
+    if (!choice) {
+        choice = (async () => {
+            try {
+                await access('/dev/kvm', constants.R_OK | constants.W_OK);
+            }
+            catch {
+                return { accel: 'tcg', why: 'no usable /dev/kvm' };
+            }
+            const boot = await bootKernel({ ...probe, accel: 'kvm', only: [], totalTimeoutMs: 20_000, bootTimeoutMs: 15_000, dir: path.join(probe.dir, 'kvm-probe') });
+            await rm(path.join(probe.dir, 'kvm-probe'), { recursive: true, force: true });
+            if (boot.report.ended)
+                return { accel: 'kvm', why: `a probe guest booted under KVM in ${(boot.durationMs / 1000).toFixed(1)}s` };
+            await writeFile(path.join(probe.dir, 'kvm-probe.log'), boot.console).catch(() => undefined);
+            const last = boot.console.split('\n').map((l) => l.trim()).filter(Boolean).at(-1)?.slice(0, 160);
+            return { accel: 'tcg', why: `/dev/kvm is there but a probe guest did not start under it (${boot.killed ?? last ?? 'no console output'})` };
+        })();
+        probed.set(key, choice);
+    }
+    return choice;
+}
+
+// Pure: find kernel splats in a console (WARN, BUG, Oops, lockdep, KASAN, sleeping in atomic context, preempt
+// count complaints), cut each into an excerpt, name the functions in it and the scenario that was running.
+const TRIGGERS = [
+    /^WARNING: /,
+    /^BUG: /,
+    /\bOops\b/,
+    /^Kernel panic/,
+    /scheduling while atomic/,
+    /sleeping function called from invalid context/,
+    /possible (recursive|circular) locking/,
+    /inconsistent lock state/,
+    /DEBUG_LOCKS_WARN_ON/,
+    /suspicious RCU usage/,
+    /KASAN: /,
+    /preempt[ _]count|preemption imbalance/,
+    /^kernel BUG at /,
+];
+const END = /^---\[ end (trace|Kernel panic)/;
+const FRAME = /(?:RIP: [0-9a-f]+:|EIP: |^\s+)([A-Za-z_][\w.]*)\+0x[0-9a-f]+\/0x[0-9a-f]+/;
+const MAX_EXCERPT = 60;
+function isTrigger(message) {
+    return TRIGGERS.some((re) => re.test(message));
+}
+function scenarioAt(report, line) {
+    const s = report.scenarios.find((x) => line >= x.firstLine && line < x.endLine);
+    if (s)
+        return s.name;
+    if (report.initLine === undefined || line < report.initLine || report.scenarios.length === 0 || line < report.scenarios[0].firstLine)
+        return 'boot';
+    return 'shutdown';
+}
+function findSplats(report) {
+    const splats = [];
+    const { lines } = report;
+    for (let i = 0; i < lines.length; i++) {
+        const message = kernelMessage(lines[i]);
+        if (message === undefined || !isTrigger(message))
+            continue;
+        const excerpt = [message];
+        let j = i + 1;
+        for (; j < lines.length && excerpt.length < MAX_EXCERPT; j++) {
+            const next = kernelMessage(lines[j]);
+            if (next === undefined)
+                continue; // our own lines interleave with the kernel's; they are not part of it
+            excerpt.push(next);
+            if (END.test(next))
+                break;
+        }
+        const functions = [];
+        for (const l of excerpt) {
+            const m = FRAME.exec(l);
+            if (m && !/^\s+\? /.test(l) && !functions.includes(m[1]))
+                functions.push(m[1]);
+        }
+        splats.push({ line: i, title: message.trim(), excerpt, functions, scenario: scenarioAt(report, i) });
+        i = j; // lines inside one report (a lockdep report prints several headers) do not start another
+    }
+    return splats;
+}
+/** What stays the same when the same splat happens on another boot: addresses, pids, counts and CPUs removed. */
+function splatKey(splat) {
+    const title = splat.title
+        .replace(/0x[0-9a-f]+/gi, 'N')
+        .replace(/\b\d+\b/g, 'N')
+        .replace(/\/N(\/N)*/g, '/N')
+        .replace(/\s+/g, ' ');
+    return `${splat.scenario}|${title}|${splat.functions.slice(0, 3).join(',')}`;
+}
+
+// Which changed functions and lines ran in the guest: gcov counters pulled out of the guest (debugfs), matched
+// with the notes files the build left next to each object, read with the host's gcov in JSON.
+/** Where the guest's tar puts a file's counters: the build dir's absolute path under gcov/. */
+function gcdaPath(resultsDir, buildDir, file) {
+    return path.join(resultsDir, 'gcov', buildDir.replace(/^\/+/, ''), file.replace(/\.c$/, '.gcda'));
+}
+/** gcov's JSON for one object: the guest's .gcda is put next to the build's .gcno for the run, then removed. */
+async function readCounters(buildDir, gcda, file) {
+    const objDir = path.join(buildDir, path.dirname(file));
+    const base = path.basename(file, '.c');
+    if (!existsSync(gcda) || !existsSync(path.join(objDir, `${base}.gcno`)))
+        return undefined;
+    const target = path.join(objDir, `${base}.gcda`);
+    await copyFile(gcda, target);
+    try {
+        const result = await execTool('gcov', ['--json-format', '--stdout', '--object-directory', objDir, `${base}.c`], { cwd: objDir, timeoutMs: 60_000 });
+        if (result.code !== 0)
+            return undefined;
+        const json = result.stdout.split('\n').find((l) => l.startsWith('{'));
+        return json ? JSON.parse(json) : undefined;
+    }
+    finally {
+        await rm(target, { force: true });
+    }
+}
+/** Pure: per changed function, whether it ran and how many of its changed lines did. */
+function coverageOfChanges(report, changed) {
+    return changed.map((fn) => {
+        const file = report?.files.find((f) => f.file === fn.file || f.file.endsWith(`/${fn.file}`));
+        if (!file)
+            return { file: fn.file, name: fn.name, linesWithCode: 0, linesRun: 0, patches: fn.patches };
+        const g = file.functions.find((f) => (f.demangled_name ?? f.name) === fn.name || f.name === fn.name);
+        const counted = file.lines.filter((l) => fn.lines.includes(l.line_number));
+        return {
+            file: fn.file,
+            name: fn.name,
+            calls: g?.execution_count ?? 0,
+            linesWithCode: counted.length,
+            linesRun: counted.filter((l) => l.count > 0).length,
+            patches: fn.patches,
+        };
+    });
+}
+/** Markdown table for the artifact and the report. */
+function coverageMarkdown(cell, rows) {
+    const out = [`# Coverage of the changed functions (${cell}, patched kernel, all scenarios)`, '', '| file | function | patch | calls | changed lines run | verdict |', '|---|---|---|---|---|---|'];
+    for (const r of rows) {
+        const verdict = r.calls === undefined ? 'no counters' : r.calls > 0 ? 'executed' : 'not reached by any scenario';
+        out.push(`| ${r.file} | ${r.name} | ${r.patches.join(', ')} | ${r.calls ?? '–'} | ${r.linesRun}/${r.linesWithCode} | ${verdict} |`);
+    }
+    return out.join('\n') + '\n';
+}
+
+// One boot cell: the cell's base and patched kernels booted with the same workload (in parallel, one QEMU each),
+// their KTAP results, ciphertext hashes and kernel logs compared, and the coverage of the changed functions.
+/** Guest memory: i386 needs more than its ~890 MiB of lowmem so that HighTotal is not zero. */
+const MEMORY_MIB = { x86_64: 1024, i386: 2048 };
+function excerpt(splat, max = 25) {
+    return splat.excerpt.slice(0, max).join('\n');
+}
+/** The changed function a splat's trace runs through, if any: that is the one to name. */
+function changedIn(splat, changed) {
+    for (const name of splat.functions) {
+        const fn = changed.find((c) => c.name === name);
+        if (fn)
+            return fn;
+    }
+    return undefined;
+}
+function compareBoots(cell, base, patched, changed, highmem) {
+    const findings = [];
+    const p = patched.report;
+    const b = base?.report;
+    if (p.initLine === undefined) {
+        const pre = b && b.initLine === undefined;
+        findings.push({ tool: 'kernel', severity: pre ? 'warning' : 'error', type: 'BOOT_FAILED', new: !pre, message: `the patched ${cell.name} kernel did not reach our init${patched.killed ? ` (${patched.killed})` : ''}${pre ? '; the base kernel did not either' : ''}. Last console lines:\n${tail(p.lines).join('\n')}` });
+    }
+    if (highmem && p.initLine !== undefined && !p.highTotalKb) {
+        findings.push({ tool: 'workload', severity: 'warning', type: 'NO_HIGHMEM', new: false, message: `the ${cell.name} guest has no high memory (HighTotal 0): kmap_local_page() maps nothing there, give it more RAM` });
+    }
+    // KTAP results, patched against base
+    for (const s of p.scenarios) {
+        if (s.status === 'pass' || s.status === 'skip')
+            continue;
+        const onBase = b?.scenarios.find((x) => x.name === s.name);
+        const pre = onBase !== undefined && (onBase.status === 'fail' || onBase.status === 'missing');
+        const why = s.status === 'missing' ? `no result${patched.killed ? ` (${patched.killed})` : ''}` : s.reason ?? 'failed';
+        const details = s.status === 'missing' ? tail(p.lines.slice(s.firstLine), 10) : s.notes.slice(-8);
+        findings.push({ tool: 'workload', severity: pre ? 'warning' : 'error', type: pre ? 'SCENARIO_FAILS_ON_BASE' : 'SCENARIO_FAILED', new: !pre, message: `scenario ${s.name}: ${why}${pre ? ' (pre-existing: it fails on the base kernel too)' : ''}${details.length ? `\n${details.join('\n')}` : ''}` });
+    }
+    if (p.initLine !== undefined && p.planned !== undefined) {
+        const missing = p.planned - p.scenarios.length;
+        if (missing > 0)
+            findings.push({ tool: 'workload', severity: 'error', type: 'SCENARIO_NOT_RUN', new: true, message: `${missing} of ${p.planned} scenarios never started${patched.killed ? ` (${patched.killed})` : ''}` });
+    }
+    // Deterministic ciphertext must not change
+    if (b) {
+        for (const s of p.scenarios) {
+            const bs = b.scenarios.find((x) => x.name === s.name);
+            for (const [label, hash] of Object.entries(s.hashes)) {
+                const baseHash = bs?.hashes[label];
+                if (baseHash && baseHash !== hash)
+                    findings.push({ tool: 'workload', severity: 'error', type: 'CIPHERTEXT_DIFFERS', new: true, message: `scenario ${s.name}: the ciphertext written by ${label} under the patched kernel differs from the base kernel's (sha256 ${hash.slice(0, 16)}… vs ${baseHash.slice(0, 16)}…): the series changes what lands on disk` });
+            }
+        }
+    }
+    // Kernel log watchdog: a splat the base kernel also printed in the same scenario is not the series' doing
+    const baseKeys = new Set(b ? findSplats(b).map(splatKey) : []);
+    for (const splat of findSplats(p)) {
+        const pre = baseKeys.has(splatKey(splat));
+        const fn = changedIn(splat, changed);
+        const where = fn ? ` in ${fn.name}() (${fn.file}, changed by patch ${fn.patches.join(', ')})` : splat.functions[0] ? ` in ${splat.functions[0]}()` : '';
+        findings.push({
+            tool: 'kernel',
+            severity: pre ? 'warning' : 'error',
+            type: pre ? 'KERNEL_SPLAT_ON_BASE' : 'KERNEL_SPLAT',
+            new: !pre,
+            ...(fn ? { file: fn.file, line: fn.lines[0], patch: fn.patches.length === 1 ? fn.patches[0] : undefined } : {}),
+            message: `${splat.title}${where}, during ${splat.scenario}${pre ? ' (pre-existing: the base kernel prints it too)' : ''}\n${excerpt(splat)}`,
+        });
+    }
+    return findings;
+}
+async function bootCell(ctx, cell, settings, changed) {
+    const t0 = Date.now();
+    const art = cellArtifacts(ctx.outDir, ctx.workDir, cell.name);
+    const done = (status, summary, findings = [], metrics, coverage = []) => ({
+        result: { config: cell.name, status, durationMs: Date.now() - t0, summary, ...(metrics ? { metrics } : {}), artifacts: art.dir },
+        findings: findings.map((f) => ({ ...f, config: cell.name })),
+        coverage,
+    });
+    if (!existsSync(art.bzImage))
+        return done('skip', 'skipped: the build stage produced no patched kernel for this config');
+    const dir = path.join(ctx.workDir, 'boot', cell.name);
+    await mkdir(dir, { recursive: true });
+    let t = Date.now();
+    const initramfs = await ctx.progress.alive(`guest userspace (${cell.name})`, buildInitramfs({ guestDir: settings.guestDir, arch: cell.arch, cacheDir: settings.cacheDir, outFile: path.join(dir, 'initramfs.cpio') }));
+    const metrics = { accel: 'tcg', initramfsMs: Date.now() - t, initramfsCached: initramfs.cached };
+    if (initramfs.warning)
+        ctx.progress.info(`boot: ${initramfs.warning}`);
+    const memoryMiB = MEMORY_MIB[cell.arch] ?? 1024;
+    const common = { arch: cell.arch, initrd: initramfs.file, memoryMiB, cpus: 2, bootTimeoutMs: settings.bootTimeoutMs, scenarioTimeoutMs: settings.scenarioTimeoutMs };
+    const accel = await chooseAccel({ ...common, kernel: art.bzImage, dir, totalTimeoutMs: 20_000 });
+    metrics.accel = accel.accel;
+    ctx.progress.info(`boot: ${cell.name} under ${accel.accel.toUpperCase()} (${accel.why})`);
+    const planned = settings.scenarios?.length ?? (await scenarioNames(settings.guestDir)).length;
+    // boot + every scenario at its limit, so the per-scenario watchdog always fires first
+    const totalTimeoutMs = settings.bootTimeoutMs + planned * settings.scenarioTimeoutMs + 30_000;
+    const one = (kind, kernel) => bootKernel({ ...common, kernel, dir: path.join(dir, kind), accel: accel.accel, totalTimeoutMs, ...(settings.scenarios ? { only: settings.scenarios } : {}), collectResults: kind === 'patched' });
+    t = Date.now();
+    const haveBase = existsSync(art.baseBzImage);
+    const [patched, base] = await ctx.progress.alive(`booting ${cell.name} (${haveBase ? 'base and patched' : 'patched'} kernel${haveBase ? 's' : ''})`, Promise.all([one('patched', art.bzImage), haveBase ? one('base', art.baseBzImage) : Promise.resolve(undefined)]));
+    for (const [kind, boot] of [['patched', patched], ['base', base]]) {
+        if (!boot)
+            continue;
+        await writeFile(path.join(art.dir, `console-${kind}.log`), boot.console);
+        await writeFile(path.join(art.dir, `ktap-${kind}.txt`), boot.report.lines.filter((l) => /^(KTAP version|1\.\.|(not )?ok \d|# )/.test(l)).join('\n') + '\n');
+        metrics[kind] = { totalMs: boot.durationMs, ...(boot.toFirstScenarioMs !== undefined ? { toFirstScenarioMs: boot.toFirstScenarioMs } : {}) };
+    }
+    const config = parseConfig(await readFile(path.join(art.dir, 'config'), 'utf8').catch(() => ''));
+    const highmem = config.get('HIGHMEM4G') === 'y' || config.get('HIGHMEM64G') === 'y';
+    const findings = compareBoots(cell, base, patched, changed, highmem);
+    // coverage of the changed functions, from the patched kernel's counters
+    let coverage = [];
+    if (patched.resultsDir && changed.length) {
+        const files = [...new Set(changed.map((c) => c.file))];
+        for (const file of files) {
+            const report = await readCounters(art.buildDir, gcdaPath(patched.resultsDir, art.buildDir, file), file);
+            coverage.push(...coverageOfChanges(report, changed.filter((c) => c.file === file)));
+        }
+        await writeFile(path.join(art.dir, 'coverage.md'), coverageMarkdown(cell.name, coverage));
+        for (const c of coverage) {
+            if (c.calls === undefined)
+                continue;
+            findings.push({ tool: 'kernel', severity: 'info', type: c.calls > 0 ? 'CHANGE_EXECUTED' : 'CHANGE_NOT_REACHED', file: c.file, line: changed.find((f) => f.file === c.file && f.name === c.name)?.lines[0], new: false, message: c.calls > 0 ? `${c.name}() executed ${c.calls} times; ${c.linesRun}/${c.linesWithCode} changed lines ran` : `${c.name}() was not reached by any scenario` });
+        }
+    }
+    const scen = patched.report.scenarios;
+    const passed = scen.filter((s) => s.status === 'pass').length;
+    const skipped = scen.filter((s) => s.status === 'skip').length;
+    const reached = coverage.filter((c) => (c.calls ?? 0) > 0).length;
+    const status = patched.report.initLine === undefined && base && base.report.initLine === undefined ? 'error' : statusFromFindings(findings, ctx.settings.failOn);
+    const summary = `${passed}/${patched.report.planned ?? scen.length} scenarios passed${skipped ? ` (${skipped} skipped)` : ''} under ${accel.accel.toUpperCase()}` +
+        `${base ? `; ciphertext ${findings.some((f) => f.type === 'CIPHERTEXT_DIFFERS') ? 'DIFFERS from' : 'identical to'} base` : ''}` +
+        `${coverage.length ? `; ${reached}/${coverage.length} changed functions executed` : ''}` +
+        `${patched.report.highTotalKb ? `; HighTotal ${Math.round(patched.report.highTotalKb / 1024)} MiB` : ''}`;
+    return done(status, summary, findings, metrics, coverage);
+}
+
+// The functions a series changed, by name and by their changed lines in the final tree: what coverage and the
+// kernel-log watchdog talk about.
+/** Added lines of every .c file, carried to the final tree, grouped by the function around them. */
+async function changedFunctions(treeDir, patches) {
+    const byKey = new Map();
+    const sources = new Map();
+    for (const patch of patches) {
+        for (const change of patch.files) {
+            if (!change.path.endsWith('.c') || change.status === 'deleted')
+                continue;
+            if (!sources.has(change.path))
+                sources.set(change.path, await readFile(path.join(treeDir, change.path), 'utf8').catch(() => undefined));
+            const source = sources.get(change.path);
+            if (source === undefined)
+                continue; // deleted by a later patch
+            for (const hunk of change.hunks) {
+                for (const added of hunk.added) {
+                    const line = lineInFinalTree(patches, patch.index, change.path, added);
+                    const name = enclosingFunction(source, line);
+                    if (!name)
+                        continue;
+                    const key = `${change.path}:${name}`;
+                    const fn = byKey.get(key) ?? { file: change.path, name, lines: [], patches: [] };
+                    if (!fn.lines.includes(line))
+                        fn.lines.push(line);
+                    if (!fn.patches.includes(patch.index))
+                        fn.patches.push(patch.index);
+                    byKey.set(key, fn);
+                }
+            }
+        }
+    }
+    return [...byKey.values()].map((f) => ({ ...f, lines: f.lines.sort((a, b) => a - b) }));
+}
+
+const RANK = { pass: 0, skip: 0, warn: 1, fail: 2, error: 3 };
+async function bootEveryCell(ctx) {
+    const settings = ctx.settings.boot;
+    await ctx.tree.git.run(['checkout', '--quiet', '--detach', ctx.applied.commits.at(-1)]);
+    const changed = await changedFunctions(ctx.tree.dir, ctx.series.patches);
+    const outcomes = [];
+    for (const cell of ctx.settings.cells) {
+        ctx.progress.info(`boot: ${cell.name} (ARCH=${cell.arch})`);
+        const outcome = await bootCell(ctx, cell, settings, changed);
+        ctx.progress.info(`boot: ${cell.name} ${outcome.result.status} in ${(outcome.result.durationMs / 1000).toFixed(1)}s — ${outcome.result.summary}`);
+        outcomes.push(outcome);
+    }
+    const cells = outcomes.map((o) => o.result);
+    const status = cells.reduce((w, c) => (RANK[c.status] > RANK[w] ? c.status : w), 'pass');
+    const booted = cells.filter((c) => c.status !== 'skip');
+    const bad = cells.filter((c) => c.status === 'fail' || c.status === 'error');
+    const summary = booted.length === 0
+        ? 'skip: no config produced a kernel'
+        : bad.length
+            ? bad.map((c) => `${c.config}: ${c.summary}`).join('; ')
+            : cells.map((c) => `${c.config}: ${c.summary}`).join('; ');
+    return { name: 'boot', status: booted.length === 0 ? 'skip' : status, durationMs: 0, summary, cells, findings: outcomes.flatMap((o) => o.findings) };
+}
+const bootStage = { name: 'boot', needs: ['apply'], run: bootEveryCell };
 
 // Build cells: a named config fragment (configs/<name>.config, or a user's file) and the arch it is for.
 const DEFAULT_CELLS = ['x86_64-dm', 'i386-highmem'];
@@ -1716,7 +2541,7 @@ async function resolveCells(specs, root = packageRoot()) {
 const TOOL_VERSION = '0.1.0';
 
 // The pipeline: read the series, prepare the tree, run the chosen stages in the contract's order, write results.
-const STAGES = [applyStage, checkpatchStage, sparseStage, buildStage];
+const STAGES = [applyStage, checkpatchStage, sparseStage, buildStage, bootStage];
 const WORK_MARKER = '.kernel-patch-ci-work';
 /** Our scratch space inside the out dir; refuse to reuse a "work" dir someone else made. */
 async function claimWorkDir(outDir) {
@@ -1775,7 +2600,8 @@ async function runPipeline(settings, progress) {
         const tree = await progress.alive('preparing the tree', prepareTree(source, { ...settings, ref: settings.ref ?? rangeBase, workDir }));
         results.tree = { source: tree.source, ...(tree.ref ? { ref: tree.ref } : {}), baseCommit: tree.baseCommit };
         progress.info(`tree ready at ${tree.baseCommit.slice(0, 12)} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
-        const ctx = { settings: { ...settings, cells }, tree, series, workDir, outDir: settings.outDir, progress };
+        const boot = { guestDir: settings.guestDir, cacheDir: settings.cacheDir, bootTimeoutMs: settings.bootTimeoutMs, scenarioTimeoutMs: settings.scenarioTimeoutMs, ...(settings.scenarios ? { scenarios: settings.scenarios } : {}) };
+        const ctx = { settings: { ...settings, cells, boot }, tree, series, workDir, outDir: settings.outDir, progress };
         const wanted = new Set(settings.stages);
         for (const stage of STAGES) {
             if (!wanted.has(stage.name))
@@ -1821,13 +2647,14 @@ function stderrProgress(write = (l) => process.stderr.write(l + '\n'), heartbeat
 
 // Parse the command line once, up front, into validated settings; everything inward takes these typed values.
 /** Stages this version can run; the rest of the contract's list arrives with later versions. */
-const AVAILABLE_STAGES = ['apply', 'checkpatch', 'sparse', 'build'];
+const AVAILABLE_STAGES = ['apply', 'checkpatch', 'sparse', 'build', 'boot'];
 const FAIL_ON = ['error', 'warning', 'new-warning'];
 const USAGE = `usage: kernel-patch-ci run --series <file.patch | dir | mbox | BASE..HEAD> [--tree <git-url | dir | tarball>]
                         [--ref REF] [--stages ${AVAILABLE_STAGES.join(',')}] [--configs NAME|FILE[,…]]
                         [--out DIR] [--jobs N] [--fail-on error|warning|new-warning] [--checkpatch-strict]
                         [--checkpatch-ignore TYPE[,TYPE…]] [--cache-dir DIR] [--ccache-dir DIR] [--ccache-size SIZE]
-                        [--step-timeout SECONDS]`;
+                        [--step-timeout SECONDS] [--scenarios NAME[,…]] [--guest-dir DIR]
+                        [--boot-timeout SECONDS] [--scenario-timeout SECONDS]`;
 function defaultCacheDir(env = process.env) {
     if (env.KPCI_CACHE_DIR)
         return path.resolve(env.KPCI_CACHE_DIR);
@@ -1856,8 +2683,9 @@ function parseStages(value) {
         if (!AVAILABLE_STAGES.includes(name))
             throw usageError(`stage ${name} is not available in this version (available: ${AVAILABLE_STAGES.join(', ')})`);
     }
-    // apply is what every other stage stands on, so it always runs; the order is the contract's, not the user's.
-    return STAGE_ORDER.filter((s) => s === 'apply' || asked.includes(s));
+    // apply is what every other stage stands on, so it always runs, and boot boots what build builds; the order is
+    // the contract's, not the user's.
+    return STAGE_ORDER.filter((s) => s === 'apply' || asked.includes(s) || (s === 'build' && asked.includes('boot')));
 }
 /** The subcommand's arguments (after "run") into settings; a UsageError for anything wrong. */
 function parseRunArgs(argv, env = process.env) {
@@ -1882,6 +2710,10 @@ function parseRunArgs(argv, env = process.env) {
                 'ccache-dir': { type: 'string' },
                 'ccache-size': { type: 'string' },
                 'step-timeout': { type: 'string' },
+                scenarios: { type: 'string' },
+                'guest-dir': { type: 'string' },
+                'boot-timeout': { type: 'string' },
+                'scenario-timeout': { type: 'string' },
             },
         });
     }
@@ -1912,6 +2744,14 @@ function parseRunArgs(argv, env = process.env) {
         throw usageError(`--checkpatch-ignore takes checkpatch types like LONG_LINE, not ${JSON.stringify(badType)}`);
     if (v.tree !== undefined && v.tree.trim() === '')
         throw usageError('--tree is empty');
+    const scenarios = v.scenarios === undefined ? undefined : list(v.scenarios);
+    if (scenarios && scenarios.length === 0)
+        throw usageError('--scenarios is empty');
+    const badScenario = scenarios?.find((n) => !/^[\w.-]+$/.test(n));
+    if (badScenario)
+        throw usageError(`--scenarios takes scenario names like crypt-lmk, not ${JSON.stringify(badScenario)}`);
+    if ((scenarios || v['guest-dir']) && !stages.includes('boot'))
+        throw usageError('--scenarios and --guest-dir need the boot stage (add boot to --stages)');
     return {
         tree: v.tree ?? DEFAULT_TREE_URL,
         ref: v.ref,
@@ -1929,6 +2769,10 @@ function parseRunArgs(argv, env = process.env) {
         configs,
         ccacheDir: v['ccache-dir'] ? path.resolve(v['ccache-dir']) : env.CCACHE_DIR || path.join(cacheDir, 'ccache'),
         ccacheSize,
+        guestDir: v['guest-dir'] ? path.resolve(v['guest-dir']) : path.join(packageRoot(), 'guest'),
+        ...(scenarios ? { scenarios } : {}),
+        bootTimeoutMs: positiveInt('--boot-timeout', v['boot-timeout'], 120) * 1000,
+        scenarioTimeoutMs: positiveInt('--scenario-timeout', v['scenario-timeout'], 180) * 1000,
     };
 }
 

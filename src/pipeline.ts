@@ -16,10 +16,11 @@ import { applyStage } from './stages/apply.js';
 import { checkpatchStage } from './stages/checkpatch.js';
 import { sparseStage } from './stages/sparse.js';
 import { buildStage } from './stages/build.js';
+import { bootStage } from './stages/boot.js';
 import { resolveCells } from './kernel/cells.js';
 import { TOOL_VERSION } from './version.js';
 
-export const STAGES: readonly Stage[] = [applyStage, checkpatchStage, sparseStage, buildStage];
+export const STAGES: readonly Stage[] = [applyStage, checkpatchStage, sparseStage, buildStage, bootStage];
 
 const WORK_MARKER = '.kernel-patch-ci-work';
 
@@ -86,7 +87,8 @@ export async function runPipeline(settings: RunSettings, progress: Progress): Pr
     results.tree = { source: tree.source, ...(tree.ref ? { ref: tree.ref } : {}), baseCommit: tree.baseCommit };
     progress.info(`tree ready at ${tree.baseCommit.slice(0, 12)} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
 
-    const ctx: RunContext = { settings: { ...settings, cells }, tree, series, workDir, outDir: settings.outDir, progress };
+    const boot = { guestDir: settings.guestDir, cacheDir: settings.cacheDir, bootTimeoutMs: settings.bootTimeoutMs, scenarioTimeoutMs: settings.scenarioTimeoutMs, ...(settings.scenarios ? { scenarios: settings.scenarios } : {}) };
+    const ctx: RunContext = { settings: { ...settings, cells, boot }, tree, series, workDir, outDir: settings.outDir, progress };
     const wanted = new Set<StageName>(settings.stages);
     for (const stage of STAGES) {
       if (!wanted.has(stage.name)) continue;

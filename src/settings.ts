@@ -5,10 +5,10 @@ import path from 'node:path';
 import { usageError } from './errors.js';
 import { STAGE_ORDER, type FailOn, type StageName } from './results/model.js';
 import { DEFAULT_TREE_URL } from './tree/source.js';
-import { DEFAULT_CELLS } from './kernel/cells.js';
+import { DEFAULT_CELLS, packageRoot } from './kernel/cells.js';
 
 /** Stages this version can run; the rest of the contract's list arrives with later versions. */
-export const AVAILABLE_STAGES: readonly StageName[] = ['apply', 'checkpatch', 'sparse', 'build'];
+export const AVAILABLE_STAGES: readonly StageName[] = ['apply', 'checkpatch', 'sparse', 'build', 'boot'];
 const FAIL_ON: readonly FailOn[] = ['error', 'warning', 'new-warning'];
 
 export interface RunSettings {
@@ -29,13 +29,20 @@ export interface RunSettings {
   configs: string[];
   ccacheDir: string;
   ccacheSize: string;
+  /** The guest's init, scenarios and package list (default: the shipped guest/ folder). */
+  guestDir: string;
+  /** --scenarios: run only these (by name); all when undefined. */
+  scenarios?: string[];
+  bootTimeoutMs: number;
+  scenarioTimeoutMs: number;
 }
 
 export const USAGE = `usage: kernel-patch-ci run --series <file.patch | dir | mbox | BASE..HEAD> [--tree <git-url | dir | tarball>]
                         [--ref REF] [--stages ${AVAILABLE_STAGES.join(',')}] [--configs NAME|FILE[,…]]
                         [--out DIR] [--jobs N] [--fail-on error|warning|new-warning] [--checkpatch-strict]
                         [--checkpatch-ignore TYPE[,TYPE…]] [--cache-dir DIR] [--ccache-dir DIR] [--ccache-size SIZE]
-                        [--step-timeout SECONDS]`;
+                        [--step-timeout SECONDS] [--scenarios NAME[,…]] [--guest-dir DIR]
+                        [--boot-timeout SECONDS] [--scenario-timeout SECONDS]`;
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.KPCI_CACHE_DIR) return path.resolve(env.KPCI_CACHE_DIR);
@@ -61,8 +68,9 @@ export function parseStages(value: string | undefined): StageName[] {
     if (!(STAGE_ORDER as readonly string[]).includes(name)) throw usageError(`unknown stage ${JSON.stringify(name)} (stages: ${STAGE_ORDER.join(', ')})`);
     if (!AVAILABLE_STAGES.includes(name as StageName)) throw usageError(`stage ${name} is not available in this version (available: ${AVAILABLE_STAGES.join(', ')})`);
   }
-  // apply is what every other stage stands on, so it always runs; the order is the contract's, not the user's.
-  return STAGE_ORDER.filter((s) => s === 'apply' || asked.includes(s));
+  // apply is what every other stage stands on, so it always runs, and boot boots what build builds; the order is
+  // the contract's, not the user's.
+  return STAGE_ORDER.filter((s) => s === 'apply' || asked.includes(s) || (s === 'build' && asked.includes('boot')));
 }
 
 /** The subcommand's arguments (after "run") into settings; a UsageError for anything wrong. */
@@ -88,6 +96,10 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
         'ccache-dir': { type: 'string' },
         'ccache-size': { type: 'string' },
         'step-timeout': { type: 'string' },
+        scenarios: { type: 'string' },
+        'guest-dir': { type: 'string' },
+        'boot-timeout': { type: 'string' },
+        'scenario-timeout': { type: 'string' },
       },
     });
   } catch (error) {
@@ -109,6 +121,11 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   const badType = ignore.find((t) => !/^[A-Z0-9_]+$/i.test(t));
   if (badType) throw usageError(`--checkpatch-ignore takes checkpatch types like LONG_LINE, not ${JSON.stringify(badType)}`);
   if (v.tree !== undefined && v.tree.trim() === '') throw usageError('--tree is empty');
+  const scenarios = v.scenarios === undefined ? undefined : list(v.scenarios);
+  if (scenarios && scenarios.length === 0) throw usageError('--scenarios is empty');
+  const badScenario = scenarios?.find((n) => !/^[\w.-]+$/.test(n));
+  if (badScenario) throw usageError(`--scenarios takes scenario names like crypt-lmk, not ${JSON.stringify(badScenario)}`);
+  if ((scenarios || v['guest-dir']) && !stages.includes('boot')) throw usageError('--scenarios and --guest-dir need the boot stage (add boot to --stages)');
   return {
     tree: v.tree ?? DEFAULT_TREE_URL,
     ref: v.ref,
@@ -126,5 +143,9 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
     configs,
     ccacheDir: v['ccache-dir'] ? path.resolve(v['ccache-dir']) : env.CCACHE_DIR || path.join(cacheDir, 'ccache'),
     ccacheSize,
+    guestDir: v['guest-dir'] ? path.resolve(v['guest-dir']) : path.join(packageRoot(), 'guest'),
+    ...(scenarios ? { scenarios } : {}),
+    bootTimeoutMs: positiveInt('--boot-timeout', v['boot-timeout'], 120) * 1000,
+    scenarioTimeoutMs: positiveInt('--scenario-timeout', v['scenario-timeout'], 180) * 1000,
   };
 }

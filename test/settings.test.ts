@@ -23,10 +23,18 @@ describe('parseRunArgs', () => {
   test('defaults: linux-dm, every available stage, new-warning, out dir in cwd, XDG cache', () => {
     const s = parseRunArgs(['--series', 'x.patch'], env);
     expect(s).toMatchObject({
-      tree: DEFAULT_TREE_URL, series: ['x.patch'], stages: ['apply', 'checkpatch', 'sparse', 'build'], failOn: 'new-warning',
+      tree: DEFAULT_TREE_URL, series: ['x.patch'], stages: ['apply', 'checkpatch', 'sparse', 'build', 'boot'], failOn: 'new-warning',
       outDir: path.resolve('kernel-patch-ci-out'), cacheDir: '/home/u/.cache/kernel-patch-ci', checkpatchStrict: false,
       configs: ['x86_64-dm', 'i386-highmem'], ccacheDir: '/home/u/.cache/kernel-patch-ci/ccache', ccacheSize: '5G',
+      guestDir: path.join(REPO, 'guest'), bootTimeoutMs: 120_000, scenarioTimeoutMs: 180_000,
     });
+    expect(s.scenarios).toBeUndefined();
+  });
+
+  test('boot brings the build it boots; --scenarios and the timeouts', () => {
+    expect(parseRunArgs(['--series', 'x', '--stages', 'boot'], env).stages).toEqual(['apply', 'build', 'boot']);
+    const s = parseRunArgs(['--series', 'x', '--stages', 'boot', '--scenarios', 'crypt-lmk, log-writes', '--scenario-timeout', '30', '--boot-timeout', '20', '--guest-dir', 'g'], env);
+    expect(s).toMatchObject({ scenarios: ['crypt-lmk', 'log-writes'], scenarioTimeoutMs: 30_000, bootTimeoutMs: 20_000, guestDir: path.resolve('g') });
   });
 
   test('--stages keeps the contract order and always includes apply', () => {
@@ -43,7 +51,10 @@ describe('parseRunArgs', () => {
   test('each bad usage gets one clear line', () => {
     expect(usage([])).toBe('--series is required');
     expect(usage(['--series', 'x', '--stages', 'lint'])).toMatch(/^unknown stage "lint"/);
-    expect(usage(['--series', 'x', '--stages', 'boot'])).toMatch(/^stage boot is not available in this version/);
+    expect(usage(['--series', 'x', '--stages', 'readiness'])).toMatch(/^stage readiness is not available in this version/);
+    expect(usage(['--series', 'x', '--stages', 'build', '--scenarios', 'crypt-lmk'])).toBe('--scenarios and --guest-dir need the boot stage (add boot to --stages)');
+    expect(usage(['--series', 'x', '--scenarios', 'a;reboot'])).toMatch(/^--scenarios takes scenario names/);
+    expect(usage(['--series', 'x', '--scenario-timeout', '0'])).toMatch(/^--scenario-timeout must be a positive whole number/);
     expect(usage(['--series', 'x', '--configs', ''])).toBe('--configs is empty');
     expect(usage(['--series', 'x', '--fail-on', 'never'])).toMatch(/^--fail-on must be one of error, warning, new-warning/);
     expect(usage(['--series', 'x', '--jobs', '0'])).toMatch(/^--jobs must be a positive whole number/);

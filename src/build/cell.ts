@@ -14,6 +14,7 @@ import { configureFromFragment, firstError, make, type KbuildOptions } from '../
 import { hitRate, parseStatsLog } from '../tools/ccache.js';
 import type { ExecResult } from '../tools/exec.js';
 import { onlyPatchTouching, touchedCFiles } from '../series/touched.js';
+import { cellArtifacts } from './artifacts.js';
 
 export interface CellMetrics {
   configureMs: number;
@@ -36,12 +37,15 @@ interface CellRun {
   kb: KbuildOptions;
   log: string;
   artifacts: string;
+  /** Make variables given to every make of the cell (gcov profiling of the touched objects). */
+  vars: string[];
 }
 
 const IMAGE: Record<string, string> = { x86_64: 'arch/x86/boot/bzImage', i386: 'arch/x86/boot/bzImage', x86: 'arch/x86/boot/bzImage' };
 
 /** make with its output appended to the cell's build log and its ccache calls counted in a phase's stats log. */
 async function step(run: CellRun, label: string, args: string[], phase: string): Promise<ExecResult> {
+  args = [...args, ...run.vars];
   await appendFile(run.log, `\n### ${label}: make ${args.join(' ')}\n`);
   const statsLog = path.join(run.kb.buildDir, `.kpci-ccache-${phase}.log`);
   const result = await run.ctx.progress.alive(`${label} (${run.cell.name})`, make({ ...run.kb, ccache: run.kb.ccache && { ...run.kb.ccache, CCACHE_STATSLOG: statsLog } }, args));
@@ -56,6 +60,17 @@ async function phaseHitRate(run: CellRun, phase: string): Promise<number | undef
 
 async function clearStats(run: CellRun, ...phases: string[]): Promise<void> {
   for (const phase of phases) await rm(path.join(run.kb.buildDir, `.kpci-ccache-${phase}.log`), { force: true });
+}
+
+/** The image and vmlinux just built, where the boot stage looks for them (the base kernel in its own folder). */
+async function keepKernel(run: CellRun, kind: 'base' | 'patched'): Promise<void> {
+  const art = cellArtifacts(run.ctx.outDir, run.ctx.workDir, run.cell.name);
+  const [image, vmlinux] = kind === 'base' ? [art.baseBzImage, art.baseVmlinux] : [art.bzImage, art.vmlinux];
+  await mkdir(path.dirname(image), { recursive: true });
+  for (const f of [image, vmlinux]) await rm(f, { force: true }); // a failed build must not leave an old kernel behind
+  const built = path.join(run.kb.buildDir, IMAGE[run.cell.arch] ?? 'arch/x86/boot/bzImage');
+  if (existsSync(built)) await copyFile(built, image);
+  await copyFile(path.join(run.kb.buildDir, 'vmlinux'), vmlinux).catch(() => undefined);
 }
 
 function failure(result: ExecResult, run: CellRun): string {
@@ -97,9 +112,12 @@ export async function buildCell(ctx: RunContext, cell: Cell, kbBase: Omit<Kbuild
     kb: { ...kbBase, buildDir: path.join(ctx.workDir, 'build', cell.name), arch: cell.arch },
     log: path.join(ctx.outDir, 'artifacts', cell.name, 'build.log'),
     artifacts: path.join(ctx.outDir, 'artifacts', cell.name),
+    vars: [],
   };
   await mkdir(run.kb.buildDir, { recursive: true });
   await mkdir(run.artifacts, { recursive: true });
+  const art = cellArtifacts(ctx.outDir, ctx.workDir, cell.name);
+  for (const f of [art.bzImage, art.vmlinux, art.baseBzImage, art.baseVmlinux]) await rm(f, { force: true }); // no stale kernel from an earlier run
   await writeFile(run.log, `# kernel-patch-ci build log for ${cell.name} (ARCH=${cell.arch})\n`);
   const findings: Finding[] = [];
   const metrics: CellMetrics = { configureMs: 0, baseBuildMs: 0, perPatchMs: 0, patchedBuildMs: 0, ccacheHitRate: {} };
@@ -131,6 +149,9 @@ export async function buildCell(ctx: RunContext, cell: Cell, kbBase: Omit<Kbuild
 
   // 2. the base: full image, then the touched objects again with W=1
   const objects = await enabledObjects(run, touchedCFiles(ctx.series.patches), config);
+  // gcov notes for the touched objects, so the boot stage can tell which changed lines ran; the same variables on
+  // every make keep base and patched objects built alike (and ccache hits shared)
+  if (config.get('GCOV_KERNEL') === 'y') run.vars = objects.map((o) => `GCOV_PROFILE_${path.basename(o)}=y`);
   await clearStats(run, 'base', 'per-patch', 'patched');
   t = Date.now();
   const baseImage = await step(run, 'base build', ['bzImage'], 'base');
@@ -138,6 +159,7 @@ export async function buildCell(ctx: RunContext, cell: Cell, kbBase: Omit<Kbuild
   const baseW1 = objects.length ? await step(run, 'base W=1', ['W=1', ...objects], 'base') : undefined;
   const base = await diagnosticsOf(run, [baseImage, ...(baseW1 ? [baseW1] : [])]);
   metrics.baseBuildMs = Date.now() - t;
+  await keepKernel(run, 'base');
   metrics.ccacheHitRate.base = await phaseHitRate(run, 'base');
 
   // 3. bisectability: every intermediate tree must compile what the series touched so far
@@ -190,9 +212,7 @@ export async function buildCell(ctx: RunContext, cell: Cell, kbBase: Omit<Kbuild
     return done(patchedImage.timedOut ? 'error' : 'fail', `build failed: ${first ? `${first.file}${first.line ? `:${first.line}` : ''}: ${first.message}` : failure(patchedImage, run)}`, compiled);
   }
   // 7. artifacts for the boot stage and for decoding stack traces
-  const image = path.join(run.kb.buildDir, IMAGE[cell.arch] ?? 'arch/x86/boot/bzImage');
-  if (existsSync(image)) await copyFile(image, path.join(run.artifacts, 'bzImage'));
-  await copyFile(path.join(run.kb.buildDir, 'vmlinux'), path.join(run.artifacts, 'vmlinux')).catch(() => undefined);
+  await keepKernel(run, 'patched');
 
   const status = statusFromFindings(findings, ctx.settings.failOn);
   const rate = metrics.ccacheHitRate.patched;

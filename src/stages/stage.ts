@@ -4,6 +4,7 @@ import type { Series } from '../series/intake.js';
 import type { PreparedTree } from '../tree/prepare.js';
 import type { Progress } from '../report/progress.js';
 import type { Cell } from '../kernel/cells.js';
+import type { BootSettings } from '../boot/cell.js';
 
 export interface StageSettings {
   failOn: FailOn;
@@ -16,6 +17,7 @@ export interface StageSettings {
   cells: Cell[];
   ccacheDir: string;
   ccacheSize: string;
+  boot: BootSettings;
 }
 
 export interface RunContext {

@@ -10,6 +10,8 @@ export interface ExecOptions {
   input?: string;
   /** Called for every complete line of stdout+stderr, e.g. to show a long step is alive. */
   onLine?: (line: string) => void;
+  /** Aborting kills the process group at once (a watchdog that saw enough). */
+  signal?: AbortSignal;
 }
 
 export interface ExecResult {
@@ -28,6 +30,12 @@ const PACKAGE_OF: Record<string, string> = {
   tar: 'tar',
   xz: 'xz-utils',
   gcc: 'gcc',
+  'qemu-system-x86_64': 'qemu-system-x86',
+  'qemu-system-i386': 'qemu-system-x86',
+  cpio: 'cpio',
+  'apt-get': 'apt',
+  'dpkg-deb': 'dpkg',
+  gcov: 'gcc',
 };
 
 const live = new Set<number>();
@@ -91,8 +99,14 @@ export function execTool(command: string, args: readonly string[], options: Exec
         killTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), 5000);
       }, options.timeoutMs);
     }
+    const onAbort = () => {
+      if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
+    };
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', (error: NodeJS.ErrnoException) => {
       if (timer) clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
       if (child.pid !== undefined) live.delete(child.pid);
       if (error.code === 'ENOENT') {
         const pkg = PACKAGE_OF[command];
@@ -101,6 +115,7 @@ export function execTool(command: string, args: readonly string[], options: Exec
     });
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
       if (child.pid !== undefined) {
         // a group member may still hold the pipes' other ends; make sure none survives
         if (timedOut) killGroup(child.pid, 'SIGKILL');

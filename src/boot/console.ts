@@ -1,0 +1,95 @@
+// Pure: read a guest's serial console — our KTAP lines and markers, and the kernel's own messages.
+// Kernel lines carry a printk timestamp ("[    1.234567] …", CONFIG_PRINTK_TIME); our userspace lines do not.
+
+export type ScenarioStatus = 'pass' | 'fail' | 'skip' | 'missing';
+
+export interface ScenarioOutcome {
+  n: number;
+  name: string;
+  status: ScenarioStatus;
+  reason?: string;
+  /** "# kpci-hash <label> <sha256>" lines: ciphertext written by this scenario. */
+  hashes: Record<string, string>;
+  /** Other "# " diagnostic lines the guest printed for this scenario (its log tail on failure). */
+  notes: string[];
+  /** Console line index of its begin marker, and of the first line after it (its result or the next begin). */
+  firstLine: number;
+  endLine: number;
+}
+
+export interface ConsoleReport {
+  lines: string[];
+  kernelVersion?: string;
+  memTotalKb?: number;
+  highTotalKb?: number;
+  /** The KTAP plan ("1..N"), when printed. */
+  planned?: number;
+  scenarios: ScenarioOutcome[];
+  /** The guest printed its end marker: every scenario finished and the results disk was written. */
+  ended: boolean;
+  /** Index of the line where our init started ("# kpci-guest"), if it did. */
+  initLine?: number;
+}
+
+const KERNEL_LINE = /^\[\s*\d+\.\d+\] ?(.*)$/;
+
+/** The message of a kernel log line, or undefined for a userspace line. */
+export function kernelMessage(line: string): string | undefined {
+  const m = KERNEL_LINE.exec(line);
+  return m ? m[1] : undefined;
+}
+
+// Serial consoles deliver \r\n and, after a guest crash, arbitrary bytes: keep lines printable.
+function clean(line: string): string {
+  return line.replace(/\r/g, '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+}
+
+export function parseConsole(text: string): ConsoleReport {
+  const lines = text.split('\n').map(clean);
+  const report: ConsoleReport = { lines, scenarios: [], ended: false };
+  let current: ScenarioOutcome | undefined;
+  const close = (at: number) => {
+    if (current && current.endLine < 0) current.endLine = at;
+  };
+  lines.forEach((line, i) => {
+    const kernel = kernelMessage(line);
+    if (kernel !== undefined) {
+      const v = /^Linux version (\S+)/.exec(kernel);
+      if (v && !report.kernelVersion) report.kernelVersion = v[1];
+      return;
+    }
+    let m: RegExpExecArray | null;
+    if ((m = /^# kpci-guest /.exec(line))) report.initLine ??= i;
+    else if ((m = /^# kpci-meminfo (MemTotal|HighTotal):\s*(\d+) kB/.exec(line))) {
+      if (m[1] === 'MemTotal') report.memTotalKb = Number(m[2]);
+      else report.highTotalKb = Number(m[2]);
+    } else if ((m = /^1\.\.(\d+)$/.exec(line))) report.planned = Number(m[1]);
+    else if ((m = /^# kpci-begin (\d+) (\S+)$/.exec(line))) {
+      close(i);
+      current = { n: Number(m[1]), name: m[2]!, status: 'missing', hashes: {}, notes: [], firstLine: i, endLine: -1 };
+      report.scenarios.push(current);
+    } else if ((m = /^(not ok|ok) (\d+) (\S+)(?: # (.*))?$/.exec(line))) {
+      const s = report.scenarios.find((x) => x.n === Number(m![2]) && x.name === m![3]);
+      if (!s) return;
+      const directive = m[4] ?? '';
+      s.status = /^SKIP\b/i.test(directive) ? 'skip' : m[1] === 'ok' ? 'pass' : 'fail';
+      const reason = directive.replace(/^SKIP\s*/i, '').trim();
+      if (reason) s.reason = reason;
+      // kernel messages printed during the scenario's cleanup, before the next begin, still belong to it
+    } else if ((m = /^# kpci-hash (\S+) ([0-9a-f]{64})$/.exec(line))) {
+      if (current) current.hashes[m[1]!] = m[2]!;
+    } else if (/^# kpci-end$/.test(line)) {
+      close(i);
+      report.ended = true;
+    } else if (current && current.endLine < 0 && line.startsWith('# ') && !line.startsWith('# kpci-')) {
+      current.notes.push(line.slice(2));
+    }
+  });
+  close(lines.length);
+  return report;
+}
+
+/** The last `n` non-empty console lines: what to show when a guest hangs or dies. */
+export function tail(lines: readonly string[], n = 15): string[] {
+  return lines.filter((l) => l.trim() !== '').slice(-n);
+}

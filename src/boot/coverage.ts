@@ -1,0 +1,73 @@
+// Which changed functions and lines ran in the guest: gcov counters pulled out of the guest (debugfs), matched
+// with the notes files the build left next to each object, read with the host's gcov in JSON.
+import { copyFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { execTool } from '../tools/exec.js';
+import type { ChangedFunction } from '../series/changed.js';
+
+interface GcovFunction { name: string; demangled_name?: string; start_line: number; end_line: number; execution_count: number }
+interface GcovLine { line_number: number; count: number }
+interface GcovFile { file: string; functions: GcovFunction[]; lines: GcovLine[] }
+export interface GcovReport { files: GcovFile[] }
+
+export interface FunctionCoverage {
+  file: string;
+  name: string;
+  /** How often the function was entered; undefined when no counters exist for its file. */
+  calls?: number;
+  /** Changed lines that have a counter, and how many of them ran. */
+  linesWithCode: number;
+  linesRun: number;
+  patches: number[];
+}
+
+/** Where the guest's tar puts a file's counters: the build dir's absolute path under gcov/. */
+export function gcdaPath(resultsDir: string, buildDir: string, file: string): string {
+  return path.join(resultsDir, 'gcov', buildDir.replace(/^\/+/, ''), file.replace(/\.c$/, '.gcda'));
+}
+
+/** gcov's JSON for one object: the guest's .gcda is put next to the build's .gcno for the run, then removed. */
+export async function readCounters(buildDir: string, gcda: string, file: string): Promise<GcovReport | undefined> {
+  const objDir = path.join(buildDir, path.dirname(file));
+  const base = path.basename(file, '.c');
+  if (!existsSync(gcda) || !existsSync(path.join(objDir, `${base}.gcno`))) return undefined;
+  const target = path.join(objDir, `${base}.gcda`);
+  await copyFile(gcda, target);
+  try {
+    const result = await execTool('gcov', ['--json-format', '--stdout', '--object-directory', objDir, `${base}.c`], { cwd: objDir, timeoutMs: 60_000 });
+    if (result.code !== 0) return undefined;
+    const json = result.stdout.split('\n').find((l) => l.startsWith('{'));
+    return json ? (JSON.parse(json) as GcovReport) : undefined;
+  } finally {
+    await rm(target, { force: true });
+  }
+}
+
+/** Pure: per changed function, whether it ran and how many of its changed lines did. */
+export function coverageOfChanges(report: GcovReport | undefined, changed: readonly ChangedFunction[]): FunctionCoverage[] {
+  return changed.map((fn) => {
+    const file = report?.files.find((f) => f.file === fn.file || f.file.endsWith(`/${fn.file}`));
+    if (!file) return { file: fn.file, name: fn.name, linesWithCode: 0, linesRun: 0, patches: fn.patches };
+    const g = file.functions.find((f) => (f.demangled_name ?? f.name) === fn.name || f.name === fn.name);
+    const counted = file.lines.filter((l) => fn.lines.includes(l.line_number));
+    return {
+      file: fn.file,
+      name: fn.name,
+      calls: g?.execution_count ?? 0,
+      linesWithCode: counted.length,
+      linesRun: counted.filter((l) => l.count > 0).length,
+      patches: fn.patches,
+    };
+  });
+}
+
+/** Markdown table for the artifact and the report. */
+export function coverageMarkdown(cell: string, rows: readonly FunctionCoverage[]): string {
+  const out = [`# Coverage of the changed functions (${cell}, patched kernel, all scenarios)`, '', '| file | function | patch | calls | changed lines run | verdict |', '|---|---|---|---|---|---|'];
+  for (const r of rows) {
+    const verdict = r.calls === undefined ? 'no counters' : r.calls > 0 ? 'executed' : 'not reached by any scenario';
+    out.push(`| ${r.file} | ${r.name} | ${r.patches.join(', ')} | ${r.calls ?? '–'} | ${r.linesRun}/${r.linesWithCode} | ${verdict} |`);
+  }
+  return out.join('\n') + '\n';
+}

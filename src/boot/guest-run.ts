@@ -1,0 +1,150 @@
+// One boot of one kernel: fresh scratch disks, QEMU under a watchdog (time to reach init, time per scenario, total),
+// the console parsed, the results disk unpacked, and every scratch file removed again.
+import { access, constants, mkdir, open, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { execTool } from '../tools/exec.js';
+import { runQemu, type Accel } from '../tools/qemu.js';
+import { parseConsole, type ConsoleReport } from './console.js';
+
+export interface KernelBootOptions {
+  arch: string;
+  kernel: string;
+  initrd: string;
+  /** Scratch dir of this boot: disks and the unpacked results live here. */
+  dir: string;
+  accel: Accel;
+  memoryMiB: number;
+  cpus: number;
+  /** Scenario names to run (kpci.only); all when undefined. */
+  only?: string[];
+  /** Extra kernel command line words. */
+  append?: string[];
+  /** Until our init prints its first line. */
+  bootTimeoutMs: number;
+  /** For one scenario, from its begin marker to its result line. */
+  scenarioTimeoutMs: number;
+  totalTimeoutMs: number;
+  /** The unpacked results disk is wanted (gcov counters). */
+  collectResults?: boolean;
+}
+
+export interface KernelBoot {
+  console: string;
+  report: ConsoleReport;
+  /** Why the watchdog stopped the guest, when it did. */
+  killed?: string;
+  durationMs: number;
+  /** From QEMU's start to the first scenario's begin marker. */
+  toFirstScenarioMs?: number;
+  /** Where the guest's results tar was unpacked. */
+  resultsDir?: string;
+}
+
+const SCRATCH_DISKS = 4;
+const SCRATCH_MIB = 256;
+const RESULTS_MIB = 64;
+
+async function sparseFile(file: string, mib: number): Promise<void> {
+  const handle = await open(file, 'w');
+  try {
+    await handle.truncate(mib * 1024 * 1024);
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function bootKernel(opts: KernelBootOptions): Promise<KernelBoot> {
+  await rm(opts.dir, { recursive: true, force: true });
+  await mkdir(opts.dir, { recursive: true });
+  const disks = Array.from({ length: SCRATCH_DISKS }, (_, i) => path.join(opts.dir, `scratch${i}.img`));
+  const resultsDisk = path.join(opts.dir, 'results.img');
+  for (const d of disks) await sparseFile(d, SCRATCH_MIB);
+  await sparseFile(resultsDisk, RESULTS_MIB);
+
+  const started = Date.now();
+  const state = { init: false, scenario: undefined as string | undefined, since: 0, firstScenarioAt: undefined as number | undefined };
+  const abort = new AbortController();
+  let killed: string | undefined;
+  const stop = (why: string) => {
+    if (killed) return;
+    killed = why;
+    abort.abort();
+  };
+  const onLine = (raw: string) => {
+    const line = raw.replace(/\r/g, '');
+    if (line.startsWith('# kpci-guest ')) state.init = true;
+    const begin = /^# kpci-begin \d+ (\S+)$/.exec(line);
+    if (begin) {
+      state.scenario = begin[1];
+      state.since = Date.now();
+      state.firstScenarioAt ??= state.since - started;
+    } else if (/^(not )?ok \d+ /.test(line)) state.scenario = undefined;
+  };
+  const timer = setInterval(() => {
+    const now = Date.now();
+    if (!state.init && now - started > opts.bootTimeoutMs) stop(`the kernel did not start our init within ${opts.bootTimeoutMs / 1000}s`);
+    else if (state.scenario && now - state.since > opts.scenarioTimeoutMs) stop(`scenario ${state.scenario} did not finish within ${opts.scenarioTimeoutMs / 1000}s`);
+  }, 250);
+  const append = [
+    `kpci.out=/dev/vd${String.fromCharCode(97 + SCRATCH_DISKS)}`,
+    ...(opts.only ? [`kpci.only=${opts.only.join(',') || '-'}`] : []),
+    ...(opts.append ?? []),
+  ];
+  let result;
+  try {
+    result = await runQemu(
+      { arch: opts.arch, kernel: opts.kernel, initrd: opts.initrd, append, memoryMiB: opts.memoryMiB, cpus: opts.cpus, disks: [...disks, resultsDisk], accel: opts.accel },
+      { timeoutMs: opts.totalTimeoutMs, onLine, signal: abort.signal },
+    );
+  } finally {
+    clearInterval(timer);
+  }
+  if (result.timedOut && !killed) killed = `the guest did not finish within ${opts.totalTimeoutMs / 1000}s`;
+  const console = result.stdout + (result.stderr ? `\n${result.stderr}` : '');
+  const report = parseConsole(console);
+
+  let resultsDir: string | undefined;
+  if (opts.collectResults && report.ended) {
+    const dir = path.join(opts.dir, 'results');
+    await mkdir(dir, { recursive: true });
+    const untar = await execTool('tar', ['-xf', resultsDisk, '-C', dir], { timeoutMs: 60_000 });
+    if (untar.code === 0) resultsDir = dir;
+  }
+  for (const d of [...disks, resultsDisk]) await rm(d, { force: true });
+  return { console, report, ...(killed ? { killed } : {}), durationMs: Date.now() - started, ...(state.firstScenarioAt !== undefined ? { toFirstScenarioMs: state.firstScenarioAt } : {}), ...(resultsDir ? { resultsDir } : {}) };
+}
+
+export interface AccelChoice {
+  accel: Accel;
+  why: string;
+}
+
+const probed = new Map<string, Promise<AccelChoice>>();
+
+/**
+ * KVM only when a guest really starts under it: /dev/kvm can exist and still leave a guest stuck before its
+ * first console line (seen on this project's build machines). KPCI_ACCEL=tcg|kvm overrides the probe.
+ */
+export function chooseAccel(probe: Omit<KernelBootOptions, 'accel' | 'only' | 'dir' | 'collectResults'> & { dir: string }, env: NodeJS.ProcessEnv = process.env): Promise<AccelChoice> {
+  const forced = env.KPCI_ACCEL;
+  if (forced === 'tcg' || forced === 'kvm') return Promise.resolve({ accel: forced, why: 'KPCI_ACCEL' });
+  const key = probe.arch;
+  let choice = probed.get(key);
+  if (!choice) {
+    choice = (async (): Promise<AccelChoice> => {
+      try {
+        await access('/dev/kvm', constants.R_OK | constants.W_OK);
+      } catch {
+        return { accel: 'tcg', why: 'no usable /dev/kvm' };
+      }
+      const boot = await bootKernel({ ...probe, accel: 'kvm', only: [], totalTimeoutMs: 20_000, bootTimeoutMs: 15_000, dir: path.join(probe.dir, 'kvm-probe') });
+      await rm(path.join(probe.dir, 'kvm-probe'), { recursive: true, force: true });
+      if (boot.report.ended) return { accel: 'kvm', why: `a probe guest booted under KVM in ${(boot.durationMs / 1000).toFixed(1)}s` };
+      await writeFile(path.join(probe.dir, 'kvm-probe.log'), boot.console).catch(() => undefined);
+      const last = boot.console.split('\n').map((l) => l.trim()).filter(Boolean).at(-1)?.slice(0, 160);
+      return { accel: 'tcg', why: `/dev/kvm is there but a probe guest did not start under it (${boot.killed ?? last ?? 'no console output'})` };
+    })();
+    probed.set(key, choice);
+  }
+  return choice;
+}

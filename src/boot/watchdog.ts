@@ -1,0 +1,80 @@
+// Pure: find kernel splats in a console (WARN, BUG, Oops, lockdep, KASAN, sleeping in atomic context, preempt
+// count complaints), cut each into an excerpt, name the functions in it and the scenario that was running.
+import { kernelMessage, type ConsoleReport } from './console.js';
+
+export interface Splat {
+  /** Console line index of the first line. */
+  line: number;
+  title: string;
+  excerpt: string[];
+  /** Functions on the faulting IP line and in the call trace, innermost first ("?" frames left out). */
+  functions: string[];
+  /** The scenario running when it was printed; "boot" before our init ran, "shutdown" after the last one. */
+  scenario: string;
+}
+
+const TRIGGERS: RegExp[] = [
+  /^WARNING: /,
+  /^BUG: /,
+  /\bOops\b/,
+  /^Kernel panic/,
+  /scheduling while atomic/,
+  /sleeping function called from invalid context/,
+  /possible (recursive|circular) locking/,
+  /inconsistent lock state/,
+  /DEBUG_LOCKS_WARN_ON/,
+  /suspicious RCU usage/,
+  /KASAN: /,
+  /preempt[ _]count|preemption imbalance/,
+  /^kernel BUG at /,
+];
+
+const END = /^---\[ end (trace|Kernel panic)/;
+const FRAME = /(?:RIP: [0-9a-f]+:|EIP: |^\s+)([A-Za-z_][\w.]*)\+0x[0-9a-f]+\/0x[0-9a-f]+/;
+const MAX_EXCERPT = 60;
+
+export function isTrigger(message: string): boolean {
+  return TRIGGERS.some((re) => re.test(message));
+}
+
+function scenarioAt(report: ConsoleReport, line: number): string {
+  const s = report.scenarios.find((x) => line >= x.firstLine && line < x.endLine);
+  if (s) return s.name;
+  if (report.initLine === undefined || line < report.initLine || report.scenarios.length === 0 || line < report.scenarios[0]!.firstLine) return 'boot';
+  return 'shutdown';
+}
+
+export function findSplats(report: ConsoleReport): Splat[] {
+  const splats: Splat[] = [];
+  const { lines } = report;
+  for (let i = 0; i < lines.length; i++) {
+    const message = kernelMessage(lines[i]!);
+    if (message === undefined || !isTrigger(message)) continue;
+    const excerpt = [message];
+    let j = i + 1;
+    for (; j < lines.length && excerpt.length < MAX_EXCERPT; j++) {
+      const next = kernelMessage(lines[j]!);
+      if (next === undefined) continue; // our own lines interleave with the kernel's; they are not part of it
+      excerpt.push(next);
+      if (END.test(next)) break;
+    }
+    const functions: string[] = [];
+    for (const l of excerpt) {
+      const m = FRAME.exec(l);
+      if (m && !/^\s+\? /.test(l) && !functions.includes(m[1]!)) functions.push(m[1]!);
+    }
+    splats.push({ line: i, title: message.trim(), excerpt, functions, scenario: scenarioAt(report, i) });
+    i = j; // lines inside one report (a lockdep report prints several headers) do not start another
+  }
+  return splats;
+}
+
+/** What stays the same when the same splat happens on another boot: addresses, pids, counts and CPUs removed. */
+export function splatKey(splat: Splat): string {
+  const title = splat.title
+    .replace(/0x[0-9a-f]+/gi, 'N')
+    .replace(/\b\d+\b/g, 'N')
+    .replace(/\/N(\/N)*/g, '/N')
+    .replace(/\s+/g, ' ');
+  return `${splat.scenario}|${title}|${splat.functions.slice(0, 3).join(',')}`;
+}

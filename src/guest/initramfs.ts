@@ -1,0 +1,147 @@
+// The guest's initramfs: Debian packages of the guest's architecture, unpacked (cached by their versions), followed
+// by a small second archive with our init, scenarios and lvm.conf (the kernel unpacks concatenated archives in order).
+import { createHash } from 'node:crypto';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import path from 'node:path';
+import { createAptRoot, downloadPackages, resolvePackages, unpackDeb, updateIndexes, type PackageVersion } from '../tools/apt.js';
+import { packDirectory } from '../tools/cpio.js';
+import { inputError } from '../errors.js';
+
+/** Debian's name for each kernel ARCH we boot. */
+export const DEBIAN_ARCH: Record<string, string> = { x86_64: 'amd64', i386: 'i386' };
+
+export interface GuestPackageList {
+  install: string[];
+  /** Paths (relative, `*` within one component) removed after unpacking. */
+  drop: string[];
+}
+
+/** Pure: guest/packages.txt ("install: a b", "drop: path …", # comments). */
+export function parsePackageList(text: string, where = 'packages.txt'): GuestPackageList {
+  const list: GuestPackageList = { install: [], drop: [] };
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.replace(/#.*$/, '').trim();
+    if (!line) return;
+    const m = /^(install|drop):\s*(.*)$/.exec(line);
+    if (!m) throw inputError(`${where}:${i + 1}: expected "install: …" or "drop: …", got ${JSON.stringify(raw.trim())}`);
+    list[m[1] as 'install' | 'drop'].push(...m[2]!.split(/\s+/).filter(Boolean));
+  });
+  if (list.install.length === 0) throw inputError(`${where} installs no packages`);
+  return list;
+}
+
+/** Cache key: the architecture, every resolved package version and what we drop. */
+export function packagesKey(arch: string, packages: readonly PackageVersion[], drop: readonly string[]): string {
+  const h = createHash('sha256').update(`${arch}\n`);
+  for (const p of packages) h.update(`${p.name}=${p.version}\n`);
+  h.update(drop.join('\n'));
+  return h.digest('hex').slice(0, 16);
+}
+
+async function expand(root: string, pattern: string): Promise<string[]> {
+  let paths = [root];
+  for (const part of pattern.split('/')) {
+    const next: string[] = [];
+    for (const dir of paths) {
+      if (!part.includes('*')) {
+        if (existsSync(path.join(dir, part))) next.push(path.join(dir, part));
+        continue;
+      }
+      const re = new RegExp(`^${part.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+      for (const name of await readdir(dir).catch(() => [])) if (re.test(name)) next.push(path.join(dir, name));
+    }
+    paths = next;
+  }
+  return paths;
+}
+
+export interface InitramfsOptions {
+  /** Folder with packages.txt, init, lib.sh, lvm.conf and scenarios/. */
+  guestDir: string;
+  /** Kernel ARCH of the cell (x86_64, i386). */
+  arch: string;
+  cacheDir: string;
+  /** Where the combined initramfs is written. */
+  outFile: string;
+}
+
+export interface Initramfs {
+  file: string;
+  packages: PackageVersion[];
+  /** The package archive came from the cache. */
+  cached: boolean;
+  warning?: string;
+}
+
+/** Resolve with the indexes we have; refresh them only when that fails, so a warm cache needs no network. */
+async function resolveGuestPackages(aptDir: string, debArch: string, names: string[]): Promise<{ packages: PackageVersion[]; warning?: string }> {
+  const root = await createAptRoot(aptDir, debArch);
+  const lists = await readdir(path.join(aptDir, 'state', 'lists')).catch(() => []);
+  if (lists.some((n) => n.includes('_Packages'))) {
+    const packages = await resolvePackages(root, names).catch(() => undefined);
+    if (packages) return { packages };
+  }
+  const { warning } = await updateIndexes(root);
+  return { packages: await resolvePackages(root, names), warning };
+}
+
+async function packageArchive(opts: InitramfsOptions, list: GuestPackageList): Promise<{ file: string; packages: PackageVersion[]; cached: boolean; warning?: string }> {
+  const debArch = DEBIAN_ARCH[opts.arch];
+  if (!debArch) throw inputError(`no guest userspace for ARCH=${opts.arch} (supported: ${Object.keys(DEBIAN_ARCH).join(', ')})`);
+  const base = path.join(opts.cacheDir, 'guest', debArch);
+  const { packages, warning } = await resolveGuestPackages(path.join(base, 'apt'), debArch, list.install);
+  const file = path.join(base, `packages-${packagesKey(debArch, packages, list.drop)}.cpio`);
+  if (existsSync(file)) return { file, packages, cached: true, warning };
+  const debs = await downloadPackages(await createAptRoot(path.join(base, 'apt'), debArch), packages, path.join(base, 'debs'));
+  const staging = await mkdtemp(path.join(base, 'staging-'));
+  try {
+    for (const deb of debs) await unpackDeb(deb, staging);
+    for (const pattern of list.drop) for (const p of await expand(staging, pattern)) await rm(p, { recursive: true, force: true });
+    const tmp = `${file}.tmp-${process.pid}`;
+    await packDirectory(staging, tmp);
+    await rename(tmp, file); // atomic: a concurrent run sees the whole archive or none
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+  return { file, packages, cached: false, warning };
+}
+
+/** Our files: /init, /kpci/lib.sh, /kpci/scenarios/*.sh, /etc/lvm/lvm.conf. */
+async function scriptsArchive(guestDir: string, outFile: string): Promise<void> {
+  const staging = await mkdtemp(`${outFile}.d-`);
+  try {
+    await mkdir(path.join(staging, 'kpci', 'scenarios'), { recursive: true });
+    await mkdir(path.join(staging, 'etc', 'lvm'), { recursive: true });
+    await copyFile(path.join(guestDir, 'init'), path.join(staging, 'init'));
+    await chmod(path.join(staging, 'init'), 0o755);
+    await copyFile(path.join(guestDir, 'lib.sh'), path.join(staging, 'kpci', 'lib.sh'));
+    await copyFile(path.join(guestDir, 'lvm.conf'), path.join(staging, 'etc', 'lvm', 'lvm.conf'));
+    for (const name of (await readdir(path.join(guestDir, 'scenarios'))).filter((n) => n.endsWith('.sh'))) {
+      await copyFile(path.join(guestDir, 'scenarios', name), path.join(staging, 'kpci', 'scenarios', name));
+    }
+    await packDirectory(staging, outFile);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+export async function buildInitramfs(opts: InitramfsOptions): Promise<Initramfs> {
+  const list = parsePackageList(await readFile(path.join(opts.guestDir, 'packages.txt'), 'utf8'), path.join(opts.guestDir, 'packages.txt'));
+  const pkgs = await packageArchive(opts, list);
+  await mkdir(path.dirname(opts.outFile), { recursive: true });
+  const scripts = `${opts.outFile}.scripts`;
+  await scriptsArchive(opts.guestDir, scripts);
+  const out = createWriteStream(opts.outFile);
+  await pipeline(createReadStream(pkgs.file), out, { end: false });
+  await pipeline(createReadStream(scripts), out);
+  await rm(scripts, { force: true });
+  return { file: opts.outFile, packages: pkgs.packages, cached: pkgs.cached, ...(pkgs.warning ? { warning: pkgs.warning } : {}) };
+}
+
+/** Scenario names in the order the guest runs them (file names without the NN- prefix). */
+export async function scenarioNames(guestDir: string): Promise<string[]> {
+  const files = (await readdir(path.join(guestDir, 'scenarios'))).filter((n) => n.endsWith('.sh')).sort();
+  return files.map((f) => f.replace(/\.sh$/, '').replace(/^\d\d-/, ''));
+}

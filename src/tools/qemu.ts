@@ -1,0 +1,49 @@
+// QEMU, one function per question: the command line for a boot (pure), and a boot run under a hard timeout with
+// a watchdog that can stop it early. Serial console on stdout; -no-reboot turns the guest's reboot into an exit.
+import { execTool, type ExecResult } from './exec.js';
+
+export type Accel = 'kvm' | 'tcg';
+
+export interface QemuBoot {
+  /** Kernel ARCH of the image: x86_64 or i386. */
+  arch: string;
+  kernel: string;
+  initrd: string;
+  /** Kernel command line words. */
+  append: string[];
+  memoryMiB: number;
+  cpus: number;
+  /** Raw disk images, in order: /dev/vda, /dev/vdb, … */
+  disks: string[];
+  accel: Accel;
+}
+
+const BINARY: Record<string, string> = { x86_64: 'qemu-system-x86_64', i386: 'qemu-system-i386' };
+
+export function qemuBinary(arch: string): string {
+  const binary = BINARY[arch];
+  if (!binary) throw new Error(`no QEMU for ARCH=${arch}`);
+  return binary;
+}
+
+/** Pure: QEMU's arguments. -nodefaults drops the NIC (no iPXE ROM to load) and the VGA; panic=-1 reboots, i.e. exits. */
+export function qemuArgs(boot: QemuBoot): string[] {
+  return [
+    '-nodefaults', '-no-reboot', '-display', 'none', '-serial', 'stdio',
+    '-machine', 'pc', '-accel', boot.accel, ...(boot.accel === 'kvm' ? ['-cpu', 'host'] : []),
+    '-m', String(boot.memoryMiB), '-smp', String(boot.cpus),
+    '-kernel', boot.kernel, '-initrd', boot.initrd,
+    '-append', ['console=ttyS0', 'panic=-1', ...boot.append].join(' '),
+    ...boot.disks.flatMap((file) => ['-drive', `file=${file},format=raw,if=virtio,cache=unsafe`]),
+  ];
+}
+
+export interface QemuRunOptions {
+  timeoutMs: number;
+  onLine?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export function runQemu(boot: QemuBoot, options: QemuRunOptions): Promise<ExecResult> {
+  return execTool(qemuBinary(boot.arch), qemuArgs(boot), { timeoutMs: options.timeoutMs, onLine: options.onLine, signal: options.signal });
+}
