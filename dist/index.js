@@ -31021,7 +31021,7 @@ function kernelMessage(line) {
 }
 // Serial consoles deliver \r\n and, after a guest crash, arbitrary bytes: keep lines printable.
 function clean(line) {
-    return line.replace(/\r/g, '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+    return line.replace(/\r/g, '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f\ufffd]/g, '');
 }
 function parseConsole(text) {
     const lines = text.split('\n').map(clean);
@@ -31216,7 +31216,7 @@ const TRIGGERS = [
     /^kernel BUG at /,
 ];
 const END = /^---\[ end (trace|Kernel panic)/;
-const FRAME = /(?:RIP: [0-9a-f]+:|EIP: |^\s+)([A-Za-z_][\w.]*)\+0x[0-9a-f]+\/0x[0-9a-f]+/;
+const FRAME = /(?:RIP: [0-9a-f]+:|EIP: |^\s+(?:\? )?)([A-Za-z_][\w.]*)\+0x[0-9a-f]+\/0x[0-9a-f]+/;
 const MAX_EXCERPT = 60;
 function isTrigger(message) {
     return TRIGGERS.some((re) => re.test(message));
@@ -31249,10 +31249,12 @@ function findSplats(report) {
         const functions = [];
         for (const l of excerpt) {
             const m = FRAME.exec(l);
-            if (m && !/^\s+\? /.test(l) && !functions.includes(m[1]))
+            if (m && !functions.includes(m[1]))
                 functions.push(m[1]);
         }
-        splats.push({ line: i, title: message.trim(), excerpt, functions, scenario: scenarioAt(report, i) });
+        // "DEBUG_LOCKS_WARN_ON(…)" comes before the "WARNING: … at file:line func" that says where
+        const headline = excerpt.slice(0, 4).find((l) => /^(WARNING|BUG|kernel BUG|Oops|Kernel panic)\b/.test(l)) ?? message;
+        splats.push({ line: i, title: headline.trim().replace(/(\.\.\/)+linux\//g, ''), excerpt, functions, scenario: scenarioAt(report, i) });
         i = j; // lines inside one report (a lockdep report prints several headers) do not start another
     }
     return splats;

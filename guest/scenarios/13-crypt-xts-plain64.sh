@@ -1,5 +1,3 @@
-# Control: the mode LUKS uses by default, which never reaches the converted IV generators.
+# Control: the mode LUKS uses by default, which never reaches the converted IV generators (no filesystem: the
+# elephant scenario has one, and this mode's code is not what a kmap series changes).
 crypt_roundtrip xts-plain64 aes-xts-plain64 "$(key 64 xts)" 5
-dm_create kpci-xts-fs "0 $SLICE_SECTORS crypt aes-xts-plain64 $(key 64 xts) 0 /dev/vda $((6 * SLICE_SECTORS))"
-ext4_roundtrip /dev/mapper/kpci-xts-fs
-dm_remove kpci-xts-fs

@@ -1,5 +1,5 @@
 # dm-integrity in journal mode (crc32c tags) over a slice of /dev/vdb, with a filesystem on top.
-dm_create kpci-int-back "0 $((2 * SLICE_SECTORS)) linear /dev/vdb $((5 * SLICE_SECTORS))"
+dm_create kpci-int-back "0 $SLICE_SECTORS linear /dev/vdb $((5 * SLICE_SECTORS))"
 integritysetup format -q --batch-mode /dev/mapper/kpci-int-back || fail "integritysetup format failed"
 integritysetup open /dev/mapper/kpci-int-back kpci-int || fail "integritysetup open failed"
 dmsetup mknodes kpci-int

@@ -41,7 +41,7 @@ export function kernelMessage(line: string): string | undefined {
 
 // Serial consoles deliver \r\n and, after a guest crash, arbitrary bytes: keep lines printable.
 function clean(line: string): string {
-  return line.replace(/\r/g, '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+  return line.replace(/\r/g, '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f\ufffd]/g, '');
 }
 
 export function parseConsole(text: string): ConsoleReport {

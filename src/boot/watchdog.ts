@@ -7,7 +7,8 @@ export interface Splat {
   line: number;
   title: string;
   excerpt: string[];
-  /** Functions on the faulting IP line and in the call trace, innermost first ("?" frames left out). */
+  /** Functions on the faulting IP line and in the call trace, innermost first. With the guessing unwinder most
+   *  frames are "? name+off/len": uncertain, but still where the kernel found return addresses into the code. */
   functions: string[];
   /** The scenario running when it was printed; "boot" before our init ran, "shutdown" after the last one. */
   scenario: string;
@@ -30,7 +31,7 @@ const TRIGGERS: RegExp[] = [
 ];
 
 const END = /^---\[ end (trace|Kernel panic)/;
-const FRAME = /(?:RIP: [0-9a-f]+:|EIP: |^\s+)([A-Za-z_][\w.]*)\+0x[0-9a-f]+\/0x[0-9a-f]+/;
+const FRAME = /(?:RIP: [0-9a-f]+:|EIP: |^\s+(?:\? )?)([A-Za-z_][\w.]*)\+0x[0-9a-f]+\/0x[0-9a-f]+/;
 const MAX_EXCERPT = 60;
 
 export function isTrigger(message: string): boolean {
@@ -61,9 +62,11 @@ export function findSplats(report: ConsoleReport): Splat[] {
     const functions: string[] = [];
     for (const l of excerpt) {
       const m = FRAME.exec(l);
-      if (m && !/^\s+\? /.test(l) && !functions.includes(m[1]!)) functions.push(m[1]!);
+      if (m && !functions.includes(m[1]!)) functions.push(m[1]!);
     }
-    splats.push({ line: i, title: message.trim(), excerpt, functions, scenario: scenarioAt(report, i) });
+    // "DEBUG_LOCKS_WARN_ON(…)" comes before the "WARNING: … at file:line func" that says where
+    const headline = excerpt.slice(0, 4).find((l) => /^(WARNING|BUG|kernel BUG|Oops|Kernel panic)\b/.test(l)) ?? message;
+    splats.push({ line: i, title: headline.trim().replace(/(\.\.\/)+linux\//g, ''), excerpt, functions, scenario: scenarioAt(report, i) });
     i = j; // lines inside one report (a lockdep report prints several headers) do not start another
   }
   return splats;

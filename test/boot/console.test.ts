@@ -1,0 +1,58 @@
+import { describe, expect, test } from '@jest/globals';
+import { fixture } from '../helpers/fixtures.js';
+import { kernelMessage, parseConsole, tail } from '../../src/boot/console.js';
+
+describe('parseConsole', () => {
+  test('a real x86_64 guest run: every scenario, its hashes, the kernel and the end marker', () => {
+    const r = parseConsole(fixture('boot', 'console-x86_64-pass.log'));
+    expect(r.kernelVersion).toBe('6.1.192+');
+    expect(r.planned).toBe(13);
+    expect(r.ended).toBe(true);
+    expect(r.scenarios.map((s) => s.status)).toEqual(Array(13).fill('pass'));
+    expect(r.scenarios.map((s) => s.name).slice(0, 5)).toEqual(['crypt-lmk', 'crypt-tcw', 'crypt-elephant', 'crypt-xts-plain64', 'log-writes']);
+    expect(Object.keys(r.scenarios[0]!.hashes)).toEqual(['lmk-v2', 'lmk-v3']);
+    expect(r.scenarios[2]!.hashes.elephant).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.memTotalKb).toBeGreaterThan(900_000);
+    expect(r.highTotalKb).toBeUndefined();
+    // each scenario's range ends where the next begins
+    expect(r.scenarios[0]!.endLine).toBe(r.scenarios[1]!.firstLine);
+  });
+
+  test('the i386 HIGHMEM guest reports its high memory, and its ciphertext equals the x86_64 one', () => {
+    const i386 = parseConsole(fixture('boot', 'console-i386-pass.log'));
+    const x86 = parseConsole(fixture('boot', 'console-x86_64-pass.log'));
+    expect(i386.highTotalKb).toBeGreaterThan(1_000_000);
+    expect(i386.scenarios[0]!.hashes).toEqual(x86.scenarios[0]!.hashes);
+  });
+
+  test('failures, skips, a scenario with no result, and garbage bytes', () => {
+    const text = [
+      '[    1.0] Linux version 6.1.0 (x)',
+      '# kpci-guest 6.1.0 i686 cpus=1',
+      'KTAP version 1',
+      '1..3',
+      '# kpci-begin 1 crypt-tcw',
+      '# dd: short read',
+      '# FAIL: read-back differs',
+      'not ok 1 crypt-tcw # read-back differs',
+      '# kpci-begin 2 lvm-linear',
+      'ok 2 lvm-linear # SKIP lvm does not answer',
+      '# kpci-begin 3 hang\r',
+      '\x00\x1b[2J\ufffd\x07garbage',
+    ].join('\n');
+    const r = parseConsole(text);
+    expect(r.scenarios.map((s) => [s.name, s.status, s.reason])).toEqual([
+      ['crypt-tcw', 'fail', 'read-back differs'],
+      ['lvm-linear', 'skip', 'lvm does not answer'],
+      ['hang', 'missing', undefined],
+    ]);
+    expect(r.scenarios[0]!.notes).toEqual(['dd: short read', 'FAIL: read-back differs']);
+    expect(r.ended).toBe(false);
+    expect(tail(r.lines, 1)).toEqual(['garbage']);
+  });
+
+  test('kernel lines are told from ours by the printk timestamp', () => {
+    expect(kernelMessage('[   12.345678] WARNING: CPU: 0 PID: 1 at x')).toBe('WARNING: CPU: 0 PID: 1 at x');
+    expect(kernelMessage('#   WARNING: This metadata update is NOT backed up.')).toBeUndefined();
+  });
+});

@@ -1,0 +1,48 @@
+import { describe, expect, test } from '@jest/globals';
+import { fixture } from '../helpers/fixtures.js';
+import { parseConsole } from '../../src/boot/console.js';
+import { findSplats, isTrigger, splatKey } from '../../src/boot/watchdog.js';
+
+describe('kernel log watchdog', () => {
+  test('clean real runs have no splat (LVM\'s own "WARNING:" lines are userspace, not kernel)', () => {
+    expect(findSplats(parseConsole(fixture('boot', 'console-x86_64-pass.log')))).toEqual([]);
+    expect(findSplats(parseConsole(fixture('boot', 'console-i386-pass.log')))).toEqual([]);
+  });
+
+  test('kmap_local_page() unmapped with kunmap_atomic(): the preempt-count warning, in crypt-lmk, through crypt_iv_lmk_post', () => {
+    const splats = findSplats(parseConsole(fixture('boot', 'console-x86_64-preempt-imbalance.log')));
+    expect(splats).toHaveLength(1);
+    const s = splats[0]!;
+    expect(s.title).toBe('WARNING: CPU: 0 PID: 16 at kernel/sched/core.c:5750 preempt_count_sub+0x45/0x89');
+    expect(s.scenario).toBe('crypt-lmk');
+    expect(s.functions.slice(0, 3)).toEqual(['preempt_count_sub', '__kunmap_atomic.constprop.0', 'crypt_iv_lmk_post']);
+    expect(s.excerpt[0]).toBe('DEBUG_LOCKS_WARN_ON(val > preempt_count())');
+    expect(s.excerpt.at(-1)).toMatch(/^---\[ end trace/);
+  });
+
+  test('the same splat on another boot has the same key; another scenario or function does not', () => {
+    const s = findSplats(parseConsole(fixture('boot', 'console-x86_64-preempt-imbalance.log')))[0]!;
+    const again = { ...s, title: s.title.replace('PID: 16', 'PID: 231').replace('0x45/0x89', '0x47/0x90') };
+    expect(splatKey(again)).toBe(splatKey(s));
+    expect(splatKey({ ...s, scenario: 'crypt-tcw' })).not.toBe(splatKey(s));
+    expect(splatKey({ ...s, functions: ['other_fn'] })).not.toBe(splatKey(s));
+  });
+
+  test('each kind of report the kernel prints is a trigger; ordinary messages are not', () => {
+    for (const m of [
+      'BUG: scheduling while atomic: kworker/0:1/12/0x00000002',
+      'BUG: sleeping function called from invalid context at mm/slab.c:1',
+      'WARNING: possible circular locking dependency detected',
+      'BUG: KASAN: slab-out-of-bounds in crypt_iv_elephant+0x1/0x2',
+      'Oops: 0000 [#1] PREEMPT SMP',
+      'Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100',
+      'note: kworker/0:1[12] exited with preempt_count 1',
+    ]) expect(isTrigger(m)).toBe(true);
+    for (const m of ['device-mapper: verity: 252:0: data block 1 is corrupted', 'Lock dependency validator: Copyright (c) 2006 Red Hat, Inc., Ingo Molnar', 'init (73): drop_caches: 3']) expect(isTrigger(m)).toBe(false);
+  });
+
+  test('splats before our init are blamed on boot', () => {
+    const r = parseConsole(['[ 0.1] WARNING: CPU: 0 PID: 1 at x.c:1 f+0x1/0x2', '[ 0.2] ---[ end trace 0 ]---', '# kpci-guest 6.1 x86_64 cpus=1'].join('\n'));
+    expect(findSplats(r).map((s) => s.scenario)).toEqual(['boot']);
+  });
+});
