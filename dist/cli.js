@@ -79,7 +79,10 @@ function findingLocation(f) {
 function findingLine(f) {
     const where = findingLocation(f);
     const tags = [f.patch && f.file ? `patch ${f.patch}` : '', f.config ?? ''].filter(Boolean).join(', ');
-    return `- **${f.severity}**${f.type ? ` \`${f.type}\`` : ''}${where ? ` ${where}` : ''}${tags ? ` (${tags})` : ''}: ${esc(f.message)}`;
+    // a kernel splat or a scenario's log tail follows its first line: keep it readable as a block
+    const [first, ...rest] = f.message.split('\n');
+    const block = rest.length ? `\n\n  \`\`\`\n${rest.map((l) => `  ${l.replace(/`/g, "'")}`).join('\n')}\n  \`\`\`` : '';
+    return `- **${f.severity}**${f.type ? ` \`${f.type}\`` : ''}${where ? ` ${where}` : ''}${tags ? ` (${tags})` : ''}: ${esc(first ?? '')}${block}`;
 }
 function stageSection(stage) {
     const lines = [`### ${ICON[stage.status] ?? ''} ${stage.name} — ${stage.status}`, '', esc(stage.summary), ''];
@@ -2116,6 +2119,10 @@ async function bootKernel(opts) {
     try {
         result = await runQemu({ arch: opts.arch, kernel: opts.kernel, initrd: opts.initrd, append, memoryMiB: opts.memoryMiB, cpus: opts.cpus, disks: [...disks, resultsDisk], accel: opts.accel }, { timeoutMs: opts.totalTimeoutMs, onLine, signal: abort.signal });
     }
+    catch (error) {
+        await rm(opts.dir, { recursive: true, force: true }); // QEMU could not start: leave no disks behind
+        throw error;
+    }
     finally {
         clearInterval(timer);
     }
@@ -2163,6 +2170,7 @@ function chooseAccel(probe, env = process.env) {
             return { accel: 'tcg', why: `/dev/kvm is there but a probe guest did not start under it (${boot.killed ?? last ?? 'no console output'})` };
         })();
         probed.set(key, choice);
+        choice.catch(() => probed.delete(key)); // a failure (qemu missing) is reported, not remembered
     }
     return choice;
 }
@@ -2412,7 +2420,7 @@ async function bootCell(ctx, cell, settings, changed) {
         for (const c of coverage) {
             if (c.calls === undefined)
                 continue;
-            findings.push({ tool: 'kernel', severity: 'info', type: c.calls > 0 ? 'CHANGE_EXECUTED' : 'CHANGE_NOT_REACHED', file: c.file, line: changed.find((f) => f.file === c.file && f.name === c.name)?.lines[0], new: false, message: c.calls > 0 ? `${c.name}() executed ${c.calls} times; ${c.linesRun}/${c.linesWithCode} changed lines ran` : `${c.name}() was not reached by any scenario` });
+            findings.push({ tool: 'kernel', severity: 'info', type: c.calls > 0 ? 'CHANGE_EXECUTED' : 'CHANGE_NOT_REACHED', file: c.file, line: changed.find((f) => f.file === c.file && f.name === c.name)?.lines[0], message: c.calls > 0 ? `${c.name}() executed ${c.calls} times; ${c.linesRun}/${c.linesWithCode} changed lines ran` : `${c.name}() was not reached by any scenario` });
         }
     }
     const scen = patched.report.scenarios;

@@ -167,7 +167,7 @@ export async function bootCell(ctx: RunContext, cell: Cell, settings: BootSettin
     await writeFile(path.join(art.dir, 'coverage.md'), coverageMarkdown(cell.name, coverage));
     for (const c of coverage) {
       if (c.calls === undefined) continue;
-      findings.push({ tool: 'kernel', severity: 'info', type: c.calls > 0 ? 'CHANGE_EXECUTED' : 'CHANGE_NOT_REACHED', file: c.file, line: changed.find((f) => f.file === c.file && f.name === c.name)?.lines[0], new: false, message: c.calls > 0 ? `${c.name}() executed ${c.calls} times; ${c.linesRun}/${c.linesWithCode} changed lines ran` : `${c.name}() was not reached by any scenario` });
+      findings.push({ tool: 'kernel', severity: 'info', type: c.calls > 0 ? 'CHANGE_EXECUTED' : 'CHANGE_NOT_REACHED', file: c.file, line: changed.find((f) => f.file === c.file && f.name === c.name)?.lines[0], message: c.calls > 0 ? `${c.name}() executed ${c.calls} times; ${c.linesRun}/${c.linesWithCode} changed lines ran` : `${c.name}() was not reached by any scenario` });
     }
   }
 

@@ -96,6 +96,9 @@ export async function bootKernel(opts: KernelBootOptions): Promise<KernelBoot> {
       { arch: opts.arch, kernel: opts.kernel, initrd: opts.initrd, append, memoryMiB: opts.memoryMiB, cpus: opts.cpus, disks: [...disks, resultsDisk], accel: opts.accel },
       { timeoutMs: opts.totalTimeoutMs, onLine, signal: abort.signal },
     );
+  } catch (error) {
+    await rm(opts.dir, { recursive: true, force: true }); // QEMU could not start: leave no disks behind
+    throw error;
   } finally {
     clearInterval(timer);
   }
@@ -145,6 +148,7 @@ export function chooseAccel(probe: Omit<KernelBootOptions, 'accel' | 'only' | 'd
       return { accel: 'tcg', why: `/dev/kvm is there but a probe guest did not start under it (${boot.killed ?? last ?? 'no console output'})` };
     })();
     probed.set(key, choice);
+    choice.catch(() => probed.delete(key)); // a failure (qemu missing) is reported, not remembered
   }
   return choice;
 }

@@ -14,7 +14,10 @@ export function findingLocation(f: Finding): string {
 function findingLine(f: Finding): string {
   const where = findingLocation(f);
   const tags = [f.patch && f.file ? `patch ${f.patch}` : '', f.config ?? ''].filter(Boolean).join(', ');
-  return `- **${f.severity}**${f.type ? ` \`${f.type}\`` : ''}${where ? ` ${where}` : ''}${tags ? ` (${tags})` : ''}: ${esc(f.message)}`;
+  // a kernel splat or a scenario's log tail follows its first line: keep it readable as a block
+  const [first, ...rest] = f.message.split('\n');
+  const block = rest.length ? `\n\n  \`\`\`\n${rest.map((l) => `  ${l.replace(/`/g, "'")}`).join('\n')}\n  \`\`\`` : '';
+  return `- **${f.severity}**${f.type ? ` \`${f.type}\`` : ''}${where ? ` ${where}` : ''}${tags ? ` (${tags})` : ''}: ${esc(first ?? '')}${block}`;
 }
 
 function stageSection(stage: StageResult): string {

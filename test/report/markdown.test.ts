@@ -52,3 +52,16 @@ describe('renderMarkdown', () => {
     expect(folded).toContain('drivers/md/dm-snap.c:649');
   });
 });
+
+describe('renderMarkdown with a kernel splat', () => {
+  test('the first line is the bullet, the excerpt a code block under it', () => {
+    const md = renderMarkdown({
+      ...results,
+      stages: [{
+        name: 'boot', status: 'fail', durationMs: 1, summary: 's',
+        findings: [{ tool: 'kernel', severity: 'error', type: 'KERNEL_SPLAT', message: 'WARNING: at kernel/sched/core.c:5750 in crypt_iv_lmk_post()\nDEBUG_LOCKS_WARN_ON(val > preempt_count())\n ? crypt_iv_lmk_post+0xf5/0x10a', file: 'drivers/md/dm-crypt.c', line: 560, patch: 1, config: 'x86_64-dm', new: true }],
+      }],
+    });
+    expect(md).toContain('- **error** `KERNEL_SPLAT` drivers/md/dm-crypt.c:560 (patch 1, x86_64-dm): WARNING: at kernel/sched/core.c:5750 in crypt_iv_lmk_post()\n\n  ```\n  DEBUG_LOCKS_WARN_ON(val > preempt_count())\n   ? crypt_iv_lmk_post+0xf5/0x10a\n  ```');
+  });
+});
