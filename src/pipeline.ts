@@ -1,9 +1,9 @@
 // The pipeline: read the series, prepare the tree, run the chosen stages in the contract's order, write results.
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RunError, infraError, inputError, oneLine } from './errors.js';
-import { SCHEMA_VERSION, type Results, type StageName, type StageResult } from './results/model.js';
+import { SCHEMA_VERSION, STAGE_ORDER, type Results, type SeriesEntry, type StageName, type StageResult } from './results/model.js';
 import { overallVerdict, verdictReason } from './results/verdict.js';
 import { writeResults } from './results/write.js';
 import type { Progress } from './report/progress.js';
@@ -17,10 +17,11 @@ import { checkpatchStage } from './stages/checkpatch.js';
 import { sparseStage } from './stages/sparse.js';
 import { buildStage } from './stages/build.js';
 import { bootStage } from './stages/boot.js';
+import { readinessStage } from './stages/readiness.js';
 import { resolveCells } from './kernel/cells.js';
 import { TOOL_VERSION } from './version.js';
 
-export const STAGES: readonly Stage[] = [applyStage, checkpatchStage, sparseStage, buildStage, bootStage];
+export const STAGES: readonly Stage[] = [applyStage, checkpatchStage, sparseStage, buildStage, bootStage, readinessStage];
 
 const WORK_MARKER = '.kernel-patch-ci-work';
 
@@ -42,6 +43,28 @@ async function recordInternalError(outDir: string, error: unknown): Promise<stri
   await appendFile(log, `${new Date().toISOString()} ${(error as Error)?.stack ?? String(error)}\n`).catch(() => undefined);
   return `${oneLine(error)} (details in ${log})`;
 }
+
+/**
+ * --continue: the stages an earlier step of this run already wrote to the out dir's results.json. They must be of
+ * the same tree and series, or the step would mix two runs' verdicts.
+ */
+async function earlierStages(outDir: string, baseCommit: string, series: readonly SeriesEntry[]): Promise<StageResult[]> {
+  const file = path.join(outDir, 'results.json');
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  if (text === undefined) return [];
+  let earlier: Results;
+  try {
+    earlier = JSON.parse(text) as Results;
+  } catch {
+    throw inputError(`--continue: ${file} is not a results file: use a new --out`);
+  }
+  if (earlier.schemaVersion !== SCHEMA_VERSION || !Array.isArray(earlier.stages)) throw inputError(`--continue: ${file} is not a results file of schema ${SCHEMA_VERSION}: use a new --out`);
+  const sameSeries = JSON.stringify(earlier.series?.map((p) => p.subject)) === JSON.stringify(series.map((p) => p.subject));
+  if (earlier.tree?.baseCommit !== baseCommit || !sameSeries) throw inputError(`--continue: ${file} is from another tree or series: use a new --out`);
+  return earlier.stages;
+}
+
+const inStageOrder = (a: StageResult, b: StageResult) => STAGE_ORDER.indexOf(a.name) - STAGE_ORDER.indexOf(b.name);
 
 async function runStage(stage: Stage, ctx: RunContext, done: StageResult[]): Promise<StageResult> {
   const blocker = stage.needs.map((n) => done.find((d) => d.name === n)).find((d) => d && d.status !== 'pass' && d.status !== 'warn');
@@ -90,10 +113,14 @@ export async function runPipeline(settings: RunSettings, progress: Progress): Pr
     const boot = { guestDir: settings.guestDir, cacheDir: settings.cacheDir, bootTimeoutMs: settings.bootTimeoutMs, scenarioTimeoutMs: settings.scenarioTimeoutMs, ...(settings.scenarios ? { scenarios: settings.scenarios } : {}) };
     const ctx: RunContext = { settings: { ...settings, cells, boot }, tree, series, workDir, outDir: settings.outDir, progress };
     const wanted = new Set<StageName>(settings.stages);
+    const kept = settings.continueRun ? (await earlierStages(settings.outDir, tree.baseCommit, results.series)).filter((s) => !wanted.has(s.name)) : [];
+    results.stages = [...kept];
+    ctx.previous = results.stages; // the stages before readiness, including those a --continue run kept
     for (const stage of STAGES) {
       if (!wanted.has(stage.name)) continue;
       results.stages.push(await runStage(stage, ctx, results.stages));
     }
+    results.stages.sort(inStageOrder);
     results.verdict = overallVerdict(results.stages);
     const reason = verdictReason(results.stages);
     if (reason) results.reason = reason;

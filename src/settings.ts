@@ -6,9 +6,11 @@ import { usageError } from './errors.js';
 import { STAGE_ORDER, type FailOn, type StageName } from './results/model.js';
 import { DEFAULT_TREE_URL } from './tree/source.js';
 import { DEFAULT_CELLS, packageRoot } from './kernel/cells.js';
+import type { MailSettings } from './readiness/mail.js';
+import type { SmtpSettings } from './tools/send-email.js';
 
 /** Stages this version can run; the rest of the contract's list arrives with later versions. */
-export const AVAILABLE_STAGES: readonly StageName[] = ['apply', 'checkpatch', 'sparse', 'build', 'boot'];
+export const AVAILABLE_STAGES: readonly StageName[] = ['apply', 'checkpatch', 'sparse', 'build', 'boot', 'readiness'];
 const FAIL_ON: readonly FailOn[] = ['error', 'warning', 'new-warning'];
 
 export interface RunSettings {
@@ -35,6 +37,10 @@ export interface RunSettings {
   scenarios?: string[];
   bootTimeoutMs: number;
   scenarioTimeoutMs: number;
+  /** --continue: add to the results.json already in the out dir (the Action runs one stage per step). */
+  continueRun: boolean;
+  /** The readiness stage's mail settings: SMTP for --send-to-self (the dry run needs none). */
+  mail: MailSettings;
 }
 
 export const USAGE = `usage: kernel-patch-ci run --series <file.patch | dir | mbox | BASE..HEAD> [--tree <git-url | dir | tarball>]
@@ -42,7 +48,8 @@ export const USAGE = `usage: kernel-patch-ci run --series <file.patch | dir | mb
                         [--out DIR] [--jobs N] [--fail-on error|warning|new-warning] [--checkpatch-strict]
                         [--checkpatch-ignore TYPE[,TYPE…]] [--cache-dir DIR] [--ccache-dir DIR] [--ccache-size SIZE]
                         [--step-timeout SECONDS] [--scenarios NAME[,…]] [--guest-dir DIR]
-                        [--boot-timeout SECONDS] [--scenario-timeout SECONDS]`;
+                        [--boot-timeout SECONDS] [--scenario-timeout SECONDS] [--continue]
+                        [--smtp-server HOST[:PORT]] [--smtp-user USER] [--smtp-encryption none|tls|ssl] [--send-to-self]`;
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.KPCI_CACHE_DIR) return path.resolve(env.KPCI_CACHE_DIR);
@@ -56,11 +63,36 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
   return Number(value);
 }
 
+const ENCRYPTIONS: readonly SmtpSettings['encryption'][] = ['none', 'tls', 'ssl'];
+
+/** --smtp-server host[:port] (an IPv6 address in brackets), --smtp-user with KPCI_SMTP_PASSWORD, --send-to-self. */
+function parseMail(v: { 'smtp-server'?: string; 'smtp-user'?: string; 'smtp-encryption'?: string; 'send-to-self'?: boolean }, env: NodeJS.ProcessEnv): MailSettings {
+  const sendToSelf = v['send-to-self'] ?? false;
+  const server = v['smtp-server'];
+  if (server === undefined) {
+    if (sendToSelf) throw usageError('--send-to-self needs --smtp-server HOST[:PORT]');
+    if (v['smtp-user'] !== undefined || v['smtp-encryption'] !== undefined) throw usageError('--smtp-user and --smtp-encryption need --smtp-server HOST[:PORT]');
+    return { sendToSelf };
+  }
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::(\d+))?$/.exec(server);
+  if (!m) throw usageError(`--smtp-server takes HOST[:PORT] like smtp.example.org:587, not ${JSON.stringify(server)}`);
+  const port = m[2] === undefined ? 25 : Number(m[2]);
+  if (!(port >= 1 && port <= 65535)) throw usageError(`--smtp-server port must be 1-65535, not ${m[2]}`);
+  const encryption = (v['smtp-encryption'] ?? 'none') as SmtpSettings['encryption'];
+  if (!ENCRYPTIONS.includes(encryption)) throw usageError(`--smtp-encryption must be one of ${ENCRYPTIONS.join(', ')}, not ${JSON.stringify(v['smtp-encryption'])}`);
+  const user = v['smtp-user'];
+  if (user !== undefined && !/^[^\s]+$/.test(user)) throw usageError(`--smtp-user must be one word, not ${JSON.stringify(user)}`);
+  if (user !== undefined && !env.KPCI_SMTP_PASSWORD) throw usageError('--smtp-user needs the password in the environment variable KPCI_SMTP_PASSWORD');
+  if (!sendToSelf) throw usageError('--smtp-server is only used with --send-to-self (the dry run needs no server)');
+  const smtp: SmtpSettings = { host: m[1]!.replace(/^\[|\]$/g, ''), port, encryption, ...(user !== undefined ? { user, password: env.KPCI_SMTP_PASSWORD! } : {}) };
+  return { smtp, sendToSelf };
+}
+
 function list(value: string | undefined): string[] {
   return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 }
 
-export function parseStages(value: string | undefined): StageName[] {
+export function parseStages(value: string | undefined, continueRun = false): StageName[] {
   if (value === undefined) return [...AVAILABLE_STAGES];
   const asked = list(value);
   if (asked.length === 0) throw usageError('--stages is empty');
@@ -68,9 +100,9 @@ export function parseStages(value: string | undefined): StageName[] {
     if (!(STAGE_ORDER as readonly string[]).includes(name)) throw usageError(`unknown stage ${JSON.stringify(name)} (stages: ${STAGE_ORDER.join(', ')})`);
     if (!AVAILABLE_STAGES.includes(name as StageName)) throw usageError(`stage ${name} is not available in this version (available: ${AVAILABLE_STAGES.join(', ')})`);
   }
-  // apply is what every other stage stands on, so it always runs, and boot boots what build builds; the order is
-  // the contract's, not the user's.
-  return STAGE_ORDER.filter((s) => s === 'apply' || asked.includes(s) || (s === 'build' && asked.includes('boot')));
+  // apply is what every other stage stands on, so it always runs, and boot boots what build builds (unless an
+  // earlier step of the same run built it: --continue); the order is the contract's, not the user's.
+  return STAGE_ORDER.filter((s) => s === 'apply' || asked.includes(s) || (s === 'build' && asked.includes('boot') && !continueRun));
 }
 
 /** The subcommand's arguments (after "run") into settings; a UsageError for anything wrong. */
@@ -100,6 +132,11 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
         'guest-dir': { type: 'string' },
         'boot-timeout': { type: 'string' },
         'scenario-timeout': { type: 'string' },
+        continue: { type: 'boolean' },
+        'smtp-server': { type: 'string' },
+        'smtp-user': { type: 'string' },
+        'smtp-encryption': { type: 'string' },
+        'send-to-self': { type: 'boolean' },
       },
     });
   } catch (error) {
@@ -108,7 +145,7 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   const v = parsed.values;
   if (!v.series || v.series.length === 0) throw usageError('--series is required');
   if (v.series.some((s) => s.trim() === '')) throw usageError('--series is empty');
-  const stages = parseStages(v.stages);
+  const stages = parseStages(v.stages, v.continue ?? false);
   const configs = v.configs === undefined ? DEFAULT_CELLS : list(v.configs);
   if (v.configs !== undefined && configs.length === 0) throw usageError('--configs is empty');
   if (v.configs !== undefined && !stages.includes('build')) throw usageError('--configs needs the build stage (add build to --stages)');
@@ -126,6 +163,8 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   const badScenario = scenarios?.find((n) => !/^[\w.-]+$/.test(n));
   if (badScenario) throw usageError(`--scenarios takes scenario names like crypt-lmk, not ${JSON.stringify(badScenario)}`);
   if ((scenarios || v['guest-dir']) && !stages.includes('boot')) throw usageError('--scenarios and --guest-dir need the boot stage (add boot to --stages)');
+  const mail = parseMail(v, env);
+  if (mail.sendToSelf && !stages.includes('readiness')) throw usageError('--send-to-self needs the readiness stage (add readiness to --stages)');
   return {
     tree: v.tree ?? DEFAULT_TREE_URL,
     ref: v.ref,
@@ -147,5 +186,7 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
     ...(scenarios ? { scenarios } : {}),
     bootTimeoutMs: positiveInt('--boot-timeout', v['boot-timeout'], 120) * 1000,
     scenarioTimeoutMs: positiveInt('--scenario-timeout', v['scenario-timeout'], 180) * 1000,
+    continueRun: v.continue ?? false,
+    mail,
   };
 }

@@ -23,12 +23,13 @@ describe('parseRunArgs', () => {
   test('defaults: linux-dm, every available stage, new-warning, out dir in cwd, XDG cache', () => {
     const s = parseRunArgs(['--series', 'x.patch'], env);
     expect(s).toMatchObject({
-      tree: DEFAULT_TREE_URL, series: ['x.patch'], stages: ['apply', 'checkpatch', 'sparse', 'build', 'boot'], failOn: 'new-warning',
+      tree: DEFAULT_TREE_URL, series: ['x.patch'], stages: ['apply', 'checkpatch', 'sparse', 'build', 'boot', 'readiness'], failOn: 'new-warning',
       outDir: path.resolve('kernel-patch-ci-out'), cacheDir: '/home/u/.cache/kernel-patch-ci', checkpatchStrict: false,
       configs: ['x86_64-dm', 'i386-highmem'], ccacheDir: '/home/u/.cache/kernel-patch-ci/ccache', ccacheSize: '5G',
       guestDir: path.join(REPO, 'guest'), bootTimeoutMs: 120_000, scenarioTimeoutMs: 180_000,
     });
     expect(s.scenarios).toBeUndefined();
+    expect(s.mail).toEqual({ sendToSelf: false });
   });
 
   test('boot brings the build it boots; --scenarios and the timeouts', () => {
@@ -42,6 +43,27 @@ describe('parseRunArgs', () => {
     expect(parseRunArgs(['--series', 'x', '--stages', 'checkpatch'], env).stages).toEqual(['apply', 'checkpatch']);
   });
 
+  test('readiness runs last, on apply alone; --send-to-self with an SMTP server, the password from the environment', () => {
+    expect(parseRunArgs(['--series', 'x', '--stages', 'readiness,checkpatch'], env).stages).toEqual(['apply', 'checkpatch', 'readiness']);
+    expect(parseRunArgs(['--series', 'x', '--smtp-server', 'smtp.example.org:587', '--smtp-encryption', 'tls', '--smtp-user', 'me', '--send-to-self'], { ...env, KPCI_SMTP_PASSWORD: 'pw' }).mail).toEqual({
+      sendToSelf: true, smtp: { host: 'smtp.example.org', port: 587, encryption: 'tls', user: 'me', password: 'pw' },
+    });
+    expect(parseRunArgs(['--series', 'x', '--smtp-server', '[::1]', '--send-to-self'], env).mail).toEqual({ sendToSelf: true, smtp: { host: '::1', port: 25, encryption: 'none' } });
+  });
+
+  test('bad SMTP options get one line each', () => {
+    const self = ['--series', 'x', '--send-to-self'];
+    expect(usage([...self])).toBe('--send-to-self needs --smtp-server HOST[:PORT]');
+    expect(usage([...self, '--smtp-server', 'host:0'])).toBe('--smtp-server port must be 1-65535, not 0');
+    expect(usage([...self, '--smtp-server', 'host:smtp'])).toBe('--smtp-server takes HOST[:PORT] like smtp.example.org:587, not "host:smtp"');
+    expect(usage([...self, '--smtp-server=-oProxyCommand=x'])).toMatch(/^--smtp-server takes HOST\[:PORT\]/);
+    expect(usage([...self, '--smtp-server', 'h', '--smtp-encryption', 'starttls'])).toBe('--smtp-encryption must be one of none, tls, ssl, not "starttls"');
+    expect(usage([...self, '--smtp-server', 'h', '--smtp-user', 'me'])).toBe('--smtp-user needs the password in the environment variable KPCI_SMTP_PASSWORD');
+    expect(usage(['--series', 'x', '--smtp-user', 'me'])).toBe('--smtp-user and --smtp-encryption need --smtp-server HOST[:PORT]');
+    expect(usage(['--series', 'x', '--smtp-server', 'h'])).toBe('--smtp-server is only used with --send-to-self (the dry run needs no server)');
+    expect(usage([...self, '--smtp-server', 'h', '--stages', 'checkpatch'])).toBe('--send-to-self needs the readiness stage (add readiness to --stages)');
+  });
+
   test('checkpatch options', () => {
     const s = parseRunArgs(['--series', 'x', '--checkpatch-strict', '--checkpatch-ignore', 'long_line, FILE_PATH_CHANGES'], env);
     expect(s.checkpatchStrict).toBe(true);
@@ -51,7 +73,6 @@ describe('parseRunArgs', () => {
   test('each bad usage gets one clear line', () => {
     expect(usage([])).toBe('--series is required');
     expect(usage(['--series', 'x', '--stages', 'lint'])).toMatch(/^unknown stage "lint"/);
-    expect(usage(['--series', 'x', '--stages', 'readiness'])).toMatch(/^stage readiness is not available in this version/);
     expect(usage(['--series', 'x', '--stages', 'build', '--scenarios', 'crypt-lmk'])).toBe('--scenarios and --guest-dir need the boot stage (add boot to --stages)');
     expect(usage(['--series', 'x', '--scenarios', 'a;reboot'])).toMatch(/^--scenarios takes scenario names/);
     expect(usage(['--series', 'x', '--scenario-timeout', '0'])).toMatch(/^--scenario-timeout must be a positive whole number/);

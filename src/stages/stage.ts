@@ -5,6 +5,7 @@ import type { PreparedTree } from '../tree/prepare.js';
 import type { Progress } from '../report/progress.js';
 import type { Cell } from '../kernel/cells.js';
 import type { BootSettings } from '../boot/cell.js';
+import type { MailSettings } from '../readiness/mail.js';
 
 export interface StageSettings {
   failOn: FailOn;
@@ -18,6 +19,8 @@ export interface StageSettings {
   ccacheDir: string;
   ccacheSize: string;
   boot: BootSettings;
+  /** The readiness stage's SMTP settings and --send-to-self; no real mail is sent without them. */
+  mail?: MailSettings;
 }
 
 export interface RunContext {
@@ -31,6 +34,8 @@ export interface RunContext {
   progress: Progress;
   /** Filled by the apply stage: the commit after each patch, in order; the last is the patched tree. */
   applied?: { commits: string[] };
+  /** The results of the stages that ran before this one, in order (the readiness stage quotes them). */
+  previous?: StageResult[];
 }
 
 export interface Stage {

@@ -36,6 +36,7 @@ const PACKAGE_OF: Record<string, string> = {
   'apt-get': 'apt',
   'dpkg-deb': 'dpkg',
   gcov: 'gcc',
+  spatch: 'coccinelle',
 };
 
 const live = new Set<number>();
