@@ -1,0 +1,123 @@
+// Posting the report: one sticky comment per PR (or per commit, for a push), found again by its hidden marker and
+// its author. A token that may not write (a PR from a fork) is a warning, not a failure of the run.
+import { RequestError, type Octokit } from 'octokit';
+import { infraError } from '../../errors.js';
+import { COMMENT_MARKER, GITHUB_COMMENT_LIMIT, truncateMarkdown, truncationNotice } from './body.js';
+
+export type CommentMode = 'sticky' | 'new' | 'off';
+/** Where the comment goes: a PR (issue) number, or a commit for push events. */
+export interface CommentTarget { owner: string; repo: string; issueNumber?: number; commitSha?: string }
+export interface PublishOutcome { action: 'created' | 'updated' | 'skipped' | 'read-only'; url?: string; warning?: string }
+
+export interface PublishOptions {
+  mode: CommentMode;
+  target: CommentTarget;
+  body: string;
+  marker?: string;
+  /** whose comment is "ours"; default: GET /user, else github-actions[bot] (a GITHUB_TOKEN may not call /user) */
+  botLogin?: string;
+}
+
+/** The login GitHub shows for comments made with the workflow's GITHUB_TOKEN. */
+export const ACTIONS_BOT_LOGIN = 'github-actions[bot]';
+
+interface Comment { id: number; body?: string; html_url: string; user: { login: string } | null }
+interface ApiComment { id: number | bigint; body?: string; html_url: string; user: { login: string } | null }
+const comment = (c: ApiComment): Comment => ({ id: Number(c.id), body: c.body, html_url: c.html_url, user: c.user });
+const comments = (cs: ApiComment[]): Comment[] => cs.map(comment);
+
+/** The comment endpoints of one target: a PR's conversation, or a commit. */
+interface Place {
+  label: string;
+  list(): Promise<Comment[]>;
+  create(body: string): Promise<Comment>;
+  update(id: number, body: string): Promise<Comment>;
+}
+
+function place(octokit: Octokit, t: CommentTarget): Place | undefined {
+  const repo = { owner: t.owner, repo: t.repo };
+  if (t.issueNumber !== undefined) {
+    const at = { ...repo, issue_number: t.issueNumber };
+    return {
+      label: `${t.owner}/${t.repo}#${t.issueNumber}`,
+      list: async () => comments(await octokit.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...at, per_page: 100 })),
+      create: async (body) => comment((await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...at, body })).data),
+      update: async (id, body) => comment((await octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', { ...repo, comment_id: id, body })).data),
+    };
+  }
+  if (t.commitSha) {
+    const at = { ...repo, commit_sha: t.commitSha };
+    return {
+      label: `${t.owner}/${t.repo}@${t.commitSha.slice(0, 12)}`,
+      list: async () => comments(await octokit.paginate('GET /repos/{owner}/{repo}/commits/{commit_sha}/comments', { ...at, per_page: 100 })),
+      create: async (body) => comment((await octokit.request('POST /repos/{owner}/{repo}/commits/{commit_sha}/comments', { ...at, body })).data),
+      update: async (id, body) => comment((await octokit.request('PATCH /repos/{owner}/{repo}/comments/{comment_id}', { ...repo, comment_id: id, body })).data),
+    };
+  }
+  return undefined;
+}
+
+const status = (error: unknown): number | undefined => (error instanceof RequestError ? error.status : undefined);
+
+async function whoAmI(octokit: Octokit): Promise<string> {
+  try {
+    return (await octokit.request('GET /user')).data.login;
+  } catch {
+    return ACTIONS_BOT_LOGIN; // GITHUB_TOKEN: 403 "Resource not accessible by integration"
+  }
+}
+
+function readOnly(label: string): PublishOutcome {
+  return {
+    action: 'read-only',
+    warning: `kernel-patch-ci: the token may not comment on ${label} (a pull request from a fork gets a read-only GITHUB_TOKEN); the report is in the job summary — to comment on fork PRs, use the workflow_run recipe in the README.`,
+  };
+}
+
+function failure(step: string, label: string, error: unknown): Error {
+  const code = status(error);
+  const why = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.trim();
+  return infraError(`GitHub comment: could not ${step} on ${label}${code ? ` (HTTP ${code})` : ''}: ${why}`);
+}
+
+/** Publish `body` as the report comment; see CommentMode. Never throws for a read-only token. */
+export async function publishComment(octokit: Octokit, opts: PublishOptions): Promise<PublishOutcome> {
+  if (opts.mode === 'off') return { action: 'skipped' };
+  const where = place(octokit, opts.target);
+  if (!where) return { action: 'skipped', warning: 'kernel-patch-ci: no pull request or commit to comment on; the report is in the job summary.' };
+  const marker = opts.marker ?? COMMENT_MARKER;
+  const body = opts.body.includes(marker)
+    ? opts.body
+    : truncateMarkdown(`${marker}\n${opts.body}`, GITHUB_COMMENT_LIMIT, truncationNotice(GITHUB_COMMENT_LIMIT));
+
+  let ours: Comment | undefined;
+  if (opts.mode === 'sticky') {
+    const login = opts.botLogin ?? (await whoAmI(octokit));
+    let existing: Comment[];
+    try {
+      existing = await where.list();
+    } catch (error) {
+      if (status(error) === 403) return readOnly(where.label);
+      throw failure('list the comments', where.label, error);
+    }
+    ours = existing.find((c) => c.user?.login === login && (c.body ?? '').includes(marker));
+  }
+
+  if (ours) {
+    try {
+      const updated = await where.update(ours.id, body);
+      return { action: 'updated', url: updated.html_url };
+    } catch (error) {
+      if (status(error) === 403) return readOnly(where.label);
+      if (status(error) !== 404) throw failure(`update comment ${ours.id}`, where.label, error);
+      // deleted since we listed it: post a new one
+    }
+  }
+  try {
+    const created = await where.create(body);
+    return { action: 'created', url: created.html_url };
+  } catch (error) {
+    if (status(error) === 403 || status(error) === 404) return readOnly(where.label);
+    throw failure('create a comment', where.label, error);
+  }
+}
