@@ -153,6 +153,7 @@ const PACKAGE_OF = {
     'apt-get': 'apt',
     'dpkg-deb': 'dpkg',
     gcov: 'gcc',
+    spatch: 'coccinelle',
 };
 const live = new Set();
 let exitHookInstalled = false;
@@ -2547,11 +2548,587 @@ async function resolveCells(specs, root = packageRoot()) {
     return cells;
 }
 
+// Which subject prefixes the maintainers of a file expect: learned from the tree's own history of the file when
+// there is some, otherwise from a shipped table (lint/subject-prefixes.tsv) for dm and md.
+/** Fewer commits than this touching a file is not history enough to learn a convention from. */
+const MIN_HISTORY = 3;
+/** Pure: "dm crypt: fix x" → "dm crypt"; a subject with no "prefix: " part has none. */
+function subjectPrefix(subject) {
+    const m = /^([^:]{1,40}?):\s/.exec(subject.trim());
+    return m ? m[1].trim() : undefined;
+}
+/** Pure: the table's lines ("glob<TAB>a, b, c"), comments and blank lines skipped. */
+function parsePrefixTable(text) {
+    return text.split('\n').filter((l) => l.trim() && !l.startsWith('#')).map((l) => {
+        const [pattern, list] = l.split('\t');
+        return { pattern: pattern.trim(), prefixes: (list ?? '').split(',').map((p) => p.trim()).filter(Boolean) };
+    });
+}
+function globToRegExp(glob) {
+    return new RegExp(`^${glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
+}
+/** Pure: the first rule whose pattern matches the file. */
+function prefixesFromTable(rules, file) {
+    return rules.find((r) => globToRegExp(r.pattern).test(file))?.prefixes ?? [];
+}
+/** Pure: from the subjects of a file's commits, the prefixes used at least twice (or the single most used). */
+function prefixesFromHistory(subjects) {
+    const counts = new Map();
+    for (const s of subjects) {
+        const p = subjectPrefix(s.replace(/^(Revert|Reapply) "/, ''));
+        if (p)
+            counts.set(p, (counts.get(p) ?? 0) + 1);
+    }
+    const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    const often = ranked.filter(([, n]) => n >= 2).map(([p]) => p);
+    return often.length > 0 ? often : ranked.slice(0, 1).map(([p]) => p);
+}
+async function loadPrefixTable(file = path.join(packageRoot(), 'lint', 'subject-prefixes.tsv')) {
+    return parsePrefixTable(await readFile(file, 'utf8'));
+}
+/** What the file's maintainers expect, from `git log <base> -- file` (never the series' own commits) or the table. */
+async function expectedPrefixes(git, base, file, table) {
+    const log = await git.exec(['log', '--no-merges', '--format=%s', '-n', '200', base, '--', file]);
+    const subjects = log.code === 0 ? log.stdout.split('\n').filter(Boolean) : [];
+    if (subjects.length >= MIN_HISTORY) {
+        const learned = prefixesFromHistory(subjects);
+        if (learned.length > 0)
+            return { prefixes: learned, source: 'history' };
+    }
+    const fromTable = prefixesFromTable(table, file);
+    return fromTable.length > 0 ? { prefixes: fromTable, source: 'table' } : { prefixes: [], source: 'none' };
+}
+/** Pure: prefixes acceptable for a patch touching several files: those every file accepts, else any file's. */
+function combinePrefixes(perFile) {
+    const known = perFile.filter((e) => e.prefixes.length > 0);
+    if (known.length === 0)
+        return { prefixes: [], source: 'none' };
+    const common = known[0].prefixes.filter((p) => known.every((k) => k.prefixes.includes(p)));
+    const source = known.some((k) => k.source === 'history') ? 'history' : 'table';
+    return { prefixes: common.length > 0 ? common : [...new Set(known.flatMap((k) => k.prefixes))], source };
+}
+
+/** checkpatch wraps commit text at 75 columns; a summary longer than that wraps in every shortlog. */
+const MAX_SUBJECT = 75;
+const TRAILER = /^(Signed-off-by|Co-developed-by|Reviewed-by|Acked-by|Tested-by|Reported-by|Suggested-by|Cc|Fixes|Link|Closes|Message-ID|Cc-stable):/i;
+const FIXES_LINE = /^Fixes:(.*)$/gim;
+const FIXES_FORM = /^\s*([0-9a-f]{12,40})\s+\("(.+)"\)\s*$/i;
+const emailOf = (trailer) => /<([^>]+)>/.exec(trailer)?.[1]?.trim().toLowerCase() ?? trailer.trim().toLowerCase();
+/** Pure: every hygiene finding of one patch. */
+function checkHygiene(patch, facts) {
+    const findings = [];
+    const add = (severity, type, message) => findings.push({ tool: 'readiness', severity, type, message, patch: patch.index, new: true });
+    if (patch.signedOffBy.length === 0)
+        add('error', 'MISSING_SIGN_OFF', `no Signed-off-by: line; the author must certify the DCO (add "Signed-off-by: ${patch.author} <${patch.authorEmail}>")`);
+    else if (!patch.signedOffBy.some((s) => emailOf(s) === patch.authorEmail.toLowerCase())) {
+        add('warning', 'SIGN_OFF_MISMATCH', `no Signed-off-by: matches the author ${patch.author} <${patch.authorEmail}> (signed off: ${patch.signedOffBy.join('; ')})`);
+    }
+    const prefix = subjectPrefix(patch.subject);
+    const { prefixes, source } = facts.expected;
+    const from = source === 'history' ? "the files' git log" : 'the dm/md prefix table';
+    if (!prefix && prefixes.length > 0)
+        add('warning', 'MISSING_SUBJECT_PREFIX', `subject has no subsystem prefix; ${from} says "${prefixes[0]}: …"`);
+    else if (prefix && prefixes.length > 0 && !prefixes.includes(prefix)) {
+        add('warning', 'WRONG_SUBJECT_PREFIX', `subject prefix "${prefix}:" is not what the maintainers of these files use; ${from} says ${prefixes.map((p) => `"${p}:"`).join(' or ')}`);
+    }
+    if (patch.subject.length > MAX_SUBJECT)
+        add('warning', 'LONG_SUBJECT', `subject is ${patch.subject.length} characters after the [PATCH] tag; keep it to ${MAX_SUBJECT}`);
+    const lines = patch.body.split('\n');
+    if (!lines.some((l) => l.trim() !== '' && !TRAILER.test(l.trim())))
+        add('warning', 'MISSING_COMMIT_DESCRIPTION', 'no commit description: say what the patch changes and why');
+    for (const m of patch.body.matchAll(FIXES_LINE)) {
+        const form = FIXES_FORM.exec(m[1]);
+        if (!form) {
+            add('warning', 'BAD_FIXES_TAG', `"Fixes:${m[1]}" is not of the form Fixes: <12+ hex digits> ("<subject of that commit>")`);
+            continue;
+        }
+        const [, sha, quoted] = form;
+        const actual = facts.commitSubjects.get(sha.toLowerCase());
+        if (actual !== undefined && actual !== quoted)
+            add('warning', 'FIXES_SUBJECT_MISMATCH', `Fixes: ${sha} quotes "${quoted}", but that commit's subject is "${actual}"`);
+    }
+    for (const [i, line] of lines.entries()) {
+        if (!/^Reported-by:/i.test(line.trim()))
+            continue;
+        const next = lines.slice(i + 1).find((l) => l.trim() !== '')?.trim() ?? '';
+        if (!/^(Closes|Link):\s*\S/i.test(next))
+            add('warning', 'MISSING_CLOSES_TAG', `"${line.trim()}" should be followed by a Closes: (or Link:) line with the URL of the report`);
+    }
+    return findings;
+}
+/** The facts checkHygiene needs, from the tree: prefix conventions of the files, and the commits Fixes: names. */
+async function hygieneFacts(patch, git, base, table) {
+    const perFile = [];
+    for (const f of patch.files)
+        perFile.push(await expectedPrefixes(git, base, f.oldPath ?? f.path, table));
+    const commitSubjects = new Map();
+    for (const m of patch.body.matchAll(FIXES_LINE)) {
+        const sha = FIXES_FORM.exec(m[1])?.[1]?.toLowerCase();
+        if (!sha || commitSubjects.has(sha))
+            continue;
+        const log = await git.exec(['log', '-1', '--format=%s', `${sha}^{commit}`, '--']);
+        commitSubjects.set(sha, log.code === 0 ? log.stdout.trim() : undefined);
+    }
+    return { expected: combinePrefixes(perFile), commitSubjects };
+}
+
+// The tree's own scripts/get_maintainer.pl, and pure parsers of its two outputs (addresses with roles, sections).
+/** Split "a,b:c (d),e" at the commas that are not inside parentheses. */
+function splitRoles(text) {
+    const roles = [];
+    let depth = 0;
+    let current = '';
+    for (const ch of text) {
+        if (ch === '(')
+            depth++;
+        if (ch === ')')
+            depth--;
+        if (ch === ',' && depth === 0) {
+            roles.push(current.trim());
+            current = '';
+        }
+        else
+            current += ch;
+    }
+    if (current.trim())
+        roles.push(current.trim());
+    return roles;
+}
+/** Pure: "Name <email> (role:SECTION,…)" and "email (role)" lines; anything else is ignored. */
+function parseAddresses(output) {
+    const addresses = [];
+    for (const line of output.split('\n').map((l) => l.trim()).filter(Boolean)) {
+        const m = /^(?:(.*?)\s*<([^<>\s]+@[^<>\s]+)>|([^\s()<>]+@[^\s()<>]+))(?:\s+\((.*)\))?$/.exec(line);
+        if (!m)
+            continue;
+        const email = (m[2] ?? m[3]);
+        const name = m[1]?.replace(/^"|"$/g, '') || undefined;
+        addresses.push({ address: name ? `${name} <${email}>` : email, email, ...(name ? { name } : {}), roles: m[4] ? splitRoles(m[4]) : [] });
+    }
+    return addresses;
+}
+/** Pure: the blocks `--sections` prints — a name line, then "X:\tvalue" lines, blank-line separated. */
+function parseSections(output) {
+    const sections = [];
+    let current;
+    for (const line of output.split('\n')) {
+        const field = /^([A-Z]):\s+(.*)$/.exec(line);
+        if (field && current) {
+            (current.fields[field[1]] ??= []).push(field[2].trim());
+            const git = /^git\s+(\S+)/.exec(field[2].trim());
+            if (field[1] === 'T' && git)
+                current.gitTrees.push(git[1]);
+        }
+        else if (line.trim() === '')
+            current = undefined;
+        else if (!current) {
+            current = { name: line.trim(), fields: {}, gitTrees: [] };
+            sections.push(current);
+        }
+    }
+    return sections;
+}
+// Always --no-git --no-git-fallback: the answer must come from MAINTAINERS, not from how deep the checkout's history is.
+const BASE_ARGS = ['--no-git', '--no-git-fallback'];
+async function getMaintainer(args, options) {
+    const script = path.join(options.treeDir, 'scripts', 'get_maintainer.pl');
+    if (!existsSync(script))
+        throw new RunError(`the tree has no scripts/get_maintainer.pl`, 'tool');
+    // run from the tree dir: the script finds MAINTAINERS (and checks it is a kernel tree) relative to it
+    const result = await execTool('perl', [script, ...BASE_ARGS, ...args], { cwd: options.treeDir, timeoutMs: options.timeoutMs, env: { ...process.env, LC_ALL: 'C' } });
+    if (result.code !== 0 || result.timedOut) {
+        const why = result.timedOut ? 'timed out' : (result.stderr.trim().split('\n')[0] || `exit ${result.code}`);
+        throw new RunError(`get_maintainer.pl failed: ${why}`, 'tool');
+    }
+    return result.stdout;
+}
+/** Who should receive these patch files (one or the whole series), with the roles MAINTAINERS gives them. */
+async function maintainersOfPatches(patchFiles, options) {
+    return parseAddresses(await getMaintainer([...patchFiles], options));
+}
+/** The MAINTAINERS sections that match one file of the tree, with their T: lines. */
+async function sectionsOfFile(file, options) {
+    return parseSections(await getMaintainer(['--sections', '-f', file], options));
+}
+
+const REST = 'THE REST';
+/** Pure: people with a role (maintainer, supporter, reviewer…) go in To; lists and bare list addresses go in Cc. */
+function splitRecipients(addresses) {
+    const to = [];
+    const cc = [];
+    for (const a of addresses) {
+        const isList = !a.name || a.roles.some((r) => /\blist\b/.test(r));
+        (isList ? cc : to).push(a.address);
+    }
+    return { to, cc };
+}
+/** Pure: git://git.kernel.org/pub/scm/…/linux-dm.git and https://…/linux-dm are the same tree. */
+function sameTree(a, b) {
+    const norm = (u) => u.trim().replace(/^[a-z+]+:\/\//i, '').replace(/^[^@/]+@/, '').replace(/:(?!\d)/, '/').replace(/\/+$/, '').replace(/\.git$/, '').toLowerCase();
+    return norm(a) === norm(b);
+}
+/** The tree a series is tested against, as a URL: --tree when it is one; a tarball or local tree is taken for linux-dm. */
+function targetTreeUrl(treeSource) {
+    // a tarball or local directory does not say which upstream it is; this project's default target is linux-dm
+    return /^(https?|git|ssh|file):\/\/\S+$|^[\w.-]+@[\w.-]+:\S+$/.test(treeSource) ? treeSource : DEFAULT_TREE_URL;
+}
+function fileHome(file, sections) {
+    return { file, sections: sections.map((s) => s.name).filter((n) => n !== REST), trees: sections.flatMap((s) => s.gitTrees) };
+}
+const shortName = (url) => url.replace(/\/+$/, '').replace(/\.git$/, '').split('/').at(-1) ?? url;
+/** Pure: files whose sections do not name the target tree, and a series no one MAINTAINERS section covers whole. */
+function treeFindings(homes, target, patches) {
+    const findings = [];
+    const patchOf = (file) => patches.find((p) => p.files.some((f) => f.path === file))?.index;
+    for (const h of homes) {
+        // a file belongs to the tree under test when one of its matched sections' T: lines names that tree
+        if (h.trees.length === 0 || h.trees.some((t) => sameTree(t, target)))
+            continue;
+        const own = h.trees.filter((t) => !/torvalds\/linux/.test(t));
+        findings.push({
+            tool: 'readiness', severity: 'warning', type: 'NOT_FOR_THIS_TREE', file: h.file, patch: patchOf(h.file), new: true,
+            message: `${h.file} is maintained in ${(own.length ? own : h.trees).map(shortName).join(', ')} (${h.sections.join('; ') || REST}), not in ${shortName(target)}, the tree under test: send it there and test it on that tree`,
+        });
+    }
+    const specific = homes.filter((h) => h.sections.length > 0);
+    const common = specific.length ? specific[0].sections.filter((s) => specific.every((h) => h.sections.includes(s))) : [];
+    if (specific.length > 1 && common.length === 0) {
+        const areas = [...new Set(specific.flatMap((h) => h.sections))];
+        findings.push({
+            tool: 'readiness', severity: 'warning', type: 'SPANS_MAINTAINERS', new: true,
+            message: `the series spans maintainers' areas (${areas.join('; ')}): split it per area, or say in the cover letter which tree should take it`,
+        });
+    }
+    return findings;
+}
+const describeRecipients = (r) => `To: ${r.to.join(', ') || '(nobody)'}; Cc: ${r.cc.join(', ') || '(nobody)'}`;
+async function findMaintainers(patches, treeSource, options) {
+    const perPatch = [];
+    for (const p of patches)
+        perPatch.push(splitRecipients(await maintainersOfPatches([p.file], options)));
+    const series = splitRecipients(await maintainersOfPatches(patches.map((p) => p.file), options));
+    const files = [...new Set(patches.flatMap((p) => p.files.filter((f) => f.status !== 'deleted').map((f) => f.path)))];
+    const homes = [];
+    for (const f of files)
+        homes.push(fileHome(f, await sectionsOfFile(f, options)));
+    const findings = [
+        ...patches.map((p, i) => ({ tool: 'readiness', severity: 'info', type: 'RECIPIENTS', patch: p.index, new: true, message: `patch ${p.index}: ${describeRecipients(perPatch[i])}` })),
+        { tool: 'readiness', severity: 'info', type: 'RECIPIENTS', new: true, message: `series: ${describeRecipients(series)}` },
+        ...treeFindings(homes, targetTreeUrl(treeSource), patches),
+    ];
+    return { series, perPatch, homes, findings };
+}
+
+/** Documentation/process/submitting-patches.rst: "no more than 15 or so patches at once". */
+const MAX_PATCHES = 15;
+/** Pure: what the bracketed tags of a raw subject say ("[RFC PATCH v3 2/5]"). */
+function parseSubjectTag(rawSubject) {
+    const tags = [...rawSubject.matchAll(/\[([^\]]*)\]/g)].map((m) => m[1]).join(' ');
+    const version = /(?:^|\s)v(\d+)(?:\s|$)/i.exec(tags);
+    const nn = /(?:^|\s)(\d+)\/(\d+)(?:\s|$)/.exec(tags);
+    return { version: version ? Number(version[1]) : 1, ...(nn ? { number: Number(nn[1]), total: Number(nn[2]) } : {}) };
+}
+/** Pure: the shape findings of a series, and the version its mails should carry. */
+function checkShape(series, coverLetterRawSubject) {
+    const findings = [];
+    const add = (severity, type, message, patch) => findings.push({ tool: 'readiness', severity, type, message, new: true, ...(patch ? { patch } : {}) });
+    const n = series.patches.length;
+    if (n > MAX_PATCHES)
+        add('warning', 'TOO_MANY_PATCHES', `${n} patches in one series; send at most ${MAX_PATCHES} at a time`);
+    const tags = series.patches.map((p) => parseSubjectTag(p.rawSubject));
+    const cover = coverLetterRawSubject !== undefined ? parseSubjectTag(coverLetterRawSubject) : undefined;
+    const versions = [...new Set([...tags.map((t) => t.version), ...(cover ? [cover.version] : [])])];
+    if (versions.length > 1)
+        add('warning', 'INCONSISTENT_VERSION', `the mails carry different versions (${versions.map((v) => `v${v}`).join(', ')}): every mail of a series has the same [PATCH vN] tag`);
+    for (const [i, t] of tags.entries()) {
+        const p = series.patches[i];
+        if (n > 1 && t.number === undefined)
+            add('warning', 'MISSING_PATCH_NUMBER', `patch ${p.index} has no n/${n} in its tag ("${p.rawSubject}")`, p.index);
+        else if (t.number !== undefined && (t.number !== p.index || t.total !== n)) {
+            add('warning', 'BAD_PATCH_NUMBER', `patch ${p.index} is tagged ${t.number}/${t.total}, but it is patch ${p.index} of ${n}`, p.index);
+        }
+    }
+    return { version: Math.max(...versions), needsCoverLetter: n >= 2 && !series.coverLetter, findings };
+}
+
+// Coccinelle's spatch, run with one semantic patch on one C file; the rules print "TYPE|file|line|function".
+/** Pure: the lines our rules' python scripts print; spatch's own chatter is ignored. */
+function parseSpatchMatches(output) {
+    const matches = [];
+    for (const line of output.split('\n')) {
+        const m = /^([A-Z][A-Z0-9_]+)\|(.+)\|(\d+)\|(\S+)$/.exec(line.trim());
+        if (m)
+            matches.push({ type: m[1], file: m[2], line: Number(m[3]), function: m[4] });
+    }
+    return matches;
+}
+async function runSpatch(rule, file, options) {
+    // --no-includes: the rules match call shapes inside one file, and parsing every header would cost minutes
+    const result = await execTool('spatch', ['--very-quiet', '--no-includes', '--no-show-diff', '--sp-file', rule, file], {
+        cwd: options.cwd, timeoutMs: options.timeoutMs, env: { ...process.env, LC_ALL: 'C' },
+    });
+    if (result.code !== 0 || result.timedOut) {
+        const why = result.timedOut ? 'timed out' : (result.stderr.trim().split('\n').find((l) => l.trim()) ?? `exit ${result.code}`);
+        throw new RunError(`spatch ${rule.split('/').at(-1)} on ${file} failed: ${why}`, 'tool');
+    }
+    return parseSpatchMatches(result.stdout);
+}
+
+// kmap_local lint: the Coccinelle rules in lint/kmap-local/ on the patched versions of the touched .c files, kept
+// to the functions the series changed; and the deprecated-API count of those files before and after.
+const RULES_DIR = path.join(packageRoot(), 'lint', 'kmap-local');
+/** What each rule's match means, in a reviewer's words (DOMAIN.md's rules 1–3 and 5). */
+const MEANING = {
+    KMAP_LOCAL_WRONG_UNMAP: 'a kmap_local_page() mapping is released with kunmap_atomic() or kunmap(); use kunmap_local(addr)',
+    KMAP_LOCAL_UNMAP_PAGE: 'kunmap_local() is given a struct page *; it takes the address kmap_local_page() returned',
+    KMAP_LOCAL_LIFO: 'nested local mappings are released out of order; unmap the inner (later) mapping first',
+    KMAP_LOCAL_ESCAPES: 'a local mapping leaves the task that made it (stored in a struct, returned, or handed to another context)',
+    KMAP_LOCAL_PERCPU: "per-CPU state or smp_processor_id() is used under a local mapping, which (unlike kmap_atomic) leaves preemption enabled; disable preemption explicitly",
+};
+/** Pure: calls of the deprecated mapping API in C source, comments and strings left out. */
+function countDeprecated(source) {
+    const code = source
+        .replace(/\/\*[\s\S]*?\*\//g, ' ')
+        .replace(/\/\/[^\n]*/g, ' ')
+        .replace(/"(?:[^"\\\n]|\\.)*"/g, '""');
+    return [...code.matchAll(/\b(kmap|kmap_atomic|kunmap|kunmap_atomic)\s*\(/g)].length;
+}
+/** Pure: keep matches inside a function the series changed (or on a changed line), tied to the patch that did it. */
+function keepChanged(matches, file, changed) {
+    const seen = new Set();
+    const findings = [];
+    for (const m of matches) {
+        const fn = changed.find((c) => c.file === file && (c.name === m.function || c.lines.includes(m.line)));
+        const key = `${m.type}:${m.line}`;
+        if (!fn || seen.has(key))
+            continue;
+        seen.add(key);
+        findings.push({
+            tool: 'readiness', severity: 'error', type: m.type, file, line: m.line, new: true,
+            ...(fn.patches.length === 1 ? { patch: fn.patches[0] } : {}),
+            message: `${MEANING[m.type] ?? m.type} (in ${fn.name}())`,
+        });
+    }
+    return findings;
+}
+async function lintKmapLocal(treeDir, git, base, patches, timeoutMs) {
+    const files = touchedCFiles(patches);
+    const rules = (await readdir(RULES_DIR)).filter((n) => n.endsWith('.cocci')).sort().map((n) => path.join(RULES_DIR, n));
+    const changed = await changedFunctions(treeDir, patches);
+    const report = { findings: [], deprecated: { before: 0, after: 0 }, filesLinted: 0 };
+    for (const file of files) {
+        const before = await git.exec(['show', `${base}:${file}`]);
+        if (before.code === 0)
+            report.deprecated.before += countDeprecated(before.stdout);
+        report.deprecated.after += countDeprecated(await readFile(path.join(treeDir, file), 'utf8'));
+        // only files with a changed function can have a finding we keep
+        if (report.notRun || !changed.some((c) => c.file === file))
+            continue;
+        const matches = [];
+        try {
+            for (const rule of rules)
+                matches.push(...(await runSpatch(rule, file, { cwd: treeDir, timeoutMs })));
+        }
+        catch (error) {
+            report.notRun = error.message;
+            continue;
+        }
+        report.filesLinted++;
+        report.findings.push(...keepChanged(matches, file, changed));
+    }
+    report.findings.sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0));
+    return report;
+}
+
+/** Pure: what git send-email reports per mail ("Dry-OK"/"OK" with the headers it logged). */
+function parseSendEmailLog(output) {
+    const mails = [];
+    let current;
+    for (const line of output.split('\n')) {
+        if (/^(Dry-)?(OK|Sent)\b.*Log says:$/i.test(line.trim()) || /^(Dry-)?OK\. Log says:$/.test(line.trim())) {
+            current = { subject: '', recipients: [] };
+            mails.push(current);
+        }
+        else if (current && /^RCPT TO:<(.+)>$/.exec(line.trim()))
+            current.recipients.push(/^RCPT TO:<(.+)>$/.exec(line.trim())[1]);
+        else if (current && line.startsWith('Subject: '))
+            current.subject = line.slice('Subject: '.length).trim();
+        else if (line.trim() === '')
+            current = undefined;
+    }
+    return mails;
+}
+async function sendEmail(git, options) {
+    // --no-to/--no-cc/--no-bcc first: nothing from any configuration adds recipients behind our back
+    const args = ['send-email', '--confirm=never', '--no-to', '--no-cc', '--no-bcc', '--no-format-patch', `--from=${options.from}`];
+    if (options.dryRun)
+        args.push('--dry-run');
+    if (options.suppressCc)
+        args.push('--suppress-cc=all');
+    for (const t of options.to)
+        args.push(`--to=${t}`);
+    for (const c of options.cc)
+        args.push(`--cc=${c}`);
+    const env = {};
+    const smtp = options.smtp;
+    if (smtp) {
+        args.push(`--smtp-server=${smtp.host}`, `--smtp-server-port=${smtp.port}`, '--smtp-domain=localhost');
+        if (smtp.encryption !== 'none')
+            args.push(`--smtp-encryption=${smtp.encryption}`);
+        if (smtp.user)
+            args.push(`--smtp-user=${smtp.user}`);
+        if (smtp.password !== undefined)
+            Object.assign(env, { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'sendemail.smtpPass', GIT_CONFIG_VALUE_0: smtp.password });
+    }
+    args.push(...options.files); // absolute paths; no "--", after which send-email takes them for revisions
+    const result = await git.exec(args, { timeoutMs: options.timeoutMs, env });
+    if (result.code !== 0 || result.timedOut) {
+        const lines = `${result.stderr}\n${result.stdout}`.split('\n').map((l) => l.trim()).filter(Boolean);
+        const why = result.timedOut ? 'timed out' : (lines.find((l) => /^(fatal|error|Unable|Failed|Refusing)/i.test(l)) ?? lines.at(-1) ?? `exit ${result.code}`);
+        throw new RunError(`git send-email${options.dryRun ? ' --dry-run' : ''} failed: ${why}`, 'tool');
+    }
+    return parseSendEmailLog(result.stdout);
+}
+
+// Mail round trip: git format-patch into <out>/mail (with a filled-in cover letter), a git send-email dry run to
+// the maintainers, and, when asked, a real send to the submitter's own address only.
+/** Pure: the subject and the text between the headers and the shortlog of a cover letter (mbox form). */
+function readCoverLetter(mail) {
+    const [head = '', ...rest] = mail.replace(/\r\n/g, '\n').split('\n\n');
+    const rawSubject = /^Subject: ((?:.*)(?:\n[ \t].*)*)/m.exec(head)?.[1]?.replace(/\n[ \t]+/g, ' ').trim() ?? '';
+    const lines = rest.join('\n\n').split('\n');
+    const end = lines.findIndex((l) => /^\S.* \(\d+\):$/.test(l) || l === '-- ' || /^ \S.*\| +\d+/.test(l));
+    return { rawSubject, subject: rawSubject.replace(/^(\s*\[[^\]]*\]\s*)+/, '').trim(), body: lines.slice(0, end < 0 ? undefined : end).join('\n').trim() };
+}
+/** Pure: a cover letter subject: the area the patches share, and their summary when they all say the same. */
+function coverLetterSubject(patches) {
+    const prefixes = patches.map((p) => subjectPrefix(p.subject) ?? '');
+    const words = prefixes.map((p) => p.split(/\s+/));
+    const common = [];
+    for (let i = 0; words.every((w) => w[i] !== undefined && w[i] === words[0][i]); i++)
+        common.push(words[0][i]);
+    const summaries = patches.map((p, i) => (prefixes[i] ? p.subject.slice(prefixes[i].length + 1).trim() : p.subject));
+    const summary = summaries.every((s) => s === summaries[0]) ? summaries[0] : `${patches.length} patches: ${summaries[0]}, …`;
+    return common.length ? `${common.join(' ')}: ${summary}` : summary;
+}
+/** Pure: a cover letter body listing the patches and, as the testing statement, this run's stage results. */
+function coverLetterBody(patches, previous, tested) {
+    const n = patches.length;
+    const lines = [`This series has ${n} patches:`, '', ...patches.map((p) => `  ${p.index}/${n} ${p.subject}`), ''];
+    lines.push(`Testing: ${tested.tool} on ${tested.tree} at ${tested.base.slice(0, 12)}:`, '');
+    for (const s of previous.filter((r) => r.name !== 'readiness'))
+        lines.push(`  ${s.name}: ${s.status} — ${s.summary}`);
+    if (previous.length === 0)
+        lines.push('  (no earlier stage ran)');
+    return lines.join('\n');
+}
+/** Pure: git format-patch's template cover letter with our subject and text in place of its placeholders. */
+function fillCoverLetter(template, text) {
+    return template.replace('*** SUBJECT HERE ***', text.subject).replace('*** BLURB HERE ***', text.body);
+}
+const quote = (s) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+async function mailRoundTrip(options) {
+    const { git, patches } = options;
+    const dir = path.join(options.outDir, 'mail');
+    await mkdir(dir, { recursive: true });
+    for (const old of await readdir(dir))
+        if (old.endsWith('.patch'))
+            await rm(path.join(dir, old)); // a previous run's mails
+    const from = `${patches[0].author} <${patches[0].authorEmail}>`;
+    const args = ['format-patch', `--base=${options.base}`, `-v${options.version}`, `--from=${from}`, '-o', dir];
+    if (options.coverLetter)
+        args.push('--cover-letter');
+    // the cover letter's From: is the committer's identity; make it the submitter's, as on their own machine
+    const ident = { GIT_COMMITTER_NAME: patches[0].author, GIT_COMMITTER_EMAIL: patches[0].authorEmail };
+    const files = (await git.run([...args, `${options.base}..HEAD`], { timeoutMs: options.timeoutMs, env: ident })).split('\n').map((l) => l.trim()).filter(Boolean);
+    const coverLetterFile = options.coverLetter ? files.find((f) => /-0000-cover-letter\.patch$/.test(f)) : undefined;
+    if (coverLetterFile)
+        await writeFile(coverLetterFile, fillCoverLetter(await readFile(coverLetterFile, 'utf8'), options.coverLetter));
+    const { to, cc } = options.recipients;
+    const dryRun = await sendEmail(git, { files, from, to, cc, dryRun: true, timeoutMs: options.timeoutMs });
+    const report = {
+        dir, files, ...(coverLetterFile ? { coverLetterFile } : {}), dryRun,
+        sendCommand: ['git send-email', ...to.map((t) => `--to=${quote(t)}`), ...cc.map((c) => `--cc=${quote(c)}`), ...files.map((f) => quote(path.relative(process.cwd(), f) || f))].join(' '),
+    };
+    if (options.settings.sendToSelf && options.settings.smtp) {
+        const self = patches[0].authorEmail;
+        const mails = await sendEmail(git, { files, from, to: [self], cc: [], dryRun: false, suppressCc: true, smtp: options.settings.smtp, timeoutMs: options.timeoutMs });
+        report.sentToSelf = { to: self, mails };
+    }
+    return report;
+}
+
 // Kept equal to package.json's version (a test checks), so the bundle needs no JSON import at run time.
 const TOOL_VERSION = '0.1.0';
 
+// readiness: is the series ready to mail to the right people? Hygiene, maintainers and tree, shape, kmap_local
+// lint, and a format-patch/send-email round trip. Runs last, so the cover letter can quote this run's results.
+const problem = (severity, type, message) => ({ tool: 'readiness', severity, type, message, new: true });
+/** A tool that cannot run (no get_maintainer.pl, no spatch, a failing send-email) is a finding, not the end of the stage. */
+async function attempt(findings, type, work) {
+    try {
+        return await work();
+    }
+    catch (error) {
+        if (!(error instanceof RunError))
+            throw error;
+        findings.push(problem('error', type, oneLine(error)));
+        return undefined;
+    }
+}
+async function checkReadiness(ctx) {
+    const { git, dir, baseCommit } = ctx.tree;
+    const { patches } = ctx.series;
+    const timeoutMs = ctx.settings.stepTimeoutMs;
+    const findings = [];
+    const table = await loadPrefixTable();
+    const hygiene = [];
+    for (const p of patches)
+        hygiene.push(...checkHygiene(p, await hygieneFacts(p, git, baseCommit, table)));
+    findings.push(...hygiene);
+    ctx.progress.info('readiness: get_maintainer.pl on each patch and on the series');
+    const maintainers = await attempt(findings, 'GET_MAINTAINER_FAILED', () => findMaintainers(patches, ctx.tree.source, { treeDir: dir, timeoutMs }));
+    if (maintainers)
+        findings.push(...maintainers.findings);
+    const recipients = maintainers?.series ?? { to: [], cc: [] };
+    const cover = ctx.series.coverLetter ? readCoverLetter(await readFile(ctx.series.coverLetter.file, 'utf8')) : undefined;
+    const shape = checkShape(ctx.series, cover?.rawSubject);
+    findings.push(...shape.findings);
+    ctx.progress.info('readiness: kmap_local lint (spatch) on the touched files');
+    const lint = await lintKmapLocal(dir, git, baseCommit, patches, timeoutMs);
+    findings.push(...lint.findings);
+    if (lint.notRun)
+        findings.push(problem('warning', 'KMAP_LINT_NOT_RUN', `kmap_local lint did not run: ${lint.notRun}`));
+    ctx.progress.info('readiness: git format-patch and git send-email --dry-run');
+    const coverLetter = patches.length < 2 ? undefined : cover ?? {
+        subject: coverLetterSubject(patches),
+        body: coverLetterBody(patches, ctx.previous ?? [], { tool: `kernel-patch-ci ${TOOL_VERSION}`, tree: ctx.tree.source, base: baseCommit }),
+    };
+    const mail = await attempt(findings, 'MAIL_FAILED', () => mailRoundTrip({
+        git, base: baseCommit, version: shape.version, patches, recipients, ...(coverLetter ? { coverLetter } : {}),
+        outDir: ctx.outDir, settings: ctx.settings.mail ?? { sendToSelf: false }, timeoutMs,
+    }));
+    if (shape.needsCoverLetter && mail?.coverLetterFile) {
+        findings.push(problem('info', 'COVER_LETTER_GENERATED', `no cover letter: generated ${mail.coverLetterFile} with the patch list and this run's results; review its text before sending`));
+    }
+    if (mail)
+        findings.push(problem('info', 'SEND_COMMAND', `${mail.files.length} mails in ${mail.dir}; send them with: ${mail.sendCommand}`));
+    if (mail?.sentToSelf)
+        findings.push(problem('info', 'SENT_TO_SELF', `sent ${mail.sentToSelf.mails.length} mails to ${mail.sentToSelf.to} only`));
+    const status = statusFromFindings(findings, ctx.settings.failOn);
+    const count = (list) => list.filter((f) => f.severity !== 'info').length;
+    const summary = [
+        `${status === 'fail' ? 'not ready' : 'ready to send'}: ${count(hygiene)} hygiene, ${count(shape.findings)} shape, ${lint.findings.length} kmap_local findings`,
+        `To: ${recipients.to.join(', ') || '?'}; Cc: ${recipients.cc.join(', ') || '?'}`,
+        `deprecated kmap/kmap_atomic/kunmap/kunmap_atomic calls in the touched files ${lint.deprecated.before} → ${lint.deprecated.after}`,
+        mail ? `${mail.files.length} mails in ${path.relative(ctx.outDir, mail.dir) || '.'}/ (send-email dry run: ${mail.dryRun.length} OK)${mail.sentToSelf ? `, sent to ${mail.sentToSelf.to}` : ''}` : 'no mails made',
+    ].join('; ');
+    return { name: 'readiness', status, durationMs: 0, summary, findings };
+}
+const readinessStage = { name: 'readiness', needs: ['apply'], run: checkReadiness };
+
 // The pipeline: read the series, prepare the tree, run the chosen stages in the contract's order, write results.
-const STAGES = [applyStage, checkpatchStage, sparseStage, buildStage, bootStage];
+const STAGES = [applyStage, checkpatchStage, sparseStage, buildStage, bootStage, readinessStage];
 const WORK_MARKER = '.kernel-patch-ci-work';
 /** Our scratch space inside the out dir; refuse to reuse a "work" dir someone else made. */
 async function claimWorkDir(outDir) {
@@ -2570,6 +3147,30 @@ async function recordInternalError(outDir, error) {
     await appendFile(log, `${new Date().toISOString()} ${error?.stack ?? String(error)}\n`).catch(() => undefined);
     return `${oneLine(error)} (details in ${log})`;
 }
+/**
+ * --continue: the stages an earlier step of this run already wrote to the out dir's results.json. They must be of
+ * the same tree and series, or the step would mix two runs' verdicts.
+ */
+async function earlierStages(outDir, baseCommit, series) {
+    const file = path.join(outDir, 'results.json');
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text === undefined)
+        return [];
+    let earlier;
+    try {
+        earlier = JSON.parse(text);
+    }
+    catch {
+        throw inputError(`--continue: ${file} is not a results file: use a new --out`);
+    }
+    if (earlier.schemaVersion !== SCHEMA_VERSION || !Array.isArray(earlier.stages))
+        throw inputError(`--continue: ${file} is not a results file of schema ${SCHEMA_VERSION}: use a new --out`);
+    const sameSeries = JSON.stringify(earlier.series?.map((p) => p.subject)) === JSON.stringify(series.map((p) => p.subject));
+    if (earlier.tree?.baseCommit !== baseCommit || !sameSeries)
+        throw inputError(`--continue: ${file} is from another tree or series: use a new --out`);
+    return earlier.stages;
+}
+const inStageOrder = (a, b) => STAGE_ORDER.indexOf(a.name) - STAGE_ORDER.indexOf(b.name);
 async function runStage(stage, ctx, done) {
     const blocker = stage.needs.map((n) => done.find((d) => d.name === n)).find((d) => d && d.status !== 'pass' && d.status !== 'warn');
     if (blocker) {
@@ -2613,11 +3214,15 @@ async function runPipeline(settings, progress) {
         const boot = { guestDir: settings.guestDir, cacheDir: settings.cacheDir, bootTimeoutMs: settings.bootTimeoutMs, scenarioTimeoutMs: settings.scenarioTimeoutMs, ...(settings.scenarios ? { scenarios: settings.scenarios } : {}) };
         const ctx = { settings: { ...settings, cells, boot }, tree, series, workDir, outDir: settings.outDir, progress };
         const wanted = new Set(settings.stages);
+        const kept = settings.continueRun ? (await earlierStages(settings.outDir, tree.baseCommit, results.series)).filter((s) => !wanted.has(s.name)) : [];
+        results.stages = [...kept];
+        ctx.previous = results.stages; // the stages before readiness, including those a --continue run kept
         for (const stage of STAGES) {
             if (!wanted.has(stage.name))
                 continue;
             results.stages.push(await runStage(stage, ctx, results.stages));
         }
+        results.stages.sort(inStageOrder);
         results.verdict = overallVerdict(results.stages);
         const reason = verdictReason(results.stages);
         if (reason)
@@ -2657,14 +3262,15 @@ function stderrProgress(write = (l) => process.stderr.write(l + '\n'), heartbeat
 
 // Parse the command line once, up front, into validated settings; everything inward takes these typed values.
 /** Stages this version can run; the rest of the contract's list arrives with later versions. */
-const AVAILABLE_STAGES = ['apply', 'checkpatch', 'sparse', 'build', 'boot'];
+const AVAILABLE_STAGES = ['apply', 'checkpatch', 'sparse', 'build', 'boot', 'readiness'];
 const FAIL_ON = ['error', 'warning', 'new-warning'];
 const USAGE = `usage: kernel-patch-ci run --series <file.patch | dir | mbox | BASE..HEAD> [--tree <git-url | dir | tarball>]
                         [--ref REF] [--stages ${AVAILABLE_STAGES.join(',')}] [--configs NAME|FILE[,…]]
                         [--out DIR] [--jobs N] [--fail-on error|warning|new-warning] [--checkpatch-strict]
                         [--checkpatch-ignore TYPE[,TYPE…]] [--cache-dir DIR] [--ccache-dir DIR] [--ccache-size SIZE]
                         [--step-timeout SECONDS] [--scenarios NAME[,…]] [--guest-dir DIR]
-                        [--boot-timeout SECONDS] [--scenario-timeout SECONDS]`;
+                        [--boot-timeout SECONDS] [--scenario-timeout SECONDS] [--continue]
+                        [--smtp-server HOST[:PORT]] [--smtp-user USER] [--smtp-encryption none|tls|ssl] [--send-to-self]`;
 function defaultCacheDir(env = process.env) {
     if (env.KPCI_CACHE_DIR)
         return path.resolve(env.KPCI_CACHE_DIR);
@@ -2678,10 +3284,41 @@ function positiveInt(name, value, fallback) {
         throw usageError(`${name} must be a positive whole number, not ${JSON.stringify(value)}`);
     return Number(value);
 }
+const ENCRYPTIONS = ['none', 'tls', 'ssl'];
+/** --smtp-server host[:port] (an IPv6 address in brackets), --smtp-user with KPCI_SMTP_PASSWORD, --send-to-self. */
+function parseMail(v, env) {
+    const sendToSelf = v['send-to-self'] ?? false;
+    const server = v['smtp-server'];
+    if (server === undefined) {
+        if (sendToSelf)
+            throw usageError('--send-to-self needs --smtp-server HOST[:PORT]');
+        if (v['smtp-user'] !== undefined || v['smtp-encryption'] !== undefined)
+            throw usageError('--smtp-user and --smtp-encryption need --smtp-server HOST[:PORT]');
+        return { sendToSelf };
+    }
+    const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::(\d+))?$/.exec(server);
+    if (!m)
+        throw usageError(`--smtp-server takes HOST[:PORT] like smtp.example.org:587, not ${JSON.stringify(server)}`);
+    const port = m[2] === undefined ? 25 : Number(m[2]);
+    if (!(port >= 1 && port <= 65535))
+        throw usageError(`--smtp-server port must be 1-65535, not ${m[2]}`);
+    const encryption = (v['smtp-encryption'] ?? 'none');
+    if (!ENCRYPTIONS.includes(encryption))
+        throw usageError(`--smtp-encryption must be one of ${ENCRYPTIONS.join(', ')}, not ${JSON.stringify(v['smtp-encryption'])}`);
+    const user = v['smtp-user'];
+    if (user !== undefined && !/^[^\s]+$/.test(user))
+        throw usageError(`--smtp-user must be one word, not ${JSON.stringify(user)}`);
+    if (user !== undefined && !env.KPCI_SMTP_PASSWORD)
+        throw usageError('--smtp-user needs the password in the environment variable KPCI_SMTP_PASSWORD');
+    if (!sendToSelf)
+        throw usageError('--smtp-server is only used with --send-to-self (the dry run needs no server)');
+    const smtp = { host: m[1].replace(/^\[|\]$/g, ''), port, encryption, ...(user !== undefined ? { user, password: env.KPCI_SMTP_PASSWORD } : {}) };
+    return { smtp, sendToSelf };
+}
 function list(value) {
     return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 }
-function parseStages(value) {
+function parseStages(value, continueRun = false) {
     if (value === undefined)
         return [...AVAILABLE_STAGES];
     const asked = list(value);
@@ -2693,9 +3330,9 @@ function parseStages(value) {
         if (!AVAILABLE_STAGES.includes(name))
             throw usageError(`stage ${name} is not available in this version (available: ${AVAILABLE_STAGES.join(', ')})`);
     }
-    // apply is what every other stage stands on, so it always runs, and boot boots what build builds; the order is
-    // the contract's, not the user's.
-    return STAGE_ORDER.filter((s) => s === 'apply' || asked.includes(s) || (s === 'build' && asked.includes('boot')));
+    // apply is what every other stage stands on, so it always runs, and boot boots what build builds (unless an
+    // earlier step of the same run built it: --continue); the order is the contract's, not the user's.
+    return STAGE_ORDER.filter((s) => s === 'apply' || asked.includes(s) || (s === 'build' && asked.includes('boot') && !continueRun));
 }
 /** The subcommand's arguments (after "run") into settings; a UsageError for anything wrong. */
 function parseRunArgs(argv, env = process.env) {
@@ -2724,6 +3361,11 @@ function parseRunArgs(argv, env = process.env) {
                 'guest-dir': { type: 'string' },
                 'boot-timeout': { type: 'string' },
                 'scenario-timeout': { type: 'string' },
+                continue: { type: 'boolean' },
+                'smtp-server': { type: 'string' },
+                'smtp-user': { type: 'string' },
+                'smtp-encryption': { type: 'string' },
+                'send-to-self': { type: 'boolean' },
             },
         });
     }
@@ -2735,7 +3377,7 @@ function parseRunArgs(argv, env = process.env) {
         throw usageError('--series is required');
     if (v.series.some((s) => s.trim() === ''))
         throw usageError('--series is empty');
-    const stages = parseStages(v.stages);
+    const stages = parseStages(v.stages, v.continue ?? false);
     const configs = v.configs === undefined ? DEFAULT_CELLS : list(v.configs);
     if (v.configs !== undefined && configs.length === 0)
         throw usageError('--configs is empty');
@@ -2762,6 +3404,9 @@ function parseRunArgs(argv, env = process.env) {
         throw usageError(`--scenarios takes scenario names like crypt-lmk, not ${JSON.stringify(badScenario)}`);
     if ((scenarios || v['guest-dir']) && !stages.includes('boot'))
         throw usageError('--scenarios and --guest-dir need the boot stage (add boot to --stages)');
+    const mail = parseMail(v, env);
+    if (mail.sendToSelf && !stages.includes('readiness'))
+        throw usageError('--send-to-self needs the readiness stage (add readiness to --stages)');
     return {
         tree: v.tree ?? DEFAULT_TREE_URL,
         ref: v.ref,
@@ -2783,6 +3428,8 @@ function parseRunArgs(argv, env = process.env) {
         ...(scenarios ? { scenarios } : {}),
         bootTimeoutMs: positiveInt('--boot-timeout', v['boot-timeout'], 120) * 1000,
         scenarioTimeoutMs: positiveInt('--scenario-timeout', v['scenario-timeout'], 180) * 1000,
+        continueRun: v.continue ?? false,
+        mail,
     };
 }
 
