@@ -32748,6 +32748,12 @@ function parseConsole(text) {
 function tail(lines, n = 15) {
     return lines.filter((l) => l.trim() !== '').slice(-n);
 }
+/** The KTAP part of a console: from its version line on (our init's own "# kpci-" lines before it are not KTAP). */
+function ktapDocument(lines) {
+    const start = lines.findIndex((l) => /^KTAP version \d/.test(l));
+    const ktap = (start < 0 ? [] : lines.slice(start)).filter((l) => /^(KTAP version|1\.\.|(not )?ok \d|# )/.test(l));
+    return ktap.length ? ktap.join('\n') + '\n' : '';
+}
 
 // One boot of one kernel: fresh scratch disks, QEMU under a watchdog (time to reach init, time per scenario, total),
 // the console parsed, the results disk unpacked, and every scratch file removed again.
@@ -33093,7 +33099,7 @@ async function bootCell(ctx, cell, settings, changed) {
         if (!boot)
             continue;
         await writeFile$1(path$2.join(art.dir, `console-${kind}.log`), boot.console);
-        await writeFile$1(path$2.join(art.dir, `ktap-${kind}.txt`), boot.report.lines.filter((l) => /^(KTAP version|1\.\.|(not )?ok \d|# )/.test(l)).join('\n') + '\n');
+        await writeFile$1(path$2.join(art.dir, `ktap-${kind}.txt`), ktapDocument(boot.report.lines));
         metrics[kind] = { totalMs: boot.durationMs, ...(boot.toFirstScenarioMs !== undefined ? { toFirstScenarioMs: boot.toFirstScenarioMs } : {}) };
     }
     const config = parseConfig(await readFile(path$2.join(art.dir, 'config'), 'utf8').catch(() => ''));

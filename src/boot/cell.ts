@@ -12,7 +12,7 @@ import { cellArtifacts } from '../build/artifacts.js';
 import { buildInitramfs, scenarioNames } from '../guest/initramfs.js';
 import type { ChangedFunction } from '../series/changed.js';
 import { bootKernel, chooseAccel, type KernelBoot } from './guest-run.js';
-import { tail } from './console.js';
+import { ktapDocument, tail } from './console.js';
 import { findSplats, splatKey, type Splat } from './watchdog.js';
 import { coverageMarkdown, coverageOfChanges, gcdaPath, readCounters, type FunctionCoverage } from './coverage.js';
 
@@ -148,7 +148,7 @@ export async function bootCell(ctx: RunContext, cell: Cell, settings: BootSettin
   for (const [kind, boot] of [['patched', patched], ['base', base]] as const) {
     if (!boot) continue;
     await writeFile(path.join(art.dir, `console-${kind}.log`), boot.console);
-    await writeFile(path.join(art.dir, `ktap-${kind}.txt`), boot.report.lines.filter((l) => /^(KTAP version|1\.\.|(not )?ok \d|# )/.test(l)).join('\n') + '\n');
+    await writeFile(path.join(art.dir, `ktap-${kind}.txt`), ktapDocument(boot.report.lines));
     metrics[kind] = { totalMs: boot.durationMs, ...(boot.toFirstScenarioMs !== undefined ? { toFirstScenarioMs: boot.toFirstScenarioMs } : {}) };
   }
 

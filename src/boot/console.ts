@@ -93,3 +93,10 @@ export function parseConsole(text: string): ConsoleReport {
 export function tail(lines: readonly string[], n = 15): string[] {
   return lines.filter((l) => l.trim() !== '').slice(-n);
 }
+
+/** The KTAP part of a console: from its version line on (our init's own "# kpci-" lines before it are not KTAP). */
+export function ktapDocument(lines: readonly string[]): string {
+  const start = lines.findIndex((l) => /^KTAP version \d/.test(l));
+  const ktap = (start < 0 ? [] : lines.slice(start)).filter((l) => /^(KTAP version|1\.\.|(not )?ok \d|# )/.test(l));
+  return ktap.length ? ktap.join('\n') + '\n' : '';
+}

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { fixture } from '../helpers/fixtures.js';
-import { kernelMessage, parseConsole, tail } from '../../src/boot/console.js';
+import { kernelMessage, ktapDocument, parseConsole, tail } from '../../src/boot/console.js';
 
 describe('parseConsole', () => {
   test('a real x86_64 guest run: every scenario, its hashes, the kernel and the end marker', () => {
@@ -54,5 +54,19 @@ describe('parseConsole', () => {
   test('kernel lines are told from ours by the printk timestamp', () => {
     expect(kernelMessage('[   12.345678] WARNING: CPU: 0 PID: 1 at x')).toBe('WARNING: CPU: 0 PID: 1 at x');
     expect(kernelMessage('#   WARNING: This metadata update is NOT backed up.')).toBeUndefined();
+  });
+});
+
+describe('ktapDocument', () => {
+  test('the KTAP of a real guest console: from the version line, results and diagnostics, no kernel log or init lines', () => {
+    const ktap = ktapDocument(parseConsole(fixture('boot', 'console-x86_64-pass.log')).lines);
+    expect(ktap).toMatch(/^KTAP version 1\n1\.\.13\n# kpci-begin 1 crypt-lmk\n/);
+    expect(ktap.split('\n').filter((l) => /^ok \d+ /.test(l))).toHaveLength(13);
+    expect(ktap).not.toMatch(/^\[/m); // no kernel messages
+    expect(ktap).not.toContain('kpci-guest');
+  });
+
+  test('a console that never reached KTAP gives an empty document', () => {
+    expect(ktapDocument(['[    0.1] Linux version 6.1', 'Kernel panic - not syncing'])).toBe('');
   });
 });
