@@ -31,7 +31,9 @@ export function qemuArgs(boot: QemuBoot): string[] {
   return [
     '-nodefaults', '-no-reboot', '-display', 'none', '-serial', 'stdio',
     '-machine', 'pc', '-accel', boot.accel, ...(boot.accel === 'kvm' ? ['-cpu', 'host'] : []),
-    '-m', String(boot.memoryMiB), '-smp', String(boot.cpus),
+    // one CPU per socket: SeaBIOS's MP table lists only each socket's first core, and our kernels find their CPUs
+    // there (no ACPI), so QEMU's default of cores in one socket leaves the guest with one CPU
+    '-m', String(boot.memoryMiB), '-smp', `${boot.cpus},sockets=${boot.cpus},cores=1,threads=1`,
     '-kernel', boot.kernel, '-initrd', boot.initrd,
     '-append', ['console=ttyS0', 'panic=-1', ...boot.append].join(' '),
     ...boot.disks.flatMap((file) => ['-drive', `file=${file},format=raw,if=virtio,cache=unsafe`]),

@@ -14,6 +14,11 @@ describe('qemu command line', () => {
     expect(args).not.toContain('host');
   });
 
+  test('each CPU a socket of its own, so the guest finds them all in the MP table', () => {
+    const args = qemuArgs(boot);
+    expect(args[args.indexOf('-smp') + 1]).toBe('2,sockets=2,cores=1,threads=1');
+  });
+
   test('KVM passes the host CPU through', () => {
     const args = qemuArgs({ ...boot, arch: 'x86_64', accel: 'kvm' });
     expect(args[args.indexOf('-accel') + 1]).toBe('kvm');
