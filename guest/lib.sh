@@ -3,8 +3,9 @@
 # LVM physical volumes. All start as zeroes, so ciphertext written through a deterministic mode hashes the same on
 # every kernel.
 
-PATTERN=/tmp/pattern          # 4 MiB, written and read back by every scenario
-PATTERN_SECTORS=8192
+PATTERN=/tmp/pattern          # written and read back by every scenario
+PATTERN_BLOCKS=32             # of 64 KiB: 2 MiB, enough for many bios and pages, small enough for TCG
+PATTERN_SECTORS=$((PATTERN_BLOCKS * 128))
 SLICE_SECTORS=32768           # 16 MiB: one slice of a raw disk per mapping
 
 fail() { echo "FAIL: $*"; exit 1; }
@@ -12,7 +13,7 @@ skip() { echo "SKIP: $*"; exit 77; }
 
 # Every 7-byte line differs, so a sector written to the wrong place or with the wrong IV changes the checksum.
 pattern_init() {
-	seq -w 0 999999 | head -c 4194304 >"$PATTERN"
+	seq -w 0 999999 | head -c $((PATTERN_BLOCKS * 65536)) >"$PATTERN"
 	sha256sum <"$PATTERN" | cut -d' ' -f1 >"$PATTERN.sum"
 }
 
@@ -35,12 +36,12 @@ drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
 # The pattern onto $1: the first half by four O_DIRECT writers at once, the second half by two buffered writers,
 # so several tasks hold mappings while they are preempted.
 write_pattern() {
-	pids=
+	pids= q=$((PATTERN_BLOCKS / 8))
 	for i in 0 1 2 3; do
-		dd if="$PATTERN" of="$1" bs=65536 count=8 skip=$((i * 8)) seek=$((i * 8)) oflag=direct 2>/dev/null & pids="$pids $!"
+		dd if="$PATTERN" of="$1" bs=65536 count=$q skip=$((i * q)) seek=$((i * q)) oflag=direct 2>/dev/null & pids="$pids $!"
 	done
 	for i in 0 1; do
-		dd if="$PATTERN" of="$1" bs=65536 count=16 skip=$((32 + i * 16)) seek=$((32 + i * 16)) conv=notrunc 2>/dev/null & pids="$pids $!"
+		dd if="$PATTERN" of="$1" bs=65536 count=$((2 * q)) skip=$((4 * q + i * 2 * q)) seek=$((4 * q + i * 2 * q)) conv=notrunc 2>/dev/null & pids="$pids $!"
 	done
 	for p in $pids; do wait "$p" || fail "a writer to $1 failed"; done
 	sync "$1" # fsync: a flush reaches the target (dm-log-writes logs pending writes on a flush)
@@ -49,28 +50,28 @@ write_pattern() {
 # Read $1 back twice (O_DIRECT, then through the page cache) and compare with the pattern.
 verify_pattern() {
 	want=$(cat "$PATTERN.sum")
-	got=$(dd if="$1" bs=65536 count=64 iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1)
+	got=$(dd if="$1" bs=65536 count=$PATTERN_BLOCKS iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1)
 	[ "$got" = "$want" ] || fail "read-back of $1 with O_DIRECT differs from what was written (${2:-data})"
 	drop_caches
-	got=$(dd if="$1" bs=65536 count=64 2>/dev/null | sha256sum | cut -d' ' -f1)
+	got=$(dd if="$1" bs=65536 count=$PATTERN_BLOCKS 2>/dev/null | sha256sum | cut -d' ' -f1)
 	[ "$got" = "$want" ] || fail "buffered read-back of $1 differs from what was written (${2:-data})"
 }
 
 # sha256 of $3 sectors of raw device $1 from sector $2 (both multiples of 128).
 raw_hash() { dd if="$1" bs=65536 skip=$(($2 / 128)) count=$(($3 / 128)) iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1; }
 
-# ext4 on $1 (16 MiB or more) with three 1 MiB files written at once, unmounted, fsck'd, mounted again, compared.
+# ext4 on $1 (16 MiB or more) with three files (a quarter of the pattern each) written at once, unmounted, fsck'd, mounted again, compared.
 ext4_roundtrip() {
 	mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$1" || fail "mkfs.ext4 on $1 failed"
 	mount -t ext4 "$1" /mnt || fail "mounting ext4 on $1 failed"
-	pids=
-	for i in 0 1 2; do dd if="$PATTERN" of="/mnt/file$i" bs=65536 count=16 skip=$((i * 16)) 2>/dev/null & pids="$pids $!"; done
+	pids= f=$((PATTERN_BLOCKS / 4))
+	for i in 0 1 2; do dd if="$PATTERN" of="/mnt/file$i" bs=65536 count=$f skip=$((i * f)) 2>/dev/null & pids="$pids $!"; done
 	for p in $pids; do wait "$p" || fail "writing a file on $1 failed"; done
 	umount /mnt
 	e2fsck -fn "$1" >/tmp/fsck.log 2>&1 || { cat /tmp/fsck.log; fail "e2fsck found errors on $1"; }
 	mount -t ext4 -o ro "$1" /mnt || fail "mounting ext4 on $1 again failed"
 	for i in 0 1 2; do
-		want=$(dd if="$PATTERN" bs=65536 count=16 skip=$((i * 16)) 2>/dev/null | sha256sum | cut -d' ' -f1)
+		want=$(dd if="$PATTERN" bs=65536 count=$f skip=$((i * f)) 2>/dev/null | sha256sum | cut -d' ' -f1)
 		[ "$(sha256sum <"/mnt/file$i" | cut -d' ' -f1)" = "$want" ] || { umount /mnt; fail "file$i on ext4 over $1 differs"; }
 	done
 	umount /mnt
