@@ -52,6 +52,11 @@ function statusFromFindings(findings, failOn) {
         return 'warn';
     return 'pass';
 }
+const RANK = { skip: 0, pass: 1, warn: 2, fail: 3, error: 4 };
+/** The worst of some statuses (cells of a stage, jobs of a matrix), starting from `from` (skip < pass < … < error). */
+function worstStatus(statuses, from = 'skip') {
+    return statuses.reduce((w, s) => (RANK[s] > RANK[w] ? s : w), from);
+}
 function overallVerdict(stages) {
     if (stages.some((s) => s.status === 'error'))
         return 'error';
@@ -127,6 +132,13 @@ function renderMarkdown(results) {
     return lines.join('\n');
 }
 
+// Kept equal to package.json's version (a test checks), so the bundle needs no JSON import at run time.
+const TOOL_VERSION = '0.1.0';
+
+/** The results of a run that could not be done at all: verdict error, the reason, no stages. */
+function errorResults(reason, treeSource = '') {
+    return { schemaVersion: SCHEMA_VERSION, tool: { name: 'kernel-patch-ci', version: TOOL_VERSION }, verdict: 'error', reason, tree: { source: treeSource }, series: [], stages: [] };
+}
 /** results.json and report.md, side by side in the out dir. */
 async function writeResults(outDir, results) {
     await mkdir(outDir, { recursive: true });
@@ -425,7 +437,8 @@ function hunkAt(files, file, oldLine) {
 
 // Read --series (patch files, a directory, an mbox, or BASE..HEAD of a local tree) into parsed patches.
 const PATCH_EXTENSIONS = /\.(patch|diff|mbox|mbx|eml)$/;
-const RANGE = /^([^\s.][^\s]*?)\.\.([^\s.][^\s]*)$/;
+/** --series BASE..HEAD: a commit range of the local tree, not a path. */
+const SERIES_RANGE = /^([^\s.][^\s]*?)\.\.([^\s.][^\s]*)$/;
 const MBOX_FROM_LINE = 'From kernel-patch-ci Thu Jan  1 00:00:00 1970\n';
 function toSeriesEntries(series) {
     return series.patches.map((p) => ({
@@ -563,7 +576,7 @@ async function readSeries(specs, tree, workDir) {
     const splitDir = path.join(workDir, 'series');
     await rm(splitDir, { recursive: true, force: true });
     await mkdir(splitDir, { recursive: true });
-    const range = specs.length === 1 ? RANGE.exec(specs[0]) : null;
+    const range = specs.length === 1 ? SERIES_RANGE.exec(specs[0]) : null;
     if (range && !(await stat(specs[0]).catch(() => undefined))) {
         if (tree.kind !== 'git-dir')
             throw inputError(`series ${specs[0]} is a commit range, which needs --tree to be a local git checkout`);
@@ -1661,7 +1674,6 @@ async function toolchainFor(arch, hostArch = os.arch()) {
     return { ok: true, crossCompile: cross.prefix };
 }
 
-const RANK$1 = { pass: 0, skip: 0, warn: 1, fail: 2, error: 3 };
 async function notCompiledAnywhere(ctx, outcomes) {
     const compiled = new Set(outcomes.flatMap((o) => o.compiled));
     const findings = [];
@@ -1702,9 +1714,9 @@ async function buildEveryCell(ctx) {
     const proof = await notCompiledAnywhere(ctx, outcomes.filter((o) => o.result.status !== 'error'));
     const findings = [...outcomes.flatMap((o) => o.findings), ...proof];
     const cells = outcomes.map((o) => o.result);
-    const worstCell = cells.reduce((w, c) => (RANK$1[c.status] > RANK$1[w] ? c.status : w), 'pass');
+    const worstCell = worstStatus(cells.map((c) => c.status), 'pass');
     const fromProof = statusFromFindings(proof, settings.failOn);
-    const status = RANK$1[fromProof] > RANK$1[worstCell] ? fromProof : worstCell;
+    const status = worstStatus([fromProof], worstCell);
     const bad = cells.filter((c) => c.status === 'fail' || c.status === 'error');
     const summary = bad.length
         ? bad.map((c) => `${c.config}: ${c.summary}`).join('; ')
@@ -2479,7 +2491,6 @@ async function changedFunctions(treeDir, patches) {
     return [...byKey.values()].map((f) => ({ ...f, lines: f.lines.sort((a, b) => a - b) }));
 }
 
-const RANK = { pass: 0, skip: 0, warn: 1, fail: 2, error: 3 };
 async function bootEveryCell(ctx) {
     const settings = ctx.settings.boot;
     await ctx.tree.git.run(['checkout', '--quiet', '--detach', ctx.applied.commits.at(-1)]);
@@ -2492,7 +2503,7 @@ async function bootEveryCell(ctx) {
         outcomes.push(outcome);
     }
     const cells = outcomes.map((o) => o.result);
-    const status = cells.reduce((w, c) => (RANK[c.status] > RANK[w] ? c.status : w), 'pass');
+    const status = worstStatus(cells.map((c) => c.status), 'pass');
     const booted = cells.filter((c) => c.status !== 'skip');
     const bad = cells.filter((c) => c.status === 'fail' || c.status === 'error');
     const summary = booted.length === 0
@@ -3066,9 +3077,6 @@ async function mailRoundTrip(options) {
     return report;
 }
 
-// Kept equal to package.json's version (a test checks), so the bundle needs no JSON import at run time.
-const TOOL_VERSION = '0.1.0';
-
 // readiness: is the series ready to mail to the right people? Hygiene, maintainers and tree, shape, kmap_local
 // lint, and a format-patch/send-email round trip. Runs last, so the cover letter can quote this run's results.
 const problem = (severity, type, message) => ({ tool: 'readiness', severity, type, message, new: true });
@@ -3477,10 +3485,7 @@ async function main(argv, io = defaultIO) {
         io.err(`kernel-patch-ci: ${oneLine(error)}`);
         const outDir = outDirOf(rest);
         if (outDir) {
-            await writeResults(outDir, {
-                schemaVersion: SCHEMA_VERSION, tool: { name: 'kernel-patch-ci', version: TOOL_VERSION },
-                verdict: 'error', reason: oneLine(error), tree: { source: '' }, series: [], stages: [],
-            }).catch(() => undefined);
+            await writeResults(outDir, errorResults(oneLine(error))).catch(() => undefined);
         }
         return 2;
     }

@@ -37,7 +37,7 @@ import require$$5$3 from 'string_decoder';
 import * as child from 'child_process';
 import { setTimeout as setTimeout$1 } from 'timers';
 import fs$1, { existsSync, createWriteStream, createReadStream } from 'node:fs';
-import { mkdir as mkdir$1, writeFile as writeFile$1, rm as rm$1, stat as stat$1, readFile, readdir as readdir$1, mkdtemp, rename as rename$1, copyFile as copyFile$1, appendFile as appendFile$1, chmod as chmod$1, access as access$2, constants as constants$7, open as open$1 } from 'node:fs/promises';
+import { mkdir as mkdir$1, writeFile as writeFile$1, readFile, rm as rm$1, stat as stat$1, readdir as readdir$1, mkdtemp, rename as rename$1, copyFile as copyFile$1, appendFile as appendFile$1, chmod as chmod$1, access as access$2, constants as constants$7, open as open$1 } from 'node:fs/promises';
 import path$2, { dirname as dirname$1 } from 'node:path';
 import { spawn } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
@@ -30742,6 +30742,11 @@ function statusFromFindings(findings, failOn) {
         return 'warn';
     return 'pass';
 }
+const RANK = { skip: 0, pass: 1, warn: 2, fail: 3, error: 4 };
+/** The worst of some statuses (cells of a stage, jobs of a matrix), starting from `from` (skip < pass < … < error). */
+function worstStatus(statuses, from = 'skip') {
+    return statuses.reduce((w, s) => (RANK[s] > RANK[w] ? s : w), from);
+}
 function overallVerdict(stages) {
     if (stages.some((s) => s.status === 'error'))
         return 'error';
@@ -30817,6 +30822,18 @@ function renderMarkdown(results) {
     return lines.join('\n');
 }
 
+// Kept equal to package.json's version (a test checks), so the bundle needs no JSON import at run time.
+const TOOL_VERSION = '0.1.0';
+
+/** The results of a run that could not be done at all: verdict error, the reason, no stages. */
+function errorResults(reason, treeSource = '') {
+    return { schemaVersion: SCHEMA_VERSION, tool: { name: 'kernel-patch-ci', version: TOOL_VERSION }, verdict: 'error', reason, tree: { source: treeSource }, series: [], stages: [] };
+}
+/** The out dir's results.json, or undefined when there is none yet. */
+async function readResults(outDir) {
+    const text = await readFile(path$2.join(outDir, 'results.json'), 'utf8').catch(() => undefined);
+    return text === undefined ? undefined : JSON.parse(text);
+}
 /** results.json and report.md, side by side in the out dir. */
 async function writeResults(outDir, results) {
     await mkdir$1(outDir, { recursive: true });
@@ -31115,7 +31132,8 @@ function hunkAt(files, file, oldLine) {
 
 // Read --series (patch files, a directory, an mbox, or BASE..HEAD of a local tree) into parsed patches.
 const PATCH_EXTENSIONS = /\.(patch|diff|mbox|mbx|eml)$/;
-const RANGE$1 = /^([^\s.][^\s]*?)\.\.([^\s.][^\s]*)$/;
+/** --series BASE..HEAD: a commit range of the local tree, not a path. */
+const SERIES_RANGE = /^([^\s.][^\s]*?)\.\.([^\s.][^\s]*)$/;
 const MBOX_FROM_LINE = 'From kernel-patch-ci Thu Jan  1 00:00:00 1970\n';
 function toSeriesEntries(series) {
     return series.patches.map((p) => ({
@@ -31253,7 +31271,7 @@ async function readSeries(specs, tree, workDir) {
     const splitDir = path$2.join(workDir, 'series');
     await rm$1(splitDir, { recursive: true, force: true });
     await mkdir$1(splitDir, { recursive: true });
-    const range = specs.length === 1 ? RANGE$1.exec(specs[0]) : null;
+    const range = specs.length === 1 ? SERIES_RANGE.exec(specs[0]) : null;
     if (range && !(await stat$1(specs[0]).catch(() => undefined))) {
         if (tree.kind !== 'git-dir')
             throw inputError(`series ${specs[0]} is a commit range, which needs --tree to be a local git checkout`);
@@ -32351,7 +32369,6 @@ async function toolchainFor(arch, hostArch = os$1.arch()) {
     return { ok: true, crossCompile: cross.prefix };
 }
 
-const RANK$2 = { pass: 0, skip: 0, warn: 1, fail: 2, error: 3 };
 async function notCompiledAnywhere(ctx, outcomes) {
     const compiled = new Set(outcomes.flatMap((o) => o.compiled));
     const findings = [];
@@ -32392,9 +32409,9 @@ async function buildEveryCell(ctx) {
     const proof = await notCompiledAnywhere(ctx, outcomes.filter((o) => o.result.status !== 'error'));
     const findings = [...outcomes.flatMap((o) => o.findings), ...proof];
     const cells = outcomes.map((o) => o.result);
-    const worstCell = cells.reduce((w, c) => (RANK$2[c.status] > RANK$2[w] ? c.status : w), 'pass');
+    const worstCell = worstStatus(cells.map((c) => c.status), 'pass');
     const fromProof = statusFromFindings(proof, settings.failOn);
-    const status = RANK$2[fromProof] > RANK$2[worstCell] ? fromProof : worstCell;
+    const status = worstStatus([fromProof], worstCell);
     const bad = cells.filter((c) => c.status === 'fail' || c.status === 'error');
     const summary = bad.length
         ? bad.map((c) => `${c.config}: ${c.summary}`).join('; ')
@@ -33169,7 +33186,6 @@ async function changedFunctions(treeDir, patches) {
     return [...byKey.values()].map((f) => ({ ...f, lines: f.lines.sort((a, b) => a - b) }));
 }
 
-const RANK$1 = { pass: 0, skip: 0, warn: 1, fail: 2, error: 3 };
 async function bootEveryCell(ctx) {
     const settings = ctx.settings.boot;
     await ctx.tree.git.run(['checkout', '--quiet', '--detach', ctx.applied.commits.at(-1)]);
@@ -33182,7 +33198,7 @@ async function bootEveryCell(ctx) {
         outcomes.push(outcome);
     }
     const cells = outcomes.map((o) => o.result);
-    const status = cells.reduce((w, c) => (RANK$1[c.status] > RANK$1[w] ? c.status : w), 'pass');
+    const status = worstStatus(cells.map((c) => c.status), 'pass');
     const booted = cells.filter((c) => c.status !== 'skip');
     const bad = cells.filter((c) => c.status === 'fail' || c.status === 'error');
     const summary = booted.length === 0
@@ -33756,9 +33772,6 @@ async function mailRoundTrip(options) {
     return report;
 }
 
-// Kept equal to package.json's version (a test checks), so the bundle needs no JSON import at run time.
-const TOOL_VERSION = '0.1.0';
-
 // readiness: is the series ready to mail to the right people? Hygiene, maintainers and tree, shape, kmap_local
 // lint, and a format-patch/send-email round trip. Runs last, so the cover letter can quote this run's results.
 const problem = (severity, type, message) => ({ tool: 'readiness', severity, type, message, new: true });
@@ -34167,10 +34180,7 @@ async function main(argv, io = defaultIO) {
         io.err(`kernel-patch-ci: ${oneLine(error)}`);
         const outDir = outDirOf(rest);
         if (outDir) {
-            await writeResults(outDir, {
-                schemaVersion: SCHEMA_VERSION, tool: { name: 'kernel-patch-ci', version: TOOL_VERSION },
-                verdict: 'error', reason: oneLine(error), tree: { source: '' }, series: [], stages: [],
-            }).catch(() => undefined);
+            await writeResults(outDir, errorResults(oneLine(error))).catch(() => undefined);
         }
         return 2;
     }
@@ -34192,15 +34202,13 @@ async function main(argv, io = defaultIO) {
 }
 
 // Many results of one series (the jobs of a matrix: one per config cell, one for the checks) into one results file.
-const RANK = { skip: 0, pass: 1, warn: 2, fail: 3, error: 4 };
-const worse = (a, b) => (RANK[b] > RANK[a] ? b : a);
 /** One stage seen by several jobs: per-cell stages gather their cells, the others are the same in every job. */
 function mergeStage(parts) {
     const [first] = parts;
     if (parts.length === 1)
         return first;
     const withCells = parts.filter((p) => p.cells?.length);
-    const status = parts.map((p) => p.status).reduce(worse);
+    const status = worstStatus(parts.map((p) => p.status));
     const durationMs = Math.max(...parts.map((p) => p.durationMs));
     if (withCells.length === 0) {
         // apply/checkpatch/sparse ran identically in every job: keep the worst job's view of it
@@ -34320,7 +34328,6 @@ async function expandGlob(spec, workspace) {
     }
     return current.sort();
 }
-const RANGE = /^[^\s.][^\s]*\.\.[^\s.][^\s]*$/;
 /** The run's out dir: from the runner alone, so that even a bad input leaves its results.json where the steps look. */
 function actionOutDir(env) {
     return env.KPCI_OUT?.trim() ? path$2.resolve(env.KPCI_OUT.trim()) : path$2.join(env.RUNNER_TEMP || os$1.tmpdir(), 'kernel-patch-ci');
@@ -34333,7 +34340,7 @@ async function readActionInputs(env = process.env) {
     const workspace = path$2.resolve(env.GITHUB_WORKSPACE ?? process.cwd());
     const series = [];
     for (const entry of (env[INPUTS.series] ?? '').split('\n').map((l) => l.trim()).filter(Boolean)) {
-        if (RANGE.test(entry)) {
+        if (SERIES_RANGE.test(entry)) {
             series.push(entry); // BASE..HEAD of the tree input, which must be a local checkout
             continue;
         }
@@ -94924,12 +94931,6 @@ function selectAnnotations(results, caps = {}) {
 // The report step: the job summary, annotations within GitHub's caps, one comment where the event says, the step's
 // outputs, and the verdict as the step's status. Reads only results.json.
 const defaultGitHub = { octokit: (token) => createOctokit(token) };
-async function loadResults(outDir) {
-    const text = await readFile(path$2.join(outDir, 'results.json'), 'utf8').catch(() => undefined);
-    if (text)
-        return JSON.parse(text);
-    return { schemaVersion: SCHEMA_VERSION, tool: { name: 'kernel-patch-ci', version: TOOL_VERSION }, verdict: 'error', reason: `no results.json in ${outDir}: an earlier step failed before writing it`, tree: { source: '' }, series: [], stages: [] };
-}
 /** Where the event says the comment goes: its PR, the PR a pushed commit heads, or (if asked) the commit. */
 async function commentTarget(octokit, s, env) {
     const { owner, repo } = s.repository;
@@ -94974,7 +94975,7 @@ async function comment(results, s, env, gh) {
     }
 }
 async function publishResults(s, env, gh) {
-    const results = await loadResults(s.outDir);
+    const results = (await readResults(s.outDir)) ?? errorResults(`no results.json in ${s.outDir}: an earlier step failed before writing it`);
     const { annotations, omitted } = selectAnnotations(results);
     for (const a of annotations) {
         const props = { title: a.title, ...(a.file ? { file: a.file } : {}), ...(a.line ? { startLine: a.line } : {}) };
@@ -95005,16 +95006,9 @@ const defaultDeps = { cache: githubCache, github: defaultGitHub };
 const statePath = (outDir) => path$2.join(outDir, 'action', 'state.json');
 const log = { info: (m) => info(m), notice: (m) => notice(m) };
 const runnerOs = (env) => (env.RUNNER_OS ?? process.platform).toLowerCase();
-async function readResults(outDir) {
-    const text = await readFile(path$2.join(outDir, 'results.json'), 'utf8').catch(() => undefined);
-    return text ? JSON.parse(text) : undefined;
-}
 /** The CLI in-process; its progress lines go to the step's log. */
 async function runCli(argv, env) {
     return main(['run', ...argv], { out: (l) => info(l), err: (l) => info(l), env });
-}
-async function errorResults(outDir, reason, tree = '') {
-    await writeResults(outDir, { schemaVersion: SCHEMA_VERSION, tool: { name: 'kernel-patch-ci', version: TOOL_VERSION }, verdict: 'error', reason, tree: { source: tree }, series: [], stages: [] });
 }
 async function prepare(env, deps) {
     const state = { outDir: actionOutDir(env), argv: [], stages: [] };
@@ -95037,7 +95031,7 @@ async function prepare(env, deps) {
     }
     catch (error) {
         state.aborted = oneLine(error);
-        await errorResults(state.outDir, state.aborted, state.settings?.tree);
+        await writeResults(state.outDir, errorResults(state.aborted, state.settings?.tree));
         return state;
     }
     const source = await classifyTree(settings.tree ?? DEFAULT_TREE_URL).catch(() => undefined);
@@ -95114,7 +95108,7 @@ async function aggregate(env, settings) {
         await writeResults(settings.outDir, mergeResults(all));
     }
     catch (error) {
-        await errorResults(settings.outDir, oneLine(error));
+        await writeResults(settings.outDir, errorResults(oneLine(error)));
     }
 }
 /** The inputs for reporting; bad ones still leave a summary, the outputs and the verdict (and say why). */

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { usageError } from '../errors.js';
 import type { CommentMode } from '../report/github.js';
+import { SERIES_RANGE } from '../series/intake.js';
 
 /** Every input, by its name in action.yml, and the env variable its step passes it in. */
 export const INPUTS = {
@@ -99,8 +100,6 @@ export async function expandGlob(spec: string, workspace: string): Promise<strin
   return current.sort();
 }
 
-const RANGE = /^[^\s.][^\s]*\.\.[^\s.][^\s]*$/;
-
 /** The run's out dir: from the runner alone, so that even a bad input leaves its results.json where the steps look. */
 export function actionOutDir(env: NodeJS.ProcessEnv): string {
   return env.KPCI_OUT?.trim() ? path.resolve(env.KPCI_OUT.trim()) : path.join(env.RUNNER_TEMP || os.tmpdir(), 'kernel-patch-ci');
@@ -115,7 +114,7 @@ export async function readActionInputs(env: NodeJS.ProcessEnv = process.env): Pr
   const workspace = path.resolve(env.GITHUB_WORKSPACE ?? process.cwd());
   const series: string[] = [];
   for (const entry of (env[INPUTS.series] ?? '').split('\n').map((l) => l.trim()).filter(Boolean)) {
-    if (RANGE.test(entry)) {
+    if (SERIES_RANGE.test(entry)) {
       series.push(entry); // BASE..HEAD of the tree input, which must be a local checkout
       continue;
     }

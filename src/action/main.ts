@@ -7,14 +7,13 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RunError, oneLine } from '../errors.js';
 import { main as cli } from '../cli/main.js';
-import { SCHEMA_VERSION, type Results, type StageName } from '../results/model.js';
+import type { Results, StageName } from '../results/model.js';
 import { mergeResults } from '../results/merge.js';
-import { writeResults } from '../results/write.js';
+import { errorResults, readResults, writeResults } from '../results/write.js';
 import { parseRunArgs, parseStages } from '../settings.js';
 import { classifyTree, DEFAULT_TREE_URL } from '../tree/source.js';
 import { resolveCells } from '../kernel/cells.js';
 import { execTool } from '../tools/exec.js';
-import { TOOL_VERSION } from '../version.js';
 import { actionOutDir, cliArguments, fallbackSettings, readActionInputs, type ActionSettings } from './inputs.js';
 import { seriesFromEvent } from './event.js';
 import { ccacheSpec, githubCache, guestSpec, restoreFromCache, saveToCache, treeCacheDir, treeSpec, type CacheService } from './cache.js';
@@ -42,18 +41,9 @@ const statePath = (outDir: string) => path.join(outDir, 'action', 'state.json');
 const log = { info: (m: string) => core.info(m), notice: (m: string) => core.notice(m) };
 const runnerOs = (env: NodeJS.ProcessEnv) => (env.RUNNER_OS ?? process.platform).toLowerCase();
 
-async function readResults(outDir: string): Promise<Results | undefined> {
-  const text = await readFile(path.join(outDir, 'results.json'), 'utf8').catch(() => undefined);
-  return text ? (JSON.parse(text) as Results) : undefined;
-}
-
 /** The CLI in-process; its progress lines go to the step's log. */
 async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return cli(['run', ...argv], { out: (l) => core.info(l), err: (l) => core.info(l), env });
-}
-
-async function errorResults(outDir: string, reason: string, tree = ''): Promise<void> {
-  await writeResults(outDir, { schemaVersion: SCHEMA_VERSION, tool: { name: 'kernel-patch-ci', version: TOOL_VERSION }, verdict: 'error', reason, tree: { source: tree }, series: [], stages: [] });
 }
 
 async function prepare(env: NodeJS.ProcessEnv, deps: ActionDeps): Promise<RunState> {
@@ -75,7 +65,7 @@ async function prepare(env: NodeJS.ProcessEnv, deps: ActionDeps): Promise<RunSta
     parseRunArgs([...state.argv, '--stages', state.stages.join(',')], env); // every input checked now, not at its step
   } catch (error) {
     state.aborted = oneLine(error);
-    await errorResults(state.outDir, state.aborted, state.settings?.tree);
+    await writeResults(state.outDir, errorResults(state.aborted, state.settings?.tree));
     return state;
   }
 
@@ -149,7 +139,7 @@ async function aggregate(env: NodeJS.ProcessEnv, settings: ActionSettings): Prom
     const all = await Promise.all(files.map(async (f) => JSON.parse(await readFile(f, 'utf8')) as Results));
     await writeResults(settings.outDir, mergeResults(all));
   } catch (error) {
-    await errorResults(settings.outDir, oneLine(error));
+    await writeResults(settings.outDir, errorResults(oneLine(error)));
   }
 }
 

@@ -6,10 +6,9 @@ import path from 'node:path';
 import type { Octokit } from 'octokit';
 import { oneLine } from '../errors.js';
 import type { Results } from '../results/model.js';
-import { SCHEMA_VERSION } from '../results/model.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { commentBody, createOctokit, publishComment, selectAnnotations, type CommentTarget } from '../report/github.js';
-import { TOOL_VERSION } from '../version.js';
+import { errorResults, readResults } from '../results/write.js';
 import { OUTPUTS, type ActionSettings } from './inputs.js';
 
 export interface GitHubDeps {
@@ -18,11 +17,6 @@ export interface GitHubDeps {
 
 export const defaultGitHub: GitHubDeps = { octokit: (token) => createOctokit(token) };
 
-async function loadResults(outDir: string): Promise<Results> {
-  const text = await readFile(path.join(outDir, 'results.json'), 'utf8').catch(() => undefined);
-  if (text) return JSON.parse(text) as Results;
-  return { schemaVersion: SCHEMA_VERSION, tool: { name: 'kernel-patch-ci', version: TOOL_VERSION }, verdict: 'error', reason: `no results.json in ${outDir}: an earlier step failed before writing it`, tree: { source: '' }, series: [], stages: [] };
-}
 
 /** Where the event says the comment goes: its PR, the PR a pushed commit heads, or (if asked) the commit. */
 async function commentTarget(octokit: Octokit, s: ActionSettings, env: NodeJS.ProcessEnv): Promise<CommentTarget | undefined> {
@@ -62,7 +56,7 @@ async function comment(results: Results, s: ActionSettings, env: NodeJS.ProcessE
 }
 
 export async function publishResults(s: ActionSettings, env: NodeJS.ProcessEnv, gh: GitHubDeps): Promise<void> {
-  const results = await loadResults(s.outDir);
+  const results = (await readResults(s.outDir)) ?? errorResults(`no results.json in ${s.outDir}: an earlier step failed before writing it`);
   const { annotations, omitted } = selectAnnotations(results);
   for (const a of annotations) {
     const props = { title: a.title, ...(a.file ? { file: a.file } : {}), ...(a.line ? { startLine: a.line } : {}) };

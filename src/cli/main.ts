@@ -3,8 +3,7 @@ import { RunError, oneLine } from '../errors.js';
 import { runPipeline } from '../pipeline.js';
 import { stderrProgress, type Progress } from '../report/progress.js';
 import { exitCodeFor } from '../results/verdict.js';
-import { writeResults } from '../results/write.js';
-import { SCHEMA_VERSION } from '../results/model.js';
+import { errorResults, writeResults } from '../results/write.js';
 import { USAGE, parseRunArgs } from '../settings.js';
 import { TOOL_VERSION } from '../version.js';
 import path from 'node:path';
@@ -51,10 +50,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
     io.err(`kernel-patch-ci: ${oneLine(error)}`);
     const outDir = outDirOf(rest);
     if (outDir) {
-      await writeResults(outDir, {
-        schemaVersion: SCHEMA_VERSION, tool: { name: 'kernel-patch-ci', version: TOOL_VERSION },
-        verdict: 'error', reason: oneLine(error), tree: { source: '' }, series: [], stages: [],
-      }).catch(() => undefined);
+      await writeResults(outDir, errorResults(oneLine(error))).catch(() => undefined);
     }
     return 2;
   }

@@ -1,17 +1,14 @@
 // Many results of one series (the jobs of a matrix: one per config cell, one for the checks) into one results file.
 import { inputError } from '../errors.js';
-import { SCHEMA_VERSION, STAGE_ORDER, type Results, type StageResult, type StageStatus } from './model.js';
-import { overallVerdict, verdictReason } from './verdict.js';
-
-const RANK: Record<StageStatus, number> = { skip: 0, pass: 1, warn: 2, fail: 3, error: 4 };
-const worse = (a: StageStatus, b: StageStatus) => (RANK[b] > RANK[a] ? b : a);
+import { SCHEMA_VERSION, STAGE_ORDER, type Results, type StageResult } from './model.js';
+import { overallVerdict, verdictReason, worstStatus } from './verdict.js';
 
 /** One stage seen by several jobs: per-cell stages gather their cells, the others are the same in every job. */
 function mergeStage(parts: StageResult[]): StageResult {
   const [first] = parts as [StageResult, ...StageResult[]];
   if (parts.length === 1) return first;
   const withCells = parts.filter((p) => p.cells?.length);
-  const status = parts.map((p) => p.status).reduce(worse);
+  const status = worstStatus(parts.map((p) => p.status));
   const durationMs = Math.max(...parts.map((p) => p.durationMs));
   if (withCells.length === 0) {
     // apply/checkpatch/sparse ran identically in every job: keep the worst job's view of it

@@ -27,7 +27,8 @@ export interface Series {
 }
 
 const PATCH_EXTENSIONS = /\.(patch|diff|mbox|mbx|eml)$/;
-const RANGE = /^([^\s.][^\s]*?)\.\.([^\s.][^\s]*)$/;
+/** --series BASE..HEAD: a commit range of the local tree, not a path. */
+export const SERIES_RANGE = /^([^\s.][^\s]*?)\.\.([^\s.][^\s]*)$/;
 const MBOX_FROM_LINE = 'From kernel-patch-ci Thu Jan  1 00:00:00 1970\n';
 
 export function toSeriesEntries(series: Series): SeriesEntry[] {
@@ -174,7 +175,7 @@ export async function readSeries(specs: readonly string[], tree: TreeSource, wor
   const splitDir = path.join(workDir, 'series');
   await rm(splitDir, { recursive: true, force: true });
   await mkdir(splitDir, { recursive: true });
-  const range = specs.length === 1 ? RANGE.exec(specs[0]!) : null;
+  const range = specs.length === 1 ? SERIES_RANGE.exec(specs[0]!) : null;
   if (range && !(await stat(specs[0]!).catch(() => undefined))) {
     if (tree.kind !== 'git-dir') throw inputError(`series ${specs[0]} is a commit range, which needs --tree to be a local git checkout`);
     const exported = await exportRange(tree.dir, range[1]!, range[2]!, splitDir);

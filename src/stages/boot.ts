@@ -1,10 +1,10 @@
 // boot: every built config's base and patched kernels in QEMU with the LVM and device-mapper workloads.
-import type { CellResult, StageResult, StageStatus } from '../results/model.js';
+import type { CellResult, StageResult } from '../results/model.js';
+import { worstStatus } from '../results/verdict.js';
 import { bootCell, type BootCellOutcome } from '../boot/cell.js';
 import { changedFunctions } from '../series/changed.js';
 import type { RunContext, Stage } from './stage.js';
 
-const RANK: Record<StageStatus, number> = { pass: 0, skip: 0, warn: 1, fail: 2, error: 3 };
 
 async function bootEveryCell(ctx: RunContext): Promise<StageResult> {
   const settings = ctx.settings.boot;
@@ -18,7 +18,7 @@ async function bootEveryCell(ctx: RunContext): Promise<StageResult> {
     outcomes.push(outcome);
   }
   const cells: CellResult[] = outcomes.map((o) => o.result);
-  const status = cells.reduce<StageStatus>((w, c) => (RANK[c.status] > RANK[w] ? c.status : w), 'pass');
+  const status = worstStatus(cells.map((c) => c.status), 'pass');
   const booted = cells.filter((c) => c.status !== 'skip');
   const bad = cells.filter((c) => c.status === 'fail' || c.status === 'error');
   const summary = booted.length === 0

@@ -1,6 +1,6 @@
 // build: every config cell, base and patched, per-patch compiles, new-warning diff, proof that changed files compiled.
-import type { CellResult, Finding, StageResult, StageStatus } from '../results/model.js';
-import { statusFromFindings } from '../results/verdict.js';
+import type { CellResult, Finding, StageResult } from '../results/model.js';
+import { statusFromFindings, worstStatus } from '../results/verdict.js';
 import { buildCell, type CellOutcome } from '../build/cell.js';
 import { buildRuleFor } from '../kernel/kconfig.js';
 import { toolchainFor } from '../kernel/toolchain.js';
@@ -8,7 +8,6 @@ import { touchedCFiles } from '../series/touched.js';
 import { ccacheEnv } from '../tools/ccache.js';
 import type { RunContext, Stage } from './stage.js';
 
-const RANK: Record<StageStatus, number> = { pass: 0, skip: 0, warn: 1, fail: 2, error: 3 };
 
 async function notCompiledAnywhere(ctx: RunContext, outcomes: CellOutcome[]): Promise<Finding[]> {
   const compiled = new Set(outcomes.flatMap((o) => o.compiled));
@@ -50,9 +49,9 @@ async function buildEveryCell(ctx: RunContext): Promise<StageResult> {
   const proof = await notCompiledAnywhere(ctx, outcomes.filter((o) => o.result.status !== 'error'));
   const findings = [...outcomes.flatMap((o) => o.findings), ...proof];
   const cells: CellResult[] = outcomes.map((o) => o.result);
-  const worstCell = cells.reduce<StageStatus>((w, c) => (RANK[c.status] > RANK[w] ? c.status : w), 'pass');
+  const worstCell = worstStatus(cells.map((c) => c.status), 'pass');
   const fromProof = statusFromFindings(proof, settings.failOn);
-  const status = RANK[fromProof] > RANK[worstCell] ? fromProof : worstCell;
+  const status = worstStatus([fromProof], worstCell);
   const bad = cells.filter((c) => c.status === 'fail' || c.status === 'error');
   const summary = bad.length
     ? bad.map((c) => `${c.config}: ${c.summary}`).join('; ')
