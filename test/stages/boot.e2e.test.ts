@@ -67,6 +67,10 @@ describe('boot stage on linux-source-6.1', () => {
       const dir = path.join(run.outDir, 'artifacts', config);
       for (const f of ['console-base.log', 'console-patched.log', 'ktap-patched.txt', 'coverage.md', 'base/bzImage']) expect(existsSync(path.join(dir, f))).toBe(true);
       expect(readFileSync(path.join(dir, 'ktap-patched.txt'), 'utf8')).toMatch(/^KTAP version 1\n1\.\.13\n/);
+      // our init seeds the RNG before any scenario: unseeded, every mkfs and integritysetup waits seconds for it
+      const log = readFileSync(path.join(dir, 'console-patched.log'), 'utf8');
+      expect(log.indexOf('random: crng init done')).toBeGreaterThan(0);
+      expect(log.indexOf('random: crng init done')).toBeLessThan(log.indexOf('# kpci-begin 1 '));
     }
     expect(diskImages(run.outDir)).toEqual([]);
     expect(ourQemus()).toEqual([]);
