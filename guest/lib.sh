@@ -97,19 +97,22 @@ lvm_usable() {
 	[ "$(cat /tmp/lvm.usable)" = yes ]
 }
 
-# A volume group "kpci" on the two LVM disks, wiped first.
+# A volume group "kpci" on the two LVM disks. Created by the first LVM scenario and kept for the next ones (each LVM
+# command takes over half a second under TCG); cleanup_devices removes its LVs.
 lvm_vg() {
 	lvm_usable || skip "lvm does not answer within 10 s in this guest"
-	pvcreate -qq -ff -y /dev/vdc /dev/vdd >/dev/null || fail "pvcreate failed"
-	vgcreate -qq kpci /dev/vdc /dev/vdd >/dev/null || fail "vgcreate failed"
+	[ -f /tmp/lvm.vg ] && return 0
+	vgcreate -qq -y kpci /dev/vdc /dev/vdd >/dev/null || fail "vgcreate failed"
+	: >/tmp/lvm.vg
 }
 
 # Undo whatever a scenario left, so the next one starts clean even after a failure.
 cleanup_devices() {
 	umount /mnt 2>/dev/null
-	if [ -f /tmp/lvm.usable ] && lvm_usable; then
+	# every LV goes; should that fail, the VG goes too and the next LVM scenario creates it again
+	if [ -f /tmp/lvm.vg ] && ! lvremove -qq -ff -y kpci >/dev/null 2>&1; then
 		vgremove -qq -ff kpci >/dev/null 2>&1
-		pvremove -qq -ff -y /dev/vdc /dev/vdd >/dev/null 2>&1
+		rm -f /tmp/lvm.vg
 	fi
 	dmsetup remove_all --noudevsync --force >/dev/null 2>&1
 	return 0
