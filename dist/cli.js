@@ -1981,20 +1981,11 @@ function qemuBinary(arch) {
         throw new Error(`no QEMU for ARCH=${arch}`);
     return binary;
 }
-/** The CPU model: the host's under KVM; under TCG, max for i386 and QEMU's default (qemu64) for x86_64. */
-function cpuModel(boot) {
-    if (boot.accel === 'kvm')
-        return ['-cpu', 'host'];
-    // measured under TCG (npm run bench): the i386 workload takes about a fifth less time on max than on the default
-    // qemu32; the x86_64 one gains nothing on max without AVX, and loses with it (AVX2 string routines in glibc,
-    // emulated by TCG, are the likely cause)
-    return boot.arch === 'i386' ? ['-cpu', 'max'] : [];
-}
 /** Pure: QEMU's arguments. -nodefaults drops the NIC (no iPXE ROM to load) and the VGA; panic=-1 reboots, i.e. exits. */
 function qemuArgs(boot) {
     return [
         '-nodefaults', '-no-reboot', '-display', 'none', '-serial', 'stdio',
-        '-machine', 'pc', '-accel', boot.accel, ...cpuModel(boot),
+        '-machine', 'pc', '-accel', boot.accel, ...(boot.accel === 'kvm' ? ['-cpu', 'host'] : []),
         // one CPU per socket: SeaBIOS's MP table lists only each socket's first core, and our kernels find their CPUs
         // there (no ACPI), so QEMU's default of cores in one socket leaves the guest with one CPU
         '-m', String(boot.memoryMiB), '-smp', `${boot.cpus},sockets=${boot.cpus},cores=1,threads=1`,

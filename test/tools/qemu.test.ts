@@ -14,11 +14,6 @@ describe('qemu command line', () => {
     expect(args).not.toContain('host');
   });
 
-  test('under TCG the i386 guest gets the max CPU model, the x86_64 guest QEMU\'s default', () => {
-    expect(qemuArgs(boot).slice(qemuArgs(boot).indexOf('-cpu'), qemuArgs(boot).indexOf('-cpu') + 2)).toEqual(['-cpu', 'max']);
-    expect(qemuArgs({ ...boot, arch: 'x86_64' })).not.toContain('-cpu');
-  });
-
   test('each CPU a socket of its own, so the guest finds them all in the MP table', () => {
     const args = qemuArgs(boot);
     expect(args[args.indexOf('-smp') + 1]).toBe('2,sockets=2,cores=1,threads=1');
