@@ -32763,6 +32763,20 @@ function parseConsole(text) {
     close(lines.length);
     return report;
 }
+/**
+ * The scenario a guest died in before its begin marker reached the console: every scenario before it has a result,
+ * the plan has more, and the guest never ended. Our init prints the marker and starts the scenario at once; a guest
+ * that reboots or panics right away can lose the tty's unsent output, marker included.
+ */
+function silentScenario(report) {
+    if (report.ended || report.initLine === undefined || report.planned === undefined)
+        return undefined;
+    const last = report.scenarios.at(-1);
+    if (last?.status === 'missing')
+        return undefined;
+    const next = (last?.n ?? 0) + 1;
+    return next <= report.planned ? next : undefined;
+}
 /** The last `n` non-empty console lines: what to show when a guest hangs or dies. */
 function tail(lines, n = 15) {
     return lines.filter((l) => l.trim() !== '').slice(-n);
@@ -33047,7 +33061,7 @@ function compareBoots(cell, base, patched, changed, highmem) {
         if (s.status === 'pass' || s.status === 'skip')
             continue;
         const onBase = b?.scenarios.find((x) => x.name === s.name);
-        const pre = onBase !== undefined && (onBase.status === 'fail' || onBase.status === 'missing');
+        const pre = onBase ? onBase.status === 'fail' || onBase.status === 'missing' : b !== undefined && silentScenario(b) === s.n;
         const why = s.status === 'missing' ? `no result${patched.killed ? ` (${patched.killed})` : ''}` : s.reason ?? 'failed';
         const details = s.status === 'missing' ? tail(p.lines.slice(s.firstLine), 10) : s.notes.slice(-8);
         findings.push({ tool: 'workload', severity: pre ? 'warning' : 'error', type: pre ? 'SCENARIO_FAILS_ON_BASE' : 'SCENARIO_FAILED', new: !pre, message: `scenario ${s.name}: ${why}${pre ? ' (pre-existing: it fails on the base kernel too)' : ''}${details.length ? `\n${details.join('\n')}` : ''}` });

@@ -12,7 +12,7 @@ import { cellArtifacts } from '../build/artifacts.js';
 import { buildInitramfs, scenarioNames } from '../guest/initramfs.js';
 import type { ChangedFunction } from '../series/changed.js';
 import { bootKernel, chooseAccel, type KernelBoot } from './guest-run.js';
-import { ktapDocument, tail } from './console.js';
+import { ktapDocument, silentScenario, tail } from './console.js';
 import { findSplats, splatKey, type Splat } from './watchdog.js';
 import { coverageMarkdown, coverageOfChanges, gcdaPath, readCounters, type FunctionCoverage } from './coverage.js';
 
@@ -72,7 +72,7 @@ function compareBoots(cell: Cell, base: KernelBoot | undefined, patched: KernelB
   for (const s of p.scenarios) {
     if (s.status === 'pass' || s.status === 'skip') continue;
     const onBase = b?.scenarios.find((x) => x.name === s.name);
-    const pre = onBase !== undefined && (onBase.status === 'fail' || onBase.status === 'missing');
+    const pre = onBase ? onBase.status === 'fail' || onBase.status === 'missing' : b !== undefined && silentScenario(b) === s.n;
     const why = s.status === 'missing' ? `no result${patched.killed ? ` (${patched.killed})` : ''}` : s.reason ?? 'failed';
     const details = s.status === 'missing' ? tail(p.lines.slice(s.firstLine), 10) : s.notes.slice(-8);
     findings.push({ tool: 'workload', severity: pre ? 'warning' : 'error', type: pre ? 'SCENARIO_FAILS_ON_BASE' : 'SCENARIO_FAILED', new: !pre, message: `scenario ${s.name}: ${why}${pre ? ' (pre-existing: it fails on the base kernel too)' : ''}${details.length ? `\n${details.join('\n')}` : ''}` });

@@ -89,6 +89,19 @@ export function parseConsole(text: string): ConsoleReport {
   return report;
 }
 
+/**
+ * The scenario a guest died in before its begin marker reached the console: every scenario before it has a result,
+ * the plan has more, and the guest never ended. Our init prints the marker and starts the scenario at once; a guest
+ * that reboots or panics right away can lose the tty's unsent output, marker included.
+ */
+export function silentScenario(report: ConsoleReport): number | undefined {
+  if (report.ended || report.initLine === undefined || report.planned === undefined) return undefined;
+  const last = report.scenarios.at(-1);
+  if (last?.status === 'missing') return undefined;
+  const next = (last?.n ?? 0) + 1;
+  return next <= report.planned ? next : undefined;
+}
+
 /** The last `n` non-empty console lines: what to show when a guest hangs or dies. */
 export function tail(lines: readonly string[], n = 15): string[] {
   return lines.filter((l) => l.trim() !== '').slice(-n);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { fixture } from '../helpers/fixtures.js';
-import { kernelMessage, ktapDocument, parseConsole, tail } from '../../src/boot/console.js';
+import { kernelMessage, ktapDocument, parseConsole, silentScenario, tail } from '../../src/boot/console.js';
 
 describe('parseConsole', () => {
   test('a real x86_64 guest run: every scenario, its hashes, the kernel and the end marker', () => {
@@ -68,5 +68,20 @@ describe('ktapDocument', () => {
 
   test('a console that never reached KTAP gives an empty document', () => {
     expect(ktapDocument(['[    0.1] Linux version 6.1', 'Kernel panic - not syncing'])).toBe('');
+  });
+});
+
+describe('silentScenario', () => {
+  const head = ['# kpci-guest 6.1.0 x86_64 cpus=2', 'KTAP version 1', '1..3', '# kpci-begin 1 garbage', 'ok 1 garbage'];
+
+  test('a guest that rebooted before the next begin marker reached the console: that scenario', () => {
+    expect(silentScenario(parseConsole([...head, '[    7.6] reboot: Restarting system'].join('\n')))).toBe(2);
+  });
+
+  test('not when the marker arrived, the guest ended, all planned ran, or init never started', () => {
+    expect(silentScenario(parseConsole([...head, '# kpci-begin 2 vanish'].join('\n')))).toBeUndefined();
+    expect(silentScenario(parseConsole([...head, '# kpci-end'].join('\n')))).toBeUndefined();
+    expect(silentScenario(parseConsole([...head.slice(0, 2), '1..1', ...head.slice(3)].join('\n')))).toBeUndefined();
+    expect(silentScenario(parseConsole('[    0.1] Linux version 6.1\nKernel panic - not syncing'))).toBeUndefined();
   });
 });
