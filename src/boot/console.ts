@@ -44,8 +44,36 @@ function clean(line: string): string {
   return line.replace(/\r/g, '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f\ufffd]/g, '');
 }
 
+// A record printed while another CPU or userspace was half-way through a line lands in the middle of it. Each
+// record gets its own line, and the interrupted userspace text is joined to its rest on the next userspace line.
+const RECORD_START = /\[\s*\d+\.\d{6}\]/g;
+
+/** A splitter fed raw console lines in order, giving back clean ones (none, while our line waits for its rest). */
+export function consoleLineSplitter(): { push(raw: string): string[]; flush(): string[] } {
+  let interrupted = '';
+  return {
+    push(raw) {
+      const line = clean(raw);
+      const starts = [...line.matchAll(RECORD_START)].map((m) => m.index!);
+      if (starts.length === 0) {
+        const joined = interrupted + line;
+        interrupted = '';
+        return [joined];
+      }
+      if (starts[0]! > 0) interrupted += line.slice(0, starts[0]);
+      return starts.map((at, k) => line.slice(at, starts[k + 1]));
+    },
+    flush: () => (interrupted ? [interrupted] : []),
+  };
+}
+
+export function consoleLines(text: string): string[] {
+  const splitter = consoleLineSplitter();
+  return [...text.split('\n').flatMap((raw) => splitter.push(raw)), ...splitter.flush()];
+}
+
 export function parseConsole(text: string): ConsoleReport {
-  const lines = text.split('\n').map(clean);
+  const lines = consoleLines(text);
   const report: ConsoleReport = { lines, scenarios: [], ended: false };
   let current: ScenarioOutcome | undefined;
   const close = (at: number) => {

@@ -4,7 +4,7 @@ import { access, constants, mkdir, open, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import { execTool } from '../tools/exec.js';
 import { runQemu, type Accel } from '../tools/qemu.js';
-import { parseConsole, type ConsoleReport } from './console.js';
+import { consoleLineSplitter, parseConsole, type ConsoleReport } from './console.js';
 
 export interface KernelBootOptions {
   arch: string;
@@ -70,8 +70,9 @@ export async function bootKernel(opts: KernelBootOptions): Promise<KernelBoot> {
     killed = why;
     abort.abort();
   };
-  const onLine = (raw: string) => {
-    const line = raw.replace(/\r/g, '');
+  const splitter = consoleLineSplitter();
+  const onLine = (raw: string) => splitter.push(raw).forEach(watch);
+  const watch = (line: string) => {
     if (line.startsWith('# kpci-guest ')) state.init = true;
     const begin = /^# kpci-begin \d+ (\S+)$/.exec(line);
     if (begin) {

@@ -51,6 +51,27 @@ describe('parseConsole', () => {
     expect(tail(r.lines, 1)).toEqual(['garbage']);
   });
 
+  test('a kernel record that lands inside one of our lines gets its own line, and our line is joined again', () => {
+    const text = [
+      '# kpci-begin 1 crypt-lmk',
+      'ok 1 cry[    9.963749] ------------[ cut here ]------------\r',
+      '[    9.965070] DEBUG_LOCKS_WARN_ON(val > preempt_count())\r',
+      'pt-lmk\r',
+      // seen in a real i386 boot: a continued record ("works", "ings") cut by another CPU's record
+      '[    2.114128] workings[    2.291936] NET: Registered PF_ALG protocol family\r',
+    ].join('\n');
+    const r = parseConsole(text);
+    expect(r.scenarios.map((s) => [s.name, s.status])).toEqual([['crypt-lmk', 'pass']]);
+    expect(r.lines).toEqual([
+      '# kpci-begin 1 crypt-lmk',
+      '[    9.963749] ------------[ cut here ]------------',
+      '[    9.965070] DEBUG_LOCKS_WARN_ON(val > preempt_count())',
+      'ok 1 crypt-lmk',
+      '[    2.114128] workings',
+      '[    2.291936] NET: Registered PF_ALG protocol family',
+    ]);
+  });
+
   test('kernel lines are told from ours by the printk timestamp', () => {
     expect(kernelMessage('[   12.345678] WARNING: CPU: 0 PID: 1 at x')).toBe('WARNING: CPU: 0 PID: 1 at x');
     expect(kernelMessage('#   WARNING: This metadata update is NOT backed up.')).toBeUndefined();
