@@ -14,6 +14,7 @@ import type { ChangedFunction } from '../series/changed.js';
 import { bootKernel, chooseAccel, type KernelBoot } from './guest-run.js';
 import { ktapDocument, silentScenario, tail } from './console.js';
 import { findSplats, splatKey, type Splat } from './watchdog.js';
+import { decodeStacktrace } from '../tools/decode-stacktrace.js';
 import { coverageMarkdown, coverageOfChanges, gcdaPath, readCounters, type FunctionCoverage } from './coverage.js';
 
 export interface BootSettings {
@@ -42,8 +43,18 @@ export interface BootCellOutcome {
 /** Guest memory: i386 needs more than its ~890 MiB of lowmem so that HighTotal is not zero. */
 const MEMORY_MIB: Record<string, number> = { x86_64: 1024, i386: 2048 };
 
-function excerpt(splat: Splat, max = 25): string {
-  return splat.excerpt.slice(0, max).join('\n');
+const EXCERPT_LINES = 25;
+/** A kernel that splats in a loop still gets its first reports decoded, in seconds rather than minutes. */
+const MAX_DECODED = 10;
+
+/** Each splat's excerpt with its frames decoded against the patched vmlinux (by console line), where that works. */
+async function decodeSplats(treeDir: string, vmlinux: string, splats: readonly Splat[]): Promise<Map<number, string[]>> {
+  const decoded = new Map<number, string[]>();
+  for (const splat of splats.slice(0, MAX_DECODED)) {
+    const lines = await decodeStacktrace({ treeDir, vmlinux, messages: splat.excerpt.slice(0, EXCERPT_LINES) });
+    if (lines) decoded.set(splat.line, lines);
+  }
+  return decoded;
 }
 
 /** The changed function a splat's trace runs through, if any: that is the one to name. */
@@ -55,7 +66,7 @@ function changedIn(splat: Splat, changed: readonly ChangedFunction[]): ChangedFu
   return undefined;
 }
 
-function compareBoots(cell: Cell, base: KernelBoot | undefined, patched: KernelBoot, changed: readonly ChangedFunction[], highmem: boolean): Finding[] {
+function compareBoots(cell: Cell, base: KernelBoot | undefined, patched: KernelBoot, changed: readonly ChangedFunction[], highmem: boolean, decoded: Map<number, string[]>): Finding[] {
   const findings: Finding[] = [];
   const p = patched.report;
   const b = base?.report;
@@ -98,6 +109,7 @@ function compareBoots(cell: Cell, base: KernelBoot | undefined, patched: KernelB
   for (const splat of findSplats(p)) {
     const pre = baseKeys.has(splatKey(splat));
     const fn = changedIn(splat, changed);
+    const shown = decoded.get(splat.line) ?? splat.excerpt.slice(0, EXCERPT_LINES);
     const where = fn ? ` in ${fn.name}() (${fn.file}, changed by patch ${fn.patches.join(', ')})` : splat.functions[0] ? ` in ${splat.functions[0]}()` : '';
     findings.push({
       tool: 'kernel',
@@ -105,7 +117,7 @@ function compareBoots(cell: Cell, base: KernelBoot | undefined, patched: KernelB
       type: pre ? 'KERNEL_SPLAT_ON_BASE' : 'KERNEL_SPLAT',
       new: !pre,
       ...(fn ? { file: fn.file, line: fn.lines[0], patch: fn.patches.length === 1 ? fn.patches[0] : undefined } : {}),
-      message: `${splat.title}${where}, during ${splat.scenario}${pre ? ' (pre-existing: the base kernel prints it too)' : ''}\n${excerpt(splat)}`,
+      message: `${splat.title}${where}, during ${splat.scenario}${pre ? ' (pre-existing: the base kernel prints it too)' : ''}\n${shown.join('\n')}`,
     });
   }
   return findings;
@@ -154,7 +166,8 @@ export async function bootCell(ctx: RunContext, cell: Cell, settings: BootSettin
 
   const config = parseConfig(await readFile(path.join(art.dir, 'config'), 'utf8').catch(() => ''));
   const highmem = config.get('HIGHMEM4G') === 'y' || config.get('HIGHMEM64G') === 'y';
-  const findings = compareBoots(cell, base, patched, changed, highmem);
+  const decoded = await decodeSplats(ctx.tree.dir, art.vmlinux, findSplats(patched.report));
+  const findings = compareBoots(cell, base, patched, changed, highmem, decoded);
 
   // coverage of the changed functions, from the patched kernel's counters
   let coverage: FunctionCoverage[] = [];

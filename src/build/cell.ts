@@ -6,7 +6,7 @@ import type { CellResult, Finding } from '../results/model.js';
 import { statusFromFindings } from '../results/verdict.js';
 import type { RunContext } from '../stages/stage.js';
 import type { Cell } from '../kernel/cells.js';
-import { buildRuleFor, definedSymbols, droppedSymbols, parseConfig } from '../kernel/kconfig.js';
+import { buildRuleFor, definedSymbols, droppedSymbols, parseConfig, setsObjectCflags } from '../kernel/kconfig.js';
 import { compareByFingerprint } from '../findings/fingerprint.js';
 import { locate, type Located } from '../findings/locate.js';
 import { parseDiagnostics, parseLinkErrors } from '../tools/gcc-diagnostics.js';
@@ -152,6 +152,9 @@ export async function buildCell(ctx: RunContext, cell: Cell, kbBase: Omit<Kbuild
   // gcov notes for the touched objects, so the boot stage can tell which changed lines ran; the same variables on
   // every make keep base and patched objects built alike (and ccache hits shared)
   if (config.get('GCOV_KERNEL') === 'y') run.vars = objects.map((o) => `GCOV_PROFILE_${path.basename(o)}=y`);
+  // debug info for the touched objects only, so that the boot stage's decoded stack traces give their line numbers
+  // (for the whole kernel it would cost minutes per build)
+  for (const o of objects) if (!(await setsObjectCflags(ctx.tree.dir, o))) run.vars.push(`CFLAGS_${path.basename(o)}=-g`);
   await clearStats(run, 'base', 'per-patch', 'patched');
   t = Date.now();
   const baseImage = await step(run, 'base build', ['bzImage'], 'base');

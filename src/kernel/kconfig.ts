@@ -65,6 +65,17 @@ export async function buildRuleFor(treeDir: string, cFile: string): Promise<Buil
   return { kind: 'unknown' };
 }
 
+/** Whether the object's own Makefile (or Kbuild) sets CFLAGS_<object>: a make variable on the command line would
+ *  replace those flags, not add to them. */
+export async function setsObjectCflags(treeDir: string, object: string): Promise<boolean> {
+  const variable = `CFLAGS_${path.basename(object)}`;
+  for (const name of ['Makefile', 'Kbuild']) {
+    const text = await readFile(path.join(treeDir, path.dirname(object), name), 'utf8').catch(() => '');
+    if (text.split('\n').some((l) => l.trim().startsWith(variable))) return true;
+  }
+  return false;
+}
+
 /** Pure: parse .config text (or a fragment) into symbol → value ("y", "m", a string, or "n" for "is not set"). */
 export function parseConfig(text: string): Map<string, string> {
   const values = new Map<string, string>();

@@ -1,5 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
-import { buildRuleIn, droppedSymbols, parseConfig } from '../../src/kernel/kconfig.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildRuleIn, droppedSymbols, parseConfig, setsObjectCflags } from '../../src/kernel/kconfig.js';
 
 // Excerpt of drivers/md/Makefile in 6.1, continuation lines included.
 const makefile = `
@@ -53,5 +56,20 @@ describe('parseConfig and droppedSymbols', () => {
       { symbol: 'DM_LOG_WRITES', wanted: 'y', got: 'n' },
       { symbol: 'DM_ZONED', wanted: 'm', got: 'n' },
     ]);
+  });
+});
+
+describe('setsObjectCflags', () => {
+  test('an object whose Makefile sets its CFLAGS (as trace event files do) is told from one whose Makefile does not', async () => {
+    const tree = mkdtempSync(path.join(os.tmpdir(), 'kpci-cflags-'));
+    try {
+      mkdirSync(path.join(tree, 'drivers', 'md'), { recursive: true });
+      writeFileSync(path.join(tree, 'drivers', 'md', 'Makefile'), `${makefile}\nCFLAGS_dm-ebs-target.o := -I$(src)\n`);
+      expect(await setsObjectCflags(tree, 'drivers/md/dm-ebs-target.o')).toBe(true);
+      expect(await setsObjectCflags(tree, 'drivers/md/dm-crypt.o')).toBe(false);
+      expect(await setsObjectCflags(tree, 'fs/nothing-here.o')).toBe(false);
+    } finally {
+      rmSync(tree, { recursive: true, force: true });
+    }
   });
 });
