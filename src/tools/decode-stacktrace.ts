@@ -29,7 +29,8 @@ export async function decodeStacktrace(req: DecodeRequest): Promise<string[] | u
   // the source root is given, not guessed: the script guesses from init/main.c, which may have no debug info
   const result = await execTool('bash', [script, req.vmlinux, path.resolve(req.treeDir)], { input: input.join('\n') + '\n', timeoutMs: req.timeoutMs ?? 60_000 }).catch(() => undefined);
   if (!result || result.code !== 0 || result.timedOut) return undefined;
-  const out = result.stdout.replace(/\n$/, '').split('\n');
+  // addr2line tells apart code paths on one line with "(discriminator N)": no use to a reader, and it would nest
+  const out = result.stdout.replace(/\n$/, '').split('\n').map((l) => l.replace(/ \(discriminator \d+\)/g, ''));
   if (out.length !== input.length) return undefined;
   // only lines that gained a location are taken: the script rewrites some others ("[<addr>]" words) on its way
   return req.messages.map((m, i) => (LOCATED.test(out[i]!) && !LOCATED.test(m) ? `${/^\s*/.exec(m)![0]}${treeRelative(out[i]!.trim(), req.treeDir)}` : m));

@@ -31,10 +31,21 @@ beforeAll(async () => {
     'int main(void) { return crypt_iv_lmk_post(1); }',
     '',
   ].join('\n'));
+  // optimised, a loop gives addr2line's "(discriminator N)" suffixes, as dm-crypt.c does in a real kernel
+  writeFileSync(path.join(tree, 'drivers', 'md', 'dm-log-writes.c'), [
+    'int __attribute__((noinline)) log_writes_map(const int *a, int n)',
+    '{',
+    '\tint s = 0;',
+    '\tfor (int i = 0; i < n; i++) s += a[i] * 3;', // line 4
+    '\treturn s;',
+    '}',
+    '',
+  ].join('\n'));
   const cc = (args: string[]) => execFileSync('gcc', args, { cwd: buildDir });
   cc(['-O0', '-c', '-o', 'main.o', '../../linux/init/main.c']);
   cc(['-O0', '-g', '-c', '-o', 'dm-crypt.o', '../../linux/drivers/md/dm-crypt.c']);
-  cc(['-o', 'vmlinux', 'main.o', 'dm-crypt.o']);
+  cc(['-O2', '-g', '-c', '-o', 'dm-log-writes.o', '../../linux/drivers/md/dm-log-writes.c']);
+  cc(['-o', 'vmlinux', 'main.o', 'dm-crypt.o', 'dm-log-writes.o']);
   const symbols = execFileSync('nm', ['-S', vmlinux], { encoding: 'utf8' });
   offsetOf = (fn, off) => {
     const size = new RegExp(`^[0-9a-f]+ ([0-9a-f]+) T ${fn}$`, 'm').exec(symbols)![1]!;
@@ -65,6 +76,15 @@ describe('decodeStacktrace', () => {
     expect(decoded!.slice(2, 4)).toEqual(messages.slice(2, 4));
     expect(decoded!.slice(5)).toEqual(messages.slice(5));
     expect(decoded!.join('\n')).not.toContain(dir); // no absolute paths
+  });
+
+  test('a frame whose address addr2line gives a discriminator: the plain location', async () => {
+    const base = parseInt(/^([0-9a-f]+) \S+ T log_writes_map$/m.exec(execFileSync('nm', ['-S', vmlinux], { encoding: 'utf8' }))![1]!, 16);
+    const off = Array.from({ length: 64 }, (_, i) => i).find((i) =>
+      execFileSync('addr2line', ['-i', '-e', vmlinux, (base + i).toString(16)], { encoding: 'utf8' }).includes('(discriminator'));
+    expect(off).toBeDefined(); // the precondition: this gcc gives one
+    const decoded = await decodeStacktrace({ treeDir: tree, vmlinux, messages: [` ${offsetOf('log_writes_map', off!)}`] });
+    expect(decoded).toEqual([' log_writes_map (drivers/md/dm-log-writes.c:4)']);
   });
 
   test('a vmlinux without debug info: the frames keep their offsets', async () => {
