@@ -31766,6 +31766,17 @@ async function buildRuleFor(treeDir, cFile) {
     }
     return { kind: 'unknown' };
 }
+/** Whether the object's own Makefile (or Kbuild) sets CFLAGS_<object>: a make variable on the command line would
+ *  replace those flags, not add to them. */
+async function setsObjectCflags(treeDir, object) {
+    const variable = `CFLAGS_${path$2.basename(object)}`;
+    for (const name of ['Makefile', 'Kbuild']) {
+        const text = await readFile(path$2.join(treeDir, path$2.dirname(object), name), 'utf8').catch(() => '');
+        if (text.split('\n').some((l) => l.trim().startsWith(variable)))
+            return true;
+    }
+    return false;
+}
 /** Pure: parse .config text (or a fragment) into symbol → value ("y", "m", a string, or "n" for "is not set"). */
 function parseConfig(text) {
     const values = new Map();
@@ -31890,7 +31901,7 @@ const CONTINUATION = /^(.+?):(\d+):(?:\d+:)?\s{2,}(\S.*)$/;
  * CCACHE_BASEDIR makes them relative, e.g. "../../linux/drivers/md/dm.c") is resolved from there; what is not in
  * the tree (generated headers in the O= dir) keeps its name without a leading "./".
  */
-function treeRelative(file, treeDir, cwd) {
+function treeRelative$1(file, treeDir, cwd) {
     const absolute = path$2.isAbsolute(file) ? file : cwd ? path$2.resolve(cwd, file) : undefined;
     const prefix = treeDir.endsWith(path$2.sep) ? treeDir : treeDir + path$2.sep;
     if (absolute?.startsWith(prefix))
@@ -31903,7 +31914,7 @@ function parseDiagnostics(output, treeDir, cwd) {
     for (const raw of output.split('\n')) {
         const line = raw.replace(/\r$/, '');
         const cont = CONTINUATION.exec(line);
-        if (cont && last && treeRelative(cont[1], treeDir, cwd) === last.file && Number(cont[2]) === last.line) {
+        if (cont && last && treeRelative$1(cont[1], treeDir, cwd) === last.file && Number(cont[2]) === last.line) {
             last.message += ` ${cont[3].trim()}`;
             continue;
         }
@@ -31914,7 +31925,7 @@ function parseDiagnostics(output, treeDir, cwd) {
                 continue;
             }
             last = {
-                file: treeRelative(m[1], treeDir, cwd),
+                file: treeRelative$1(m[1], treeDir, cwd),
                 line: Number(m[2]),
                 column: m[3] === undefined ? undefined : Number(m[3]),
                 severity: m[4] === 'error' ? 'error' : m[4] === 'warning' ? 'warning' : 'info',
@@ -32279,6 +32290,11 @@ async function buildCell(ctx, cell, kbBase) {
     // every make keep base and patched objects built alike (and ccache hits shared)
     if (config.get('GCOV_KERNEL') === 'y')
         run.vars = objects.map((o) => `GCOV_PROFILE_${path$2.basename(o)}=y`);
+    // debug info for the touched objects only, so that the boot stage's decoded stack traces give their line numbers
+    // (for the whole kernel it would cost minutes per build)
+    for (const o of objects)
+        if (!(await setsObjectCflags(ctx.tree.dir, o)))
+            run.vars.push(`CFLAGS_${path$2.basename(o)}=-g`);
     await clearStats(run, 'base', 'per-patch', 'patched');
     t = Date.now();
     const baseImage = await step(run, 'base build', ['bzImage'], 'base');
@@ -32705,14 +32721,39 @@ function kernelMessage(line) {
 function clean(line) {
     return line.replace(/\r/g, '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f\ufffd]/g, '');
 }
-function parseConsole(text) {
-    const lines = text.split('\n').map(clean);
-    const report = { lines, scenarios: [], ended: false };
-    let current;
-    const close = (at) => {
-        if (current && current.endLine < 0)
-            current.endLine = at;
+// A record printed while another CPU or userspace was half-way through a line lands in the middle of it. Each
+// record gets its own line, and the interrupted userspace text is joined to its rest on the next userspace line.
+const RECORD_START = /\[\s*\d+\.\d{6}\]/g;
+/** A splitter fed raw console lines in order, giving back clean ones (none, while our line waits for its rest). */
+function consoleLineSplitter() {
+    let interrupted = '';
+    return {
+        push(raw) {
+            const line = clean(raw);
+            const starts = [...line.matchAll(RECORD_START)].map((m) => m.index);
+            if (starts.length === 0) {
+                const joined = interrupted + line;
+                interrupted = '';
+                return [joined];
+            }
+            if (starts[0] > 0)
+                interrupted += line.slice(0, starts[0]);
+            return starts.map((at, k) => line.slice(at, starts[k + 1]));
+        },
+        flush: () => (interrupted ? [interrupted] : []),
     };
+}
+function consoleLines(text) {
+    const splitter = consoleLineSplitter();
+    return [...text.split('\n').flatMap((raw) => splitter.push(raw)), ...splitter.flush()];
+}
+const lastWhere = (items, ok) => [...items].reverse().find(ok);
+function parseConsole(text) {
+    const lines = consoleLines(text);
+    const report = { lines, scenarios: [], ended: false };
+    // the scenario whose result block is being printed ("# kpci-time name" up to its result line)
+    let reporting;
+    const owner = () => reporting ?? lastWhere(report.scenarios, (x) => x.status === 'missing');
     lines.forEach((line, i) => {
         const kernel = kernelMessage(line);
         if (kernel !== undefined) {
@@ -32733,9 +32774,10 @@ function parseConsole(text) {
         else if ((m = /^1\.\.(\d+)$/.exec(line)))
             report.planned = Number(m[1]);
         else if ((m = /^# kpci-begin (\d+) (\S+)$/.exec(line))) {
-            close(i);
-            current = { n: Number(m[1]), name: m[2], status: 'missing', hashes: {}, notes: [], firstLine: i, endLine: -1 };
-            report.scenarios.push(current);
+            report.scenarios.push({ n: Number(m[1]), name: m[2], status: 'missing', hashes: {}, notes: [], firstLine: i, endLine: -1 });
+        }
+        else if ((m = /^# kpci-time (\S+) /.exec(line))) {
+            reporting = lastWhere(report.scenarios, (x) => x.name === m[1] && x.status === 'missing');
         }
         else if ((m = /^(not ok|ok) (\d+) (\S+)(?: # (.*))?$/.exec(line))) {
             const s = report.scenarios.find((x) => x.n === Number(m[2]) && x.name === m[3]);
@@ -32746,46 +32788,69 @@ function parseConsole(text) {
             const reason = directive.replace(/^SKIP\s*/i, '').trim();
             if (reason)
                 s.reason = reason;
-            // kernel messages printed during the scenario's cleanup, before the next begin, still belong to it
+            s.endLine = i + 1; // the guest cleans up before it prints the result: cleanup is inside
+            if (reporting === s)
+                reporting = undefined;
         }
         else if ((m = /^# kpci-hash (\S+) ([0-9a-f]{64})$/.exec(line))) {
-            if (current)
-                current.hashes[m[1]] = m[2];
+            const s = owner();
+            if (s)
+                s.hashes[m[1]] = m[2];
         }
         else if (/^# kpci-end$/.test(line)) {
-            close(i);
             report.ended = true;
+            report.endLine ??= i;
         }
-        else if (current && current.endLine < 0 && line.startsWith('# ') && !line.startsWith('# kpci-')) {
-            current.notes.push(line.slice(2));
+        else if (line.startsWith('# ') && !line.startsWith('# kpci-')) {
+            owner()?.notes.push(line.slice(2));
         }
     });
-    close(lines.length);
+    for (const s of report.scenarios)
+        if (s.endLine < 0)
+            s.endLine = report.endLine ?? lines.length;
     return report;
 }
+/** The scenarios running at console line `line`: begun, and their result not yet printed. */
+function runningAt(report, line) {
+    return report.scenarios.filter((s) => line >= s.firstLine && line < s.endLine);
+}
 /**
- * The scenario a guest died in before its begin marker reached the console: every scenario before it has a result,
- * the plan has more, and the guest never ended. Our init prints the marker and starts the scenario at once; a guest
- * that reboots or panics right away can lose the tty's unsent output, marker included.
+ * The scenario a guest died in before its begin marker reached the console: the first one planned that never began,
+ * when every one that began has a result and the guest never ended. Our init prints the marker and starts the
+ * scenario at once; a guest that reboots or panics right away can lose the tty's unsent output, marker included.
  */
 function silentScenario(report) {
     if (report.ended || report.initLine === undefined || report.planned === undefined)
         return undefined;
-    const last = report.scenarios.at(-1);
-    if (last?.status === 'missing')
+    if (report.scenarios.some((s) => s.status === 'missing'))
         return undefined;
-    const next = (last?.n ?? 0) + 1;
-    return next <= report.planned ? next : undefined;
+    for (let n = 1; n <= report.planned; n++)
+        if (!report.scenarios.some((s) => s.n === n))
+            return n;
+    return undefined;
 }
 /** The last `n` non-empty console lines: what to show when a guest hangs or dies. */
 function tail(lines, n = 15) {
     return lines.filter((l) => l.trim() !== '').slice(-n);
 }
-/** The KTAP part of a console: from its version line on (our init's own "# kpci-" lines before it are not KTAP). */
-function ktapDocument(lines) {
-    const start = lines.findIndex((l) => /^KTAP version \d/.test(l));
-    const ktap = (start < 0 ? [] : lines.slice(start)).filter((l) => /^(KTAP version|1\.\.|(not )?ok \d|# )/.test(l));
-    return ktap.length ? ktap.join('\n') + '\n' : '';
+/**
+ * The KTAP document of a guest run, in test-number order (the two queues print their results as they finish):
+ * each scenario's diagnostics, then its result. Empty when the guest never got as far as its plan.
+ */
+function ktapDocument(report) {
+    if (report.planned === undefined)
+        return '';
+    const out = ['KTAP version 1', `1..${report.planned}`];
+    for (const s of [...report.scenarios].sort((a, b) => a.n - b.n)) {
+        out.push(`# kpci-begin ${s.n} ${s.name}`);
+        for (const [label, hash] of Object.entries(s.hashes))
+            out.push(`# kpci-hash ${label} ${hash}`);
+        for (const note of s.notes)
+            out.push(`# ${note}`);
+        const directive = s.status === 'skip' ? ` # SKIP${s.reason ? ` ${s.reason}` : ''}` : s.status === 'missing' ? ' # no result' : s.reason ? ` # ${s.reason}` : '';
+        out.push(`${s.status === 'pass' || s.status === 'skip' ? 'ok' : 'not ok'} ${s.n} ${s.name}${directive}`);
+    }
+    return out.join('\n') + '\n';
 }
 
 // One boot of one kernel: fresh scratch disks, QEMU under a watchdog (time to reach init, time per scenario, total),
@@ -32811,7 +32876,8 @@ async function bootKernel(opts) {
         await sparseFile(d, SCRATCH_MIB);
     await sparseFile(resultsDisk, RESULTS_MIB);
     const started = Date.now();
-    const state = { init: false, scenario: undefined, since: 0, firstScenarioAt: undefined };
+    // the scenarios begun and not yet reported, with when they began: the guest runs two queues side by side
+    const state = { init: false, running: new Map(), firstScenarioAt: undefined };
     const abort = new AbortController();
     let killed;
     const stop = (why) => {
@@ -32820,25 +32886,30 @@ async function bootKernel(opts) {
         killed = why;
         abort.abort();
     };
-    const onLine = (raw) => {
-        const line = raw.replace(/\r/g, '');
+    const splitter = consoleLineSplitter();
+    const onLine = (raw) => splitter.push(raw).forEach(watch);
+    const watch = (line) => {
         if (line.startsWith('# kpci-guest '))
             state.init = true;
         const begin = /^# kpci-begin \d+ (\S+)$/.exec(line);
+        const result = /^(?:not )?ok \d+ (\S+)/.exec(line);
         if (begin) {
-            state.scenario = begin[1];
-            state.since = Date.now();
-            state.firstScenarioAt ??= state.since - started;
+            const now = Date.now();
+            state.running.set(begin[1], now);
+            state.firstScenarioAt ??= now - started;
         }
-        else if (/^(not )?ok \d+ /.test(line))
-            state.scenario = undefined;
+        else if (result)
+            state.running.delete(result[1]);
     };
     const timer = setInterval(() => {
         const now = Date.now();
         if (!state.init && now - started > opts.bootTimeoutMs)
             stop(`the kernel did not start our init within ${opts.bootTimeoutMs / 1000}s`);
-        else if (state.scenario && now - state.since > opts.scenarioTimeoutMs)
-            stop(`scenario ${state.scenario} did not finish within ${opts.scenarioTimeoutMs / 1000}s`);
+        else {
+            const late = [...state.running].find(([, since]) => now - since > opts.scenarioTimeoutMs);
+            if (late)
+                stop(`scenario ${late[0]} did not finish within ${opts.scenarioTimeoutMs / 1000}s`);
+        }
     }, 250);
     const append = [
         `kpci.out=/dev/vd${String.fromCharCode(97 + SCRATCH_DISKS)}`,
@@ -32929,12 +33000,15 @@ function isTrigger(message) {
     return TRIGGERS.some((re) => re.test(message));
 }
 function scenarioAt(report, line) {
-    const s = report.scenarios.find((x) => line >= x.firstLine && line < x.endLine);
-    if (s)
-        return s.name;
+    const running = runningAt(report, line);
+    if (running.length)
+        return running.map((s) => s.name).join(' and ');
     if (report.initLine === undefined || line < report.initLine || report.scenarios.length === 0 || line < report.scenarios[0].firstLine)
         return 'boot';
-    return 'shutdown';
+    if (report.endLine !== undefined && line > report.endLine)
+        return 'shutdown';
+    // between two scenarios: late messages of the one that just finished (its cleanup's deferred work)
+    return report.scenarios.filter((s) => s.endLine <= line).sort((a, b) => b.endLine - a.endLine)[0]?.name ?? 'shutdown';
 }
 function findSplats(report) {
     const splats = [];
@@ -32966,14 +33040,53 @@ function findSplats(report) {
     }
     return splats;
 }
-/** What stays the same when the same splat happens on another boot: addresses, pids, counts and CPUs removed. */
+/**
+ * What stays the same when the same splat happens on another boot: addresses, pids, counts and CPUs removed. Not
+ * the scenario: with two queues side by side, which scenarios overlap the splat varies from boot to boot.
+ */
 function splatKey(splat) {
     const title = splat.title
         .replace(/0x[0-9a-f]+/gi, 'N')
         .replace(/\b\d+\b/g, 'N')
         .replace(/\/N(\/N)*/g, '/N')
         .replace(/\s+/g, ' ');
-    return `${splat.scenario}|${title}|${splat.functions.slice(0, 3).join(',')}`;
+    return `${title}|${splat.functions.slice(0, 3).join(',')}`;
+}
+
+// The tree's own scripts/decode_stacktrace.sh: "func+0x1f/0x80" frames become "func (file.c:123)", found with
+// addr2line in the vmlinux the kernel was built as. That needs its debug info: frames it cannot place stay as they were.
+/** A frame the script decoded ends with its location, "(file.c:123)" or "(a.h:3 file.c:9)"; "(file.c:?)", all a
+ *  vmlinux without debug info gives, would only lose the offset. */
+const LOCATED = /\([^()\s]+:\d+( [^()\s]+:(\d+|\?))*\)\s*$/;
+/**
+ * The messages with their frames decoded, one output line per input line; undefined when the script or the
+ * vmlinux is missing, the script fails or times out. A Code: line is left as it is: decoding it would
+ * disassemble it into thirty lines.
+ */
+async function decodeStacktrace(req) {
+    const script = path$2.join(req.treeDir, 'scripts', 'decode_stacktrace.sh');
+    if (!existsSync(script) || !existsSync(req.vmlinux))
+        return undefined;
+    // the script reads with a plain `read`: it drops leading blanks and backslashes, so those are put back after
+    const input = req.messages.map((m) => (/\bCode: /.test(m) ? '' : m.replace(/\\/g, '')));
+    // the source root is given, not guessed: the script guesses from init/main.c, which may have no debug info
+    const result = await execTool('bash', [script, req.vmlinux, path$2.resolve(req.treeDir)], { input: input.join('\n') + '\n', timeoutMs: req.timeoutMs ?? 60_000 }).catch(() => undefined);
+    if (!result || result.code !== 0 || result.timedOut)
+        return undefined;
+    // addr2line tells apart code paths on one line with "(discriminator N)": no use to a reader, and it would nest
+    const out = result.stdout.replace(/\n$/, '').split('\n').map((l) => l.replace(/ \(discriminator \d+\)/g, ''));
+    if (out.length !== input.length)
+        return undefined;
+    // only lines that gained a location are taken: the script rewrites some others ("[<addr>]" words) on its way
+    return req.messages.map((m, i) => (LOCATED.test(out[i]) && !LOCATED.test(m) ? `${/^\s*/.exec(m)[0]}${treeRelative(out[i].trim(), req.treeDir)}` : m));
+}
+/** Locations as paths in the tree: an O= build records "<build dir>/../../linux/drivers/md/dm-crypt.c". */
+function treeRelative(decoded, treeDir) {
+    const root = path$2.resolve(treeDir);
+    return decoded.replace(LOCATED, (where) => where.replace(/([^\s()]+):(\d+|\?)/g, (loc, file, line) => {
+        const resolved = path$2.resolve(root, file);
+        return resolved.startsWith(root + path$2.sep) ? `${path$2.relative(root, resolved)}:${line}` : loc;
+    }));
 }
 
 // Which changed functions and lines ran in the guest: gcov counters pulled out of the guest (debugfs), matched
@@ -33033,8 +33146,18 @@ function coverageMarkdown(cell, rows) {
 // their KTAP results, ciphertext hashes and kernel logs compared, and the coverage of the changed functions.
 /** Guest memory: i386 needs more than its ~890 MiB of lowmem so that HighTotal is not zero. */
 const MEMORY_MIB = { x86_64: 1024, i386: 2048 };
-function excerpt(splat, max = 25) {
-    return splat.excerpt.slice(0, max).join('\n');
+const EXCERPT_LINES = 25;
+/** A kernel that splats in a loop still gets its first reports decoded, in seconds rather than minutes. */
+const MAX_DECODED = 10;
+/** Each splat's excerpt with its frames decoded against the patched vmlinux (by console line), where that works. */
+async function decodeSplats(treeDir, vmlinux, splats) {
+    const decoded = new Map();
+    for (const splat of splats.slice(0, MAX_DECODED)) {
+        const lines = await decodeStacktrace({ treeDir, vmlinux, messages: splat.excerpt.slice(0, EXCERPT_LINES) });
+        if (lines)
+            decoded.set(splat.line, lines);
+    }
+    return decoded;
 }
 /** The changed function a splat's trace runs through, if any: that is the one to name. */
 function changedIn(splat, changed) {
@@ -33045,7 +33168,7 @@ function changedIn(splat, changed) {
     }
     return undefined;
 }
-function compareBoots(cell, base, patched, changed, highmem) {
+function compareBoots(cell, base, patched, changed, highmem, decoded) {
     const findings = [];
     const p = patched.report;
     const b = base?.report;
@@ -33087,6 +33210,7 @@ function compareBoots(cell, base, patched, changed, highmem) {
     for (const splat of findSplats(p)) {
         const pre = baseKeys.has(splatKey(splat));
         const fn = changedIn(splat, changed);
+        const shown = decoded.get(splat.line) ?? splat.excerpt.slice(0, EXCERPT_LINES);
         const where = fn ? ` in ${fn.name}() (${fn.file}, changed by patch ${fn.patches.join(', ')})` : splat.functions[0] ? ` in ${splat.functions[0]}()` : '';
         findings.push({
             tool: 'kernel',
@@ -33094,7 +33218,7 @@ function compareBoots(cell, base, patched, changed, highmem) {
             type: pre ? 'KERNEL_SPLAT_ON_BASE' : 'KERNEL_SPLAT',
             new: !pre,
             ...(fn ? { file: fn.file, line: fn.lines[0], patch: fn.patches.length === 1 ? fn.patches[0] : undefined } : {}),
-            message: `${splat.title}${where}, during ${splat.scenario}${pre ? ' (pre-existing: the base kernel prints it too)' : ''}\n${excerpt(splat)}`,
+            message: `${splat.title}${where}, during ${splat.scenario}${pre ? ' (pre-existing: the base kernel prints it too)' : ''}\n${shown.join('\n')}`,
         });
     }
     return findings;
@@ -33132,12 +33256,13 @@ async function bootCell(ctx, cell, settings, changed) {
         if (!boot)
             continue;
         await writeFile$1(path$2.join(art.dir, `console-${kind}.log`), boot.console);
-        await writeFile$1(path$2.join(art.dir, `ktap-${kind}.txt`), ktapDocument(boot.report.lines));
+        await writeFile$1(path$2.join(art.dir, `ktap-${kind}.txt`), ktapDocument(boot.report));
         metrics[kind] = { totalMs: boot.durationMs, ...(boot.toFirstScenarioMs !== undefined ? { toFirstScenarioMs: boot.toFirstScenarioMs } : {}) };
     }
     const config = parseConfig(await readFile(path$2.join(art.dir, 'config'), 'utf8').catch(() => ''));
     const highmem = config.get('HIGHMEM4G') === 'y' || config.get('HIGHMEM64G') === 'y';
-    const findings = compareBoots(cell, base, patched, changed, highmem);
+    const decoded = await decodeSplats(ctx.tree.dir, art.vmlinux, findSplats(patched.report));
+    const findings = compareBoots(cell, base, patched, changed, highmem, decoded);
     // coverage of the changed functions, from the patched kernel's counters
     let coverage = [];
     if (patched.resultsDir && changed.length) {

@@ -160,7 +160,7 @@ export async function bootCell(ctx: RunContext, cell: Cell, settings: BootSettin
   for (const [kind, boot] of [['patched', patched], ['base', base]] as const) {
     if (!boot) continue;
     await writeFile(path.join(art.dir, `console-${kind}.log`), boot.console);
-    await writeFile(path.join(art.dir, `ktap-${kind}.txt`), ktapDocument(boot.report.lines));
+    await writeFile(path.join(art.dir, `ktap-${kind}.txt`), ktapDocument(boot.report));
     metrics[kind] = { totalMs: boot.durationMs, ...(boot.toFirstScenarioMs !== undefined ? { toFirstScenarioMs: boot.toFirstScenarioMs } : {}) };
   }
 
