@@ -85,7 +85,7 @@ async function diagnosticsOf(run: CellRun, results: ExecResult[]): Promise<Locat
   for (const link of parseLinkErrors(text)) {
     // ld names a source by its basename only; the series' own files are the likely owners
     const file = touched.find((f) => link.source && path.basename(f) === link.source) ?? link.object.replace(/\.o$/, '.c');
-    diags.push({ file, line: 0, severity: 'error', message: link.message });
+    diags.push({ file, line: link.line ?? 0, severity: 'error', message: link.message, fromLinker: true });
   }
   const located = await locate(diags, run.ctx.tree.dir);
   const seen = new Set<string>();
@@ -195,9 +195,9 @@ export async function buildCell(ctx: RunContext, cell: Cell, kbBase: Omit<Kbuild
   const compared = compareByFingerprint(base, after, (d) => d.key);
   const { introduced, existing } = compared;
   const fixed = compared.fixed.filter((d) => changedFiles.has(d.file));
-  const toolOf = (d: Located): Finding['tool'] => (d.line === 0 ? 'kbuild' : 'gcc');
+  const toolOf = (d: Located): Finding['tool'] => (d.fromLinker ? 'kbuild' : 'gcc');
   for (const d of introduced) {
-    findings.push({ tool: toolOf(d), severity: d.severity, type: d.line === 0 ? 'LINK_ERROR' : d.severity === 'error' ? 'COMPILE_ERROR' : 'COMPILER_WARNING', message: d.message, file: d.file, ...(d.line ? { line: d.line } : {}), patch: onlyPatchTouching(ctx.series.patches, d.file), new: true });
+    findings.push({ tool: toolOf(d), severity: d.severity, type: d.fromLinker ? 'LINK_ERROR' : d.severity === 'error' ? 'COMPILE_ERROR' : 'COMPILER_WARNING', message: d.message, file: d.file, ...(d.line ? { line: d.line } : {}), patch: onlyPatchTouching(ctx.series.patches, d.file), new: true });
   }
   for (const d of fixed) findings.push({ tool: toolOf(d), severity: 'info', type: 'WARNING_FIXED', message: `fixed: ${d.message}`, file: d.file, ...(d.line ? { line: d.line } : {}), new: false });
   for (const d of existing) findings.push({ tool: toolOf(d), severity: d.severity, type: 'COMPILER_WARNING', message: d.message, file: d.file, ...(d.line ? { line: d.line } : {}), new: false });

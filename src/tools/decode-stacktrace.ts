@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execTool } from './exec.js';
+import { treeRelative } from './gcc-diagnostics.js';
 
 /** A frame the script decoded ends with its location, "(file.c:123)" or "(a.h:3 file.c:9)"; "(file.c:?)", all a
  *  vmlinux without debug info gives, would only lose the offset. */
@@ -33,16 +34,11 @@ export async function decodeStacktrace(req: DecodeRequest): Promise<string[] | u
   const out = result.stdout.replace(/\n$/, '').split('\n').map((l) => l.replace(/ \(discriminator \d+\)/g, ''));
   if (out.length !== input.length) return undefined;
   // only lines that gained a location are taken: the script rewrites some others ("[<addr>]" words) on its way
-  return req.messages.map((m, i) => (LOCATED.test(out[i]!) && !LOCATED.test(m) ? `${/^\s*/.exec(m)![0]}${treeRelative(out[i]!.trim(), req.treeDir)}` : m));
+  return req.messages.map((m, i) => (LOCATED.test(out[i]!) && !LOCATED.test(m) ? `${/^\s*/.exec(m)![0]}${locationsInTree(out[i]!.trim(), req.treeDir)}` : m));
 }
 
 /** Locations as paths in the tree: an O= build records "<build dir>/../../linux/drivers/md/dm-crypt.c". */
-function treeRelative(decoded: string, treeDir: string): string {
+function locationsInTree(decoded: string, treeDir: string): string {
   const root = path.resolve(treeDir);
-  return decoded.replace(LOCATED, (where) =>
-    where.replace(/([^\s()]+):(\d+|\?)/g, (loc, file: string, line: string) => {
-      const resolved = path.resolve(root, file);
-      return resolved.startsWith(root + path.sep) ? `${path.relative(root, resolved)}:${line}` : loc;
-    }),
-  );
+  return decoded.replace(LOCATED, (where) => where.replace(/([^\s()]+):(\d+|\?)/g, (_, file: string, line: string) => `${treeRelative(path.resolve(root, file), root)}:${line}`));
 }

@@ -7,6 +7,8 @@ export interface Diagnostic {
   column?: number;
   severity: 'error' | 'warning' | 'info';
   message: string;
+  /** From the linker, not the compiler: an undefined reference. */
+  fromLinker?: boolean;
 }
 
 const DIAG = /^(.+?):(\d+):(?:(\d+):)? (warning|error|note|info): (.*)$/;
@@ -58,6 +60,8 @@ export interface LinkError {
   /** The object (or vmlinux.o) the linker names, and the source file name it gives (a basename). */
   object: string;
   source?: string;
+  /** The source line, when the object has debug info (the build gives it to the touched objects). */
+  line?: number;
   function?: string;
   symbol: string;
   message: string;
@@ -65,7 +69,8 @@ export interface LinkError {
 
 /**
  * Pure: undefined references from ld ("ld: x.o: in function `f':" then "x.c:(.text+0x1): undefined reference to
- * `sym'") and from modpost ('ERROR: modpost: "sym" [drivers/md/x.ko] undefined!').
+ * `sym'", or "<path>/x.c:123: undefined reference…" when x.o has debug info) and from modpost
+ * ('ERROR: modpost: "sym" [drivers/md/x.ko] undefined!').
  */
 export function parseLinkErrors(output: string): LinkError[] {
   const errors: LinkError[] = [];
@@ -78,10 +83,11 @@ export function parseLinkErrors(output: string): LinkError[] {
       fn = inFunction[2];
       continue;
     }
-    const undef = /^(?:(\S+?):\([^)]*\)|\S*ld(?:\.bfd)?: (\S+?)(?::\([^)]*\))?): undefined reference to [`'‘]([^'’`]+)['’`]$/.exec(line);
+    const undef = /^(?:(\S+?):(?:\([^)]*\)|(\d+))|\S*ld(?:\.bfd)?: (\S+?)(?::\([^)]*\))?): undefined reference to [`'‘]([^'’`]+)['’`]$/.exec(line);
     if (undef) {
-      const symbol = undef[3]!;
-      errors.push({ object: object ?? undef[2] ?? '', source: undef[1], function: fn, symbol, message: `undefined reference to \`${symbol}'${fn ? ` in ${fn}()` : ''}` });
+      const symbol = undef[4]!;
+      const source = undef[1] === undefined ? undefined : path.basename(undef[1]);
+      errors.push({ object: object ?? undef[3] ?? '', source, ...(undef[2] ? { line: Number(undef[2]) } : {}), function: fn, symbol, message: `undefined reference to \`${symbol}'${fn ? ` in ${fn}()` : ''}` });
       continue;
     }
     const modpost = /^ERROR: modpost: "([^"]+)" \[([^\]]+)\] undefined!$/.exec(line);

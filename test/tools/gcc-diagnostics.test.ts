@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { parseDiagnostics, treeRelative } from '../../src/tools/gcc-diagnostics.js';
+import { parseDiagnostics, parseLinkErrors, treeRelative } from '../../src/tools/gcc-diagnostics.js';
 import { fixture } from '../helpers/fixtures.js';
 
 describe('parseDiagnostics on real sparse output from make C=2 with O=', () => {
@@ -34,5 +34,25 @@ describe('parseDiagnostics on real sparse output from make C=2 with O=', () => {
       { file: 'drivers/md/dm-log-writes.c', line: 652, column: 13, severity: 'warning', message: "unused variable 'segments' [-Wunused-variable]" },
     ]);
     expect(treeRelative('./include/generated/autoconf.h', '/o/work/linux', '/o/work/build/x86_64-dm')).toBe('include/generated/autoconf.h');
+  });
+});
+
+describe('parseLinkErrors', () => {
+  // ld's two forms, as it printed them here for u64 / u32 in 32-bit code: without and with the object's debug info
+  test('an undefined reference, with or without the debug info that gives its source line', () => {
+    const plain = ['ld: drivers/md/dm-delay.o: in function `delay_ctr\':', 'dm-delay.c:(.text+0x20): undefined reference to `__udivdi3\''].join('\n');
+    const debug = ['ld: drivers/md/dm-delay.o: in function `delay_ctr\':', '/tmp/o/work/build/i386-highmem/../../linux/drivers/md/dm-delay.c:218: undefined reference to `__udivdi3\''].join('\n');
+    const want = { object: 'drivers/md/dm-delay.o', source: 'dm-delay.c', function: 'delay_ctr', symbol: '__udivdi3', message: "undefined reference to `__udivdi3' in delay_ctr()" };
+    expect(parseLinkErrors(plain)).toEqual([want]);
+    expect(parseLinkErrors(debug)).toEqual([{ ...want, line: 218 }]);
+  });
+
+  test('modpost\'s form, and a reference ld pins on the object alone', () => {
+    expect(parseLinkErrors('ERROR: modpost: "__udivdi3" [drivers/md/dm-delay.ko] undefined!')).toEqual([
+      { object: 'drivers/md/dm-delay.ko', symbol: '__udivdi3', message: "undefined reference to `__udivdi3' (modpost)" },
+    ]);
+    expect(parseLinkErrors("ld: vmlinux.o: undefined reference to `__udivdi3'")).toEqual([
+      { object: 'vmlinux.o', source: undefined, function: undefined, symbol: '__udivdi3', message: "undefined reference to `__udivdi3'" },
+    ]);
   });
 });
