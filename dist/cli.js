@@ -2438,7 +2438,7 @@ function changedIn(splat, changed) {
     }
     return undefined;
 }
-function compareBoots(cell, base, patched, changed, highmem, decoded) {
+function compareBoots(cell, base, patched, changed, highmem, splats, decoded) {
     const findings = [];
     const p = patched.report;
     const b = base?.report;
@@ -2477,7 +2477,7 @@ function compareBoots(cell, base, patched, changed, highmem, decoded) {
     }
     // Kernel log watchdog: a splat the base kernel also printed in the same scenario is not the series' doing
     const baseKeys = new Set(b ? findSplats(b).map(splatKey) : []);
-    for (const splat of findSplats(p)) {
+    for (const splat of splats) {
         const pre = baseKeys.has(splatKey(splat));
         const fn = changedIn(splat, changed);
         const shown = decoded.get(splat.line) ?? splat.excerpt.slice(0, EXCERPT_LINES);
@@ -2531,8 +2531,8 @@ async function bootCell(ctx, cell, settings, changed) {
     }
     const config = parseConfig(await readFile(path.join(art.dir, 'config'), 'utf8').catch(() => ''));
     const highmem = config.get('HIGHMEM4G') === 'y' || config.get('HIGHMEM64G') === 'y';
-    const decoded = await decodeSplats(ctx.tree.dir, art.vmlinux, findSplats(patched.report));
-    const findings = compareBoots(cell, base, patched, changed, highmem, decoded);
+    const splats = findSplats(patched.report);
+    const findings = compareBoots(cell, base, patched, changed, highmem, splats, await decodeSplats(ctx.tree.dir, art.vmlinux, splats));
     // coverage of the changed functions, from the patched kernel's counters
     let coverage = [];
     if (patched.resultsDir && changed.length) {

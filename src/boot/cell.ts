@@ -66,7 +66,7 @@ function changedIn(splat: Splat, changed: readonly ChangedFunction[]): ChangedFu
   return undefined;
 }
 
-function compareBoots(cell: Cell, base: KernelBoot | undefined, patched: KernelBoot, changed: readonly ChangedFunction[], highmem: boolean, decoded: Map<number, string[]>): Finding[] {
+function compareBoots(cell: Cell, base: KernelBoot | undefined, patched: KernelBoot, changed: readonly ChangedFunction[], highmem: boolean, splats: readonly Splat[], decoded: Map<number, string[]>): Finding[] {
   const findings: Finding[] = [];
   const p = patched.report;
   const b = base?.report;
@@ -106,7 +106,7 @@ function compareBoots(cell: Cell, base: KernelBoot | undefined, patched: KernelB
 
   // Kernel log watchdog: a splat the base kernel also printed in the same scenario is not the series' doing
   const baseKeys = new Set(b ? findSplats(b).map(splatKey) : []);
-  for (const splat of findSplats(p)) {
+  for (const splat of splats) {
     const pre = baseKeys.has(splatKey(splat));
     const fn = changedIn(splat, changed);
     const shown = decoded.get(splat.line) ?? splat.excerpt.slice(0, EXCERPT_LINES);
@@ -166,8 +166,8 @@ export async function bootCell(ctx: RunContext, cell: Cell, settings: BootSettin
 
   const config = parseConfig(await readFile(path.join(art.dir, 'config'), 'utf8').catch(() => ''));
   const highmem = config.get('HIGHMEM4G') === 'y' || config.get('HIGHMEM64G') === 'y';
-  const decoded = await decodeSplats(ctx.tree.dir, art.vmlinux, findSplats(patched.report));
-  const findings = compareBoots(cell, base, patched, changed, highmem, decoded);
+  const splats = findSplats(patched.report);
+  const findings = compareBoots(cell, base, patched, changed, highmem, splats, await decodeSplats(ctx.tree.dir, art.vmlinux, splats));
 
   // coverage of the changed functions, from the patched kernel's counters
   let coverage: FunctionCoverage[] = [];
