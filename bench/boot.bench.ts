@@ -56,4 +56,4 @@ const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!))
 console.log(line(head));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));
-console.log(`\n${os.availableParallelism()} cores; one QEMU at a time. In a run the stage boots base and patched side by side.`);
+console.log(`\n${os.availableParallelism()} cores; one QEMU at a time. In a run the stage boots base and patched side by side only with 4 cores or more.`);

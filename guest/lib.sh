@@ -62,19 +62,21 @@ raw_hash() { dd if="$1" bs=65536 skip=$(($2 / 128)) count=$(($3 / 128)) iflag=di
 
 # ext4 on $1 (16 MiB or more) with three files (a quarter of the pattern each) written at once, unmounted, fsck'd, mounted again, compared.
 ext4_roundtrip() {
+	mnt=/mnt/$SCENARIO # one mount point per scenario: the other queue may have a filesystem mounted too
+	mkdir -p "$mnt"
 	mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$1" || fail "mkfs.ext4 on $1 failed"
-	mount -t ext4 "$1" /mnt || fail "mounting ext4 on $1 failed"
+	mount -t ext4 "$1" "$mnt" || fail "mounting ext4 on $1 failed"
 	pids= f=$((PATTERN_BLOCKS / 4))
-	for i in 0 1 2; do dd if="$PATTERN" of="/mnt/file$i" bs=65536 count=$f skip=$((i * f)) 2>/dev/null & pids="$pids $!"; done
+	for i in 0 1 2; do dd if="$PATTERN" of="$mnt/file$i" bs=65536 count=$f skip=$((i * f)) 2>/dev/null & pids="$pids $!"; done
 	for p in $pids; do wait "$p" || fail "writing a file on $1 failed"; done
-	umount /mnt
-	e2fsck -fn "$1" >/tmp/fsck.log 2>&1 || { cat /tmp/fsck.log; fail "e2fsck found errors on $1"; }
-	mount -t ext4 -o ro "$1" /mnt || fail "mounting ext4 on $1 again failed"
+	umount "$mnt"
+	e2fsck -fn "$1" >"/tmp/fsck-$SCENARIO.log" 2>&1 || { cat "/tmp/fsck-$SCENARIO.log"; fail "e2fsck found errors on $1"; }
+	mount -t ext4 -o ro "$1" "$mnt" || fail "mounting ext4 on $1 again failed"
 	for i in 0 1 2; do
 		want=$(dd if="$PATTERN" bs=65536 count=$f skip=$((i * f)) 2>/dev/null | sha256sum | cut -d' ' -f1)
-		[ "$(sha256sum <"/mnt/file$i" | cut -d' ' -f1)" = "$want" ] || { umount /mnt; fail "file$i on ext4 over $1 differs"; }
+		[ "$(sha256sum <"$mnt/file$i" | cut -d' ' -f1)" = "$want" ] || { umount "$mnt"; fail "file$i on ext4 over $1 differs"; }
 	done
-	umount /mnt
+	umount "$mnt"
 }
 
 # dm-crypt over slice $4 of /dev/vda: write, drop caches, tear down, re-create, read back, report the ciphertext hash.
@@ -106,14 +108,28 @@ lvm_vg() {
 	: >/tmp/lvm.vg
 }
 
-# Undo whatever a scenario left, so the next one starts clean even after a failure.
+# Undo whatever scenario $1 of queue $2 (lvm or raw) left, so that the next one starts clean even after a failure.
+# Only that queue's devices: the other queue is running beside it.
 cleanup_devices() {
-	umount /mnt 2>/dev/null
-	# every LV goes; should that fail, the VG goes too and the next LVM scenario creates it again
-	if [ -f /tmp/lvm.vg ] && ! lvremove -qq -ff -y kpci >/dev/null 2>&1; then
-		vgremove -qq -ff kpci >/dev/null 2>&1
-		rm -f /tmp/lvm.vg
+	umount "/mnt/$1" 2>/dev/null
+	if [ "$2" = lvm ]; then
+		# every LV goes; should that fail, the VG goes too and the next LVM scenario creates it again
+		if [ -f /tmp/lvm.vg ] && ! lvremove -qq -ff -y kpci >/dev/null 2>&1; then
+			vgremove -qq -ff kpci >/dev/null 2>&1
+			rm -f /tmp/lvm.vg
+		fi
 	fi
-	dmsetup remove_all --noudevsync --force >/dev/null 2>&1
+	remove_mappings "$2"
 	return 0
+}
+
+# Remove the device-mapper devices of queue $1: LVM's (their UUIDs start with LVM-) or all the others. Stacked ones
+# can only go once the devices on top are gone, hence the passes.
+remove_mappings() {
+	for pass in 1 2 3; do
+		names=$(dmsetup info -c --noheadings -o name,uuid --separator ' ' 2>/dev/null |
+			awk -v queue="$1" '$1 != "No" && (($2 ~ /^LVM-/) == (queue == "lvm")) { print $1 }')
+		[ -n "$names" ] || return 0
+		for dm in $names; do dmsetup remove --noudevsync --force "$dm" >/dev/null 2>&1; done
+	done
 }

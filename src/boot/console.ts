@@ -12,7 +12,8 @@ export interface ScenarioOutcome {
   hashes: Record<string, string>;
   /** Other "# " diagnostic lines the guest printed for this scenario (its log tail on failure). */
   notes: string[];
-  /** Console line index of its begin marker, and of the first line after it (its result or the next begin). */
+  /** Console line index of its begin marker, and of the line after its result (without one: the end marker, or the
+   *  end of the console). Two scenarios' ranges overlap when the queues run side by side. */
   firstLine: number;
   endLine: number;
 }
@@ -27,6 +28,8 @@ export interface ConsoleReport {
   scenarios: ScenarioOutcome[];
   /** The guest printed its end marker: every scenario finished and the results disk was written. */
   ended: boolean;
+  /** Index of the end marker's line. */
+  endLine?: number;
   /** Index of the line where our init started ("# kpci-guest"), if it did. */
   initLine?: number;
 }
@@ -72,13 +75,14 @@ export function consoleLines(text: string): string[] {
   return [...text.split('\n').flatMap((raw) => splitter.push(raw)), ...splitter.flush()];
 }
 
+const lastWhere = <T>(items: readonly T[], ok: (item: T) => boolean): T | undefined => [...items].reverse().find(ok);
+
 export function parseConsole(text: string): ConsoleReport {
   const lines = consoleLines(text);
   const report: ConsoleReport = { lines, scenarios: [], ended: false };
-  let current: ScenarioOutcome | undefined;
-  const close = (at: number) => {
-    if (current && current.endLine < 0) current.endLine = at;
-  };
+  // the scenario whose result block is being printed ("# kpci-time name" up to its result line)
+  let reporting: ScenarioOutcome | undefined;
+  const owner = () => reporting ?? lastWhere(report.scenarios, (x) => x.status === 'missing');
   lines.forEach((line, i) => {
     const kernel = kernelMessage(line);
     if (kernel !== undefined) {
@@ -93,9 +97,9 @@ export function parseConsole(text: string): ConsoleReport {
       else report.highTotalKb = Number(m[2]);
     } else if ((m = /^1\.\.(\d+)$/.exec(line))) report.planned = Number(m[1]);
     else if ((m = /^# kpci-begin (\d+) (\S+)$/.exec(line))) {
-      close(i);
-      current = { n: Number(m[1]), name: m[2]!, status: 'missing', hashes: {}, notes: [], firstLine: i, endLine: -1 };
-      report.scenarios.push(current);
+      report.scenarios.push({ n: Number(m[1]), name: m[2]!, status: 'missing', hashes: {}, notes: [], firstLine: i, endLine: -1 });
+    } else if ((m = /^# kpci-time (\S+) /.exec(line))) {
+      reporting = lastWhere(report.scenarios, (x) => x.name === m![1] && x.status === 'missing');
     } else if ((m = /^(not ok|ok) (\d+) (\S+)(?: # (.*))?$/.exec(line))) {
       const s = report.scenarios.find((x) => x.n === Number(m![2]) && x.name === m![3]);
       if (!s) return;
@@ -103,31 +107,37 @@ export function parseConsole(text: string): ConsoleReport {
       s.status = /^SKIP\b/i.test(directive) ? 'skip' : m[1] === 'ok' ? 'pass' : 'fail';
       const reason = directive.replace(/^SKIP\s*/i, '').trim();
       if (reason) s.reason = reason;
-      // kernel messages printed during the scenario's cleanup, before the next begin, still belong to it
+      s.endLine = i + 1; // the guest cleans up before it prints the result: cleanup is inside
+      if (reporting === s) reporting = undefined;
     } else if ((m = /^# kpci-hash (\S+) ([0-9a-f]{64})$/.exec(line))) {
-      if (current) current.hashes[m[1]!] = m[2]!;
+      const s = owner();
+      if (s) s.hashes[m[1]!] = m[2]!;
     } else if (/^# kpci-end$/.test(line)) {
-      close(i);
       report.ended = true;
-    } else if (current && current.endLine < 0 && line.startsWith('# ') && !line.startsWith('# kpci-')) {
-      current.notes.push(line.slice(2));
+      report.endLine ??= i;
+    } else if (line.startsWith('# ') && !line.startsWith('# kpci-')) {
+      owner()?.notes.push(line.slice(2));
     }
   });
-  close(lines.length);
+  for (const s of report.scenarios) if (s.endLine < 0) s.endLine = report.endLine ?? lines.length;
   return report;
 }
 
+/** The scenarios running at console line `line`: begun, and their result not yet printed. */
+export function runningAt(report: ConsoleReport, line: number): ScenarioOutcome[] {
+  return report.scenarios.filter((s) => line >= s.firstLine && line < s.endLine);
+}
+
 /**
- * The scenario a guest died in before its begin marker reached the console: every scenario before it has a result,
- * the plan has more, and the guest never ended. Our init prints the marker and starts the scenario at once; a guest
- * that reboots or panics right away can lose the tty's unsent output, marker included.
+ * The scenario a guest died in before its begin marker reached the console: the first one planned that never began,
+ * when every one that began has a result and the guest never ended. Our init prints the marker and starts the
+ * scenario at once; a guest that reboots or panics right away can lose the tty's unsent output, marker included.
  */
 export function silentScenario(report: ConsoleReport): number | undefined {
   if (report.ended || report.initLine === undefined || report.planned === undefined) return undefined;
-  const last = report.scenarios.at(-1);
-  if (last?.status === 'missing') return undefined;
-  const next = (last?.n ?? 0) + 1;
-  return next <= report.planned ? next : undefined;
+  if (report.scenarios.some((s) => s.status === 'missing')) return undefined;
+  for (let n = 1; n <= report.planned; n++) if (!report.scenarios.some((s) => s.n === n)) return n;
+  return undefined;
 }
 
 /** The last `n` non-empty console lines: what to show when a guest hangs or dies. */
@@ -135,9 +145,19 @@ export function tail(lines: readonly string[], n = 15): string[] {
   return lines.filter((l) => l.trim() !== '').slice(-n);
 }
 
-/** The KTAP part of a console: from its version line on (our init's own "# kpci-" lines before it are not KTAP). */
-export function ktapDocument(lines: readonly string[]): string {
-  const start = lines.findIndex((l) => /^KTAP version \d/.test(l));
-  const ktap = (start < 0 ? [] : lines.slice(start)).filter((l) => /^(KTAP version|1\.\.|(not )?ok \d|# )/.test(l));
-  return ktap.length ? ktap.join('\n') + '\n' : '';
+/**
+ * The KTAP document of a guest run, in test-number order (the two queues print their results as they finish):
+ * each scenario's diagnostics, then its result. Empty when the guest never got as far as its plan.
+ */
+export function ktapDocument(report: ConsoleReport): string {
+  if (report.planned === undefined) return '';
+  const out = ['KTAP version 1', `1..${report.planned}`];
+  for (const s of [...report.scenarios].sort((a, b) => a.n - b.n)) {
+    out.push(`# kpci-begin ${s.n} ${s.name}`);
+    for (const [label, hash] of Object.entries(s.hashes)) out.push(`# kpci-hash ${label} ${hash}`);
+    for (const note of s.notes) out.push(`# ${note}`);
+    const directive = s.status === 'skip' ? ` # SKIP${s.reason ? ` ${s.reason}` : ''}` : s.status === 'missing' ? ' # no result' : s.reason ? ` # ${s.reason}` : '';
+    out.push(`${s.status === 'pass' || s.status === 'skip' ? 'ok' : 'not ok'} ${s.n} ${s.name}${directive}`);
+  }
+  return out.join('\n') + '\n';
 }

@@ -62,7 +62,8 @@ export async function bootKernel(opts: KernelBootOptions): Promise<KernelBoot> {
   await sparseFile(resultsDisk, RESULTS_MIB);
 
   const started = Date.now();
-  const state = { init: false, scenario: undefined as string | undefined, since: 0, firstScenarioAt: undefined as number | undefined };
+  // the scenarios begun and not yet reported, with when they began: the guest runs two queues side by side
+  const state = { init: false, running: new Map<string, number>(), firstScenarioAt: undefined as number | undefined };
   const abort = new AbortController();
   let killed: string | undefined;
   const stop = (why: string) => {
@@ -75,16 +76,20 @@ export async function bootKernel(opts: KernelBootOptions): Promise<KernelBoot> {
   const watch = (line: string) => {
     if (line.startsWith('# kpci-guest ')) state.init = true;
     const begin = /^# kpci-begin \d+ (\S+)$/.exec(line);
+    const result = /^(?:not )?ok \d+ (\S+)/.exec(line);
     if (begin) {
-      state.scenario = begin[1];
-      state.since = Date.now();
-      state.firstScenarioAt ??= state.since - started;
-    } else if (/^(not )?ok \d+ /.test(line)) state.scenario = undefined;
+      const now = Date.now();
+      state.running.set(begin[1]!, now);
+      state.firstScenarioAt ??= now - started;
+    } else if (result) state.running.delete(result[1]!);
   };
   const timer = setInterval(() => {
     const now = Date.now();
     if (!state.init && now - started > opts.bootTimeoutMs) stop(`the kernel did not start our init within ${opts.bootTimeoutMs / 1000}s`);
-    else if (state.scenario && now - state.since > opts.scenarioTimeoutMs) stop(`scenario ${state.scenario} did not finish within ${opts.scenarioTimeoutMs / 1000}s`);
+    else {
+      const late = [...state.running].find(([, since]) => now - since > opts.scenarioTimeoutMs);
+      if (late) stop(`scenario ${late[0]} did not finish within ${opts.scenarioTimeoutMs / 1000}s`);
+    }
   }, 250);
   const append = [
     `kpci.out=/dev/vd${String.fromCharCode(97 + SCRATCH_DISKS)}`,

@@ -1,6 +1,6 @@
 // Pure: find kernel splats in a console (WARN, BUG, Oops, lockdep, KASAN, sleeping in atomic context, preempt
 // count complaints), cut each into an excerpt, name the functions in it and the scenario that was running.
-import { kernelMessage, type ConsoleReport } from './console.js';
+import { kernelMessage, runningAt, type ConsoleReport } from './console.js';
 
 export interface Splat {
   /** Console line index of the first line. */
@@ -10,7 +10,8 @@ export interface Splat {
   /** Functions on the faulting IP line and in the call trace, innermost first. With the guessing unwinder most
    *  frames are "? name+off/len": uncertain, but still where the kernel found return addresses into the code. */
   functions: string[];
-  /** The scenario running when it was printed; "boot" before our init ran, "shutdown" after the last one. */
+  /** The scenario running when it was printed ("a and b" when both queues were in one); "boot" before our init
+   *  ran, "shutdown" after the end marker. */
   scenario: string;
 }
 
@@ -39,10 +40,12 @@ export function isTrigger(message: string): boolean {
 }
 
 function scenarioAt(report: ConsoleReport, line: number): string {
-  const s = report.scenarios.find((x) => line >= x.firstLine && line < x.endLine);
-  if (s) return s.name;
+  const running = runningAt(report, line);
+  if (running.length) return running.map((s) => s.name).join(' and ');
   if (report.initLine === undefined || line < report.initLine || report.scenarios.length === 0 || line < report.scenarios[0]!.firstLine) return 'boot';
-  return 'shutdown';
+  if (report.endLine !== undefined && line > report.endLine) return 'shutdown';
+  // between two scenarios: late messages of the one that just finished (its cleanup's deferred work)
+  return report.scenarios.filter((s) => s.endLine <= line).sort((a, b) => b.endLine - a.endLine)[0]?.name ?? 'shutdown';
 }
 
 export function findSplats(report: ConsoleReport): Splat[] {
@@ -72,12 +75,15 @@ export function findSplats(report: ConsoleReport): Splat[] {
   return splats;
 }
 
-/** What stays the same when the same splat happens on another boot: addresses, pids, counts and CPUs removed. */
+/**
+ * What stays the same when the same splat happens on another boot: addresses, pids, counts and CPUs removed. Not
+ * the scenario: with two queues side by side, which scenarios overlap the splat varies from boot to boot.
+ */
 export function splatKey(splat: Splat): string {
   const title = splat.title
     .replace(/0x[0-9a-f]+/gi, 'N')
     .replace(/\b\d+\b/g, 'N')
     .replace(/\/N(\/N)*/g, '/N')
     .replace(/\s+/g, ' ');
-  return `${splat.scenario}|${title}|${splat.functions.slice(0, 3).join(',')}`;
+  return `${title}|${splat.functions.slice(0, 3).join(',')}`;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { fixture } from '../helpers/fixtures.js';
-import { kernelMessage, ktapDocument, parseConsole, silentScenario, tail } from '../../src/boot/console.js';
+import { kernelMessage, ktapDocument, parseConsole, runningAt, silentScenario, tail } from '../../src/boot/console.js';
 
 describe('parseConsole', () => {
   test('a real x86_64 guest run: every scenario, its hashes, the kernel and the end marker', () => {
@@ -72,6 +72,33 @@ describe('parseConsole', () => {
     ]);
   });
 
+  test('two queues side by side: each result block carries its own hashes and notes, the ranges overlap', () => {
+    const r = parseConsole([
+      '# kpci-guest 6.1 x86_64 cpus=2', 'KTAP version 1', '1..3',
+      '# kpci-begin 1 crypt-lmk',
+      '# kpci-begin 2 lvm-linear',
+      '# kpci-time lvm-linear 9.1', '# lvcreate: out of space', '# FAIL: lvcreate linear failed', 'not ok 2 lvm-linear # lvcreate linear failed',
+      '# kpci-begin 3 lvm-thin',
+      '# kpci-time crypt-lmk 9.5', `# kpci-hash lmk-v2 ${'a'.repeat(64)}`, 'ok 1 crypt-lmk',
+    ].join('\n'));
+    expect(r.scenarios.map((s) => [s.n, s.name, s.status, s.hashes, s.notes])).toEqual([
+      [1, 'crypt-lmk', 'pass', { 'lmk-v2': 'a'.repeat(64) }, []],
+      [2, 'lvm-linear', 'fail', {}, ['lvcreate: out of space', 'FAIL: lvcreate linear failed']],
+      [3, 'lvm-thin', 'missing', {}, []],
+    ]);
+    expect(runningAt(r, 4).map((s) => s.name)).toEqual(['crypt-lmk', 'lvm-linear']);
+    expect(runningAt(r, 9).map((s) => s.name)).toEqual(['crypt-lmk', 'lvm-thin']);
+    expect(r.scenarios[2]!.endLine).toBe(r.lines.length); // no result: to the end of the console
+    // the KTAP file is in test-number order, whatever order the queues finished in
+    expect(ktapDocument(r)).toBe([
+      'KTAP version 1', '1..3',
+      '# kpci-begin 1 crypt-lmk', `# kpci-hash lmk-v2 ${'a'.repeat(64)}`, 'ok 1 crypt-lmk',
+      '# kpci-begin 2 lvm-linear', '# lvcreate: out of space', '# FAIL: lvcreate linear failed', 'not ok 2 lvm-linear # lvcreate linear failed',
+      '# kpci-begin 3 lvm-thin', 'not ok 3 lvm-thin # no result',
+      '',
+    ].join('\n'));
+  });
+
   test('kernel lines are told from ours by the printk timestamp', () => {
     expect(kernelMessage('[   12.345678] WARNING: CPU: 0 PID: 1 at x')).toBe('WARNING: CPU: 0 PID: 1 at x');
     expect(kernelMessage('#   WARNING: This metadata update is NOT backed up.')).toBeUndefined();
@@ -80,7 +107,7 @@ describe('parseConsole', () => {
 
 describe('ktapDocument', () => {
   test('the KTAP of a real guest console: from the version line, results and diagnostics, no kernel log or init lines', () => {
-    const ktap = ktapDocument(parseConsole(fixture('boot', 'console-x86_64-pass.log')).lines);
+    const ktap = ktapDocument(parseConsole(fixture('boot', 'console-x86_64-pass.log')));
     expect(ktap).toMatch(/^KTAP version 1\n1\.\.13\n# kpci-begin 1 crypt-lmk\n/);
     expect(ktap.split('\n').filter((l) => /^ok \d+ /.test(l))).toHaveLength(13);
     expect(ktap).not.toMatch(/^\[/m); // no kernel messages
@@ -88,7 +115,7 @@ describe('ktapDocument', () => {
   });
 
   test('a console that never reached KTAP gives an empty document', () => {
-    expect(ktapDocument(['[    0.1] Linux version 6.1', 'Kernel panic - not syncing'])).toBe('');
+    expect(ktapDocument(parseConsole('[    0.1] Linux version 6.1\nKernel panic - not syncing'))).toBe('');
   });
 });
 
@@ -97,6 +124,12 @@ describe('silentScenario', () => {
 
   test('a guest that rebooted before the next begin marker reached the console: that scenario', () => {
     expect(silentScenario(parseConsole([...head, '[    7.6] reboot: Restarting system'].join('\n')))).toBe(2);
+  });
+
+  test('with two queues: the first planned scenario that never began, once every begun one has its result', () => {
+    const queues = ['# kpci-guest 6.1.0 x86_64 cpus=2', 'KTAP version 1', '1..4', '# kpci-begin 3 lvm-linear', '# kpci-begin 1 garbage', 'ok 1 garbage'];
+    expect(silentScenario(parseConsole([...queues, 'ok 3 lvm-linear'].join('\n')))).toBe(2);
+    expect(silentScenario(parseConsole(queues.join('\n')))).toBeUndefined(); // lvm-linear is still running
   });
 
   test('not when the marker arrived, the guest ended, all planned ran, or init never started', () => {

@@ -20,12 +20,35 @@ describe('kernel log watchdog', () => {
     expect(s.excerpt.at(-1)).toMatch(/^---\[ end trace/);
   });
 
-  test('the same splat on another boot has the same key; another scenario or function does not', () => {
+  test('the same splat on another boot has the same key, whichever scenarios ran beside it; another function does not', () => {
     const s = findSplats(parseConsole(fixture('boot', 'console-x86_64-preempt-imbalance.log')))[0]!;
     const again = { ...s, title: s.title.replace('PID: 16', 'PID: 231').replace('0x45/0x89', '0x47/0x90') };
     expect(splatKey(again)).toBe(splatKey(s));
-    expect(splatKey({ ...s, scenario: 'crypt-tcw' })).not.toBe(splatKey(s));
+    expect(splatKey({ ...s, scenario: 'crypt-lmk and lvm-linear' })).toBe(splatKey(s));
     expect(splatKey({ ...s, functions: ['other_fn'] })).not.toBe(splatKey(s));
+  });
+
+  test('two queues side by side: a splat is blamed on every scenario running then, late messages on the one just done', () => {
+    const warn = (t: string, fn: string) => [`[ ${t}] WARNING: CPU: 0 PID: 7 at x.c:1 ${fn}+0x1/0x2`, `[ ${t}] RIP: 0010:${fn}+0x1/0x2`, `[ ${t}] ---[ end trace 0 ]---`];
+    const r = parseConsole([
+      '# kpci-guest 6.1 x86_64 cpus=2', 'KTAP version 1', '1..3',
+      '# kpci-begin 2 lvm-linear',
+      '# kpci-begin 1 crypt-lmk',
+      ...warn('5.000000', 'both'),
+      '# kpci-time crypt-lmk 6.0', 'ok 1 crypt-lmk',
+      ...warn('6.100000', 'lvm_only'),
+      '# kpci-time lvm-linear 7.0', 'ok 2 lvm-linear',
+      ...warn('7.100000', 'late'),
+      '# kpci-begin 3 lvm-thin', '# kpci-time lvm-thin 8.0', 'ok 3 lvm-thin',
+      '# kpci-end',
+      ...warn('9.000000', 'poweroff'),
+    ].join('\n'));
+    expect(findSplats(r).map((s) => [s.functions[0], s.scenario])).toEqual([
+      ['both', 'lvm-linear and crypt-lmk'],
+      ['lvm_only', 'lvm-linear'],
+      ['late', 'lvm-linear'],
+      ['poweroff', 'shutdown'],
+    ]);
   });
 
   test('each kind of report the kernel prints is a trigger; ordinary messages are not', () => {
