@@ -2174,6 +2174,36 @@ async function sparseFile(file, mib) {
         await handle.close();
     }
 }
+/** What the host follows on the live console: whether our init started, and which scenarios run since when. */
+class LiveConsole {
+    startedAt;
+    init = false;
+    firstScenarioAt;
+    // begun and not yet reported: the guest runs two queues side by side, so a result ends only its own scenario
+    running = new Map();
+    constructor(startedAt) {
+        this.startedAt = startedAt;
+    }
+    line(text, now) {
+        if (text.startsWith('# kpci-guest '))
+            this.init = true;
+        const begin = /^# kpci-begin \d+ (\S+)$/.exec(text);
+        const result = /^(?:not )?ok \d+ (\S+)/.exec(text);
+        if (begin) {
+            this.running.set(begin[1], now);
+            this.firstScenarioAt ??= now - this.startedAt;
+        }
+        else if (result)
+            this.running.delete(result[1]);
+    }
+    /** Why the guest must be stopped at `now`, if it must. */
+    overdue(now, limits) {
+        if (!this.init)
+            return now - this.startedAt > limits.bootTimeoutMs ? `the kernel did not start our init within ${limits.bootTimeoutMs / 1000}s` : undefined;
+        const late = [...this.running].find(([, since]) => now - since > limits.scenarioTimeoutMs);
+        return late && `scenario ${late[0]} did not finish within ${limits.scenarioTimeoutMs / 1000}s`;
+    }
+}
 async function bootKernel(opts) {
     await rm(opts.dir, { recursive: true, force: true });
     await mkdir(opts.dir, { recursive: true });
@@ -2183,39 +2213,16 @@ async function bootKernel(opts) {
         await sparseFile(d, SCRATCH_MIB);
     await sparseFile(resultsDisk, RESULTS_MIB);
     const started = Date.now();
-    // the scenarios begun and not yet reported, with when they began: the guest runs two queues side by side
-    const state = { init: false, running: new Map(), firstScenarioAt: undefined };
+    const live = new LiveConsole(started);
     const abort = new AbortController();
     let killed;
-    const stop = (why) => {
-        if (killed)
-            return;
-        killed = why;
-        abort.abort();
-    };
     const splitter = consoleLineSplitter();
-    const onLine = (raw) => splitter.push(raw).forEach(watch);
-    const watch = (line) => {
-        if (line.startsWith('# kpci-guest '))
-            state.init = true;
-        const begin = /^# kpci-begin \d+ (\S+)$/.exec(line);
-        const result = /^(?:not )?ok \d+ (\S+)/.exec(line);
-        if (begin) {
-            const now = Date.now();
-            state.running.set(begin[1], now);
-            state.firstScenarioAt ??= now - started;
-        }
-        else if (result)
-            state.running.delete(result[1]);
-    };
+    const onLine = (raw) => splitter.push(raw).forEach((line) => live.line(line, Date.now()));
     const timer = setInterval(() => {
-        const now = Date.now();
-        if (!state.init && now - started > opts.bootTimeoutMs)
-            stop(`the kernel did not start our init within ${opts.bootTimeoutMs / 1000}s`);
-        else {
-            const late = [...state.running].find(([, since]) => now - since > opts.scenarioTimeoutMs);
-            if (late)
-                stop(`scenario ${late[0]} did not finish within ${opts.scenarioTimeoutMs / 1000}s`);
+        const why = live.overdue(Date.now(), opts);
+        if (why && !killed) {
+            killed = why;
+            abort.abort();
         }
     }, 250);
     const append = [
@@ -2248,7 +2255,7 @@ async function bootKernel(opts) {
     }
     for (const d of [...disks, resultsDisk])
         await rm(d, { force: true });
-    return { console, report, ...(killed ? { killed } : {}), durationMs: Date.now() - started, ...(state.firstScenarioAt !== undefined ? { toFirstScenarioMs: state.firstScenarioAt } : {}), ...(resultsDir ? { resultsDir } : {}) };
+    return { console, report, ...(killed ? { killed } : {}), durationMs: Date.now() - started, ...(live.firstScenarioAt !== undefined ? { toFirstScenarioMs: live.firstScenarioAt } : {}), ...(resultsDir ? { resultsDir } : {}) };
 }
 const probed = new Map();
 /**

@@ -53,6 +53,33 @@ async function sparseFile(file: string, mib: number): Promise<void> {
   }
 }
 
+/** What the host follows on the live console: whether our init started, and which scenarios run since when. */
+export class LiveConsole {
+  init = false;
+  firstScenarioAt?: number;
+  // begun and not yet reported: the guest runs two queues side by side, so a result ends only its own scenario
+  private readonly running = new Map<string, number>();
+
+  constructor(private readonly startedAt: number) {}
+
+  line(text: string, now: number): void {
+    if (text.startsWith('# kpci-guest ')) this.init = true;
+    const begin = /^# kpci-begin \d+ (\S+)$/.exec(text);
+    const result = /^(?:not )?ok \d+ (\S+)/.exec(text);
+    if (begin) {
+      this.running.set(begin[1]!, now);
+      this.firstScenarioAt ??= now - this.startedAt;
+    } else if (result) this.running.delete(result[1]!);
+  }
+
+  /** Why the guest must be stopped at `now`, if it must. */
+  overdue(now: number, limits: Pick<KernelBootOptions, 'bootTimeoutMs' | 'scenarioTimeoutMs'>): string | undefined {
+    if (!this.init) return now - this.startedAt > limits.bootTimeoutMs ? `the kernel did not start our init within ${limits.bootTimeoutMs / 1000}s` : undefined;
+    const late = [...this.running].find(([, since]) => now - since > limits.scenarioTimeoutMs);
+    return late && `scenario ${late[0]} did not finish within ${limits.scenarioTimeoutMs / 1000}s`;
+  }
+}
+
 export async function bootKernel(opts: KernelBootOptions): Promise<KernelBoot> {
   await rm(opts.dir, { recursive: true, force: true });
   await mkdir(opts.dir, { recursive: true });
@@ -62,33 +89,16 @@ export async function bootKernel(opts: KernelBootOptions): Promise<KernelBoot> {
   await sparseFile(resultsDisk, RESULTS_MIB);
 
   const started = Date.now();
-  // the scenarios begun and not yet reported, with when they began: the guest runs two queues side by side
-  const state = { init: false, running: new Map<string, number>(), firstScenarioAt: undefined as number | undefined };
+  const live = new LiveConsole(started);
   const abort = new AbortController();
   let killed: string | undefined;
-  const stop = (why: string) => {
-    if (killed) return;
-    killed = why;
-    abort.abort();
-  };
   const splitter = consoleLineSplitter();
-  const onLine = (raw: string) => splitter.push(raw).forEach(watch);
-  const watch = (line: string) => {
-    if (line.startsWith('# kpci-guest ')) state.init = true;
-    const begin = /^# kpci-begin \d+ (\S+)$/.exec(line);
-    const result = /^(?:not )?ok \d+ (\S+)/.exec(line);
-    if (begin) {
-      const now = Date.now();
-      state.running.set(begin[1]!, now);
-      state.firstScenarioAt ??= now - started;
-    } else if (result) state.running.delete(result[1]!);
-  };
+  const onLine = (raw: string) => splitter.push(raw).forEach((line) => live.line(line, Date.now()));
   const timer = setInterval(() => {
-    const now = Date.now();
-    if (!state.init && now - started > opts.bootTimeoutMs) stop(`the kernel did not start our init within ${opts.bootTimeoutMs / 1000}s`);
-    else {
-      const late = [...state.running].find(([, since]) => now - since > opts.scenarioTimeoutMs);
-      if (late) stop(`scenario ${late[0]} did not finish within ${opts.scenarioTimeoutMs / 1000}s`);
+    const why = live.overdue(Date.now(), opts);
+    if (why && !killed) {
+      killed = why;
+      abort.abort();
     }
   }, 250);
   const append = [
@@ -120,7 +130,7 @@ export async function bootKernel(opts: KernelBootOptions): Promise<KernelBoot> {
     if (untar.code === 0) resultsDir = dir;
   }
   for (const d of [...disks, resultsDisk]) await rm(d, { force: true });
-  return { console, report, ...(killed ? { killed } : {}), durationMs: Date.now() - started, ...(state.firstScenarioAt !== undefined ? { toFirstScenarioMs: state.firstScenarioAt } : {}), ...(resultsDir ? { resultsDir } : {}) };
+  return { console, report, ...(killed ? { killed } : {}), durationMs: Date.now() - started, ...(live.firstScenarioAt !== undefined ? { toFirstScenarioMs: live.firstScenarioAt } : {}), ...(resultsDir ? { resultsDir } : {}) };
 }
 
 export interface AccelChoice {
