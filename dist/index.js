@@ -32750,6 +32750,12 @@ function consoleLines(text) {
     return [...text.split('\n').flatMap((raw) => splitter.push(raw)), ...splitter.flush()];
 }
 const lastWhere = (items, ok) => [...items].reverse().find(ok);
+/** Our init's lines that mark a scenario's life, read here after the boot and by the host's live watchdog during it. */
+const GUEST_MARKERS = {
+    init: /^# kpci-guest /,
+    begin: /^# kpci-begin (\d+) (\S+)$/,
+    result: /^(not ok|ok) (\d+) (\S+)(?: # (.*))?$/,
+};
 function parseConsole(text) {
     const lines = consoleLines(text);
     const report = { lines, scenarios: [], ended: false };
@@ -32765,7 +32771,7 @@ function parseConsole(text) {
             return;
         }
         let m;
-        if ((m = /^# kpci-guest /.exec(line)))
+        if ((m = GUEST_MARKERS.init.exec(line)))
             report.initLine ??= i;
         else if ((m = /^# kpci-meminfo (MemTotal|HighTotal):\s*(\d+) kB/.exec(line))) {
             if (m[1] === 'MemTotal')
@@ -32775,13 +32781,13 @@ function parseConsole(text) {
         }
         else if ((m = /^1\.\.(\d+)$/.exec(line)))
             report.planned = Number(m[1]);
-        else if ((m = /^# kpci-begin (\d+) (\S+)$/.exec(line))) {
+        else if ((m = GUEST_MARKERS.begin.exec(line))) {
             report.scenarios.push({ n: Number(m[1]), name: m[2], status: 'missing', hashes: {}, notes: [], firstLine: i, endLine: -1 });
         }
         else if ((m = /^# kpci-time (\S+) /.exec(line))) {
             reporting = lastWhere(report.scenarios, (x) => x.name === m[1] && x.status === 'missing');
         }
-        else if ((m = /^(not ok|ok) (\d+) (\S+)(?: # (.*))?$/.exec(line))) {
+        else if ((m = GUEST_MARKERS.result.exec(line))) {
             const s = report.scenarios.find((x) => x.n === Number(m[2]) && x.name === m[3]);
             if (!s)
                 return;
@@ -32880,16 +32886,16 @@ class LiveConsole {
         this.startedAt = startedAt;
     }
     line(text, now) {
-        if (text.startsWith('# kpci-guest '))
+        if (GUEST_MARKERS.init.test(text))
             this.init = true;
-        const begin = /^# kpci-begin \d+ (\S+)$/.exec(text);
-        const result = /^(?:not )?ok \d+ (\S+)/.exec(text);
+        const begin = GUEST_MARKERS.begin.exec(text);
+        const result = GUEST_MARKERS.result.exec(text);
         if (begin) {
-            this.running.set(begin[1], now);
+            this.running.set(begin[2], now);
             this.firstScenarioAt ??= now - this.startedAt;
         }
         else if (result)
-            this.running.delete(result[1]);
+            this.running.delete(result[3]);
     }
     /** Why the guest must be stopped at `now`, if it must. */
     overdue(now, limits) {

@@ -77,6 +77,13 @@ export function consoleLines(text: string): string[] {
 
 const lastWhere = <T>(items: readonly T[], ok: (item: T) => boolean): T | undefined => [...items].reverse().find(ok);
 
+/** Our init's lines that mark a scenario's life, read here after the boot and by the host's live watchdog during it. */
+export const GUEST_MARKERS = {
+  init: /^# kpci-guest /,
+  begin: /^# kpci-begin (\d+) (\S+)$/,
+  result: /^(not ok|ok) (\d+) (\S+)(?: # (.*))?$/,
+};
+
 export function parseConsole(text: string): ConsoleReport {
   const lines = consoleLines(text);
   const report: ConsoleReport = { lines, scenarios: [], ended: false };
@@ -91,16 +98,16 @@ export function parseConsole(text: string): ConsoleReport {
       return;
     }
     let m: RegExpExecArray | null;
-    if ((m = /^# kpci-guest /.exec(line))) report.initLine ??= i;
+    if ((m = GUEST_MARKERS.init.exec(line))) report.initLine ??= i;
     else if ((m = /^# kpci-meminfo (MemTotal|HighTotal):\s*(\d+) kB/.exec(line))) {
       if (m[1] === 'MemTotal') report.memTotalKb = Number(m[2]);
       else report.highTotalKb = Number(m[2]);
     } else if ((m = /^1\.\.(\d+)$/.exec(line))) report.planned = Number(m[1]);
-    else if ((m = /^# kpci-begin (\d+) (\S+)$/.exec(line))) {
+    else if ((m = GUEST_MARKERS.begin.exec(line))) {
       report.scenarios.push({ n: Number(m[1]), name: m[2]!, status: 'missing', hashes: {}, notes: [], firstLine: i, endLine: -1 });
     } else if ((m = /^# kpci-time (\S+) /.exec(line))) {
       reporting = lastWhere(report.scenarios, (x) => x.name === m![1] && x.status === 'missing');
-    } else if ((m = /^(not ok|ok) (\d+) (\S+)(?: # (.*))?$/.exec(line))) {
+    } else if ((m = GUEST_MARKERS.result.exec(line))) {
       const s = report.scenarios.find((x) => x.n === Number(m![2]) && x.name === m![3]);
       if (!s) return;
       const directive = m[4] ?? '';

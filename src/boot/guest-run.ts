@@ -4,7 +4,7 @@ import { access, constants, mkdir, open, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import { execTool } from '../tools/exec.js';
 import { runQemu, type Accel } from '../tools/qemu.js';
-import { consoleLineSplitter, parseConsole, type ConsoleReport } from './console.js';
+import { consoleLineSplitter, GUEST_MARKERS, parseConsole, type ConsoleReport } from './console.js';
 
 export interface KernelBootOptions {
   arch: string;
@@ -63,13 +63,13 @@ export class LiveConsole {
   constructor(private readonly startedAt: number) {}
 
   line(text: string, now: number): void {
-    if (text.startsWith('# kpci-guest ')) this.init = true;
-    const begin = /^# kpci-begin \d+ (\S+)$/.exec(text);
-    const result = /^(?:not )?ok \d+ (\S+)/.exec(text);
+    if (GUEST_MARKERS.init.test(text)) this.init = true;
+    const begin = GUEST_MARKERS.begin.exec(text);
+    const result = GUEST_MARKERS.result.exec(text);
     if (begin) {
-      this.running.set(begin[1]!, now);
+      this.running.set(begin[2]!, now);
       this.firstScenarioAt ??= now - this.startedAt;
-    } else if (result) this.running.delete(result[1]!);
+    } else if (result) this.running.delete(result[3]!);
   }
 
   /** Why the guest must be stopped at `now`, if it must. */
