@@ -1157,29 +1157,189 @@ function compareByFingerprint(base, patched, key) {
 
 // Pure: the C function a line belongs to, found the way a kernel reader would (kernel style puts a function's
 // opening brace alone in column 0), so fingerprints survive code moving up or down the file.
-const HEADER_NAME = /([A-Za-z_]\w*)\s*\([^()]*(\([^()]*\)[^()]*)*$/;
+/** How far above its brace a declarator may start (long parameter lists, attributes, #ifdef'd alternatives). */
+const HEADER_WINDOW = 120;
+/** Words written like calls around a declarator that are never the function's name. */
+const NOT_A_NAME = new Set([
+    '__attribute__', '__attribute', '__printf', '__scanf', '__section', '__aligned', '__acquires', '__releases',
+    '__must_hold', '__cond_acquires', '__cond_releases', '__alloc_size', '__realloc_size', '__assume_aligned',
+    '__diagnose_as', '__counted_by', '__malloc', '__access', '__cleanup', 'alignas', '_Alignas', '__declspec',
+    '__typeof__', '__typeof', 'typeof', 'sizeof', '_Static_assert', 'static_assert', 'asm', '__asm__',
+    'void', 'char', 'short', 'int', 'long', 'float', 'double', 'signed', 'unsigned', 'const', 'volatile',
+    'struct', 'union', 'enum', 'static', 'inline', 'extern', 'return', 'if', 'while', 'for', 'switch',
+]);
+/** Comments, string and character literals blanked out (newlines kept, so line numbers stay). */
+function withoutCommentsAndStrings(text) {
+    return text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g, (m) => m.startsWith('"') ? '""' : m.startsWith("'") ? "''" : m.replace(/[^\n]/g, ' '));
+}
+/**
+ * Preprocessor lines (with their continuations) blanked, and with them the #else/#elif branches that close before
+ * the brace: a declarator written twice under #ifdef reads as its first variant. A branch still open at the brace
+ * is the one the function is in, and stays.
+ */
+function firstBranchOnly(lines) {
+    const kept = [...lines];
+    const open = []; // per #if seen: where its first #else/#elif began
+    let orphanElseAt; // the window began inside an #if: its #else, if we meet one
+    let continued = false;
+    lines.forEach((line, i) => {
+        const directive = continued || /^\s*#/.test(line);
+        if (directive && !continued) {
+            const word = /^\s*#\s*(\w+)/.exec(line)?.[1] ?? '';
+            const top = open.at(-1);
+            if (/^if/.test(word))
+                open.push({});
+            else if (word === 'else' || word === 'elif') {
+                if (top)
+                    top.elseAt ??= i;
+                else
+                    orphanElseAt ??= i;
+            }
+            else if (word === 'endif') {
+                let from;
+                if (open.length)
+                    from = open.pop().elseAt;
+                else
+                    [from, orphanElseAt] = [orphanElseAt, undefined];
+                if (from !== undefined)
+                    for (let k = from; k < i; k++)
+                        kept[k] = '';
+            }
+        }
+        continued = directive && /\\\s*$/.test(line);
+        if (directive)
+            kept[i] = '';
+    });
+    return kept;
+}
+const isWord = (t) => t !== undefined && /^[A-Za-z_]/.test(t);
+/** Pure: whether a group's tokens read as a parameter list ("struct x *p, int n", "void", "...", or empty), not as
+ *  the arguments of a macro ("5, 6", "elt", "&netdev_priv(dev)->lock"). */
+function looksLikeParameters(tokens) {
+    if (tokens.length === 0)
+        return true;
+    const params = [[]];
+    let depth = 0;
+    for (const t of tokens) {
+        if (t === ',' && depth === 0)
+            params.push([]);
+        else {
+            if (t === '(' || t === '[')
+                depth++;
+            if (t === ')' || t === ']')
+                depth--;
+            params.at(-1).push(t);
+        }
+    }
+    return params.some((p) => {
+        if (p.join('') === 'void' || p.join('') === '...')
+            return true;
+        const words = p.filter(isWord).length;
+        return words >= 2 && p.every((t) => isWord(t) || /^[*()[\]]$|^\d+$/.test(t));
+    });
+}
+/** The first word followed by "(" inside the group opening at `open`, one level down. */
+function innerName(tokens, open) {
+    let depth = 0;
+    for (let i = open; i < tokens.length; i++) {
+        if (tokens[i] === '(') {
+            if (depth === 1 && isWord(tokens[i - 1]) && !NOT_A_NAME.has(tokens[i - 1]))
+                return tokens[i - 1];
+            depth++;
+        }
+        else if (tokens[i] === ')' && --depth === 0)
+            return undefined;
+    }
+    return undefined;
+}
+/**
+ * Pure: the name a function header declares ("static int __init foo(int a) __releases(x)" → "foo",
+ * "void (*get_handler(int n))(void)" → "get_handler"), or undefined when the text is not a function header (a
+ * struct, an initialiser).
+ */
+function declaredName(header) {
+    const tokens = header.match(/[A-Za-z_]\w*|\S/g) ?? [];
+    const groups = [];
+    let depth = 0;
+    let open = -1; // where the group being read at depth 0 began
+    for (let i = 0; i < tokens.length; i++) {
+        const t = tokens[i];
+        if (t === '(') {
+            if (depth === 0)
+                open = i;
+            depth++;
+        }
+        else if (t === ')' && depth > 0 && --depth === 0) {
+            const before = tokens[open - 1];
+            if (tokens[open + 1] === '*' || before === ')') {
+                // "(*name(args))[4]", "typeof(x)(name(args))": a function returning a pointer; its name is inside
+                const inner = innerName(tokens, open);
+                if (inner)
+                    groups.push({ name: inner, parameters: true });
+            }
+            else if (isWord(before) && !NOT_A_NAME.has(before)) {
+                groups.push({ name: before, parameters: looksLikeParameters(tokens.slice(open + 1, i)) });
+            }
+        }
+        else if (depth === 0 && t === '=')
+            return undefined; // an initialiser: "static struct x y[] =" with { below
+    }
+    // The last group with parameters: macros before a declarator (SEC("xdp"), PRINTF(5, 6)) and annotations after it
+    // (__dm_written_to_disk(elt)) take arguments, not parameters. Old-style definitions have none at all.
+    return (groups.filter((g) => g.parameters).at(-1) ?? groups.at(-1))?.name;
+}
+/** The declarator above the brace on line index `brace`, comments, strings and other #if branches removed. */
+function headerAbove(lines, brace) {
+    let start = brace;
+    // back to the end of the body or declaration before ("}" or "};" alone; "} *p)" ends a struct in a parameter list)
+    while (start > 0 && brace - start < HEADER_WINDOW && !/^}\s*;?\s*(\/[*/].*)?$/.test(lines[--start]))
+        ;
+    let window = lines.slice(start, brace).join('\n');
+    const close = window.indexOf('*/');
+    if (close >= 0 && !window.slice(0, close).includes('/*'))
+        window = window.slice(close + 2); // began inside a comment
+    return firstBranchOnly(withoutCommentsAndStrings(window).split('\n')).join('\n');
+}
+/** Index of the last of these characters outside parentheses (a struct defined in a parameter list has ; and }). */
+function lastOutsideParens(code, chars) {
+    let depth = 0;
+    for (let i = code.length - 1; i >= 0; i--) {
+        const c = code[i];
+        if (c === ')')
+            depth++;
+        else if (c === '(')
+            depth = Math.max(0, depth - 1);
+        else if (depth === 0 && chars.includes(c))
+            return i;
+    }
+    return -1;
+}
+// Callers ask about many lines of one file in a row: split it once.
+let lastSource;
+let lastLines = [];
+function linesOf(source) {
+    if (source !== lastSource)
+        [lastSource, lastLines] = [source, source.split('\n')];
+    return lastLines;
+}
 /** Name of the function whose body contains 1-based `line`, or undefined at file scope. */
 function enclosingFunction(source, line) {
-    const lines = source.split('\n');
+    const lines = linesOf(source);
     for (let i = Math.min(line, lines.length) - 1; i >= 0; i--) {
         const text = lines[i];
         if (text.startsWith('}') && i < line - 1)
             return undefined; // a body closed before our line: file scope
-        if (text.startsWith('{')) {
-            // The declarator is on the lines above the brace; join them back to the previous blank/closing line.
-            const header = [];
-            for (let j = i - 1; j >= 0 && j >= i - 8; j--) {
-                const h = lines[j];
-                if (h.trim() === '' || h.startsWith('}') || h.trimEnd().endsWith(';'))
-                    break;
-                header.unshift(h.trim());
-            }
-            const joined = header.join(' ').replace(/\s+/g, ' ');
-            const paren = joined.indexOf('(');
-            if (paren < 0)
-                return undefined; // a struct or array initialiser, not a function
-            return HEADER_NAME.exec(joined.slice(0, joined.lastIndexOf(')') + 1))?.[1] ?? /([A-Za-z_]\w*)\s*\(/.exec(joined)?.[1];
-        }
+        if (!text.startsWith('{'))
+            continue;
+        if (lines[i - 1]?.endsWith('\\'))
+            return undefined; // a brace inside a #define: not a function's body
+        const code = headerAbove(lines, i);
+        // The declarator stands after the previous declaration or body (its ; or }); a macro invocation with no ; of
+        // its own ("STORE_LOCKED(x)") a blank line above it; old-style parameter declarations end in ; themselves.
+        const afterBody = code.slice(lastOutsideParens(code, '{}') + 1);
+        const header = afterBody.slice(lastOutsideParens(afterBody, ';') + 1);
+        const paragraph = header.slice(header.search(/\n\s*\n(?![\s\S]*\n\s*\n)/) + 1);
+        return declaredName(paragraph) ?? declaredName(header) ?? declaredName(afterBody);
     }
     return undefined;
 }
@@ -3045,14 +3205,17 @@ function parseSpatchMatches(output) {
     }
     return matches;
 }
-async function runSpatch(rule, file, options) {
+/** One semantic patch over several files in one spatch: parsing the C files is most of the cost. */
+async function runSpatch(rule, files, options) {
+    if (files.length === 0)
+        return [];
     // --no-includes: the rules match call shapes inside one file, and parsing every header would cost minutes
-    const result = await execTool('spatch', ['--very-quiet', '--no-includes', '--no-show-diff', '--sp-file', rule, file], {
+    const result = await execTool('spatch', ['--very-quiet', '--no-includes', '--no-show-diff', '--sp-file', rule, ...files], {
         cwd: options.cwd, timeoutMs: options.timeoutMs, env: { ...process.env, LC_ALL: 'C' },
     });
     if (result.code !== 0 || result.timedOut) {
         const why = result.timedOut ? 'timed out' : (result.stderr.trim().split('\n').find((l) => l.trim()) ?? `exit ${result.code}`);
-        throw new RunError(`spatch ${rule.split('/').at(-1)} on ${file} failed: ${why}`, 'tool');
+        throw new RunError(`spatch ${rule.split('/').at(-1)} on ${files.length === 1 ? files[0] : `${files.length} files`} failed: ${why}`, 'tool');
     }
     return parseSpatchMatches(result.stdout);
 }
@@ -3065,7 +3228,7 @@ const MEANING = {
     KMAP_LOCAL_WRONG_UNMAP: 'a kmap_local_page() mapping is released with kunmap_atomic() or kunmap(); use kunmap_local(addr)',
     KMAP_LOCAL_UNMAP_PAGE: 'kunmap_local() is given a struct page *; it takes the address kmap_local_page() returned',
     KMAP_LOCAL_LIFO: 'nested local mappings are released out of order; unmap the inner (later) mapping first',
-    KMAP_LOCAL_ESCAPES: 'a local mapping leaves the task that made it (stored in a struct, returned, or handed to another context)',
+    KMAP_LOCAL_ESCAPES: "a local mapping's address leaves the task that made it (handed to a scatterlist, a new thread or another CPU, or stored where a work item, completion or wakeup it starts can find it); a scatterlist takes virt_to_page() of it, which is not the mapped page on HIGHMEM",
     KMAP_LOCAL_PERCPU: "per-CPU state or smp_processor_id() is used under a local mapping, which (unlike kmap_atomic) leaves preemption enabled; disable preemption explicitly",
 };
 /** Pure: calls of the deprecated mapping API in C source, comments and strings left out. */
@@ -3094,9 +3257,25 @@ function keepChanged(matches, file, changed) {
     }
     return findings;
 }
+/**
+ * Every rule of lint/kmap-local/ over these files, in one spatch run: the rules are concatenated into one semantic
+ * patch (their rule names are distinct), so each C file is parsed once rather than once per rule.
+ */
+async function runKmapRules(files, options, rulesDir = RULES_DIR) {
+    const names = (await readdir(rulesDir)).filter((n) => n.endsWith('.cocci')).sort();
+    const texts = await Promise.all(names.map((n) => readFile(path.join(rulesDir, n), 'utf8')));
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'kpci-cocci-'));
+    try {
+        const combined = path.join(dir, 'kmap-local.cocci');
+        await writeFile(combined, texts.join('\n'));
+        return await runSpatch(combined, files, options);
+    }
+    finally {
+        await rm(dir, { recursive: true, force: true });
+    }
+}
 async function lintKmapLocal(treeDir, git, base, patches, timeoutMs) {
     const files = touchedCFiles(patches);
-    const rules = (await readdir(RULES_DIR)).filter((n) => n.endsWith('.cocci')).sort().map((n) => path.join(RULES_DIR, n));
     const changed = await changedFunctions(treeDir, patches);
     const report = { findings: [], deprecated: { before: 0, after: 0 }, filesLinted: 0 };
     for (const file of files) {
@@ -3104,20 +3283,17 @@ async function lintKmapLocal(treeDir, git, base, patches, timeoutMs) {
         if (before.code === 0)
             report.deprecated.before += countDeprecated(before.stdout);
         report.deprecated.after += countDeprecated(await readFile(path.join(treeDir, file), 'utf8'));
-        // only files with a changed function can have a finding we keep
-        if (report.notRun || !changed.some((c) => c.file === file))
-            continue;
-        const matches = [];
-        try {
-            for (const rule of rules)
-                matches.push(...(await runSpatch(rule, file, { cwd: treeDir, timeoutMs })));
-        }
-        catch (error) {
-            report.notRun = error.message;
-            continue;
-        }
-        report.filesLinted++;
-        report.findings.push(...keepChanged(matches, file, changed));
+    }
+    // only files with a changed function can have a finding we keep
+    const linted = files.filter((f) => changed.some((c) => c.file === f));
+    try {
+        const matches = await runKmapRules(linted, { cwd: treeDir, timeoutMs });
+        for (const file of linted)
+            report.findings.push(...keepChanged(matches.filter((m) => m.file === file), file, changed));
+        report.filesLinted = linted.length;
+    }
+    catch (error) {
+        report.notRun = error.message;
     }
     report.findings.sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0));
     return report;

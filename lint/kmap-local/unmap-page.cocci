@@ -1,6 +1,6 @@
 // kunmap_local() takes the address kmap_local_page() returned, never the struct page * (BUILD_BUG_ON in
 // highmem-internal.h); the page forms below are what a half-converted kunmap(page) looks like.
-@r exists@
+@unmap_page exists@
 struct page *pg;
 expression E;
 position p;
@@ -20,6 +20,6 @@ kunmap_local@p(pfn_to_page(E))
 )
 
 @script:python@
-p << r.p;
+p << unmap_page.p;
 @@
 print("KMAP_LOCAL_UNMAP_PAGE|%s|%s|%s" % (p[0].file, p[0].line, p[0].current_element))

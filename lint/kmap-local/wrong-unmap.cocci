@@ -1,6 +1,6 @@
 // A kmap_local_page() mapping released with kunmap_atomic() (re-enables preemption that was never disabled) or
 // kunmap() (takes the page and pairs with kmap()): it must be kunmap_local(addr).
-@r exists@
+@wrong_unmap exists@
 expression addr, page, E;
 position p;
 @@
@@ -15,6 +15,6 @@ kunmap@p(addr)
 )
 
 @script:python@
-p << r.p;
+p << wrong_unmap.p;
 @@
 print("KMAP_LOCAL_WRONG_UNMAP|%s|%s|%s" % (p[0].file, p[0].line, p[0].current_element))

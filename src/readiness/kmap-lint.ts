@@ -1,6 +1,7 @@
 // kmap_local lint: the Coccinelle rules in lint/kmap-local/ on the patched versions of the touched .c files, kept
 // to the functions the series changed; and the deprecated-API count of those files before and after.
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Finding } from '../results/model.js';
 import type { Patch } from '../series/intake.js';
@@ -17,7 +18,7 @@ const MEANING: Record<string, string> = {
   KMAP_LOCAL_WRONG_UNMAP: 'a kmap_local_page() mapping is released with kunmap_atomic() or kunmap(); use kunmap_local(addr)',
   KMAP_LOCAL_UNMAP_PAGE: 'kunmap_local() is given a struct page *; it takes the address kmap_local_page() returned',
   KMAP_LOCAL_LIFO: 'nested local mappings are released out of order; unmap the inner (later) mapping first',
-  KMAP_LOCAL_ESCAPES: 'a local mapping leaves the task that made it (stored in a struct, returned, or handed to another context)',
+  KMAP_LOCAL_ESCAPES: "a local mapping's address leaves the task that made it (handed to a scatterlist, a new thread or another CPU, or stored where a work item, completion or wakeup it starts can find it); a scatterlist takes virt_to_page() of it, which is not the mapped page on HIGHMEM",
   KMAP_LOCAL_PERCPU: "per-CPU state or smp_processor_id() is used under a local mapping, which (unlike kmap_atomic) leaves preemption enabled; disable preemption explicitly",
 };
 
@@ -56,26 +57,40 @@ export interface KmapLintReport {
   notRun?: string;
 }
 
+/**
+ * Every rule of lint/kmap-local/ over these files, in one spatch run: the rules are concatenated into one semantic
+ * patch (their rule names are distinct), so each C file is parsed once rather than once per rule.
+ */
+export async function runKmapRules(files: readonly string[], options: { cwd: string; timeoutMs: number }, rulesDir = RULES_DIR): Promise<SpatchMatch[]> {
+  const names = (await readdir(rulesDir)).filter((n) => n.endsWith('.cocci')).sort();
+  const texts = await Promise.all(names.map((n) => readFile(path.join(rulesDir, n), 'utf8')));
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kpci-cocci-'));
+  try {
+    const combined = path.join(dir, 'kmap-local.cocci');
+    await writeFile(combined, texts.join('\n'));
+    return await runSpatch(combined, files, options);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 export async function lintKmapLocal(treeDir: string, git: Git, base: string, patches: readonly Patch[], timeoutMs: number): Promise<KmapLintReport> {
   const files = touchedCFiles(patches);
-  const rules = (await readdir(RULES_DIR)).filter((n) => n.endsWith('.cocci')).sort().map((n) => path.join(RULES_DIR, n));
   const changed = await changedFunctions(treeDir, patches);
   const report: KmapLintReport = { findings: [], deprecated: { before: 0, after: 0 }, filesLinted: 0 };
   for (const file of files) {
     const before = await git.exec(['show', `${base}:${file}`]);
     if (before.code === 0) report.deprecated.before += countDeprecated(before.stdout);
     report.deprecated.after += countDeprecated(await readFile(path.join(treeDir, file), 'utf8'));
-    // only files with a changed function can have a finding we keep
-    if (report.notRun || !changed.some((c) => c.file === file)) continue;
-    const matches: SpatchMatch[] = [];
-    try {
-      for (const rule of rules) matches.push(...(await runSpatch(rule, file, { cwd: treeDir, timeoutMs })));
-    } catch (error) {
-      report.notRun = (error as Error).message;
-      continue;
-    }
-    report.filesLinted++;
-    report.findings.push(...keepChanged(matches, file, changed));
+  }
+  // only files with a changed function can have a finding we keep
+  const linted = files.filter((f) => changed.some((c) => c.file === f));
+  try {
+    const matches = await runKmapRules(linted, { cwd: treeDir, timeoutMs });
+    for (const file of linted) report.findings.push(...keepChanged(matches.filter((m) => m.file === file), file, changed));
+    report.filesLinted = linted.length;
+  } catch (error) {
+    report.notRun = (error as Error).message;
   }
   report.findings.sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0));
   return report;

@@ -25,14 +25,16 @@ export interface SpatchOptions {
   timeoutMs: number;
 }
 
-export async function runSpatch(rule: string, file: string, options: SpatchOptions): Promise<SpatchMatch[]> {
+/** One semantic patch over several files in one spatch: parsing the C files is most of the cost. */
+export async function runSpatch(rule: string, files: readonly string[], options: SpatchOptions): Promise<SpatchMatch[]> {
+  if (files.length === 0) return [];
   // --no-includes: the rules match call shapes inside one file, and parsing every header would cost minutes
-  const result = await execTool('spatch', ['--very-quiet', '--no-includes', '--no-show-diff', '--sp-file', rule, file], {
+  const result = await execTool('spatch', ['--very-quiet', '--no-includes', '--no-show-diff', '--sp-file', rule, ...files], {
     cwd: options.cwd, timeoutMs: options.timeoutMs, env: { ...process.env, LC_ALL: 'C' },
   });
   if (result.code !== 0 || result.timedOut) {
     const why = result.timedOut ? 'timed out' : (result.stderr.trim().split('\n').find((l) => l.trim()) ?? `exit ${result.code}`);
-    throw new RunError(`spatch ${rule.split('/').at(-1)} on ${file} failed: ${why}`, 'tool');
+    throw new RunError(`spatch ${rule.split('/').at(-1)} on ${files.length === 1 ? files[0] : `${files.length} files`} failed: ${why}`, 'tool');
   }
   return parseSpatchMatches(result.stdout);
 }
