@@ -32,12 +32,14 @@ export function readCoverLetter(mail: string): CoverLetterText & { rawSubject: s
 /** Pure: a cover letter subject: the area the patches share, and their summary when they all say the same. */
 export function coverLetterSubject(patches: readonly Patch[]): string {
   const prefixes = patches.map((p) => subjectPrefix(p.subject) ?? '');
-  const words = prefixes.map((p) => p.split(/\s+/));
-  const common: string[] = [];
-  for (let i = 0; words.every((w) => w[i] !== undefined && w[i] === words[0]![i]); i++) common.push(words[0]![i]!);
+  // "dm crypt" and "dm log writes" share "dm"; "md/md-bitmap" and "md/raid5-cache" share "md"
+  const words = prefixes.map((p) => p.split(/[\s/]+/));
+  let common = 0;
+  while (words.every((w) => w[common] !== undefined && w[common] === words[0]![common])) common++;
+  const shared = common ? prefixes[0]!.split(/(?<=[\s/])/).slice(0, common).join('').replace(/[\s/]+$/, '') : '';
   const summaries = patches.map((p, i) => (prefixes[i] ? p.subject.slice(prefixes[i]!.length + 1).trim() : p.subject));
   const summary = summaries.every((s) => s === summaries[0]) ? summaries[0]! : `${patches.length} patches: ${summaries[0]}, …`;
-  return common.length ? `${common.join(' ')}: ${summary}` : summary;
+  return shared ? `${shared}: ${summary}` : summary;
 }
 
 /** Pure: a cover letter body listing the patches and, as the testing statement, this run's stage results. */

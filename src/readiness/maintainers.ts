@@ -1,7 +1,6 @@
 // Right people, right tree: To/Cc from get_maintainer.pl, and whether the series' files belong to the tree under test.
 import type { Finding } from '../results/model.js';
 import type { Patch } from '../series/intake.js';
-import { DEFAULT_TREE_URL } from '../tree/source.js';
 import { maintainersOfPatches, sectionsOfFile, type Address, type GetMaintainerOptions, type MaintainersSection } from '../tools/get-maintainer.js';
 
 export interface Recipients {
@@ -19,6 +18,8 @@ export interface FileHome {
 
 export interface MaintainersReport {
   series: Recipients;
+  /** The git trees the series should be based on and sent to: the T: lines every file's own sections share. */
+  destination: string[];
   perPatch: Recipients[];
   homes: FileHome[];
   findings: Finding[];
@@ -43,29 +44,40 @@ export function sameTree(a: string, b: string): boolean {
   return norm(a) === norm(b);
 }
 
-/** The tree a series is tested against, as a URL: --tree when it is one; a tarball or local tree is taken for linux-dm. */
-export function targetTreeUrl(treeSource: string): string {
-  // a tarball or local directory does not say which upstream it is; this project's default target is linux-dm
-  return /^(https?|git|ssh|file):\/\/\S+$|^[\w.-]+@[\w.-]+:\S+$/.test(treeSource) ? treeSource : DEFAULT_TREE_URL;
-}
-
 export function fileHome(file: string, sections: readonly MaintainersSection[]): FileHome {
   return { file, sections: sections.map((s) => s.name).filter((n) => n !== REST), trees: sections.flatMap((s) => s.gitTrees) };
 }
 
 const shortName = (url: string) => url.replace(/\/+$/, '').replace(/\.git$/, '').split('/').at(-1) ?? url;
+const isMainline = (url: string) => /torvalds\/linux(\.git)?$/.test(url.replace(/\/+$/, ''));
 
-/** Pure: files whose sections do not name the target tree, and a series no one MAINTAINERS section covers whole. */
-export function treeFindings(homes: readonly FileHome[], target: string, patches: readonly Patch[]): Finding[] {
+/** Pure: the trees the files' own MAINTAINERS sections name (THE REST's mainline only when nothing else does). */
+function ownTrees(h: FileHome): string[] {
+  const own = h.trees.filter((t) => !isMainline(t));
+  return own.length ? own : h.trees;
+}
+
+/** Pure: the trees every file of the series belongs to: where the series is to be based and sent. */
+export function destinationTrees(homes: readonly FileHome[]): string[] {
+  const withTrees = homes.filter((h) => h.trees.length > 0);
+  if (withTrees.length === 0) return [];
+  const first = ownTrees(withTrees[0]!);
+  return first.filter((t) => withTrees.every((h) => ownTrees(h).some((u) => sameTree(t, u))));
+}
+
+/**
+ * Pure: files whose sections do not name the tree under test (when it is known: a git URL, or a checkout's
+ * origin), and a series no one MAINTAINERS section covers whole.
+ */
+export function treeFindings(homes: readonly FileHome[], target: string | undefined, patches: readonly Patch[]): Finding[] {
   const findings: Finding[] = [];
   const patchOf = (file: string) => patches.find((p) => p.files.some((f) => f.path === file))?.index;
   for (const h of homes) {
     // a file belongs to the tree under test when one of its matched sections' T: lines names that tree
-    if (h.trees.length === 0 || h.trees.some((t) => sameTree(t, target))) continue;
-    const own = h.trees.filter((t) => !/torvalds\/linux/.test(t));
+    if (target === undefined || h.trees.length === 0 || h.trees.some((t) => sameTree(t, target))) continue;
     findings.push({
       tool: 'readiness', severity: 'warning', type: 'NOT_FOR_THIS_TREE', file: h.file, patch: patchOf(h.file), new: true,
-      message: `${h.file} is maintained in ${(own.length ? own : h.trees).map(shortName).join(', ')} (${h.sections.join('; ') || REST}), not in ${shortName(target)}, the tree under test: send it there and test it on that tree`,
+      message: `${h.file} is maintained in ${ownTrees(h).map(shortName).join(', ')} (${h.sections.join('; ') || REST}), not in ${shortName(target)}, the tree under test: base the series on ${ownTrees(h).join(' or ')} and send it there`,
     });
   }
   const specific = homes.filter((h) => h.sections.length > 0);
@@ -80,21 +92,29 @@ export function treeFindings(homes: readonly FileHome[], target: string, patches
   return findings;
 }
 
+/** Pure: "md (git://…/song/md.git)" for the summary and the finding. */
+export function describeDestination(trees: readonly string[]): string {
+  return trees.map((t) => `${shortName(t)} (${t})`).join(' or ');
+}
+
 const describeRecipients = (r: Recipients) => `To: ${r.to.join(', ') || '(nobody)'}; Cc: ${r.cc.join(', ') || '(nobody)'}`;
 
-export async function findMaintainers(patches: readonly Patch[], treeSource: string, options: GetMaintainerOptions): Promise<MaintainersReport> {
+/** `upstream`: the git URL of the tree under test, when known; a tarball or a directory does not say. */
+export async function findMaintainers(patches: readonly Patch[], upstream: string | undefined, options: GetMaintainerOptions): Promise<MaintainersReport> {
   const perPatch: Recipients[] = [];
   for (const p of patches) perPatch.push(splitRecipients(await maintainersOfPatches([p.file], options)));
   const series = splitRecipients(await maintainersOfPatches(patches.map((p) => p.file), options));
   const files = [...new Set(patches.flatMap((p) => p.files.filter((f) => f.status !== 'deleted').map((f) => f.path)))];
   const homes: FileHome[] = [];
   for (const f of files) homes.push(fileHome(f, await sectionsOfFile(f, options)));
+  const destination = destinationTrees(homes);
   const findings: Finding[] = [
     ...patches.map((p, i): Finding => ({ tool: 'readiness', severity: 'info', type: 'RECIPIENTS', patch: p.index, new: true, message: `patch ${p.index}: ${describeRecipients(perPatch[i]!)}` })),
     { tool: 'readiness', severity: 'info', type: 'RECIPIENTS', new: true, message: `series: ${describeRecipients(series)}` },
-    ...treeFindings(homes, targetTreeUrl(treeSource), patches),
+    ...(destination.length ? [{ tool: 'readiness', severity: 'info', type: 'SEND_TO_TREE', new: true, message: `base the series on ${describeDestination(destination)} and send it there: the tree MAINTAINERS names for ${homes.filter((h) => h.sections.length).map((h) => h.sections.join('; ')).filter((v, i, a) => a.indexOf(v) === i).join(' and ') || REST}` } satisfies Finding] : []),
+    ...treeFindings(homes, upstream, patches),
   ];
-  return { series, perPatch, homes, findings };
+  return { series, destination, perPatch, homes, findings };
 }
 
 export { describeRecipients };

@@ -7,7 +7,7 @@ import type { Finding, StageResult } from '../results/model.js';
 import { statusFromFindings } from '../results/verdict.js';
 import { checkHygiene, hygieneFacts } from '../readiness/hygiene.js';
 import { loadPrefixTable } from '../readiness/prefixes.js';
-import { findMaintainers, type Recipients } from '../readiness/maintainers.js';
+import { describeDestination, findMaintainers, type Recipients } from '../readiness/maintainers.js';
 import { checkShape } from '../readiness/shape.js';
 import { lintKmapLocal } from '../readiness/kmap-lint.js';
 import { coverLetterBody, coverLetterSubject, mailRoundTrip, readCoverLetter, type MailReport } from '../readiness/mail.js';
@@ -39,7 +39,7 @@ async function checkReadiness(ctx: RunContext): Promise<StageResult> {
   findings.push(...hygiene);
 
   ctx.progress.info('readiness: get_maintainer.pl on each patch and on the series');
-  const maintainers = await attempt(findings, 'GET_MAINTAINER_FAILED', () => findMaintainers(patches, ctx.tree.source, { treeDir: dir, timeoutMs }));
+  const maintainers = await attempt(findings, 'GET_MAINTAINER_FAILED', () => findMaintainers(patches, ctx.tree.upstream, { treeDir: dir, timeoutMs }));
   if (maintainers) findings.push(...maintainers.findings);
   const recipients: Recipients = maintainers?.series ?? { to: [], cc: [] };
 
@@ -72,6 +72,7 @@ async function checkReadiness(ctx: RunContext): Promise<StageResult> {
   const summary = [
     `${status === 'fail' ? 'not ready' : 'ready to send'}: ${count(hygiene)} hygiene, ${count(shape.findings)} shape, ${lint.findings.length} kmap_local findings`,
     `To: ${recipients.to.join(', ') || '?'}; Cc: ${recipients.cc.join(', ') || '?'}`,
+    ...(maintainers?.destination.length ? [`tree: ${describeDestination(maintainers.destination)}`] : []),
     `deprecated kmap/kmap_atomic/kunmap/kunmap_atomic calls in the touched files ${lint.deprecated.before} → ${lint.deprecated.after}`,
     mail ? `${mail.files.length} mails in ${path.relative(ctx.outDir, mail.dir) || '.'}/ (send-email dry run: ${mail.dryRun.length} OK)${mail.sentToSelf ? `, sent to ${mail.sentToSelf.to}` : ''}` : 'no mails made',
   ].join('; ');

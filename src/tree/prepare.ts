@@ -15,6 +15,9 @@ export interface PreparedTree {
   baseCommit: string;
   source: string;
   ref?: string;
+  /** The git URL of the tree under test, when known: --tree's URL, or a local checkout's origin remote. A tarball
+   *  or a plain directory does not say which upstream it is. */
+  upstream?: string;
 }
 
 export interface PrepareOptions {
@@ -84,6 +87,12 @@ async function checkout(from: string, commit: string, dir: string): Promise<Git>
   return git;
 }
 
+/** The URL a local checkout was cloned from (its origin remote), read only. */
+async function originUrl(dir: string): Promise<string | undefined> {
+  const result = await new Git({ cwd: dir }).exec(['remote', 'get-url', 'origin']);
+  return result.code === 0 && result.stdout.trim() ? result.stdout.trim() : undefined;
+}
+
 export async function prepareTree(source: TreeSource, options: PrepareOptions): Promise<PreparedTree> {
   if (options.ref !== undefined && !(await isValidRefName(options.ref))) {
     throw inputError(`--ref ${JSON.stringify(options.ref)} is not a valid git ref name`);
@@ -91,6 +100,7 @@ export async function prepareTree(source: TreeSource, options: PrepareOptions): 
   const dir = path.join(options.workDir, 'linux');
   let origin: { gitDir: string; commit: string };
   let ref = options.ref;
+  let upstream: string | undefined;
   switch (source.kind) {
     case 'tarball':
       origin = await importTarball(source.file, options.cacheDir, options.onLine);
@@ -101,18 +111,20 @@ export async function prepareTree(source: TreeSource, options: PrepareOptions): 
     case 'remote':
       ref ??= DEFAULT_REMOTE_REF;
       origin = await fetchRemote(source.url, ref, options);
+      upstream = source.url;
       break;
     case 'git-dir': {
       ref ??= 'HEAD';
       const commit = await new Git({ cwd: source.dir }).revParse(ref);
       if (!commit) throw inputError(`ref ${ref} does not exist in ${source.dir}`);
       origin = { gitDir: source.dir, commit };
+      upstream = await originUrl(source.dir);
       break;
     }
   }
   try {
     const git = await checkout(origin.gitDir, origin.commit, dir);
-    return { dir, git, baseCommit: origin.commit, source: describeSource(source), ref };
+    return { dir, git, baseCommit: origin.commit, source: describeSource(source), ref, ...(upstream ? { upstream } : {}) };
   } catch (error) {
     if (error instanceof GitError) throw infraError(`cannot check out the base tree in ${dir}: ${error.message}`);
     throw error;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { fileHome, sameTree, splitRecipients, targetTreeUrl, treeFindings } from '../../src/readiness/maintainers.js';
+import { destinationTrees, fileHome, sameTree, splitRecipients, treeFindings } from '../../src/readiness/maintainers.js';
 import { parseAddresses, parseSections } from '../../src/tools/get-maintainer.js';
 import type { Patch } from '../../src/series/intake.js';
 import { fixture } from '../helpers/fixtures.js';
@@ -39,12 +39,10 @@ describe('which tree a file belongs to', () => {
   const mdBitmap = fileHome('drivers/md/md-bitmap.c', parseSections(fixture('get-maintainer', 'sections-md-bitmap.txt')));
   const linuxDm = 'https://git.kernel.org/pub/scm/linux/kernel/git/device-mapper/linux-dm.git';
 
-  test('tree URLs compare across schemes and the .git suffix; tarballs and directories are taken for linux-dm', () => {
+  test('tree URLs compare across schemes and the .git suffix', () => {
     expect(sameTree('git://git.kernel.org/pub/scm/linux/kernel/git/device-mapper/linux-dm.git', 'https://git.kernel.org/pub/scm/linux/kernel/git/device-mapper/linux-dm')).toBe(true);
     expect(sameTree('git@github.com:a/b.git', 'https://github.com/a/b')).toBe(true);
     expect(sameTree('git://git.kernel.org/pub/scm/linux/kernel/git/song/md.git', linuxDm)).toBe(false);
-    expect(targetTreeUrl('/usr/src/linux-source-6.1.tar.xz')).toBe(linuxDm);
-    expect(targetTreeUrl('https://git.kernel.org/pub/scm/linux/kernel/git/song/md.git')).toBe('https://git.kernel.org/pub/scm/linux/kernel/git/song/md.git');
   });
   test('dm files belong to linux-dm; an md file does not, and a dm+md series spans two areas', () => {
     expect(treeFindings([dmCrypt], linuxDm, [patchOf(1, dmCrypt.file)])).toEqual([]);
@@ -55,5 +53,14 @@ describe('which tree a file belongs to', () => {
     expect(md.map((f) => f.file)).toEqual(['drivers/md/dm-crypt.c', undefined]);
     // mainline takes everything (THE REST names it for every file)
     expect(treeFindings([mdBitmap], 'git://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git', [patchOf(1, mdBitmap.file)])).toEqual([]);
+  });
+  test('where to send: the tree of the files\' own section, not mainline; none when no section covers them all', () => {
+    expect(destinationTrees([dmCrypt])).toEqual(['git://git.kernel.org/pub/scm/linux/kernel/git/device-mapper/linux-dm.git']);
+    expect(destinationTrees([mdBitmap])).toEqual(['git://git.kernel.org/pub/scm/linux/kernel/git/song/md.git']);
+    expect(destinationTrees([dmCrypt, mdBitmap])).toEqual([]);
+  });
+  test('a tree under test that is not known (a tarball, a directory) flags no file; a split series is still flagged', () => {
+    expect(treeFindings([mdBitmap], undefined, [patchOf(1, mdBitmap.file)])).toEqual([]);
+    expect(treeFindings([dmCrypt, mdBitmap], undefined, [patchOf(1, dmCrypt.file), patchOf(2, mdBitmap.file)]).map((f) => f.type)).toEqual(['SPANS_MAINTAINERS']);
   });
 });

@@ -28,6 +28,7 @@ describe('cover letter', () => {
   test('subject: the shared area, and the shared summary', () => {
     expect(coverLetterSubject([p(1, '[PATCH 1/2] dm crypt: use kmap_local_page()'), p(2, '[PATCH 2/2] dm log writes: use kmap_local_page()')])).toBe('dm: use kmap_local_page()');
     expect(coverLetterSubject([p(1, '[PATCH 1/2] dm crypt: a'), p(2, '[PATCH 2/2] dm crypt: b')])).toBe('dm crypt: 2 patches: a, …');
+    expect(coverLetterSubject([p(1, '[PATCH 1/2] md/md-bitmap: use kmap_local_page()'), p(2, '[PATCH 2/2] md/raid5-cache: use kmap_local_page()')])).toBe('md: use kmap_local_page()');
   });
   test('body: the patches and the earlier stages as the testing statement; readiness itself is not quoted', () => {
     const body = coverLetterBody([p(1, '[PATCH 1/2] dm: a'), p(2, '[PATCH 2/2] dm: b')], [
