@@ -32,6 +32,13 @@ export async function newOutDir(): Promise<string> {
 }
 
 let sharedOut: string | undefined;
+const keyedOuts = new Map<string, Promise<string>>();
+
+/** One out dir per key (a tree, a tree and a cell) for the runs of one test file, so each keeps its checkout. */
+export function sharedOutDir(key: string): Promise<string> {
+  if (!keyedOuts.has(key)) keyedOuts.set(key, newOutDir());
+  return keyedOuts.get(key)!;
+}
 
 /**
  * The CLI in-process, with the arguments a user would type; output captured per stream. Runs of one test file

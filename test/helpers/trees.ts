@@ -3,7 +3,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
+import { importTarball } from '../../src/tree/import.js';
 import { TEST_CACHE } from './kernel.js';
 
 export interface TestTree {
@@ -38,5 +40,57 @@ export async function unpackedTree(t: TestTree): Promise<string> {
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+  return dir;
+}
+
+/**
+ * A user's local clone of the tree whose origin is `originUrl`: the tarball's imported commit, its objects borrowed,
+ * and only the top-level Makefile and Kconfig in its work tree (a run reads its objects, not its files).
+ */
+export async function localClone(t: TestTree, originUrl: string): Promise<string> {
+  const { gitDir, commit } = await importTarball(t.tarball, TEST_CACHE);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kpci-clone-'));
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' });
+  git('init', '-q');
+  await writeFile(path.join(dir, '.git', 'objects', 'info', 'alternates'), `${path.join(gitDir, 'objects')}\n`);
+  git('update-ref', 'refs/heads/master', commit);
+  git('symbolic-ref', 'HEAD', 'refs/heads/master');
+  git('remote', 'add', 'origin', originUrl);
+  for (const f of ['Makefile', 'Kconfig']) await writeFile(path.join(dir, f), git('show', `${commit}:${f}`));
+  return dir;
+}
+
+/** Symbols our fragments ask for that came after 4.19, and the Kconfig file of 6.1 that defines each. */
+const AFTER_4_19: Record<string, string> = {
+  CRYPTO_ESSIV: 'crypto/Kconfig', // 5.4
+  DM_EBS: 'drivers/md/Kconfig', // 5.10
+  DEBUG_KMAP_LOCAL: 'lib/Kconfig.debug', // 5.11
+  DEBUG_KMAP_LOCAL_FORCE_MAP: 'lib/Kconfig.debug', // 5.11
+};
+
+/**
+ * A local checkout standing in for a 4.19 tree (no 4.x source can be fetched here): 6.1's commit with the top
+ * Makefile saying 4.19.0 and the entries our fragments need from later kernels taken out of its Kconfig files.
+ */
+export async function treeDressedAs419(): Promise<string> {
+  const { gitDir, commit } = await importTarball(tree('6.1').tarball, TEST_CACHE);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kpci-4.19-'));
+  const git = (args: string[], input?: string) => execFileSync('git', args, { cwd: dir, encoding: 'utf8', input, maxBuffer: 1 << 28 });
+  git(['init', '-q']);
+  await writeFile(path.join(dir, '.git', 'objects', 'info', 'alternates'), `${path.join(gitDir, 'objects')}\n`);
+  git(['read-tree', commit]);
+  const edit = (file: string, change: (text: string) => string) => {
+    const blob = git(['hash-object', '-w', '--stdin'], change(git(['show', `${commit}:${file}`]))).trim();
+    git(['update-index', '--cacheinfo', `100644,${blob},${file}`]);
+  };
+  edit('Makefile', (t) => t.replace(/^VERSION = \d+$/m, 'VERSION = 4').replace(/^PATCHLEVEL = \d+$/m, 'PATCHLEVEL = 19').replace(/^SUBLEVEL = \d+$/m, 'SUBLEVEL = 0'));
+  for (const file of new Set(Object.values(AFTER_4_19))) {
+    edit(file, (t) => Object.keys(AFTER_4_19).filter((s) => AFTER_4_19[s] === file).reduce((text, s) => text.replace(new RegExp(`^config ${s}$`, 'm'), `config KPCI_NOT_IN_4_19_${s}`), t));
+  }
+  const tree419 = git(['write-tree']).trim();
+  const old = git(['commit-tree', tree419, '-p', commit, '-m', 'linux 4.19 (as far as kernel-patch-ci can tell)'], undefined).trim();
+  git(['update-ref', 'refs/heads/master', old]);
+  git(['symbolic-ref', 'HEAD', 'refs/heads/master']);
+  for (const f of ['Makefile', 'Kconfig']) await writeFile(path.join(dir, f), git(['show', `${old}:${f}`]));
   return dir;
 }

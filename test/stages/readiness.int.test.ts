@@ -1,4 +1,4 @@
-// The readiness stage on the real 6.1 tree: real get_maintainer.pl, spatch, git format-patch and git send-email,
+// The readiness stage on the real 6.1 and 6.12 trees: real get_maintainer.pl, spatch, git format-patch and git send-email,
 // and a real SMTP round trip to a server this test starts on 127.0.0.1.
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
@@ -7,8 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser } from 'mailparser';
-import { EXAMPLE_SERIES, FIXTURES } from '../helpers/fixtures.js';
-import { KERNEL_TARBALL, removeOutDirs, runCli, stage } from '../helpers/kernel.js';
+import { EXAMPLE_SERIES, FIXTURES, MD_EXAMPLE_SERIES } from '../helpers/fixtures.js';
+import { KERNEL_TARBALL, removeOutDirs, runCli, sharedOutDir, stage } from '../helpers/kernel.js';
+import { localClone, tree } from '../helpers/trees.js';
 
 const series = (name: string) => path.join(FIXTURES, 'series', name);
 const TEN_MINUTES = 600_000;
@@ -38,10 +39,11 @@ describe('readiness of the example series (dm crypt + dm log writes kmap_local_p
     const r = stage(run, 'readiness')!;
     expect(r.status).toBe('pass');
     expect(r.findings.filter((f) => f.severity !== 'info')).toEqual([]);
-    expect(types(r.findings)).toEqual(['RECIPIENTS', 'RECIPIENTS', 'RECIPIENTS', 'COVER_LETTER_GENERATED', 'SEND_COMMAND']);
+    expect(types(r.findings)).toEqual(['RECIPIENTS', 'RECIPIENTS', 'RECIPIENTS', 'SEND_TO_TREE', 'COVER_LETTER_GENERATED', 'SEND_COMMAND']);
     expect(r.findings[2]!.message).toBe(`series: To: ${DM_TO.join(', ')}; Cc: ${DM_CC.join(', ')}`);
+    expect(r.findings[3]!.message).toBe('base the series on linux-dm (git://git.kernel.org/pub/scm/linux/kernel/git/device-mapper/linux-dm.git) and send it there: the tree MAINTAINERS names for DEVICE-MAPPER  (LVM)');
     expect(r.summary).toContain('ready to send: 0 hygiene, 0 shape, 0 kmap_local findings');
-    expect(r.summary).toContain(`To: ${DM_TO.join(', ')}; Cc: ${DM_CC.join(', ')}`);
+    expect(r.summary).toContain(`To: ${DM_TO.join(', ')}; Cc: ${DM_CC.join(', ')}; tree: linux-dm (git://git.kernel.org/pub/scm/linux/kernel/git/device-mapper/linux-dm.git)`);
     // dm-crypt.c had 10 calls (5 map/unmap pairs), dm-log-writes.c 8; the series converts all of them
     expect(r.summary).toContain('deprecated kmap/kmap_atomic/kunmap/kunmap_atomic calls in the touched files 18 → 0');
     expect(r.summary).toContain('3 mails in mail/ (send-email dry run: 3 OK)');
@@ -100,25 +102,22 @@ describe('readiness problems', () => {
     expect((await readdir(path.join(run.outDir, 'mail'))).sort()[0]).toBe('v3-0000-cover-letter.patch');
   }, TEN_MINUTES);
 
-  test('an md-bitmap patch goes to the md maintainers and is flagged as not for linux-dm', async () => {
+  test('an md-bitmap patch on a tarball (which tree it is, is not known) goes to the md maintainers and the md tree', async () => {
     const run = await readiness(['--series', series('readiness-md-bitmap')]);
     const r = stage(run, 'readiness')!;
-    expect(r.findings.filter((f) => f.severity !== 'info')).toEqual([
-      {
-        tool: 'readiness', severity: 'warning', type: 'NOT_FOR_THIS_TREE', file: 'drivers/md/md-bitmap.c', patch: 1, new: true,
-        message: 'drivers/md/md-bitmap.c is maintained in md (SOFTWARE RAID (Multiple Disks) SUPPORT), not in linux-dm, the tree under test: send it there and test it on that tree',
-      },
-    ]);
-    expect(r.summary).toContain('To: Song Liu <song@kernel.org>; Cc: linux-raid@vger.kernel.org, linux-kernel@vger.kernel.org');
+    expect(r.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+    expect(r.findings.find((f) => f.type === 'SEND_TO_TREE')!.message).toBe('base the series on md (git://git.kernel.org/pub/scm/linux/kernel/git/song/md.git) and send it there: the tree MAINTAINERS names for SOFTWARE RAID (Multiple Disks) SUPPORT');
+    expect(r.summary).toContain('To: Song Liu <song@kernel.org>; Cc: linux-raid@vger.kernel.org, linux-kernel@vger.kernel.org; tree: md (git://git.kernel.org/pub/scm/linux/kernel/git/song/md.git)');
     expect(r.summary).toContain('calls in the touched files 21 → 19');
     expect(r.summary).toContain('1 mails in mail/');
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(0);
   }, TEN_MINUTES);
 
   test('dm and md patches in one series span two maintainers\' areas', async () => {
     const run = await readiness(['--series', EXAMPLE_SERIES, '--series', series('readiness-md-bitmap')]);
     const r = stage(run, 'readiness')!;
-    expect(types(r.findings.filter((f) => f.severity !== 'info'))).toEqual(['NOT_FOR_THIS_TREE', 'SPANS_MAINTAINERS', 'BAD_PATCH_NUMBER', 'BAD_PATCH_NUMBER', 'MISSING_PATCH_NUMBER']);
+    expect(types(r.findings.filter((f) => f.severity !== 'info'))).toEqual(['SPANS_MAINTAINERS', 'BAD_PATCH_NUMBER', 'BAD_PATCH_NUMBER', 'MISSING_PATCH_NUMBER']);
+    expect(types(r.findings)).not.toContain('SEND_TO_TREE'); // no one tree takes both
     expect(r.findings.find((f) => f.type === 'SPANS_MAINTAINERS')!.message).toMatch(/^the series spans maintainers' areas \(DEVICE-MAPPER {2}\(LVM\); SOFTWARE RAID \(Multiple Disks\) SUPPORT\)/);
     expect(r.summary).toContain('To: Alasdair Kergon <agk@redhat.com>, Mike Snitzer <snitzer@kernel.org>, Song Liu <song@kernel.org>');
   }, TEN_MINUTES);
@@ -147,6 +146,50 @@ describe('readiness problems', () => {
     const cover = await readFile(path.join(run.outDir, 'mail', 'v1-0000-cover-letter.patch'), 'utf8');
     expect(cover).toContain('Subject: [PATCH v1 0/5] dm crypt: kmap_local_page() conversions with mistakes');
     expect(cover).toContain('Five conversions, each with one of the mistakes');
+  }, TEN_MINUTES);
+});
+
+describe('readiness on linux-source-6.12: the md example goes to md, not dm', () => {
+  const MD_TREE = 'md (git://git.kernel.org/pub/scm/linux/kernel/git/song/md.git)';
+  const readiness612 = async (args: string[]) => runCli(['--tree', tree('6.12').tarball, '--stages', 'readiness', ...args], await sharedOutDir('6.12'));
+
+  test('is ready: Song Liu and Yu Kuai, Cc linux-raid, based on and sent to md.git, nothing to fix', async () => {
+    const run = await readiness612(['--series', MD_EXAMPLE_SERIES]);
+    const r = stage(run, 'readiness')!;
+    expect(r.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+    expect(r.findings.find((f) => f.type === 'RECIPIENTS' && !f.patch)!.message).toBe('series: To: Song Liu <song@kernel.org>, Yu Kuai <yukuai3@huawei.com>; Cc: linux-raid@vger.kernel.org, linux-kernel@vger.kernel.org');
+    expect(r.findings.find((f) => f.type === 'SEND_TO_TREE')!.message).toContain(`base the series on ${MD_TREE} and send it there`);
+    expect(r.summary).toContain(`ready to send: 0 hygiene, 0 shape, 0 kmap_local findings; To: Song Liu <song@kernel.org>, Yu Kuai <yukuai3@huawei.com>; Cc: linux-raid@vger.kernel.org, linux-kernel@vger.kernel.org; tree: ${MD_TREE}`);
+    // md-bitmap.c had 21 calls of kmap_atomic/kunmap_atomic, raid5-cache.c 8
+    expect(r.summary).toContain('calls in the touched files 29 → 0');
+    expect(run.code).toBe(0);
+    const cover = await readFile(path.join(run.outDir, 'mail', 'v1-0000-cover-letter.patch'), 'utf8');
+    expect(cover).toContain('Subject: [PATCH v1 0/2] md: use kmap_local_page() instead of deprecated kmap_atomic()');
+  }, TEN_MINUTES);
+
+  test('tested against a clone of linux-dm, the run works and says the md files belong in md.git', async () => {
+    const clone = await localClone(tree('6.12'), 'https://git.kernel.org/pub/scm/linux/kernel/git/device-mapper/linux-dm.git');
+    const run = await runCli(['--tree', clone, '--stages', 'readiness', '--series', MD_EXAMPLE_SERIES]);
+    await rm(clone, { recursive: true, force: true });
+    const r = stage(run, 'readiness')!;
+    expect(r.findings.filter((f) => f.severity !== 'info').map((f) => [f.type, f.file, f.patch, f.severity])).toEqual([
+      ['NOT_FOR_THIS_TREE', 'drivers/md/md-bitmap.c', 1, 'warning'],
+      ['NOT_FOR_THIS_TREE', 'drivers/md/raid5-cache.c', 2, 'warning'],
+    ]);
+    expect(r.findings[r.findings.findIndex((f) => f.type === 'NOT_FOR_THIS_TREE')]!.message).toBe(
+      'drivers/md/md-bitmap.c is maintained in md (SOFTWARE RAID (Multiple Disks) SUPPORT), not in linux-dm, the tree under test: base the series on git://git.kernel.org/pub/scm/linux/kernel/git/song/md.git and send it there',
+    );
+    expect(r.summary).toContain(`tree: ${MD_TREE}`);
+    expect(run.code).toBe(1); // a series tested on the wrong tree is not ready, but the run itself worked
+    expect(run.results.verdict).toBe('fail');
+  }, TEN_MINUTES);
+
+  test('kunmap_atomic() left after kmap_local_page() in md_bitmap_file_set_bit() is a lint error at its line', async () => {
+    const run = await readiness612(['--series', series('md-preempt-imbalance')]);
+    const lint = stage(run, 'readiness')!.findings.filter((f) => f.type?.startsWith('KMAP_LOCAL_'));
+    expect(lint.map((f) => [f.type, f.file, f.line, f.patch, f.severity])).toEqual([['KMAP_LOCAL_WRONG_UNMAP', 'drivers/md/md-bitmap.c', 1169, 1, 'error']]);
+    expect(lint[0]!.message).toMatch(/\(in md_bitmap_file_set_bit\(\)\)$/);
+    expect(run.code).toBe(1);
   }, TEN_MINUTES);
 });
 
