@@ -11,6 +11,8 @@ export interface Cell {
   fragmentPath: string;
   /** symbol → value the fragment asks for ("n" for "is not set"). */
   wanted: Map<string, string>;
+  /** One of ours (configs/), not a fragment of the user's. */
+  shipped: boolean;
 }
 
 export const DEFAULT_CELLS = ['x86_64-dm', 'i386-highmem'];
@@ -56,7 +58,7 @@ export async function resolveCells(specs: readonly string[], root = packageRoot(
     const name = path.basename(fragmentPath).replace(/\.config$/, '');
     const { arch, wanted } = parseFragment(await readFile(fragmentPath, 'utf8'), spec);
     if (cells.some((c) => c.name === name)) throw usageError(`config ${name} is given twice`);
-    cells.push({ name, arch: arch ?? 'x86_64', fragmentPath, wanted });
+    cells.push({ name, arch: arch ?? 'x86_64', fragmentPath, wanted, shipped: !isPath });
   }
   return cells;
 }

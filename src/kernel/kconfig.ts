@@ -116,3 +116,10 @@ export async function definedSymbols(git: Git, symbols: readonly string[]): Prom
   }
   return found;
 }
+
+/** Pure: "6.12.118" from the top-level Makefile's VERSION, PATCHLEVEL and SUBLEVEL. */
+export function makefileVersion(makefile: string): string | undefined {
+  const field = (name: string) => new RegExp(`^${name}\\s*=\\s*(\\d+)\\s*$`, 'm').exec(makefile)?.[1];
+  const [v, p, s] = [field('VERSION'), field('PATCHLEVEL'), field('SUBLEVEL')];
+  return v && p ? `${v}.${p}${s ? `.${s}` : ''}` : undefined;
+}

@@ -2,7 +2,9 @@
 import type { CellResult, Finding, StageResult } from '../results/model.js';
 import { statusFromFindings, worstStatus } from '../results/verdict.js';
 import { buildCell, type CellOutcome } from '../build/cell.js';
-import { buildRuleFor } from '../kernel/kconfig.js';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { buildRuleFor, definedSymbols, makefileVersion } from '../kernel/kconfig.js';
 import { toolchainFor } from '../kernel/toolchain.js';
 import { touchedCFiles } from '../series/touched.js';
 import { ccacheEnv } from '../tools/ccache.js';
@@ -21,8 +23,27 @@ async function notCompiledAnywhere(ctx: RunContext, outcomes: CellOutcome[]): Pr
   return findings;
 }
 
+/**
+ * Our fragments ask for symbols of the kernels they were written for (6.1 to 6.12). On a tree that does not define
+ * some of them (an older kernel), no build can test what the cells claim: say which, before any make runs.
+ */
+async function shippedFragmentsMisfit(ctx: RunContext): Promise<string | undefined> {
+  const misfits: string[] = [];
+  for (const cell of ctx.settings.cells.filter((c) => c.shipped)) {
+    const asked = [...cell.wanted].filter(([, v]) => v !== 'n').map(([k]) => k);
+    const defined = await definedSymbols(ctx.tree.git, asked);
+    const missing = asked.filter((k) => !defined.has(k)).sort();
+    if (missing.length) misfits.push(`${path.basename(cell.fragmentPath)} asks for ${missing.map((k) => `CONFIG_${k}`).join(', ')}`);
+  }
+  if (misfits.length === 0) return undefined;
+  const version = makefileVersion(await readFile(path.join(ctx.tree.dir, 'Makefile'), 'utf8').catch(() => ''));
+  return `no shipped config fits this tree (linux ${version ?? 'of unknown version'}): ${misfits.join('; ')}, which it does not define; give fragments of your own with --configs`;
+}
+
 async function buildEveryCell(ctx: RunContext): Promise<StageResult> {
   const settings = ctx.settings;
+  const misfit = await shippedFragmentsMisfit(ctx);
+  if (misfit) return { name: 'build', status: 'error', durationMs: 0, summary: misfit, findings: [{ tool: 'kbuild', severity: 'error', type: 'CONFIG_DOES_NOT_FIT', new: false, message: misfit }] };
   const outcomes: CellOutcome[] = [];
   for (const cell of settings.cells) {
     const toolchain = await toolchainFor(cell.arch);
