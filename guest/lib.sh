@@ -1,7 +1,11 @@
 # Helpers shared by the guest scenarios (sourced by /init and by each scenario's shell).
 # Disks: /dev/vda and /dev/vdb are raw scratch disks cut into slices with table offsets, /dev/vdc and /dev/vdd are
 # LVM physical volumes. All start as zeroes, so ciphertext written through a deterministic mode hashes the same on
-# every kernel.
+# every kernel. Slices: vda 0-5 and vdb 0-9 dm-crypt, log-writes, integrity and verity; vda 6-15 and vdb 10-13 md.
+#
+# Each scenario's header says what it reaches, for the host to choose the scenarios a series needs:
+#   # kpci-reaches: FILE[:FUNCTION] …   (shell globs; FILE:FUNCTION is for code only this scenario reaches)
+#   # kpci-smoke                         (run for every series: a quick check that the kernel still does I/O)
 
 PATTERN=/tmp/pattern          # written and read back by every scenario
 PATTERN_BLOCKS=32             # of 64 KiB: 2 MiB, enough for many bios and pages, small enough for TCG
@@ -92,6 +96,38 @@ crypt_roundtrip() {
 	echo "# kpci-hash $name $(raw_hash /dev/vda $(($4 * SLICE_SECTORS)) $PATTERN_SECTORS)"
 }
 
+# md arrays: no udev in the guest, so mdadm makes its own device nodes
+export MDADM_NO_UDEV=1
+
+# Members of an md array: $3 dm-linear slices of /dev/$2 from slice $4 on, named kpci-md-$1-N, in $MEMBERS.
+md_members() {
+	MEMBERS= i=0
+	while [ $i -lt "$3" ]; do
+		dm_create "kpci-md-$1-$i" "0 $SLICE_SECTORS linear /dev/$2 $((($4 + i) * SLICE_SECTORS))"
+		MEMBERS="$MEMBERS /dev/mapper/kpci-md-$1-$i"
+		i=$((i + 1))
+	done
+}
+
+# mdadm --create /dev/$1 with the options that follow; --run: no question about members that look used.
+md_create() {
+	md=$1
+	shift
+	mdadm --create "/dev/$md" --run --quiet --metadata=1.2 --homehost=kpci "$@" >"/tmp/mdadm-$md.log" 2>&1 ||
+		{ cat "/tmp/mdadm-$md.log"; fail "mdadm --create /dev/$md $* failed"; }
+}
+
+md_stop() { mdadm --stop "/dev/$1" >/dev/null 2>&1 || fail "mdadm --stop /dev/$1 failed"; }
+
+# Wait until /dev/$1 has all its members and no resync or recovery runs.
+md_wait_idle() {
+	i=0
+	until [ "$(cat "/sys/block/$1/md/sync_action")" = idle ] && [ "$(cat "/sys/block/$1/md/degraded" 2>/dev/null || echo 0)" = 0 ]; do
+		i=$((i + 1)); [ $i -le 300 ] || fail "/dev/$1 did not finish its recovery ($(cat "/sys/block/$1/md/sync_action"))"
+		sleep 0.2
+	done
+}
+
 # Whether lvm answers at all, probed once per boot: an lvm that hangs (seen with an i386 kernel without
 # COMPAT_32BIT_TIME) would otherwise run every LVM scenario into its timeout.
 lvm_usable() {
@@ -118,6 +154,12 @@ cleanup_devices() {
 			vgremove -qq -ff kpci >/dev/null 2>&1
 			rm -f /tmp/lvm.vg
 		fi
+	fi
+	# md arrays sit on the raw queue's slices: stop them before their members can go
+	if [ "$2" = raw ]; then
+		for md in /sys/block/md*; do
+			[ -e "$md" ] && mdadm --stop "/dev/${md##*/}" >/dev/null 2>&1
+		done
 	fi
 	remove_mappings "$2"
 	return 0

@@ -1,5 +1,6 @@
 # dm-log-writes over a data and a log slice of /dev/vdb: every write is copied (log_writes_map) and logged
 # (write_metadata), marks too. The entry count it reports must match the log's superblock and cover every write.
+# kpci-reaches: drivers/md/dm-log-writes.c
 dm_create kpci-lw-data "0 $SLICE_SECTORS linear /dev/vdb 0"
 dm_create kpci-lw-log "0 $((4 * SLICE_SECTORS)) linear /dev/vdb $SLICE_SECTORS"
 dm_create kpci-lw "0 $SLICE_SECTORS log-writes /dev/mapper/kpci-lw-data /dev/mapper/kpci-lw-log"

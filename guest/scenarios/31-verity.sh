@@ -1,4 +1,5 @@
 # dm-verity: hash the pattern, read it back verified, then flip one byte and expect the read to fail.
+# kpci-reaches: drivers/md/dm-verity*.c drivers/md/dm-verity*.h drivers/md/dm-bufio.c
 dm_create kpci-ver-data "0 $PATTERN_SECTORS linear /dev/vdb $((8 * SLICE_SECTORS))"
 dm_create kpci-ver-hash "0 $SLICE_SECTORS linear /dev/vdb $((9 * SLICE_SECTORS))"
 dd if="$PATTERN" of=/dev/mapper/kpci-ver-data bs=65536 oflag=direct 2>/dev/null || fail "writing the verity data failed"

@@ -1,4 +1,6 @@
 # raid1 through dm-raid and md, with and without dm-integrity under each leg (--raidintegrity).
+# kpci-reaches: drivers/md/dm-raid.c drivers/md/md-bitmap.c drivers/md/md-bitmap.c:md_bitmap_new_disk_sb drivers/md/md-bitmap.h
+# kpci-reaches: drivers/md/md.c drivers/md/md.h drivers/md/raid1.c drivers/md/raid1-10.c drivers/md/dm-integrity.c
 lvm_vg
 lvcreate -qq -y --type raid1 -m 1 -L 16m -n r1 kpci >/dev/null || fail "lvcreate raid1 failed"
 write_pattern /dev/kpci/r1

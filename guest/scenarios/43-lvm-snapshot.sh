@@ -1,4 +1,5 @@
 # A snapshot keeps the old data while the origin changes, then merges back into the origin.
+# kpci-reaches: drivers/md/dm-snap*.c drivers/md/dm-exception-store.* drivers/md/dm-kcopyd.c
 lvm_vg
 lvcreate -qq -y -L 16m -n origin kpci >/dev/null || fail "lvcreate origin failed"
 write_pattern /dev/kpci/origin

@@ -1,4 +1,5 @@
 # A thin pool with a thin volume and a thin snapshot that keeps the old data.
+# kpci-reaches: drivers/md/dm-thin*.c drivers/md/dm-thin*.h drivers/md/persistent-data/* drivers/md/dm-bio-prison*
 lvm_vg
 lvcreate -qq -y --type thin-pool -L 64m -n pool kpci >/dev/null || fail "lvcreate thin-pool failed"
 lvcreate -qq -y -V 32m -T kpci/pool -n thin1 >/dev/null || fail "lvcreate thin volume failed"

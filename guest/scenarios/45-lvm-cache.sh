@@ -1,4 +1,6 @@
 # dm-cache and dm-writecache: slow LVs on one disk, each cached by a cachevol on the other.
+# kpci-reaches: drivers/md/dm-cache-*.c drivers/md/dm-cache-*.h drivers/md/dm-writecache.c drivers/md/persistent-data/*
+# kpci-reaches: drivers/md/dm-bio-prison*
 lvm_vg
 lvcreate -qq -y -L 16m -n slow kpci /dev/vdc >/dev/null || fail "lvcreate slow failed"
 lvcreate -qq -y -L 16m -n wslow kpci /dev/vdc >/dev/null || fail "lvcreate wslow failed"

@@ -11,7 +11,8 @@ import type { RunContext } from '../stages/stage.js';
 import type { Cell } from '../kernel/cells.js';
 import { parseConfig } from '../kernel/kconfig.js';
 import { cellArtifacts } from '../build/artifacts.js';
-import { buildInitramfs, scenarioNames } from '../guest/initramfs.js';
+import { buildInitramfs } from '../guest/initramfs.js';
+import { readNotReached, readScenarios } from '../guest/scenarios.js';
 import type { ChangedFunction } from '../series/changed.js';
 import { bootKernel, chooseAccel, type KernelBoot } from './guest-run.js';
 import { ktapDocument, silentScenario, tail } from './console.js';
@@ -159,7 +160,7 @@ export async function bootCell(ctx: RunContext, cell: Cell, settings: BootSettin
   metrics.accel = accel.accel;
   ctx.progress.info(`boot: ${cell.name} under ${accel.accel.toUpperCase()} (${accel.why})`);
 
-  const planned = settings.scenarios?.length ?? (await scenarioNames(settings.guestDir)).length;
+  const planned = settings.scenarios?.length ?? (await readScenarios(settings.guestDir)).length;
   // boot + every scenario at its limit, so the per-scenario watchdog always fires first
   const totalTimeoutMs = settings.bootTimeoutMs + planned * settings.scenarioTimeoutMs + 30_000;
   const one = (kind: 'base' | 'patched', kernel: string) =>
@@ -189,14 +190,18 @@ export async function bootCell(ctx: RunContext, cell: Cell, settings: BootSettin
   let coverage: FunctionCoverage[] = [];
   if (patched.resultsDir && changed.length) {
     const files = [...new Set(changed.map((c) => c.file))];
+    const reasons = await readNotReached(settings.guestDir);
     for (const file of files) {
       const report = await readCounters(art.buildDir, gcdaPath(patched.resultsDir, art.buildDir, file), file);
-      coverage.push(...coverageOfChanges(report, changed.filter((c) => c.file === file)));
+      coverage.push(...coverageOfChanges(report, changed.filter((c) => c.file === file)).map((c) => {
+        const why = reasons.get(`${c.file}:${c.name}`);
+        return c.calls === 0 && why ? { ...c, notReachedBecause: why } : c;
+      }));
     }
     await writeFile(path.join(art.dir, 'coverage.md'), coverageMarkdown(cell.name, coverage));
     for (const c of coverage) {
       if (c.calls === undefined) continue;
-      findings.push({ tool: 'kernel', severity: 'info', type: c.calls > 0 ? 'CHANGE_EXECUTED' : 'CHANGE_NOT_REACHED', file: c.file, line: changed.find((f) => f.file === c.file && f.name === c.name)?.lines[0], message: c.calls > 0 ? `${c.name}() executed ${c.calls} times; ${c.linesRun}/${c.linesWithCode} changed lines ran` : `${c.name}() was not reached by any scenario` });
+      findings.push({ tool: 'kernel', severity: 'info', type: c.calls > 0 ? 'CHANGE_EXECUTED' : 'CHANGE_NOT_REACHED', file: c.file, line: changed.find((f) => f.file === c.file && f.name === c.name)?.lines[0], message: c.calls > 0 ? `${c.name}() executed ${c.calls} times; ${c.linesRun}/${c.linesWithCode} changed lines ran` : `${c.name}() was not reached by any scenario that ran${c.notReachedBecause ? `: ${c.notReachedBecause}` : ''}` });
     }
   }
 

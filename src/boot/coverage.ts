@@ -20,6 +20,8 @@ export interface FunctionCoverage {
   linesWithCode: number;
   linesRun: number;
   patches: number[];
+  /** Why no scenario reaches it, when that is known (guest/not-reached.tsv). */
+  notReachedBecause?: string;
 }
 
 /** Where the guest's tar puts a file's counters: the build dir's absolute path under gcov/. */
@@ -66,7 +68,7 @@ export function coverageOfChanges(report: GcovReport | undefined, changed: reado
 export function coverageMarkdown(cell: string, rows: readonly FunctionCoverage[]): string {
   const out = [`# Coverage of the changed functions (${cell}, patched kernel, all scenarios)`, '', '| file | function | patch | calls | changed lines run | verdict |', '|---|---|---|---|---|---|'];
   for (const r of rows) {
-    const verdict = r.calls === undefined ? 'no counters' : r.calls > 0 ? 'executed' : 'not reached by any scenario';
+    const verdict = r.calls === undefined ? 'no counters' : r.calls > 0 ? 'executed' : `not reached by any scenario${r.notReachedBecause ? `: ${r.notReachedBecause}` : ''}`;
     out.push(`| ${r.file} | ${r.name} | ${r.patches.join(', ')} | ${r.calls ?? '–'} | ${r.linesRun}/${r.linesWithCode} | ${verdict} |`);
   }
   return out.join('\n') + '\n';

@@ -14,19 +14,22 @@ export const DEBIAN_ARCH: Record<string, string> = { x86_64: 'amd64', i386: 'i38
 
 export interface GuestPackageList {
   install: string[];
+  /** Packages unpacked without their dependencies: only their own files, the libraries they link coming with the
+   *  installed ones (mdadm depends on udev, perl and debconf, none of which the guest runs). */
+  bare: string[];
   /** Paths (relative, `*` within one component) removed after unpacking. */
   drop: string[];
 }
 
-/** Pure: guest/packages.txt ("install: a b", "drop: path …", # comments). */
+/** Pure: guest/packages.txt ("install: a b", "bare: c", "drop: path …", # comments). */
 export function parsePackageList(text: string, where = 'packages.txt'): GuestPackageList {
-  const list: GuestPackageList = { install: [], drop: [] };
+  const list: GuestPackageList = { install: [], bare: [], drop: [] };
   text.split('\n').forEach((raw, i) => {
     const line = raw.replace(/#.*$/, '').trim();
     if (!line) return;
-    const m = /^(install|drop):\s*(.*)$/.exec(line);
-    if (!m) throw inputError(`${where}:${i + 1}: expected "install: …" or "drop: …", got ${JSON.stringify(raw.trim())}`);
-    list[m[1] as 'install' | 'drop'].push(...m[2]!.split(/\s+/).filter(Boolean));
+    const m = /^(install|bare|drop):\s*(.*)$/.exec(line);
+    if (!m) throw inputError(`${where}:${i + 1}: expected "install: …", "bare: …" or "drop: …", got ${JSON.stringify(raw.trim())}`);
+    list[m[1] as 'install' | 'bare' | 'drop'].push(...m[2]!.split(/\s+/).filter(Boolean));
   });
   if (list.install.length === 0) throw inputError(`${where} installs no packages`);
   return list;
@@ -76,22 +79,28 @@ export interface Initramfs {
 }
 
 /** Resolve with the indexes we have; refresh them only when that fails, so a warm cache needs no network. */
-async function resolveGuestPackages(aptDir: string, debArch: string, names: string[]): Promise<{ packages: PackageVersion[]; warning?: string }> {
+async function resolveGuestPackages(aptDir: string, debArch: string, list: GuestPackageList): Promise<{ packages: PackageVersion[]; warning?: string }> {
   const root = await createAptRoot(aptDir, debArch);
+  // the bare packages are resolved too (for their versions), and everything they alone would pull is left out
+  const resolve = async () => {
+    const withDeps = await resolvePackages(root, list.install);
+    const bare = (await resolvePackages(root, list.bare)).filter((p) => list.bare.includes(p.name));
+    return [...withDeps, ...bare.filter((b) => !withDeps.some((p) => p.name === b.name))].sort((a, b) => a.name.localeCompare(b.name));
+  };
   const lists = await readdir(path.join(aptDir, 'state', 'lists')).catch(() => []);
   if (lists.some((n) => n.includes('_Packages'))) {
-    const packages = await resolvePackages(root, names).catch(() => undefined);
+    const packages = await resolve().catch(() => undefined);
     if (packages) return { packages };
   }
   const { warning } = await updateIndexes(root);
-  return { packages: await resolvePackages(root, names), warning };
+  return { packages: await resolve(), warning };
 }
 
 async function packageArchive(opts: InitramfsOptions, list: GuestPackageList): Promise<{ file: string; packages: PackageVersion[]; cached: boolean; warning?: string }> {
   const debArch = DEBIAN_ARCH[opts.arch];
   if (!debArch) throw inputError(`no guest userspace for ARCH=${opts.arch} (supported: ${Object.keys(DEBIAN_ARCH).join(', ')})`);
   const base = path.join(opts.cacheDir, 'guest', debArch);
-  const { packages, warning } = await resolveGuestPackages(path.join(base, 'apt'), debArch, list.install);
+  const { packages, warning } = await resolveGuestPackages(path.join(base, 'apt'), debArch, list);
   const file = path.join(base, `packages-${packagesKey(debArch, packages, list.drop)}.cpio`);
   if (existsSync(file)) return { file, packages, cached: true, warning };
   const debs = await downloadPackages(await createAptRoot(path.join(base, 'apt'), debArch), packages, path.join(base, 'debs'));
@@ -138,10 +147,4 @@ export async function buildInitramfs(opts: InitramfsOptions): Promise<Initramfs>
   await pipeline(createReadStream(scripts), out);
   await rm(scripts, { force: true });
   return { file: opts.outFile, packages: pkgs.packages, cached: pkgs.cached, ...(pkgs.warning ? { warning: pkgs.warning } : {}) };
-}
-
-/** Scenario names in the order the guest runs them (file names without the NN- prefix). */
-export async function scenarioNames(guestDir: string): Promise<string[]> {
-  const files = (await readdir(path.join(guestDir, 'scenarios'))).filter((n) => n.endsWith('.sh')).sort();
-  return files.map((f) => f.replace(/\.sh$/, '').replace(/^\d\d-/, ''));
 }

@@ -87,6 +87,7 @@ export function parseSimulatedInstall(output: string): PackageVersion[] {
 
 /** The named packages plus every dependency apt would install with them (no recommends), with versions. */
 export async function resolvePackages(root: AptRoot, names: readonly string[]): Promise<PackageVersion[]> {
+  if (names.length === 0) return [];
   const result = await aptGet(root, ['-s', 'install', '--no-install-recommends', ...names]);
   if (result.code !== 0) throw infraError(`cannot resolve the ${root.arch} guest packages: ${firstAptError(result)}`);
   return parseSimulatedInstall(result.stdout);

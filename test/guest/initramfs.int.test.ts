@@ -36,9 +36,12 @@ describe('guest initramfs from Debian packages', () => {
     const outFile = path.join(scratch, `${arch}.cpio`);
     const first = await buildInitramfs({ guestDir: path.join(REPO, 'guest'), arch, cacheDir: TEST_CACHE, outFile });
     const files = listing(outFile);
-    for (const f of ['init', 'bin/busybox', 'sbin/lvm', 'sbin/dmsetup', 'sbin/cryptsetup', 'sbin/mkfs.ext4', 'usr/sbin/thin_check', loader, 'etc/lvm/lvm.conf', 'kpci/lib.sh', 'kpci/scenarios/10-crypt-lmk.sh']) expect(files).toContain(f);
+    for (const f of ['init', 'bin/busybox', 'sbin/lvm', 'sbin/dmsetup', 'sbin/cryptsetup', 'sbin/mkfs.ext4', 'usr/sbin/thin_check', 'sbin/mdadm', loader, 'etc/lvm/lvm.conf', 'kpci/lib.sh', 'kpci/scenarios/10-crypt-lmk.sh']) expect(files).toContain(f);
     expect(files.some((f) => f.includes('/gconv/'))).toBe(false); // dropped
     expect(first.packages.find((p) => p.name === 'lvm2')).toBeDefined();
+    // mdadm comes bare: none of what it alone depends on (udev, debconf, perl)
+    expect(first.packages.find((p) => p.name === 'mdadm')).toBeDefined();
+    expect(first.packages.filter((p) => ['udev', 'debconf', 'perl-base', 'adduser'].includes(p.name))).toEqual([]);
     // the ELF class of the guest's binaries is the guest's
     const dir = path.join(scratch, `${arch}-x`);
     execFileSync('sh', ['-c', `mkdir -p "$1" && cd "$1" && cpio -id --quiet sbin/dmsetup < "$2"`, 'sh', dir, outFile]);

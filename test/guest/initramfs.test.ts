@@ -2,17 +2,18 @@ import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO } from '../helpers/fixtures.js';
-import { packagesKey, parsePackageList, scenarioNames } from '../../src/guest/initramfs.js';
+import { packagesKey, parsePackageList } from '../../src/guest/initramfs.js';
 
 describe('guest package list', () => {
   test('the shipped list: the tools the scenarios run, and what is dropped', () => {
     const list = parsePackageList(readFileSync(path.join(REPO, 'guest', 'packages.txt'), 'utf8'));
     expect(list.install).toEqual(['busybox-static', 'lvm2', 'dmsetup', 'cryptsetup-bin', 'e2fsprogs', 'thin-provisioning-tools']);
+    expect(list.bare).toEqual(['mdadm']);
     expect(list.drop).toContain('usr/lib/*/gconv');
   });
 
   test('a bad line names the file and line; an empty list is refused', () => {
-    expect(() => parsePackageList('install: a\nfetch: b\n', 'g/packages.txt')).toThrow('g/packages.txt:2: expected "install: …" or "drop: …", got "fetch: b"');
+    expect(() => parsePackageList('install: a\nfetch: b\n', 'g/packages.txt')).toThrow('g/packages.txt:2: expected "install: …", "bare: …" or "drop: …", got "fetch: b"');
     expect(() => parsePackageList('# nothing\n', 'p')).toThrow('p installs no packages');
   });
 
@@ -22,11 +23,5 @@ describe('guest package list', () => {
     expect(packagesKey('i386', pkgs, [])).toBe(key);
     expect(packagesKey('amd64', pkgs, [])).not.toBe(key);
     expect(packagesKey('i386', [pkgs[0]!, { name: 'lvm2', version: '2.03.16-3' }], [])).not.toBe(key);
-  });
-
-  test('scenarios run in file order and are named without their number', async () => {
-    const names = await scenarioNames(path.join(REPO, 'guest'));
-    expect(names.slice(0, 4)).toEqual(['crypt-lmk', 'crypt-tcw', 'crypt-elephant', 'crypt-xts-plain64']);
-    expect(names).toEqual(expect.arrayContaining(['log-writes', 'integrity', 'verity', 'lvm-linear', 'lvm-striped', 'lvm-raid1', 'lvm-snapshot', 'lvm-thin', 'lvm-cache']));
   });
 });
