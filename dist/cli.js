@@ -757,6 +757,11 @@ async function checkout(from, commit, dir) {
     await git.run(['clean', '-ffdxq'], { timeoutMs: 10 * 60_000 });
     return git;
 }
+/** The URL a local checkout was cloned from (its origin remote), read only. */
+async function originUrl(dir) {
+    const result = await new Git({ cwd: dir }).exec(['remote', 'get-url', 'origin']);
+    return result.code === 0 && result.stdout.trim() ? result.stdout.trim() : undefined;
+}
 async function prepareTree(source, options) {
     if (options.ref !== undefined && !(await isValidRefName(options.ref))) {
         throw inputError(`--ref ${JSON.stringify(options.ref)} is not a valid git ref name`);
@@ -764,6 +769,7 @@ async function prepareTree(source, options) {
     const dir = path.join(options.workDir, 'linux');
     let origin;
     let ref = options.ref;
+    let upstream;
     switch (source.kind) {
         case 'tarball':
             origin = await importTarball(source.file, options.cacheDir, options.onLine);
@@ -774,6 +780,7 @@ async function prepareTree(source, options) {
         case 'remote':
             ref ??= DEFAULT_REMOTE_REF;
             origin = await fetchRemote(source.url, ref, options);
+            upstream = source.url;
             break;
         case 'git-dir': {
             ref ??= 'HEAD';
@@ -781,12 +788,13 @@ async function prepareTree(source, options) {
             if (!commit)
                 throw inputError(`ref ${ref} does not exist in ${source.dir}`);
             origin = { gitDir: source.dir, commit };
+            upstream = await originUrl(source.dir);
             break;
         }
     }
     try {
         const git = await checkout(origin.gitDir, origin.commit, dir);
-        return { dir, git, baseCommit: origin.commit, source: describeSource(source), ref };
+        return { dir, git, baseCommit: origin.commit, source: describeSource(source), ref, ...(upstream ? { upstream } : {}) };
     }
     catch (error) {
         if (error instanceof GitError)
@@ -1118,6 +1126,12 @@ async function definedSymbols(git, symbols) {
             found.add(m[1]);
     }
     return found;
+}
+/** Pure: "6.12.118" from the top-level Makefile's VERSION, PATCHLEVEL and SUBLEVEL. */
+function makefileVersion(makefile) {
+    const field = (name) => new RegExp(`^${name}\\s*=\\s*(\\d+)\\s*$`, 'm').exec(makefile)?.[1];
+    const [v, p, s] = [field('VERSION'), field('PATCHLEVEL'), field('SUBLEVEL')];
+    return v && p ? `${v}.${p}${s ? `.${s}` : ''}` : undefined;
 }
 
 // Fingerprints that identify a diagnostic without its line number, and the base-vs-patched comparison built on them.
@@ -1864,8 +1878,29 @@ async function notCompiledAnywhere(ctx, outcomes) {
     }
     return findings;
 }
+/**
+ * Our fragments ask for symbols of the kernels they were written for (6.1 to 6.12). On a tree that does not define
+ * some of them (an older kernel), no build can test what the cells claim: say which, before any make runs.
+ */
+async function shippedFragmentsMisfit(ctx) {
+    const misfits = [];
+    for (const cell of ctx.settings.cells.filter((c) => c.shipped)) {
+        const asked = [...cell.wanted].filter(([, v]) => v !== 'n').map(([k]) => k);
+        const defined = await definedSymbols(ctx.tree.git, asked);
+        const missing = asked.filter((k) => !defined.has(k)).sort();
+        if (missing.length)
+            misfits.push(`${path.basename(cell.fragmentPath)} asks for ${missing.map((k) => `CONFIG_${k}`).join(', ')}`);
+    }
+    if (misfits.length === 0)
+        return undefined;
+    const version = makefileVersion(await readFile(path.join(ctx.tree.dir, 'Makefile'), 'utf8').catch(() => ''));
+    return `no shipped config fits this tree (linux ${version ?? 'of unknown version'}): ${misfits.join('; ')}, which it does not define; give fragments of your own with --configs`;
+}
 async function buildEveryCell(ctx) {
     const settings = ctx.settings;
+    const misfit = await shippedFragmentsMisfit(ctx);
+    if (misfit)
+        return { name: 'build', status: 'error', durationMs: 0, summary: misfit, findings: [{ tool: 'kbuild', severity: 'error', type: 'CONFIG_DOES_NOT_FIT', new: false, message: misfit }] };
     const outcomes = [];
     for (const cell of settings.cells) {
         const toolchain = await toolchainFor(cell.arch);
@@ -1973,6 +2008,8 @@ function parseSimulatedInstall(output) {
 }
 /** The named packages plus every dependency apt would install with them (no recommends), with versions. */
 async function resolvePackages(root, names) {
+    if (names.length === 0)
+        return [];
     const result = await aptGet(root, ['-s', 'install', '--no-install-recommends', ...names]);
     if (result.code !== 0)
         throw infraError(`cannot resolve the ${root.arch} guest packages: ${firstAptError(result)}`);
@@ -2032,16 +2069,16 @@ async function packDirectory(dir, outFile) {
 // by a small second archive with our init, scenarios and lvm.conf (the kernel unpacks concatenated archives in order).
 /** Debian's name for each kernel ARCH we boot. */
 const DEBIAN_ARCH = { x86_64: 'amd64', i386: 'i386' };
-/** Pure: guest/packages.txt ("install: a b", "drop: path …", # comments). */
+/** Pure: guest/packages.txt ("install: a b", "bare: c", "drop: path …", # comments). */
 function parsePackageList(text, where = 'packages.txt') {
-    const list = { install: [], drop: [] };
+    const list = { install: [], bare: [], drop: [] };
     text.split('\n').forEach((raw, i) => {
         const line = raw.replace(/#.*$/, '').trim();
         if (!line)
             return;
-        const m = /^(install|drop):\s*(.*)$/.exec(line);
+        const m = /^(install|bare|drop):\s*(.*)$/.exec(line);
         if (!m)
-            throw inputError(`${where}:${i + 1}: expected "install: …" or "drop: …", got ${JSON.stringify(raw.trim())}`);
+            throw inputError(`${where}:${i + 1}: expected "install: …", "bare: …" or "drop: …", got ${JSON.stringify(raw.trim())}`);
         list[m[1]].push(...m[2].split(/\s+/).filter(Boolean));
     });
     if (list.install.length === 0)
@@ -2076,23 +2113,29 @@ async function expand(root, pattern) {
     return paths;
 }
 /** Resolve with the indexes we have; refresh them only when that fails, so a warm cache needs no network. */
-async function resolveGuestPackages(aptDir, debArch, names) {
+async function resolveGuestPackages(aptDir, debArch, list) {
     const root = await createAptRoot(aptDir, debArch);
+    // the bare packages are resolved too (for their versions), and everything they alone would pull is left out
+    const resolve = async () => {
+        const withDeps = await resolvePackages(root, list.install);
+        const bare = (await resolvePackages(root, list.bare)).filter((p) => list.bare.includes(p.name));
+        return [...withDeps, ...bare.filter((b) => !withDeps.some((p) => p.name === b.name))].sort((a, b) => a.name.localeCompare(b.name));
+    };
     const lists = await readdir(path.join(aptDir, 'state', 'lists')).catch(() => []);
     if (lists.some((n) => n.includes('_Packages'))) {
-        const packages = await resolvePackages(root, names).catch(() => undefined);
+        const packages = await resolve().catch(() => undefined);
         if (packages)
             return { packages };
     }
     const { warning } = await updateIndexes(root);
-    return { packages: await resolvePackages(root, names), warning };
+    return { packages: await resolve(), warning };
 }
 async function packageArchive(opts, list) {
     const debArch = DEBIAN_ARCH[opts.arch];
     if (!debArch)
         throw inputError(`no guest userspace for ARCH=${opts.arch} (supported: ${Object.keys(DEBIAN_ARCH).join(', ')})`);
     const base = path.join(opts.cacheDir, 'guest', debArch);
-    const { packages, warning } = await resolveGuestPackages(path.join(base, 'apt'), debArch, list.install);
+    const { packages, warning } = await resolveGuestPackages(path.join(base, 'apt'), debArch, list);
     const file = path.join(base, `packages-${packagesKey(debArch, packages, list.drop)}.cpio`);
     if (existsSync(file))
         return { file, packages, cached: true, warning };
@@ -2144,10 +2187,41 @@ async function buildInitramfs(opts) {
     await rm(scripts, { force: true });
     return { file: opts.outFile, packages: pkgs.packages, cached: pkgs.cached, ...(pkgs.warning ? { warning: pkgs.warning } : {}) };
 }
-/** Scenario names in the order the guest runs them (file names without the NN- prefix). */
-async function scenarioNames(guestDir) {
-    const files = (await readdir(path.join(guestDir, 'scenarios'))).filter((n) => n.endsWith('.sh')).sort();
-    return files.map((f) => f.replace(/\.sh$/, '').replace(/^\d\d-/, ''));
+
+// The guest's scenarios as the host sees them: name, and what each says it reaches in its header
+// ("# kpci-reaches: FILE[:FUNCTION] …", "# kpci-smoke"), so that a run can choose the ones a series needs.
+/** Pure: a scenario's header lines into what it reaches. */
+function parseScenario(fileName, text) {
+    const name = fileName.replace(/\.sh$/, '').replace(/^\d\d-/, '');
+    const reaches = [];
+    let smoke = false;
+    for (const line of text.split('\n')) {
+        if (!line.startsWith('#'))
+            break; // the header is the leading comment block
+        const m = /^#\s*kpci-reaches:\s*(.*)$/.exec(line);
+        if (m)
+            reaches.push(...m[1].split(/\s+/).filter(Boolean));
+        if (/^#\s*kpci-smoke\s*$/.test(line))
+            smoke = true;
+    }
+    return { name, reaches, smoke };
+}
+/** Every scenario of a guest folder, in the order the guest runs them. */
+async function readScenarios(guestDir) {
+    const dir = path.join(guestDir, 'scenarios');
+    const files = (await readdir(dir)).filter((n) => n.endsWith('.sh')).sort();
+    return Promise.all(files.map(async (f) => parseScenario(f, await readFile(path.join(dir, f), 'utf8'))));
+}
+/** guest/not-reached.tsv: "file<TAB>function<TAB>why no scenario reaches it", keyed "file:function". */
+async function readNotReached(guestDir) {
+    const text = await readFile(path.join(guestDir, 'not-reached.tsv'), 'utf8').catch(() => '');
+    const reasons = new Map();
+    for (const line of text.split('\n')) {
+        const [file, fn, why] = line.split('\t');
+        if (!line.startsWith('#') && file && fn && why)
+            reasons.set(`${file}:${fn}`, why.trim());
+    }
+    return reasons;
 }
 
 // QEMU, one function per question: the command line for a boot (pure), and a boot run under a hard timeout with
@@ -2613,7 +2687,7 @@ function coverageOfChanges(report, changed) {
 function coverageMarkdown(cell, rows) {
     const out = [`# Coverage of the changed functions (${cell}, patched kernel, all scenarios)`, '', '| file | function | patch | calls | changed lines run | verdict |', '|---|---|---|---|---|---|'];
     for (const r of rows) {
-        const verdict = r.calls === undefined ? 'no counters' : r.calls > 0 ? 'executed' : 'not reached by any scenario';
+        const verdict = r.calls === undefined ? 'no counters' : r.calls > 0 ? 'executed' : `not reached by any scenario${r.notReachedBecause ? `: ${r.notReachedBecause}` : ''}`;
         out.push(`| ${r.file} | ${r.name} | ${r.patches.join(', ')} | ${r.calls ?? '–'} | ${r.linesRun}/${r.linesWithCode} | ${verdict} |`);
     }
     return out.join('\n') + '\n';
@@ -2732,7 +2806,7 @@ async function bootCell(ctx, cell, settings, changed) {
     const accel = await chooseAccel({ ...common, kernel: art.bzImage, dir, totalTimeoutMs: 20_000 });
     metrics.accel = accel.accel;
     ctx.progress.info(`boot: ${cell.name} under ${accel.accel.toUpperCase()} (${accel.why})`);
-    const planned = settings.scenarios?.length ?? (await scenarioNames(settings.guestDir)).length;
+    const planned = settings.scenarios?.length ?? (await readScenarios(settings.guestDir)).length;
     // boot + every scenario at its limit, so the per-scenario watchdog always fires first
     const totalTimeoutMs = settings.bootTimeoutMs + planned * settings.scenarioTimeoutMs + 30_000;
     const one = (kind, kernel) => bootKernel({ ...common, kernel, dir: path.join(dir, kind), accel: accel.accel, totalTimeoutMs, ...(settings.scenarios ? { only: settings.scenarios } : {}), collectResults: kind === 'patched' });
@@ -2757,15 +2831,19 @@ async function bootCell(ctx, cell, settings, changed) {
     let coverage = [];
     if (patched.resultsDir && changed.length) {
         const files = [...new Set(changed.map((c) => c.file))];
+        const reasons = await readNotReached(settings.guestDir);
         for (const file of files) {
             const report = await readCounters(art.buildDir, gcdaPath(patched.resultsDir, art.buildDir, file), file);
-            coverage.push(...coverageOfChanges(report, changed.filter((c) => c.file === file)));
+            coverage.push(...coverageOfChanges(report, changed.filter((c) => c.file === file)).map((c) => {
+                const why = reasons.get(`${c.file}:${c.name}`);
+                return c.calls === 0 && why ? { ...c, notReachedBecause: why } : c;
+            }));
         }
         await writeFile(path.join(art.dir, 'coverage.md'), coverageMarkdown(cell.name, coverage));
         for (const c of coverage) {
             if (c.calls === undefined)
                 continue;
-            findings.push({ tool: 'kernel', severity: 'info', type: c.calls > 0 ? 'CHANGE_EXECUTED' : 'CHANGE_NOT_REACHED', file: c.file, line: changed.find((f) => f.file === c.file && f.name === c.name)?.lines[0], message: c.calls > 0 ? `${c.name}() executed ${c.calls} times; ${c.linesRun}/${c.linesWithCode} changed lines ran` : `${c.name}() was not reached by any scenario` });
+            findings.push({ tool: 'kernel', severity: 'info', type: c.calls > 0 ? 'CHANGE_EXECUTED' : 'CHANGE_NOT_REACHED', file: c.file, line: changed.find((f) => f.file === c.file && f.name === c.name)?.lines[0], message: c.calls > 0 ? `${c.name}() executed ${c.calls} times; ${c.linesRun}/${c.linesWithCode} changed lines ran` : `${c.name}() was not reached by any scenario that ran${c.notReachedBecause ? `: ${c.notReachedBecause}` : ''}` });
         }
     }
     const scen = patched.report.scenarios;
@@ -2778,6 +2856,51 @@ async function bootCell(ctx, cell, settings, changed) {
         `${coverage.length ? `; ${reached}/${coverage.length} changed functions executed` : ''}` +
         `${patched.report.highTotalKb ? `; HighTotal ${Math.round(patched.report.highTotalKb / 1024)} MiB` : ''}`;
     return done(status, summary, findings, metrics, coverage);
+}
+
+function globToRegExp$1(glob) {
+    return new RegExp(`^${glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+}
+function matches(pattern, file, fn) {
+    const [filePart, fnPart] = pattern.split(':');
+    if (!globToRegExp$1(filePart).test(file))
+        return false;
+    return fnPart === undefined ? true : fn !== undefined && globToRegExp$1(fnPart).test(fn);
+}
+/**
+ * A changed function goes to the scenarios that name it (FILE:FUNCTION), or else to those that reach its file; a
+ * changed file with no changed function (a header, a Makefile, lines outside any function) to those that reach the
+ * file. The smoke scenarios always run.
+ */
+function chooseScenarios(scenarios, files, functions) {
+    const why = new Map();
+    const add = (s, reason) => why.set(s.name, [...(why.get(s.name) ?? []), reason]);
+    const unreached = [];
+    for (const file of files) {
+        const own = functions.filter((f) => f.file === file);
+        const fileLevel = scenarios.filter((s) => s.reaches.some((p) => !p.includes(':') && matches(p, file)));
+        if (own.length === 0) {
+            fileLevel.forEach((s) => add(s, file));
+            if (fileLevel.length === 0)
+                unreached.push(file);
+            continue;
+        }
+        for (const fn of own) {
+            const specific = scenarios.filter((s) => s.reaches.some((p) => p.includes(':') && matches(p, file, fn.name)));
+            (specific.length ? specific : fileLevel).forEach((s) => add(s, `${fn.name}()`));
+            if (specific.length === 0 && fileLevel.length === 0 && !unreached.includes(file))
+                unreached.push(file);
+        }
+    }
+    for (const s of scenarios)
+        if (s.smoke)
+            add(s, 'smoke');
+    const chosen = scenarios.filter((s) => why.has(s.name));
+    const reasons = chosen.map((s) => {
+        const list = [...new Set(why.get(s.name))];
+        return `${s.name}: ${list.length > 4 ? `${list.slice(0, 4).join(', ')} and ${list.length - 4} more` : list.join(', ')}`;
+    });
+    return { names: chosen.map((s) => s.name), reasons, unreached };
 }
 
 // The functions a series changed, by name and by their changed lines in the final tree: what coverage and the
@@ -2815,10 +2938,38 @@ async function changedFunctions(treeDir, patches) {
     return [...byKey.values()].map((f) => ({ ...f, lines: f.lines.sort((a, b) => a - b) }));
 }
 
+// boot: every built config's base and patched kernels in QEMU with the guest scenarios the series needs.
+/** --scenarios all, a list (checked against the guest's), or by default the ones the change needs. */
+async function chooseWorkload(settings, patches, changed) {
+    const available = await readScenarios(settings.guestDir);
+    const names = available.map((s) => s.name);
+    if (settings.scenarios?.includes('all'))
+        return { summary: `all ${names.length} scenarios (--scenarios all)`, findings: [] };
+    if (settings.scenarios) {
+        const unknown = settings.scenarios.filter((n) => !names.includes(n));
+        if (unknown.length)
+            throw inputError(`--scenarios: no scenario ${unknown.join(', ')} in ${settings.guestDir} (scenarios: ${names.join(', ')}, or all)`);
+        return { only: settings.scenarios, summary: `${settings.scenarios.length} of ${names.length} scenarios (--scenarios)`, findings: [] };
+    }
+    const files = [...new Set(patches.flatMap((p) => p.files.map((f) => f.path)))];
+    const choice = chooseScenarios(available, files, changed);
+    const message = [
+        `${choice.names.length} of ${names.length} scenarios chosen by the change (--scenarios all runs every one):`,
+        ...choice.reasons.map((r) => `  ${r}`),
+        ...(choice.unreached.length ? [`no scenario says it reaches ${choice.unreached.join(', ')}: only the smoke scenarios run for ${choice.unreached.length === 1 ? 'it' : 'them'}`] : []),
+    ].join('\n');
+    return {
+        only: choice.names,
+        summary: `${choice.names.length} of ${names.length} scenarios, chosen by the change`,
+        findings: [{ tool: 'workload', severity: 'info', type: 'SCENARIOS_CHOSEN', new: true, message }],
+    };
+}
 async function bootEveryCell(ctx) {
-    const settings = ctx.settings.boot;
     await ctx.tree.git.run(['checkout', '--quiet', '--detach', ctx.applied.commits.at(-1)]);
     const changed = await changedFunctions(ctx.tree.dir, ctx.series.patches);
+    const workload = await chooseWorkload(ctx.settings.boot, ctx.series.patches, changed);
+    const settings = { ...ctx.settings.boot, ...(workload.only ? { scenarios: workload.only } : { scenarios: undefined }) };
+    ctx.progress.info(`boot: ${workload.summary}`);
     const outcomes = [];
     for (const cell of ctx.settings.cells) {
         ctx.progress.info(`boot: ${cell.name} (ARCH=${cell.arch})`);
@@ -2832,10 +2983,8 @@ async function bootEveryCell(ctx) {
     const bad = cells.filter((c) => c.status === 'fail' || c.status === 'error');
     const summary = booted.length === 0
         ? 'skip: no config produced a kernel'
-        : bad.length
-            ? bad.map((c) => `${c.config}: ${c.summary}`).join('; ')
-            : cells.map((c) => `${c.config}: ${c.summary}`).join('; ');
-    return { name: 'boot', status: booted.length === 0 ? 'skip' : status, durationMs: 0, summary, cells, findings: outcomes.flatMap((o) => o.findings) };
+        : `${workload.summary}; ${(bad.length ? bad : cells).map((c) => `${c.config}: ${c.summary}`).join('; ')}`;
+    return { name: 'boot', status: booted.length === 0 ? 'skip' : status, durationMs: 0, summary, cells, findings: [...workload.findings, ...outcomes.flatMap((o) => o.findings)] };
 }
 const bootStage = { name: 'boot', needs: ['apply'], run: bootEveryCell };
 
@@ -2886,7 +3035,7 @@ async function resolveCells(specs, root = packageRoot()) {
         const { arch, wanted } = parseFragment(await readFile(fragmentPath, 'utf8'), spec);
         if (cells.some((c) => c.name === name))
             throw usageError(`config ${name} is given twice`);
-        cells.push({ name, arch: arch ?? 'x86_64', fragmentPath, wanted });
+        cells.push({ name, arch: arch ?? 'x86_64', fragmentPath, wanted, shipped: !isPath });
     }
     return cells;
 }
@@ -3110,27 +3259,38 @@ function sameTree(a, b) {
     const norm = (u) => u.trim().replace(/^[a-z+]+:\/\//i, '').replace(/^[^@/]+@/, '').replace(/:(?!\d)/, '/').replace(/\/+$/, '').replace(/\.git$/, '').toLowerCase();
     return norm(a) === norm(b);
 }
-/** The tree a series is tested against, as a URL: --tree when it is one; a tarball or local tree is taken for linux-dm. */
-function targetTreeUrl(treeSource) {
-    // a tarball or local directory does not say which upstream it is; this project's default target is linux-dm
-    return /^(https?|git|ssh|file):\/\/\S+$|^[\w.-]+@[\w.-]+:\S+$/.test(treeSource) ? treeSource : DEFAULT_TREE_URL;
-}
 function fileHome(file, sections) {
     return { file, sections: sections.map((s) => s.name).filter((n) => n !== REST), trees: sections.flatMap((s) => s.gitTrees) };
 }
 const shortName = (url) => url.replace(/\/+$/, '').replace(/\.git$/, '').split('/').at(-1) ?? url;
-/** Pure: files whose sections do not name the target tree, and a series no one MAINTAINERS section covers whole. */
+const isMainline = (url) => /torvalds\/linux(\.git)?$/.test(url.replace(/\/+$/, ''));
+/** Pure: the trees the files' own MAINTAINERS sections name (THE REST's mainline only when nothing else does). */
+function ownTrees(h) {
+    const own = h.trees.filter((t) => !isMainline(t));
+    return own.length ? own : h.trees;
+}
+/** Pure: the trees every file of the series belongs to: where the series is to be based and sent. */
+function destinationTrees(homes) {
+    const withTrees = homes.filter((h) => h.trees.length > 0);
+    if (withTrees.length === 0)
+        return [];
+    const first = ownTrees(withTrees[0]);
+    return first.filter((t) => withTrees.every((h) => ownTrees(h).some((u) => sameTree(t, u))));
+}
+/**
+ * Pure: files whose sections do not name the tree under test (when it is known: a git URL, or a checkout's
+ * origin), and a series no one MAINTAINERS section covers whole.
+ */
 function treeFindings(homes, target, patches) {
     const findings = [];
     const patchOf = (file) => patches.find((p) => p.files.some((f) => f.path === file))?.index;
     for (const h of homes) {
         // a file belongs to the tree under test when one of its matched sections' T: lines names that tree
-        if (h.trees.length === 0 || h.trees.some((t) => sameTree(t, target)))
+        if (target === undefined || h.trees.length === 0 || h.trees.some((t) => sameTree(t, target)))
             continue;
-        const own = h.trees.filter((t) => !/torvalds\/linux/.test(t));
         findings.push({
             tool: 'readiness', severity: 'warning', type: 'NOT_FOR_THIS_TREE', file: h.file, patch: patchOf(h.file), new: true,
-            message: `${h.file} is maintained in ${(own.length ? own : h.trees).map(shortName).join(', ')} (${h.sections.join('; ') || REST}), not in ${shortName(target)}, the tree under test: send it there and test it on that tree`,
+            message: `${h.file} is maintained in ${ownTrees(h).map(shortName).join(', ')} (${h.sections.join('; ') || REST}), not in ${shortName(target)}, the tree under test: base the series on ${ownTrees(h).join(' or ')} and send it there`,
         });
     }
     const specific = homes.filter((h) => h.sections.length > 0);
@@ -3144,8 +3304,13 @@ function treeFindings(homes, target, patches) {
     }
     return findings;
 }
+/** Pure: "md (git://…/song/md.git)" for the summary and the finding. */
+function describeDestination(trees) {
+    return trees.map((t) => `${shortName(t)} (${t})`).join(' or ');
+}
 const describeRecipients = (r) => `To: ${r.to.join(', ') || '(nobody)'}; Cc: ${r.cc.join(', ') || '(nobody)'}`;
-async function findMaintainers(patches, treeSource, options) {
+/** `upstream`: the git URL of the tree under test, when known; a tarball or a directory does not say. */
+async function findMaintainers(patches, upstream, options) {
     const perPatch = [];
     for (const p of patches)
         perPatch.push(splitRecipients(await maintainersOfPatches([p.file], options)));
@@ -3154,12 +3319,14 @@ async function findMaintainers(patches, treeSource, options) {
     const homes = [];
     for (const f of files)
         homes.push(fileHome(f, await sectionsOfFile(f, options)));
+    const destination = destinationTrees(homes);
     const findings = [
         ...patches.map((p, i) => ({ tool: 'readiness', severity: 'info', type: 'RECIPIENTS', patch: p.index, new: true, message: `patch ${p.index}: ${describeRecipients(perPatch[i])}` })),
         { tool: 'readiness', severity: 'info', type: 'RECIPIENTS', new: true, message: `series: ${describeRecipients(series)}` },
-        ...treeFindings(homes, targetTreeUrl(treeSource), patches),
+        ...(destination.length ? [{ tool: 'readiness', severity: 'info', type: 'SEND_TO_TREE', new: true, message: `base the series on ${describeDestination(destination)} and send it there: the tree MAINTAINERS names for ${homes.filter((h) => h.sections.length).map((h) => h.sections.join('; ')).filter((v, i, a) => a.indexOf(v) === i).join(' and ') || REST}` }] : []),
+        ...treeFindings(homes, upstream, patches),
     ];
-    return { series, perPatch, homes, findings };
+    return { series, destination, perPatch, homes, findings };
 }
 
 /** Documentation/process/submitting-patches.rst: "no more than 15 or so patches at once". */
@@ -3362,13 +3529,15 @@ function readCoverLetter(mail) {
 /** Pure: a cover letter subject: the area the patches share, and their summary when they all say the same. */
 function coverLetterSubject(patches) {
     const prefixes = patches.map((p) => subjectPrefix(p.subject) ?? '');
-    const words = prefixes.map((p) => p.split(/\s+/));
-    const common = [];
-    for (let i = 0; words.every((w) => w[i] !== undefined && w[i] === words[0][i]); i++)
-        common.push(words[0][i]);
+    // "dm crypt" and "dm log writes" share "dm"; "md/md-bitmap" and "md/raid5-cache" share "md"
+    const words = prefixes.map((p) => p.split(/[\s/]+/));
+    let common = 0;
+    while (words.every((w) => w[common] !== undefined && w[common] === words[0][common]))
+        common++;
+    const shared = common ? prefixes[0].split(/(?<=[\s/])/).slice(0, common).join('').replace(/[\s/]+$/, '') : '';
     const summaries = patches.map((p, i) => (prefixes[i] ? p.subject.slice(prefixes[i].length + 1).trim() : p.subject));
     const summary = summaries.every((s) => s === summaries[0]) ? summaries[0] : `${patches.length} patches: ${summaries[0]}, …`;
-    return common.length ? `${common.join(' ')}: ${summary}` : summary;
+    return shared ? `${shared}: ${summary}` : summary;
 }
 /** Pure: a cover letter body listing the patches and, as the testing statement, this run's stage results. */
 function coverLetterBody(patches, previous, tested) {
@@ -3443,7 +3612,7 @@ async function checkReadiness(ctx) {
         hygiene.push(...checkHygiene(p, await hygieneFacts(p, git, baseCommit, table)));
     findings.push(...hygiene);
     ctx.progress.info('readiness: get_maintainer.pl on each patch and on the series');
-    const maintainers = await attempt(findings, 'GET_MAINTAINER_FAILED', () => findMaintainers(patches, ctx.tree.source, { treeDir: dir, timeoutMs }));
+    const maintainers = await attempt(findings, 'GET_MAINTAINER_FAILED', () => findMaintainers(patches, ctx.tree.upstream, { treeDir: dir, timeoutMs }));
     if (maintainers)
         findings.push(...maintainers.findings);
     const recipients = maintainers?.series ?? { to: [], cc: [] };
@@ -3476,6 +3645,7 @@ async function checkReadiness(ctx) {
     const summary = [
         `${status === 'fail' ? 'not ready' : 'ready to send'}: ${count(hygiene)} hygiene, ${count(shape.findings)} shape, ${lint.findings.length} kmap_local findings`,
         `To: ${recipients.to.join(', ') || '?'}; Cc: ${recipients.cc.join(', ') || '?'}`,
+        ...(maintainers?.destination.length ? [`tree: ${describeDestination(maintainers.destination)}`] : []),
         `deprecated kmap/kmap_atomic/kunmap/kunmap_atomic calls in the touched files ${lint.deprecated.before} → ${lint.deprecated.after}`,
         mail ? `${mail.files.length} mails in ${path.relative(ctx.outDir, mail.dir) || '.'}/ (send-email dry run: ${mail.dryRun.length} OK)${mail.sentToSelf ? `, sent to ${mail.sentToSelf.to}` : ''}` : 'no mails made',
     ].join('; ');
