@@ -32052,6 +32052,23 @@ function enclosingFunction(source, line) {
     }
     return undefined;
 }
+/** Pure: every kernel-style function body of a file (brace in column 0), named as enclosingFunction() names them. */
+function functionBodies(source) {
+    const lines = source.split('\n');
+    const bodies = [];
+    for (let i = 0; i < lines.length; i++) {
+        if (!lines[i].startsWith('{'))
+            continue;
+        const name = enclosingFunction(source, i + 1);
+        let end = i + 1;
+        while (end < lines.length && !lines[end].startsWith('}'))
+            end++;
+        if (name)
+            bodies.push({ name, start: i + 1, end: end + 1 });
+        i = end;
+    }
+    return bodies;
+}
 
 // Compiler diagnostics with their fingerprints, read against the source as it is checked out right now.
 /** Call while the revision the diagnostics came from is checked out: the enclosing function is read from it. */
@@ -33301,6 +33318,29 @@ function splatKey(splat) {
         .replace(/\s+/g, ' ');
     return `${title}|${splat.functions.slice(0, 3).join(',')}`;
 }
+/**
+ * Pure: the changed function a splat is about: one in its call trace, or else one called from a function in its
+ * trace (whose body, in a changed file's source, calls it).
+ */
+function blameChanged(splat, changed, sources) {
+    for (const name of splat.functions) {
+        const fn = changed.find((c) => c.name === name);
+        if (fn)
+            return { fn };
+    }
+    for (const name of splat.functions) {
+        for (const [file, source] of sources) {
+            const body = functionBodies(source).find((b) => b.name === name);
+            if (!body)
+                continue;
+            const text = source.split('\n').slice(body.start - 1, body.end).join('\n');
+            const fn = changed.find((c) => c.file === file && c.name !== name && new RegExp(`\\b${c.name}\\s*\\(`).test(text));
+            if (fn)
+                return { fn, via: name };
+        }
+    }
+    return undefined;
+}
 
 // The tree's own scripts/decode_stacktrace.sh: "func+0x1f/0x80" frames become "func (file.c:123)", found with
 // addr2line in the vmlinux the kernel was built as. That needs its debug info: frames it cannot place stay as they were.
@@ -33415,22 +33455,17 @@ async function decodeSplats(treeDir, vmlinux, splats) {
     }
     return decoded;
 }
-/** The changed function a splat's trace runs through, if any: that is the one to name. */
-function changedIn(splat, changed) {
-    for (const name of splat.functions) {
-        const fn = changed.find((c) => c.name === name);
-        if (fn)
-            return fn;
-    }
-    return undefined;
-}
-function compareBoots(cell, base, patched, changed, highmem, splats, decoded) {
+function compareBoots(cell, base, patched, changed, sources, highmem, splats, decoded) {
     const findings = [];
     const p = patched.report;
     const b = base?.report;
     if (p.initLine === undefined) {
         const pre = b && b.initLine === undefined;
-        findings.push({ tool: 'kernel', severity: pre ? 'warning' : 'error', type: 'BOOT_FAILED', new: !pre, message: `the patched ${cell.name} kernel did not reach our init${patched.killed ? ` (${patched.killed})` : ''}${pre ? '; the base kernel did not either' : ''}. Last console lines:\n${tail(p.lines).join('\n')}` });
+        // a panic's own line says why; its stack dump can push it out of the last lines
+        const last = tail(p.lines);
+        const panic = p.lines.find((l) => /Kernel panic - not syncing/.test(l));
+        const shown = panic && !last.includes(panic) ? [panic, '…', ...last] : last;
+        findings.push({ tool: 'kernel', severity: pre ? 'warning' : 'error', type: 'BOOT_FAILED', new: !pre, message: `the patched ${cell.name} kernel did not reach our init${patched.killed ? ` (${patched.killed})` : ''}${pre ? '; the base kernel did not either' : ''}. Last console lines:\n${shown.join('\n')}` });
     }
     if (highmem && p.initLine !== undefined && !p.highTotalKb) {
         findings.push({ tool: 'workload', severity: 'warning', type: 'NO_HIGHMEM', new: false, message: `the ${cell.name} guest has no high memory (HighTotal 0): kmap_local_page() maps nothing there, give it more RAM` });
@@ -33465,9 +33500,11 @@ function compareBoots(cell, base, patched, changed, highmem, splats, decoded) {
     const baseKeys = new Set(b ? findSplats(b).map(splatKey) : []);
     for (const splat of splats) {
         const pre = baseKeys.has(splatKey(splat));
-        const fn = changedIn(splat, changed);
+        const blame = blameChanged(splat, changed, sources);
+        const fn = blame?.fn;
         const shown = decoded.get(splat.line) ?? splat.excerpt.slice(0, EXCERPT_LINES);
-        const where = fn ? ` in ${fn.name}() (${fn.file}, changed by patch ${fn.patches.join(', ')})` : splat.functions[0] ? ` in ${splat.functions[0]}()` : '';
+        const changedBy = fn && `${fn.name}() (${fn.file}, changed by patch ${fn.patches.join(', ')})`;
+        const where = blame?.via ? ` in ${blame.via}(), which calls ${changedBy}` : fn ? ` in ${changedBy}` : splat.functions[0] ? ` in ${splat.functions[0]}()` : '';
         findings.push({
             tool: 'kernel',
             severity: pre ? 'warning' : 'error',
@@ -33521,7 +33558,11 @@ async function bootCell(ctx, cell, settings, changed) {
     const config = parseConfig(await readFile(path$2.join(art.dir, 'config'), 'utf8').catch(() => ''));
     const highmem = config.get('HIGHMEM4G') === 'y' || config.get('HIGHMEM64G') === 'y';
     const splats = findSplats(patched.report);
-    const findings = compareBoots(cell, base, patched, changed, highmem, splats, await decodeSplats(ctx.tree.dir, art.vmlinux, splats));
+    // the changed files as patched: a splat can surface in a caller of a changed function
+    const sources = new Map();
+    for (const file of new Set(changed.map((c) => c.file)))
+        sources.set(file, await readFile(path$2.join(ctx.tree.dir, file), 'utf8'));
+    const findings = compareBoots(cell, base, patched, changed, sources, highmem, splats, await decodeSplats(ctx.tree.dir, art.vmlinux, splats));
     // coverage of the changed functions, from the patched kernel's counters
     let coverage = [];
     if (patched.resultsDir && changed.length) {
@@ -34422,7 +34463,8 @@ async function runPipeline(settings, progress) {
     };
     try {
         const workDir = await claimWorkDir(settings.outDir);
-        const cells = settings.stages.includes('build') ? await resolveCells(settings.configs) : [];
+        // boot without build (a --continue step) boots the kernels an earlier step built for the same matrix
+        const cells = settings.stages.includes('build') || settings.stages.includes('boot') ? await resolveCells(settings.configs) : [];
         const source = await classifyTree(settings.tree);
         progress.info('reading the series');
         const { series, rangeBase } = await readSeries(settings.series, source, workDir);
@@ -34602,8 +34644,9 @@ function parseRunArgs(argv, env = process.env) {
     const configs = v.configs === undefined ? DEFAULT_CELLS : list(v.configs);
     if (v.configs !== undefined && configs.length === 0)
         throw usageError('--configs is empty');
-    if (v.configs !== undefined && !stages.includes('build'))
-        throw usageError('--configs needs the build stage (add build to --stages)');
+    // boot without build is a --continue step booting what an earlier step built: it needs the matrix too
+    if (v.configs !== undefined && !stages.includes('build') && !stages.includes('boot'))
+        throw usageError('--configs needs the build or boot stage (add build to --stages)');
     const ccacheSize = v['ccache-size'] ?? '5G';
     if (!/^\d+(\.\d+)?[kKMGT]?i?$/.test(ccacheSize))
         throw usageError(`--ccache-size takes a size like 5G or 500M, not ${JSON.stringify(ccacheSize)}`);
@@ -95561,6 +95604,19 @@ async function compilerVersion() {
     const r = await execTool('gcc', ['--version']).catch(() => undefined);
     return r?.stdout.split('\n')[0] ?? 'no gcc';
 }
+/** The run's arguments for one step: the config matrix only for the steps that build or boot it. */
+function stepArguments(argv, stage) {
+    if (stage === 'build' || stage === 'boot')
+        return [...argv];
+    const out = [];
+    for (let i = 0; i < argv.length; i++) {
+        if (argv[i] === '--configs')
+            i++;
+        else
+            out.push(argv[i]);
+    }
+    return out;
+}
 async function runStageStep(name, state, env, deps) {
     if (state.aborted)
         return info(`${name}: not run, the run stopped earlier: ${state.aborted}`);
@@ -95568,8 +95624,9 @@ async function runStageStep(name, state, env, deps) {
         return info(`${name}: not asked for (stages: ${state.stages.join(', ')})`);
     const settings = state.settings;
     const os = runnerOs(env);
-    const run = () => runCli([...state.argv, '--stages', name, '--continue'], env);
-    const parsed = parseRunArgs([...state.argv, '--stages', name, '--continue'], env);
+    const argv = [...stepArguments(state.argv, name), '--stages', name, '--continue'];
+    const run = () => runCli(argv, env);
+    const parsed = parseRunArgs(argv, env);
     if (name === 'build' && state.baseCommit) {
         const spec = await ccacheSpec({ os, cells: await resolveCells(parsed.configs), compiler: await compilerVersion(), baseCommit: state.baseCommit, ccacheDir: parsed.ccacheDir });
         const restored = await restoreFromCache(deps.cache, spec, log);

@@ -96,7 +96,8 @@ export async function runPipeline(settings: RunSettings, progress: Progress): Pr
   };
   try {
     const workDir = await claimWorkDir(settings.outDir);
-    const cells = settings.stages.includes('build') ? await resolveCells(settings.configs) : [];
+    // boot without build (a --continue step) boots the kernels an earlier step built for the same matrix
+    const cells = settings.stages.includes('build') || settings.stages.includes('boot') ? await resolveCells(settings.configs) : [];
     const source = await classifyTree(settings.tree);
     progress.info('reading the series');
     const { series, rangeBase } = await readSeries(settings.series, source, workDir);

@@ -148,7 +148,8 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   const stages = parseStages(v.stages, v.continue ?? false);
   const configs = v.configs === undefined ? DEFAULT_CELLS : list(v.configs);
   if (v.configs !== undefined && configs.length === 0) throw usageError('--configs is empty');
-  if (v.configs !== undefined && !stages.includes('build')) throw usageError('--configs needs the build stage (add build to --stages)');
+  // boot without build is a --continue step booting what an earlier step built: it needs the matrix too
+  if (v.configs !== undefined && !stages.includes('build') && !stages.includes('boot')) throw usageError('--configs needs the build or boot stage (add build to --stages)');
   const ccacheSize = v['ccache-size'] ?? '5G';
   if (!/^\d+(\.\d+)?[kKMGT]?i?$/.test(ccacheSize)) throw usageError(`--ccache-size takes a size like 5G or 500M, not ${JSON.stringify(ccacheSize)}`);
   const cacheDir = v['cache-dir'] ? path.resolve(v['cache-dir']) : defaultCacheDir(env);

@@ -81,7 +81,7 @@ describe('parseRunArgs', () => {
     expect(usage(['--series', 'x', '--jobs', '0'])).toMatch(/^--jobs must be a positive whole number/);
     expect(usage(['--series', 'x', '--frobnicate'])).toMatch(/^Unknown option '--frobnicate'/);
     expect(usage(['--series', 'x', '--checkpatch-ignore', 'A;rm -rf /'])).toMatch(/^--checkpatch-ignore takes checkpatch types/);
-    expect(usage(['--series', 'x', '--stages', 'checkpatch', '--configs', 'x86_64-dm'])).toBe('--configs needs the build stage (add build to --stages)');
+    expect(usage(['--series', 'x', '--stages', 'checkpatch', '--configs', 'x86_64-dm'])).toBe('--configs needs the build or boot stage (add build to --stages)');
     expect(usage(['--series', 'x', '--ccache-size', 'lots'])).toMatch(/^--ccache-size takes a size like 5G/);
     for (const message of [usage([]), usage(['--series', 'x', '--frobnicate'])]) expect(message).not.toContain('\n');
   });

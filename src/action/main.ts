@@ -86,13 +86,25 @@ async function compilerVersion(): Promise<string> {
   return r?.stdout.split('\n')[0] ?? 'no gcc';
 }
 
+/** The run's arguments for one step: the config matrix only for the steps that build or boot it. */
+export function stepArguments(argv: readonly string[], stage: string): string[] {
+  if (stage === 'build' || stage === 'boot') return [...argv];
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--configs') i++;
+    else out.push(argv[i]!);
+  }
+  return out;
+}
+
 async function runStageStep(name: string, state: RunState, env: NodeJS.ProcessEnv, deps: ActionDeps): Promise<void> {
   if (state.aborted) return core.info(`${name}: not run, the run stopped earlier: ${state.aborted}`);
   if (!state.stages.includes(name as StageName)) return core.info(`${name}: not asked for (stages: ${state.stages.join(', ')})`);
   const settings = state.settings!;
   const os = runnerOs(env);
-  const run = () => runCli([...state.argv, '--stages', name, '--continue'], env);
-  const parsed = parseRunArgs([...state.argv, '--stages', name, '--continue'], env);
+  const argv = [...stepArguments(state.argv, name), '--stages', name, '--continue'];
+  const run = () => runCli(argv, env);
+  const parsed = parseRunArgs(argv, env);
   if (name === 'build' && state.baseCommit) {
     const spec = await ccacheSpec({ os, cells: await resolveCells(parsed.configs), compiler: await compilerVersion(), baseCommit: state.baseCommit, ccacheDir: parsed.ccacheDir });
     const restored = await restoreFromCache(deps.cache, spec, log);

@@ -16,7 +16,7 @@ import { readNotReached, readScenarios } from '../guest/scenarios.js';
 import type { ChangedFunction } from '../series/changed.js';
 import { bootKernel, chooseAccel, type KernelBoot } from './guest-run.js';
 import { ktapDocument, silentScenario, tail } from './console.js';
-import { findSplats, splatKey, type Splat } from './watchdog.js';
+import { blameChanged, findSplats, splatKey, type Splat } from './watchdog.js';
 import { decodeStacktrace } from '../tools/decode-stacktrace.js';
 import { coverageMarkdown, coverageOfChanges, gcdaPath, readCounters, type FunctionCoverage } from './coverage.js';
 
@@ -71,23 +71,18 @@ async function decodeSplats(treeDir: string, vmlinux: string, splats: readonly S
   return decoded;
 }
 
-/** The changed function a splat's trace runs through, if any: that is the one to name. */
-function changedIn(splat: Splat, changed: readonly ChangedFunction[]): ChangedFunction | undefined {
-  for (const name of splat.functions) {
-    const fn = changed.find((c) => c.name === name);
-    if (fn) return fn;
-  }
-  return undefined;
-}
-
-function compareBoots(cell: Cell, base: KernelBoot | undefined, patched: KernelBoot, changed: readonly ChangedFunction[], highmem: boolean, splats: readonly Splat[], decoded: Map<number, string[]>): Finding[] {
+function compareBoots(cell: Cell, base: KernelBoot | undefined, patched: KernelBoot, changed: readonly ChangedFunction[], sources: ReadonlyMap<string, string>, highmem: boolean, splats: readonly Splat[], decoded: Map<number, string[]>): Finding[] {
   const findings: Finding[] = [];
   const p = patched.report;
   const b = base?.report;
 
   if (p.initLine === undefined) {
     const pre = b && b.initLine === undefined;
-    findings.push({ tool: 'kernel', severity: pre ? 'warning' : 'error', type: 'BOOT_FAILED', new: !pre, message: `the patched ${cell.name} kernel did not reach our init${patched.killed ? ` (${patched.killed})` : ''}${pre ? '; the base kernel did not either' : ''}. Last console lines:\n${tail(p.lines).join('\n')}` });
+    // a panic's own line says why; its stack dump can push it out of the last lines
+    const last = tail(p.lines);
+    const panic = p.lines.find((l) => /Kernel panic - not syncing/.test(l));
+    const shown = panic && !last.includes(panic) ? [panic, '…', ...last] : last;
+    findings.push({ tool: 'kernel', severity: pre ? 'warning' : 'error', type: 'BOOT_FAILED', new: !pre, message: `the patched ${cell.name} kernel did not reach our init${patched.killed ? ` (${patched.killed})` : ''}${pre ? '; the base kernel did not either' : ''}. Last console lines:\n${shown.join('\n')}` });
   }
   if (highmem && p.initLine !== undefined && !p.highTotalKb) {
     findings.push({ tool: 'workload', severity: 'warning', type: 'NO_HIGHMEM', new: false, message: `the ${cell.name} guest has no high memory (HighTotal 0): kmap_local_page() maps nothing there, give it more RAM` });
@@ -122,9 +117,11 @@ function compareBoots(cell: Cell, base: KernelBoot | undefined, patched: KernelB
   const baseKeys = new Set(b ? findSplats(b).map(splatKey) : []);
   for (const splat of splats) {
     const pre = baseKeys.has(splatKey(splat));
-    const fn = changedIn(splat, changed);
+    const blame = blameChanged(splat, changed, sources);
+    const fn = blame?.fn;
     const shown = decoded.get(splat.line) ?? splat.excerpt.slice(0, EXCERPT_LINES);
-    const where = fn ? ` in ${fn.name}() (${fn.file}, changed by patch ${fn.patches.join(', ')})` : splat.functions[0] ? ` in ${splat.functions[0]}()` : '';
+    const changedBy = fn && `${fn.name}() (${fn.file}, changed by patch ${fn.patches.join(', ')})`;
+    const where = blame?.via ? ` in ${blame.via}(), which calls ${changedBy}` : fn ? ` in ${changedBy}` : splat.functions[0] ? ` in ${splat.functions[0]}()` : '';
     findings.push({
       tool: 'kernel',
       severity: pre ? 'warning' : 'error',
@@ -184,7 +181,10 @@ export async function bootCell(ctx: RunContext, cell: Cell, settings: BootSettin
   const config = parseConfig(await readFile(path.join(art.dir, 'config'), 'utf8').catch(() => ''));
   const highmem = config.get('HIGHMEM4G') === 'y' || config.get('HIGHMEM64G') === 'y';
   const splats = findSplats(patched.report);
-  const findings = compareBoots(cell, base, patched, changed, highmem, splats, await decodeSplats(ctx.tree.dir, art.vmlinux, splats));
+  // the changed files as patched: a splat can surface in a caller of a changed function
+  const sources = new Map<string, string>();
+  for (const file of new Set(changed.map((c) => c.file))) sources.set(file, await readFile(path.join(ctx.tree.dir, file), 'utf8'));
+  const findings = compareBoots(cell, base, patched, changed, sources, highmem, splats, await decodeSplats(ctx.tree.dir, art.vmlinux, splats));
 
   // coverage of the changed functions, from the patched kernel's counters
   let coverage: FunctionCoverage[] = [];

@@ -1,6 +1,8 @@
 // Pure: find kernel splats in a console (WARN, BUG, Oops, lockdep, KASAN, sleeping in atomic context, preempt
 // count complaints), cut each into an excerpt, name the functions in it and the scenario that was running.
 import { kernelMessage, runningAt, type ConsoleReport } from './console.js';
+import { functionBodies } from '../kernel/cfunc.js';
+import type { ChangedFunction } from '../series/changed.js';
 
 export interface Splat {
   /** Console line index of the first line. */
@@ -86,4 +88,32 @@ export function splatKey(splat: Splat): string {
     .replace(/\/N(\/N)*/g, '/N')
     .replace(/\s+/g, ' ');
   return `${title}|${splat.functions.slice(0, 3).join(',')}`;
+}
+
+export interface Blame {
+  fn: ChangedFunction;
+  /** The function in the trace that calls fn, when fn itself is not in it (inlined, or the splat comes later in
+   *  its caller: a preempt count left wrong trips the caller's spin_unlock). */
+  via?: string;
+}
+
+/**
+ * Pure: the changed function a splat is about: one in its call trace, or else one called from a function in its
+ * trace (whose body, in a changed file's source, calls it).
+ */
+export function blameChanged(splat: Splat, changed: readonly ChangedFunction[], sources: ReadonlyMap<string, string>): Blame | undefined {
+  for (const name of splat.functions) {
+    const fn = changed.find((c) => c.name === name);
+    if (fn) return { fn };
+  }
+  for (const name of splat.functions) {
+    for (const [file, source] of sources) {
+      const body = functionBodies(source).find((b) => b.name === name);
+      if (!body) continue;
+      const text = source.split('\n').slice(body.start - 1, body.end).join('\n');
+      const fn = changed.find((c) => c.file === file && c.name !== name && new RegExp(`\\b${c.name}\\s*\\(`).test(text));
+      if (fn) return { fn, via: name };
+    }
+  }
+  return undefined;
 }

@@ -167,3 +167,25 @@ export function enclosingFunction(source: string, line: number): string | undefi
   }
   return undefined;
 }
+
+export interface FunctionBody {
+  name: string;
+  /** 1-based lines of the body's opening and closing braces (both in column 0). */
+  start: number;
+  end: number;
+}
+
+/** Pure: every kernel-style function body of a file (brace in column 0), named as enclosingFunction() names them. */
+export function functionBodies(source: string): FunctionBody[] {
+  const lines = source.split('\n');
+  const bodies: FunctionBody[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i]!.startsWith('{')) continue;
+    const name = enclosingFunction(source, i + 1);
+    let end = i + 1;
+    while (end < lines.length && !lines[end]!.startsWith('}')) end++;
+    if (name) bodies.push({ name, start: i + 1, end: end + 1 });
+    i = end;
+  }
+  return bodies;
+}

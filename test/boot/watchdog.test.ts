@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { fixture } from '../helpers/fixtures.js';
 import { parseConsole } from '../../src/boot/console.js';
-import { findSplats, isTrigger, splatKey } from '../../src/boot/watchdog.js';
+import { blameChanged, findSplats, isTrigger, splatKey } from '../../src/boot/watchdog.js';
 
 describe('kernel log watchdog', () => {
   test('clean real runs have no splat (LVM\'s own "WARNING:" lines are userspace, not kernel)', () => {
@@ -67,5 +67,26 @@ describe('kernel log watchdog', () => {
   test('splats before our init are blamed on boot', () => {
     const r = parseConsole(['[ 0.1] WARNING: CPU: 0 PID: 1 at x.c:1 f+0x1/0x2', '[ 0.2] ---[ end trace 0 ]---', '# kpci-guest 6.1 x86_64 cpus=1'].join('\n'));
     expect(findSplats(r).map((s) => s.scenario)).toEqual(['boot']);
+  });
+});
+
+describe('which changed function a splat is about', () => {
+  const changed = [{ file: 'drivers/md/md-bitmap.c', name: 'md_bitmap_file_set_bit', lines: [1164], patches: [1] }];
+  const sources = new Map([['drivers/md/md-bitmap.c', fixture('boot', 'md-bitmap-preempt-imbalance.c')]]);
+
+  test('the same kunmap_atomic() mistake in md-bitmap on i386: the count trips in the caller, which calls the changed function', () => {
+    const splats = findSplats(parseConsole(fixture('boot', 'console-i386-md-preempt-imbalance.log')));
+    expect(splats.map((s) => [s.scenario, s.functions[0]])).toEqual([['md-raid1-bitmap', 'preempt_count_sub']]);
+    expect(splats[0]!.functions).not.toContain('md_bitmap_file_set_bit');
+    const blame = blameChanged(splats[0]!, changed, sources);
+    expect(blame?.fn.name).toBe('md_bitmap_file_set_bit');
+    expect(blame?.via).toBe('bitmap_startwrite');
+  });
+
+  test('a changed function in the trace is blamed directly; a splat no changed code leads to is blamed on nothing', () => {
+    const s = findSplats(parseConsole(fixture('boot', 'console-x86_64-preempt-imbalance.log')))[0]!;
+    const lmk = [{ file: 'drivers/md/dm-crypt.c', name: 'crypt_iv_lmk_post', lines: [567], patches: [1] }];
+    expect(blameChanged(s, lmk, new Map())).toEqual({ fn: lmk[0] });
+    expect(blameChanged(s, changed, sources)).toBeUndefined();
   });
 });

@@ -94,3 +94,19 @@ export async function treeDressedAs419(): Promise<string> {
   for (const f of ['Makefile', 'Kconfig']) await writeFile(path.join(dir, f), git(['show', `${old}:${f}`]));
   return dir;
 }
+
+/** KPCI_EXHAUSTIVE=1 (scripts/test-exhaustive.sh): every tree, every cell, every failure mode. */
+export const EXHAUSTIVE = process.env.KPCI_EXHAUSTIVE === '1';
+
+/** The example series each tree is vetted with: the dm conversion is 6.1's, the md one 6.12's. */
+export const EXAMPLE_OF: Record<string, string> = { '6.1': 'dm-kmap-local', '6.12': 'md-kmap-local' };
+
+/**
+ * The end-to-end tests' out dir for one tree, shared by every e2e test file and kept in the test cache: its build
+ * dirs (one per cell) are rebuilt only where a series differs, as a developer's re-runs would be.
+ */
+export async function e2eOutDir(t: TestTree): Promise<string> {
+  const dir = path.join(TEST_CACHE, 'e2e-out', `linux-${t.version}`);
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
