@@ -5,7 +5,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { EXAMPLE_SERIES, FIXTURES, MD_EXAMPLE_SERIES } from './helpers/fixtures.js';
-import { KERNEL_TARBALL, removeOutDirs, runCli, sharedOutDir, stage } from './helpers/kernel.js';
+import { KERNEL_TARBALL, removeOutDirs, runCli, stage } from './helpers/kernel.js';
 import { tree } from './helpers/trees.js';
 
 const series = (name: string) => path.join(FIXTURES, 'series', name);
@@ -145,7 +145,7 @@ describe('series that fail', () => {
 describe('linux-source-6.12: the md example series (md-bitmap and raid5-cache kmap_local_page conversions)', () => {
   const TREE_612 = tree('6.12').tarball;
   test('passes apply, checkpatch and sparse with zero findings', async () => {
-    const run = await runCli(['--tree', TREE_612, '--series', MD_EXAMPLE_SERIES, '--stages', 'checkpatch,sparse'], await sharedOutDir('6.12'));
+    const run = await runCli(['--tree', TREE_612, '--series', MD_EXAMPLE_SERIES, '--stages', 'checkpatch,sparse']);
     expect(run.results.series.map((p) => [p.subject, p.files])).toEqual([
       ['md/md-bitmap: use kmap_local_page() instead of deprecated kmap_atomic()', ['drivers/md/md-bitmap.c']],
       ['md/raid5-cache: use kmap_local_page() instead of deprecated kmap_atomic()', ['drivers/md/raid5-cache.c']],
@@ -160,7 +160,7 @@ describe('linux-source-6.12: the md example series (md-bitmap and raid5-cache km
 describe("checkpatch's deprecated-API list differs between the trees", () => {
   // 6.1 lists kmap and kmap_atomic; 6.12 also kunmap and kunmap_atomic
   test.each([['6.1', ['kmap_atomic']], ['6.12', ['kmap_atomic', 'kunmap_atomic']]])('on %s a new kmap_atomic()/kunmap_atomic() pair warns about %j', async (version, apis) => {
-    const run = await runCli(['--tree', tree(version).tarball, '--series', series('checkpatch-kunmap-atomic'), '--stages', 'checkpatch'], await sharedOutDir(version));
+    const run = await runCli(['--tree', tree(version).tarball, '--series', series('checkpatch-kunmap-atomic'), '--stages', 'checkpatch']);
     const deprecated = stage(run, 'checkpatch')!.findings.filter((f) => f.type === 'DEPRECATED_API');
     expect(deprecated.map((f) => /'(\w+)'/.exec(f.message)![1])).toEqual(apis);
     expect(deprecated.every((f) => f.file === 'drivers/md/dm-zero.c' && f.new)).toBe(true);

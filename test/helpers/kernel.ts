@@ -1,7 +1,7 @@
 // Integration tests run the real tools on the real 6.1 tree: Debian's linux-source-6.1 tarball, imported once
 // into a cache shared by every test and every run (KPCI_CACHE_DIR), exactly as users' runs share it.
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli/main.js';
@@ -32,20 +32,26 @@ export async function newOutDir(): Promise<string> {
 }
 
 let sharedOut: string | undefined;
-const keyedOuts = new Map<string, Promise<string>>();
-
-/** One out dir per key (a tree, a tree and a cell) for the runs of one test file, so each keeps its checkout. */
-export function sharedOutDir(key: string): Promise<string> {
-  if (!keyedOuts.has(key)) keyedOuts.set(key, newOutDir());
-  return keyedOuts.get(key)!;
+/**
+ * The out dir of every run on one of Debian's tarballs, shared by all integration and e2e test files (they run one
+ * at a time: --runInBand) and kept in the test cache: its checkout and its build dirs (sparse's, one per cell) are
+ * rewritten only where a series differs, as a developer's re-runs would be.
+ */
+export async function tarballOutDir(tarball: string): Promise<string> {
+  const dir = path.join(TEST_CACHE, 'out', path.basename(tarball).replace(/\.tar\.\w+$/, ''));
+  await mkdir(dir, { recursive: true });
+  return dir;
 }
 
-/**
- * The CLI in-process, with the arguments a user would type; output captured per stream. Runs of one test file
- * share an out dir, as a developer's re-runs do, so the kernel checkout in it is reused rather than rewritten.
- */
+/** Runs on a tarball share its out dir; anything else (a clone, a dressed-up tree) gets the file's own. */
+async function defaultOutDir(args: readonly string[]): Promise<string> {
+  const tree = args[args.indexOf('--tree') + 1];
+  if (args.includes('--tree') && tree && /\.tar\.\w+$/.test(tree)) return tarballOutDir(tree);
+  return (sharedOut ??= await newOutDir());
+}
+
 export async function runCli(args: string[], outDir?: string): Promise<CliRun> {
-  const out = outDir ?? (sharedOut ??= await newOutDir());
+  const out = outDir ?? (await defaultOutDir(args));
   const stdout: string[] = [];
   const stderr: string[] = [];
   const code = await main(['run', ...args, '--out', out, '--cache-dir', TEST_CACHE], {

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { importTarball } from '../../src/tree/import.js';
-import { TEST_CACHE } from './kernel.js';
+import { tarballOutDir, TEST_CACHE } from './kernel.js';
 
 export interface TestTree {
   /** "6.1" or "6.12". */
@@ -101,12 +101,5 @@ export const EXHAUSTIVE = process.env.KPCI_EXHAUSTIVE === '1';
 /** The example series each tree is vetted with: the dm conversion is 6.1's, the md one 6.12's. */
 export const EXAMPLE_OF: Record<string, string> = { '6.1': 'dm-kmap-local', '6.12': 'md-kmap-local' };
 
-/**
- * The end-to-end tests' out dir for one tree, shared by every e2e test file and kept in the test cache: its build
- * dirs (one per cell) are rebuilt only where a series differs, as a developer's re-runs would be.
- */
-export async function e2eOutDir(t: TestTree): Promise<string> {
-  const dir = path.join(TEST_CACHE, 'e2e-out', `linux-${t.version}`);
-  await mkdir(dir, { recursive: true });
-  return dir;
-}
+/** The out dir every integration and e2e run on this tree shares (test/helpers/kernel.ts). */
+export const e2eOutDir = (t: TestTree): Promise<string> => tarballOutDir(t.tarball);

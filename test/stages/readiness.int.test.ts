@@ -8,7 +8,7 @@ import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser } from 'mailparser';
 import { EXAMPLE_SERIES, FIXTURES, MD_EXAMPLE_SERIES } from '../helpers/fixtures.js';
-import { KERNEL_TARBALL, removeOutDirs, runCli, sharedOutDir, stage } from '../helpers/kernel.js';
+import { KERNEL_TARBALL, removeOutDirs, runCli, stage } from '../helpers/kernel.js';
 import { localClone, tree } from '../helpers/trees.js';
 
 const series = (name: string) => path.join(FIXTURES, 'series', name);
@@ -151,7 +151,7 @@ describe('readiness problems', () => {
 
 describe('readiness on linux-source-6.12: the md example goes to md, not dm', () => {
   const MD_TREE = 'md (git://git.kernel.org/pub/scm/linux/kernel/git/song/md.git)';
-  const readiness612 = async (args: string[]) => runCli(['--tree', tree('6.12').tarball, '--stages', 'readiness', ...args], await sharedOutDir('6.12'));
+  const readiness612 = async (args: string[]) => runCli(['--tree', tree('6.12').tarball, '--stages', 'readiness', ...args]);
 
   test('is ready: Song Liu and Yu Kuai, Cc linux-raid, based on and sent to md.git, nothing to fix', async () => {
     const run = await readiness612(['--series', MD_EXAMPLE_SERIES]);
