@@ -55,7 +55,8 @@ export function buildRuleIn(makefile: string, object: string, depth = 0): BuildR
 
 export async function buildRuleFor(treeDir: string, cFile: string): Promise<BuildRule> {
   const dir = path.dirname(cFile);
-  const object = path.basename(cFile).replace(/\.c$/, '.o');
+  // a .c file's object, or a directory ("power/") as its parent's Makefile names it
+  const object = cFile.endsWith('/') ? `${path.basename(cFile)}/` : path.basename(cFile).replace(/\.c$/, '.o');
   for (const name of ['Makefile', 'Kbuild']) {
     const text = await readFile(path.join(treeDir, dir, name), 'utf8').catch(() => undefined);
     if (text === undefined) continue;
@@ -63,6 +64,21 @@ export async function buildRuleFor(treeDir: string, cFile: string): Promise<Buil
     if (rule.kind !== 'unknown') return rule;
   }
   return { kind: 'unknown' };
+}
+
+/**
+ * The rule that builds a .c file, with the symbols that make kbuild descend into its directory: drivers/md/ needs
+ * CONFIG_MD ("obj-$(CONFIG_MD) += md/" in drivers/Makefile), kernel/power/ nothing ("obj-y += power/").
+ * Top-level directories are always entered; a parent rule we cannot read adds nothing.
+ */
+export async function buildRuleWithParents(treeDir: string, cFile: string): Promise<BuildRule> {
+  let rule = await buildRuleFor(treeDir, cFile);
+  if (rule.kind === 'unknown') return rule;
+  for (let dir = path.dirname(cFile); path.dirname(dir) !== '.'; dir = path.dirname(dir)) {
+    const parent = await buildRuleFor(treeDir, path.join(path.dirname(dir), `${path.basename(dir)}/`));
+    if (parent.kind === 'symbols') rule = { kind: 'symbols', symbols: [...parent.symbols.filter((s) => !(rule.kind === 'symbols' && rule.symbols.includes(s))), ...(rule.kind === 'symbols' ? rule.symbols : [])] };
+  }
+  return rule;
 }
 
 /** Whether the object's own Makefile (or Kbuild) sets CFLAGS_<object>: a make variable on the command line would
