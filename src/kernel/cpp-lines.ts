@@ -32,7 +32,9 @@ export function instrumentLines(source: string, lines: readonly number[]): Instr
     if (directive || !wanted.has(i + 1) || blank.trim() === '') continue;
     let at = blank.trimEnd().length;
     if (blank.trimEnd().endsWith('\\')) at = blank.trimEnd().length - 1; // keep a line continuation last
-    raw[i] = raw[i]!.slice(0, at) + marker(i + 1) + raw[i]!.slice(at);
+    // after a division sign ("x = a /" continued below) a marker would open a // comment and be lost
+    const space = blank[at - 1] === '/' ? ' ' : '';
+    raw[i] = raw[i]!.slice(0, at) + space + marker(i + 1) + raw[i]!.slice(at);
     marked.push(i + 1);
   }
   return { text: raw.join('\n'), marked };

@@ -41,3 +41,25 @@ export async function changedFunctions(treeDir: string, patches: readonly Patch[
   }
   return [...byKey.values()].map((f) => ({ ...f, lines: f.lines.sort((a, b) => a - b) }));
 }
+
+/** Pure: the lines of each .c file, in the final tree, that the series added (a later patch may move or drop them). */
+export function addedLinesInFinalTree(patches: readonly Patch[]): Map<string, number[]> {
+  const lines = new Map<string, Set<number>>();
+  for (const patch of patches) {
+    for (const change of patch.files) {
+      if (!change.path.endsWith('.c')) continue;
+      if (change.status === 'deleted') {
+        lines.delete(change.path);
+        continue;
+      }
+      for (const hunk of change.hunks) {
+        for (const added of hunk.added) {
+          const set = lines.get(change.path) ?? new Set<number>();
+          set.add(lineInFinalTree(patches, patch.index, change.path, added));
+          lines.set(change.path, set);
+        }
+      }
+    }
+  }
+  return new Map([...lines].map(([f, s]) => [f, [...s].sort((a, b) => a - b)]));
+}
