@@ -28,7 +28,7 @@ describe('the example series (dm kmap_local_page conversion) on linux-source-6.1
     });
     expect(run.results.stages.map((s) => [s.name, s.status])).toEqual([['apply', 'pass'], ['checkpatch', 'pass'], ['sparse', 'pass']]);
     expect(run.results.stages.flatMap((s) => s.findings)).toEqual([]);
-    expect(stage(run, 'sparse')!.summary).toBe('2 files checked: 0 new, 0 fixed, 0 pre-existing');
+    expect(stage(run, 'sparse')!.summary).toBe('2 files checked (2 in x86_64-defconfig, 2 in i386-highmem-defconfig): 0 new, 0 fixed, 0 pre-existing');
     expect(run.report.split('\n')[0]).toBe('## kernel-patch-ci: ✅ PASS');
     // progress: a start and an end line with elapsed time for each stage
     for (const name of ['apply', 'checkpatch', 'sparse']) {
@@ -38,7 +38,7 @@ describe('the example series (dm kmap_local_page conversion) on linux-source-6.1
     expect(run.stdout[0]).toBe('verdict: pass');
   }, TEN_MINUTES);
 
-  test('a non-static function in dm-snap.c is a NEW sparse warning; the base warnings that moved are not blamed', async () => {
+  test('a non-static function in dm-snap.c is a NEW sparse warning beside an unused variable; the base warnings that moved are not blamed', async () => {
     const run = await runCli(['--tree', KERNEL_TARBALL, '--series', series('sparse-new-warning'), '--stages', 'sparse']);
     expect(run.code).toBe(1);
     expect(run.results.verdict).toBe('fail');
@@ -46,17 +46,19 @@ describe('the example series (dm kmap_local_page conversion) on linux-source-6.1
     expect(sparse.status).toBe('fail');
     expect(sparse.findings.filter((f) => f.new)).toEqual([
       {
-        tool: 'sparse', severity: 'warning', type: 'SPARSE', new: true, patch: 1,
+        tool: 'sparse', severity: 'warning', type: 'SPARSE', new: true, patch: 1, config: 'x86_64-defconfig',
         file: 'drivers/md/dm-snap.c', line: 238,
         message: "symbol 'dm_snap_exception_cache_size' was not declared. Should it be static?",
       },
     ]);
-    // these two were at lines 644 and 650 in the base; the patch moved them by 6 lines
+    // the unused variable (an error under defconfig's CONFIG_WERROR) did not stop the check
+    expect(sparse.findings.filter((f) => f.type === 'COMPILE_ERROR')).toEqual([]);
+    // these two were at lines 644 and 650 in the base; the patch moved them by 8 lines (seen in both configs: once)
     expect(sparse.findings.filter((f) => f.new === false).map((f) => [f.line, f.message])).toEqual([
-      [649, "context imbalance in 'dm_exception_table_lock' - wrong count at exit"],
-      [655, "context imbalance in 'dm_exception_table_unlock' - unexpected unlock"],
+      [651, "context imbalance in 'dm_exception_table_lock' - wrong count at exit"],
+      [657, "context imbalance in 'dm_exception_table_unlock' - unexpected unlock"],
     ]);
-    expect(sparse.summary).toBe('1 file checked: 1 new, 0 fixed, 2 pre-existing');
+    expect(sparse.summary).toBe('1 file checked (1 in x86_64-defconfig, 1 in i386-highmem-defconfig): 1 new, 0 fixed, 2 pre-existing');
     expect(run.report).toContain("drivers/md/dm-snap.c:238 (patch 1): symbol 'dm_snap_exception_cache_size' was not declared");
   }, TEN_MINUTES);
 });
@@ -152,7 +154,7 @@ describe('linux-source-6.12: the md example series (md-bitmap and raid5-cache km
     ]);
     expect(run.results.stages.map((s) => [s.name, s.status])).toEqual([['apply', 'pass'], ['checkpatch', 'pass'], ['sparse', 'pass']]);
     expect(run.results.stages.flatMap((s) => s.findings).filter((f) => f.new !== false)).toEqual([]);
-    expect(stage(run, 'sparse')!.summary).toMatch(/^2 files checked: 0 new, 0 fixed, \d+ pre-existing$/);
+    expect(stage(run, 'sparse')!.summary).toMatch(/^2 files checked \(2 in x86_64-defconfig, 2 in i386-highmem-defconfig\): 0 new, 0 fixed, \d+ pre-existing$/);
     expect(run.code).toBe(0);
   }, TEN_MINUTES);
 });

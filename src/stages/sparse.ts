@@ -1,32 +1,120 @@
-// sparse: check the C files the series touches on the base and on the patched tree; blame only what is new.
+// sparse: check the C files the series touches on the base and on the patched tree, in an x86_64 and an i386
+// HIGHMEM configuration; blame only what is new.
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Finding, StageResult } from '../results/model.js';
 import { statusFromFindings } from '../results/verdict.js';
-import { buildRuleFor, droppedSymbols, parseConfig } from '../kernel/kconfig.js';
+import { buildRuleFor, definedSymbols, parseConfig } from '../kernel/kconfig.js';
 import { compareByFingerprint } from '../findings/fingerprint.js';
 import { locate, type Located } from '../findings/locate.js';
 import { parseDiagnostics } from '../tools/gcc-diagnostics.js';
 import { onlyPatchTouching, touchedCFiles } from '../series/touched.js';
-import { firstError, make, type KbuildOptions } from '../tools/kbuild.js';
+import { ANALYSIS_KCFLAGS, firstError, make, type KbuildOptions } from '../tools/kbuild.js';
 import { ccacheEnv } from '../tools/ccache.js';
+import { judgeAdditions, seriesAdditions, symbolsBuilding, type SeriesAdditions, type SymbolNeeds } from '../build/series-config.js';
 import type { RunContext, Stage } from './stage.js';
 
+interface SparseConfig {
+  name: string;
+  arch: string;
+  /** Set on top of the arch's defconfig. */
+  extra: Record<string, string>;
+}
+
+/** x86_64 defconfig, and i386's with HIGHMEM: kmap_local code is HIGHMEM code, which x86_64 never compiles. */
+export const SPARSE_CONFIGS: readonly SparseConfig[] = [
+  { name: 'x86_64-defconfig', arch: 'x86_64', extra: {} },
+  { name: 'i386-highmem-defconfig', arch: 'i386', extra: { HIGHMEM4G: 'y' } },
+];
+
+interface Checked {
+  config: string;
+  diagnostics: Located[];
+}
+
 /** Compile, then check: a second make with C=2 on up-to-date objects prints sparse's output and nothing else. */
-async function checkRevision(ctx: RunContext, kb: KbuildOptions, objects: string[], label: string): Promise<Located[] | Finding> {
-  const log = path.join(ctx.outDir, 'logs', `sparse-${label}.log`);
-  const compile = await ctx.progress.alive(`compiling the ${label} tree`, make(kb, objects));
+async function checkRevision(ctx: RunContext, kb: KbuildOptions, sc: SparseConfig, objects: string[], label: string): Promise<Located[] | Finding> {
+  const log = path.join(ctx.outDir, 'logs', `sparse-${sc.name}-${label}.log`);
+  const compile = await ctx.progress.alive(`compiling the ${label} tree (${sc.name})`, make(kb, [ANALYSIS_KCFLAGS, ...objects]));
   await writeFile(log, compile.stdout + compile.stderr);
   if (compile.code !== 0) {
     const error = compile.timedOut ? `timed out after ${kb.timeoutMs / 1000}s` : firstError(compile);
-    return { tool: 'gcc', severity: 'error', type: 'COMPILE_ERROR', message: `the ${label} tree does not compile: ${error}`, new: label === 'patched' };
+    const located = compile.timedOut ? [] : (await locate(parseDiagnostics(compile.stdout + compile.stderr, ctx.tree.dir, kb.buildDir), ctx.tree.dir)).filter((d) => d.severity === 'error');
+    const at = located[0];
+    return {
+      tool: 'gcc', severity: 'error', type: 'COMPILE_ERROR', config: sc.name, new: label === 'patched',
+      message: `the ${label} tree does not compile (${sc.name}): ${at ? at.message : error}`,
+      ...(at?.file ? { file: at.file, line: at.line, patch: onlyPatchTouching(ctx.series.patches, at.file) } : {}),
+    };
   }
-  const check = await ctx.progress.alive(`running sparse on the ${label} tree`, make(kb, ['C=2', ...objects]));
+  const check = await ctx.progress.alive(`running sparse on the ${label} tree (${sc.name})`, make(kb, [ANALYSIS_KCFLAGS, 'C=2', ...objects]));
   await appendFile(log, check.stdout + check.stderr);
   if (check.code !== 0) {
-    return { tool: 'sparse', severity: 'error', type: 'SPARSE_FAILED', message: `sparse failed on the ${label} tree: ${firstError(check)}` };
+    return { tool: 'sparse', severity: 'error', type: 'SPARSE_FAILED', config: sc.name, message: `sparse failed on the ${label} tree (${sc.name}): ${firstError(check)}` };
   }
   return locate(parseDiagnostics(check.stdout + check.stderr, ctx.tree.dir, kb.buildDir), ctx.tree.dir);
+}
+
+/** The config for one sparse run: defconfig, our extras, the series' symbols, and warnings left as warnings. */
+async function configure(kb: KbuildOptions, sc: SparseConfig, additions: SeriesAdditions, definesWerror: boolean): Promise<Map<string, string> | string> {
+  const defconfig = await make(kb, ['defconfig']);
+  if (defconfig.code !== 0) return `make defconfig failed (${sc.name}): ${firstError(defconfig)}`;
+  const configFile = path.join(kb.buildDir, '.config');
+  const lines = [...Object.entries(sc.extra).map(([s, v]) => `CONFIG_${s}=${v}`), ...[...additions.asked.keys()].map((s) => `CONFIG_${s}=y`)];
+  // defconfig sets CONFIG_WERROR: one unused variable would hide every other finding
+  if (definesWerror) lines.push('# CONFIG_WERROR is not set');
+  await appendFile(configFile, lines.map((l) => `${l}\n`).join(''));
+  const olddefconfig = await make(kb, ['olddefconfig']);
+  if (olddefconfig.code !== 0) return `make olddefconfig failed (${sc.name}): ${firstError(olddefconfig)}`;
+  return parseConfig(await readFile(configFile, 'utf8'));
+}
+
+/** One configuration: which touched files it builds, and sparse's output on base and patched for them. */
+async function checkInConfig(ctx: RunContext, sc: SparseConfig, files: string[], needs: SymbolNeeds, definesWerror: boolean, findings: Finding[]): Promise<{ base: Checked; patched: Checked; objects: string[] } | undefined> {
+  const patched = ctx.applied!.commits.at(-1)!;
+  const kb: KbuildOptions = {
+    srcDir: ctx.tree.dir,
+    buildDir: path.join(ctx.workDir, `sparse-${sc.arch}`),
+    arch: sc.arch,
+    jobs: ctx.settings.jobs,
+    timeoutMs: ctx.settings.stepTimeoutMs,
+    // the same compiler cache as the build cells: a new out dir does not recompile prepare's host tools
+    ccache: ccacheEnv({ dir: ctx.settings.ccacheDir, maxSize: ctx.settings.ccacheSize, baseDir: ctx.workDir }),
+  };
+  await mkdir(kb.buildDir, { recursive: true });
+  const additions = await seriesAdditions(ctx.tree.git, ctx.tree.dir, needs, sc.arch, new Map(Object.entries(sc.extra)));
+  await ctx.tree.git.run(['checkout', '--quiet', '--detach', ctx.tree.baseCommit]);
+  const config = await configure(kb, sc, additions, definesWerror);
+  if (typeof config === 'string') {
+    findings.push({ tool: 'sparse', severity: 'error', type: 'SPARSE_FAILED', config: sc.name, message: config });
+    return undefined;
+  }
+  const refused = judgeAdditions(additions, config).refused;
+  const objects: string[] = [];
+  for (const file of files) {
+    const rule = await buildRuleFor(ctx.tree.dir, file);
+    const off = rule.kind === 'symbols' ? rule.symbols.filter((s) => config.get(s) !== 'y' && config.get(s) !== 'm') : [];
+    if (rule.kind === 'unknown') continue;
+    if (off.length === 0) {
+      objects.push(file.replace(/\.c$/, '.o'));
+      continue;
+    }
+    const why = off.map((s) => `CONFIG_${s} stays off: ${refused.find((r) => r.symbol === s)?.reason ?? 'a dependency is off'}`).join('; ');
+    findings.push({ tool: 'sparse', severity: 'info', type: 'NOT_CHECKED', file, config: sc.name, message: `${file} is not checked in ${sc.name}: ${why}` });
+  }
+  if (objects.length === 0) return undefined;
+  const base = await checkRevision(ctx, kb, sc, objects, 'base');
+  if (!Array.isArray(base)) {
+    findings.push(base);
+    return undefined;
+  }
+  await ctx.tree.git.run(['checkout', '--quiet', '--detach', patched]);
+  const after = await checkRevision(ctx, kb, sc, objects, 'patched');
+  if (!Array.isArray(after)) {
+    findings.push(after);
+    return undefined;
+  }
+  return { base: { config: sc.name, diagnostics: base }, patched: { config: sc.name, diagnostics: after }, objects };
 }
 
 async function runSparse(ctx: RunContext): Promise<StageResult> {
@@ -37,73 +125,52 @@ async function runSparse(ctx: RunContext): Promise<StageResult> {
   if (files.length === 0) return result('pass', 'no C files changed: nothing to check');
   const patched = ctx.applied!.commits.at(-1)!;
   const findings: Finding[] = [];
-
-  // A config that builds every touched file: x86_64 defconfig plus the symbols their Makefiles name.
-  const wanted = new Map<string, string>();
-  const checkable: string[] = [];
-  for (const file of files) {
-    const rule = await buildRuleFor(ctx.tree.dir, file);
-    if (rule.kind === 'unknown') {
-      findings.push({ tool: 'sparse', severity: 'info', type: 'NOT_CHECKED', file, message: `${file} is not checked: no Makefile rule in its directory builds it` });
-      continue;
-    }
-    if (rule.kind === 'symbols') for (const s of rule.symbols) wanted.set(s, 'y');
-    checkable.push(file);
-  }
-  const kb: KbuildOptions = {
-    srcDir: ctx.tree.dir,
-    buildDir: path.join(ctx.workDir, 'sparse-x86_64'),
-    arch: 'x86_64',
-    jobs: ctx.settings.jobs,
-    timeoutMs: ctx.settings.stepTimeoutMs,
-    // the same compiler cache as the build cells: a new out dir does not recompile prepare's host tools
-    ccache: ccacheEnv({ dir: ctx.settings.ccacheDir, maxSize: ctx.settings.ccacheSize, baseDir: ctx.workDir }),
-  };
-  await mkdir(kb.buildDir, { recursive: true });
   await mkdir(path.join(ctx.outDir, 'logs'), { recursive: true });
-  await ctx.tree.git.run(['checkout', '--quiet', '--detach', ctx.tree.baseCommit]);
   try {
-    const defconfig = await make(kb, ['defconfig']);
-    if (defconfig.code !== 0) return result('error', `make defconfig failed: ${firstError(defconfig)}`);
-    const configFile = path.join(kb.buildDir, '.config');
-    await appendFile(configFile, [...wanted].map(([s, v]) => `CONFIG_${s}=${v}\n`).join(''));
-    const olddefconfig = await make(kb, ['olddefconfig']);
-    if (olddefconfig.code !== 0) return result('error', `make olddefconfig failed: ${firstError(olddefconfig)}`);
-    const dropped = new Set(droppedSymbols(wanted, parseConfig(await readFile(configFile, 'utf8'))).map((d) => d.symbol));
-    const objects: string[] = [];
-    for (const file of checkable) {
-      const rule = await buildRuleFor(ctx.tree.dir, file);
-      const off = rule.kind === 'symbols' ? rule.symbols.filter((s) => dropped.has(s)) : [];
-      if (off.length > 0) {
-        // not the series' fault, but a reviewer must see that sparse never looked at this file
-        findings.push({
-          tool: 'sparse', severity: 'info', type: 'NOT_CHECKED', file,
-          message: `${file} is not checked: ${off.map((s) => `CONFIG_${s}`).join(', ')} cannot be enabled on x86_64 defconfig (a dependency is off)`,
-        });
-      } else objects.push(file.replace(/\.c$/, '.o'));
-    }
-    if (objects.length === 0) return result(statusFromFindings(findings, ctx.settings.failOn), 'no changed C file could be built on x86_64', findings);
-
-    const base = await checkRevision(ctx, kb, objects, 'base');
-    if (!Array.isArray(base)) return result('error', base.message, [base]);
+    // what builds each touched file is read from the patched tree: a patch may add the Makefile line
     await ctx.tree.git.run(['checkout', '--quiet', '--detach', patched]);
-    const after = await checkRevision(ctx, kb, objects, 'patched');
-    if (!Array.isArray(after)) {
-      findings.push(after);
-      return result(after.type === 'COMPILE_ERROR' ? 'fail' : 'error', after.message, findings);
+    const checkable: string[] = [];
+    for (const file of files) {
+      if ((await buildRuleFor(ctx.tree.dir, file)).kind === 'unknown') {
+        findings.push({ tool: 'sparse', severity: 'info', type: 'NOT_CHECKED', file, message: `${file} is not checked: no Makefile rule in its directory builds it` });
+      } else checkable.push(file);
     }
+    const needs = await symbolsBuilding(ctx.tree.dir, checkable);
+    const definesWerror = (await definedSymbols(ctx.tree.git, ['WERROR'])).has('WERROR');
+    const runs = [];
+    for (const sc of SPARSE_CONFIGS) {
+      const r = await checkInConfig(ctx, sc, checkable, needs, definesWerror, findings);
+      if (r) runs.push(r);
+    }
+    const compileError = findings.find((f) => f.type === 'COMPILE_ERROR' && f.new);
+    const broken = findings.find((f) => f.type === 'SPARSE_FAILED' || (f.type === 'COMPILE_ERROR' && !f.new));
+    if (runs.length === 0 && !compileError && !broken) return result(statusFromFindings(findings, ctx.settings.failOn), 'no changed C file could be built in any sparse config', findings);
 
-    const { introduced, fixed, existing } = compareByFingerprint(base, after, (d) => d.key);
-    for (const d of introduced) {
-      findings.push({ tool: 'sparse', severity: d.severity, type: 'SPARSE', message: d.message, file: d.file, line: d.line, patch: onlyPatchTouching(ctx.series.patches, d.file), new: true });
+    // one warning seen in both configs is one finding (the first config's)
+    const seen = new Set<string>();
+    const once = (kind: string, d: Located) => !seen.has(`${kind} ${d.key}`) && seen.add(`${kind} ${d.key}`);
+    let [introducedCount, fixedCount, existingCount] = [0, 0, 0];
+    for (const r of runs) {
+      const { introduced, fixed, existing } = compareByFingerprint(r.base.diagnostics, r.patched.diagnostics, (d) => d.key);
+      for (const d of introduced.filter((x) => once('new', x))) {
+        introducedCount++;
+        findings.push({ tool: 'sparse', severity: d.severity, type: 'SPARSE', message: d.message, file: d.file, line: d.line, patch: onlyPatchTouching(ctx.series.patches, d.file), config: r.patched.config, new: true });
+      }
+      for (const d of fixed.filter((x) => once('fixed', x))) {
+        fixedCount++;
+        findings.push({ tool: 'sparse', severity: 'info', type: 'SPARSE_FIXED', message: `fixed: ${d.message}`, file: d.file, line: d.line, config: r.base.config, new: false });
+      }
+      for (const d of existing.filter((x) => once('old', x))) {
+        existingCount++;
+        findings.push({ tool: 'sparse', severity: d.severity, type: 'SPARSE', message: d.message, file: d.file, line: d.line, config: r.patched.config, new: false });
+      }
     }
-    for (const d of fixed) {
-      findings.push({ tool: 'sparse', severity: 'info', type: 'SPARSE_FIXED', message: `fixed: ${d.message}`, file: d.file, line: d.line, new: false });
-    }
-    for (const d of existing) {
-      findings.push({ tool: 'sparse', severity: d.severity, type: 'SPARSE', message: d.message, file: d.file, line: d.line, new: false });
-    }
-    const summary = `${objects.length} file${objects.length === 1 ? '' : 's'} checked: ${introduced.length} new, ${fixed.length} fixed, ${existing.length} pre-existing`;
+    const checked = new Set(runs.flatMap((r) => r.objects));
+    const perConfig = runs.map((r) => `${r.objects.length} in ${r.patched.config}`).join(', ');
+    const counts = `${introducedCount} new, ${fixedCount} fixed, ${existingCount} pre-existing`;
+    if (compileError) return result('fail', `${compileError.message}${runs.length ? `; ${counts}` : ''}`, findings);
+    if (broken) return result('error', broken.message, findings);
+    const summary = `${checked.size} file${checked.size === 1 ? '' : 's'} checked (${perConfig}): ${counts}`;
     return result(statusFromFindings(findings, ctx.settings.failOn), summary, findings);
   } finally {
     await ctx.tree.git.exec(['checkout', '--quiet', '--detach', patched]);

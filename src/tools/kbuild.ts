@@ -33,6 +33,9 @@ export function make(options: KbuildOptions, args: readonly string[], extraEnv: 
   });
 }
 
+/** Compile warnings stay warnings (kbuild's own -Werror=implicit-function-declaration and friends stay errors). */
+export const ANALYSIS_KCFLAGS = 'KCFLAGS=-Wno-error';
+
 /** The first error lines of a failed make, for a one-line summary. */
 export function firstError(result: ExecResult): string {
   const text = `${result.stdout}\n${result.stderr}`;
@@ -41,14 +44,15 @@ export function firstError(result: ExecResult): string {
 }
 
 /**
- * tinyconfig, the fragment merged on top with the tree's own merge_config.sh, then olddefconfig: the documented
- * way to build a small config from fragments. Returns the failing step's result, or undefined when all went well.
+ * tinyconfig, the fragments merged on top in order with the tree's own merge_config.sh, then olddefconfig: the
+ * documented way to build a small config from fragments. Returns the failing step's result, or undefined when all
+ * went well.
  */
-export async function configureFromFragment(options: KbuildOptions, fragment: string): Promise<ExecResult | undefined> {
+export async function configureFromFragment(options: KbuildOptions, fragments: readonly string[]): Promise<ExecResult | undefined> {
   const quiet = { ...options, ccache: undefined };
   const tiny = await make(quiet, ['tinyconfig']);
   if (tiny.code !== 0) return tiny;
-  const merge = await execTool('bash', [`${options.srcDir}/scripts/kconfig/merge_config.sh`, '-m', '-O', options.buildDir, `${options.buildDir}/.config`, fragment], {
+  const merge = await execTool('bash', [`${options.srcDir}/scripts/kconfig/merge_config.sh`, '-m', '-O', options.buildDir, `${options.buildDir}/.config`, ...fragments], {
     cwd: options.srcDir,
     env: { ...process.env, ...REPRODUCIBLE_ENV, ...(options.arch ? { ARCH: options.arch } : {}) },
     timeoutMs: options.timeoutMs,
