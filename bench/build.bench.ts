@@ -32,7 +32,7 @@ async function naiveBuild(srcDir: string, cell: string, scratch: string): Promis
   const [c] = await resolveCells([cell]);
   const kb = { srcDir, buildDir: path.join(scratch, `naive-${cell}`), arch: c!.arch, jobs: Number(jobs), timeoutMs: 3_600_000 };
   const t0 = Date.now();
-  if (await configureFromFragment(kb, c!.fragmentPath)) throw new Error('naive configure failed');
+  if (await configureFromFragment(kb, [c!.fragmentPath])) throw new Error('naive configure failed');
   const built = await make(kb, ['bzImage']);
   if (built.code !== 0) throw new Error(`naive build failed for ${cell}`);
   return Date.now() - t0;

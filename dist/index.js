@@ -31045,11 +31045,11 @@ async function isValidRefName(ref) {
 
 // Pure parser of a unified git diff: which files a patch touches, its hunks and the lines it adds.
 const HUNK = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/;
-function unquote(p) {
+function unquote$1(p) {
     return p.startsWith('"') && p.endsWith('"') ? JSON.parse(p) : p;
 }
 function stripPrefix(p) {
-    const path = unquote(p.trim());
+    const path = unquote$1(p.trim());
     return path.replace(/^[ab]\//, '');
 }
 function parseDiff(text) {
@@ -31524,7 +31524,7 @@ function parseApplyFailure(output) {
     // "patch failed: file:N" precedes the per-hunk lines of the same file; keep the more precise ones
     return failures.filter((f) => f.hunk !== undefined || !failures.some((g) => g.file === f.file && g.hunk !== undefined));
 }
-function describe(patch, total) {
+function describe$1(patch, total) {
     return `patch ${patch.index}/${total} "${patch.subject}"`;
 }
 /** Files a patch expects to find: modified, deleted or renamed, and not created by an earlier patch. */
@@ -31551,12 +31551,12 @@ async function explainFailure(ctx, patch, amOutput) {
         return {
             tool: 'git', severity: 'error', type: 'APPLY_FAILED', patch: patch.index, new: true,
             file: f.file, line: hunk?.oldStart ?? f.line,
-            message: `${describe(patch, total)} does not apply: ${what} of ${f.file} failed`,
+            message: `${describe$1(patch, total)} does not apply: ${what} of ${f.file} failed`,
         };
     });
     if (findings.length === 0) {
         const reason = amOutput.split('\n').find((l) => l.startsWith('error:') || l.startsWith('fatal:')) ?? 'git am failed';
-        findings.push({ tool: 'git', severity: 'error', type: 'APPLY_FAILED', patch: patch.index, new: true, message: `${describe(patch, total)} does not apply: ${reason}` });
+        findings.push({ tool: 'git', severity: 'error', type: 'APPLY_FAILED', patch: patch.index, new: true, message: `${describe$1(patch, total)} does not apply: ${reason}` });
     }
     return findings;
 }
@@ -31574,7 +31574,7 @@ async function applySeries(ctx) {
         const missing = expected.filter((f) => !existsSync(path$2.join(dir, f)));
         if (expected.length > 0 && missing.length === expected.length) {
             // Nothing it changes is here: a patch for another project or tree, not a conflict to resolve.
-            const summary = `${describe(patch, total)} is not for this tree: ${missing.slice(0, 3).join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist in it`;
+            const summary = `${describe$1(patch, total)} is not for this tree: ${missing.slice(0, 3).join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist in it`;
             return result('error', summary, [{ tool: 'git', severity: 'error', type: 'WRONG_TREE', message: summary, patch: patch.index, new: true }]);
         }
         const am = await git.exec(['am', '--3way', patch.file], { timeoutMs: ctx.settings.stepTimeoutMs });
@@ -31582,7 +31582,7 @@ async function applySeries(ctx) {
             await git.exec(['am', '--abort']);
             const findings = await explainFailure(ctx, patch, `${am.stdout}\n${am.stderr}`);
             const files = [...new Set(findings.map((f) => f.file).filter(Boolean))];
-            const summary = `${describe(patch, total)} does not apply${files.length ? ` to ${files.join(', ')}` : ''}`;
+            const summary = `${describe$1(patch, total)} does not apply${files.length ? ` to ${files.join(', ')}` : ''}`;
             return result('fail', summary, findings);
         }
         commits.push((await git.revParse('HEAD')));
@@ -31763,7 +31763,8 @@ function buildRuleIn(makefile, object, depth = 0) {
 }
 async function buildRuleFor(treeDir, cFile) {
     const dir = path$2.dirname(cFile);
-    const object = path$2.basename(cFile).replace(/\.c$/, '.o');
+    // a .c file's object, or a directory ("power/") as its parent's Makefile names it
+    const object = cFile.endsWith('/') ? `${path$2.basename(cFile)}/` : path$2.basename(cFile).replace(/\.c$/, '.o');
     for (const name of ['Makefile', 'Kbuild']) {
         const text = await readFile(path$2.join(treeDir, dir, name), 'utf8').catch(() => undefined);
         if (text === undefined)
@@ -31773,6 +31774,22 @@ async function buildRuleFor(treeDir, cFile) {
             return rule;
     }
     return { kind: 'unknown' };
+}
+/**
+ * The rule that builds a .c file, with the symbols that make kbuild descend into its directory: drivers/md/ needs
+ * CONFIG_MD ("obj-$(CONFIG_MD) += md/" in drivers/Makefile), kernel/power/ nothing ("obj-y += power/").
+ * Top-level directories are always entered; a parent rule we cannot read adds nothing.
+ */
+async function buildRuleWithParents(treeDir, cFile) {
+    let rule = await buildRuleFor(treeDir, cFile);
+    if (rule.kind === 'unknown')
+        return rule;
+    for (let dir = path$2.dirname(cFile); path$2.dirname(dir) !== '.'; dir = path$2.dirname(dir)) {
+        const parent = await buildRuleFor(treeDir, path$2.join(path$2.dirname(dir), `${path$2.basename(dir)}/`));
+        if (parent.kind === 'symbols')
+            rule = { kind: 'symbols', symbols: [...parent.symbols.filter((s) => !(rule.kind === 'symbols' && rule.symbols.includes(s))), ...(rule.kind === 'symbols' ? rule.symbols : [])] };
+    }
+    return rule;
 }
 /** Whether the object's own Makefile (or Kbuild) sets CFLAGS_<object>: a make variable on the command line would
  *  replace those flags, not add to them. */
@@ -32202,6 +32219,8 @@ function make(options, args, extraEnv = {}) {
         onLine: options.onLine,
     });
 }
+/** Compile warnings stay warnings (kbuild's own -Werror=implicit-function-declaration and friends stay errors). */
+const ANALYSIS_KCFLAGS = 'KCFLAGS=-Wno-error';
 /** The first error lines of a failed make, for a one-line summary. */
 function firstError(result) {
     const text = `${result.stdout}\n${result.stderr}`;
@@ -32209,15 +32228,16 @@ function firstError(result) {
     return (line ?? text.trim().split('\n').at(-1) ?? 'make failed').trim();
 }
 /**
- * tinyconfig, the fragment merged on top with the tree's own merge_config.sh, then olddefconfig: the documented
- * way to build a small config from fragments. Returns the failing step's result, or undefined when all went well.
+ * tinyconfig, the fragments merged on top in order with the tree's own merge_config.sh, then olddefconfig: the
+ * documented way to build a small config from fragments. Returns the failing step's result, or undefined when all
+ * went well.
  */
-async function configureFromFragment(options, fragment) {
+async function configureFromFragment(options, fragments) {
     const quiet = { ...options, ccache: undefined };
     const tiny = await make(quiet, ['tinyconfig']);
     if (tiny.code !== 0)
         return tiny;
-    const merge = await execTool('bash', [`${options.srcDir}/scripts/kconfig/merge_config.sh`, '-m', '-O', options.buildDir, `${options.buildDir}/.config`, fragment], {
+    const merge = await execTool('bash', [`${options.srcDir}/scripts/kconfig/merge_config.sh`, '-m', '-O', options.buildDir, `${options.buildDir}/.config`, ...fragments], {
         cwd: options.srcDir,
         env: { ...process.env, ...REPRODUCIBLE_ENV, ...(options.arch ? { ARCH: options.arch } : {}) },
         timeoutMs: options.timeoutMs,
@@ -32255,22 +32275,400 @@ function hitRate(stats) {
     return total === 0 ? undefined : stats.hits / total;
 }
 
-// sparse: check the C files the series touches on the base and on the patched tree; blame only what is new.
+// What a Kconfig symbol depends on, read from the tree's own Kconfig files, and why a .config has it off: enough
+// Kconfig to turn on the symbols that build a changed file and to say why one could not be turned on.
+const TOKEN = /\s*(\(|\)|!=|<=|>=|&&|\|\||!|=|<|>|"(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_.-]+)/y;
+/** Pure: a Kconfig expression ("SWAP && ARCH_HIBERNATION_POSSIBLE", "!64BIT || X86_PAE", "NR_CPUS > 1"). */
+function parseExpr(text) {
+    const tokens = [];
+    TOKEN.lastIndex = 0;
+    let m;
+    let end = 0;
+    while ((m = TOKEN.exec(text))) {
+        tokens.push(m[1]);
+        end = TOKEN.lastIndex;
+    }
+    if (text.slice(end).trim() !== '')
+        return undefined;
+    let at = 0;
+    const orExpr = () => {
+        let left = andExpr();
+        while (left && tokens[at] === '||') {
+            at++;
+            const right = andExpr();
+            left = right && { kind: 'or', left, right };
+        }
+        return left;
+    };
+    const andExpr = () => {
+        let left = unary();
+        while (left && tokens[at] === '&&') {
+            at++;
+            const right = unary();
+            left = right && { kind: 'and', left, right };
+        }
+        return left;
+    };
+    const unary = () => {
+        const t = tokens[at++];
+        if (t === '!') {
+            const operand = unary();
+            return operand && { kind: 'not', operand };
+        }
+        if (t === '(') {
+            const inner = orExpr();
+            return tokens[at++] === ')' ? inner : undefined;
+        }
+        if (t === undefined || /^[()&|!=<>]/.test(t))
+            return undefined;
+        const op = tokens[at];
+        if (op && /^(=|!=|<|>|<=|>=)$/.test(op)) {
+            at++;
+            const right = tokens[at++];
+            // a quoted side stays quoted: it is a constant (CMDLINE != ""), not a symbol to look up
+            return right === undefined ? undefined : { kind: 'compare', op, left: t, right };
+        }
+        return { kind: 'symbol', name: unquote(t) };
+    };
+    const expr = orExpr();
+    return expr && at === tokens.length ? expr : undefined;
+}
+const unquote = (t) => t.replace(/^"(.*)"$|^'(.*)'$/, '$1$2');
+const TRISTATE = { n: 0, m: 1, y: 2 };
+function valueOf(name, config) {
+    if (name === 'y' || name === 'm' || name === 'n')
+        return name;
+    if (/^"(.*)"$|^'(.*)'$/.test(name))
+        return unquote(name);
+    if (/^-?\d+$|^0x[0-9a-f]+$/i.test(name) && !config.has(name))
+        return name;
+    return (config.get(name) ?? 'n').replace(/^"(.*)"$/, '$1');
+}
+/** Pure: the tristate value (0 n, 1 m, 2 y) of an expression in a .config; unset symbols are n. */
+function evaluate(expr, config) {
+    switch (expr.kind) {
+        case 'symbol':
+            return TRISTATE[valueOf(expr.name, config)] ?? 0;
+        case 'not':
+            return 2 - evaluate(expr.operand, config);
+        case 'and':
+            return Math.min(evaluate(expr.left, config), evaluate(expr.right, config));
+        case 'or':
+            return Math.max(evaluate(expr.left, config), evaluate(expr.right, config));
+        case 'compare': {
+            const [a, b] = [valueOf(expr.left, config), valueOf(expr.right, config)];
+            const numeric = /^-?\d+$/.test(a) && /^-?\d+$/.test(b);
+            const cmp = numeric ? Number(a) - Number(b) : a.localeCompare(b);
+            const holds = { '=': cmp === 0, '!=': cmp !== 0, '<': cmp < 0, '>': cmp > 0, '<=': cmp <= 0, '>=': cmp >= 0 }[expr.op] ?? false;
+            return holds ? 2 : 0;
+        }
+    }
+}
+/** Pure: the symbols that must be on for the expression to hold, from its top-level conjunction (not under ! or ||). */
+function requiredSymbols(expr) {
+    if (expr.kind === 'and')
+        return [...requiredSymbols(expr.left), ...requiredSymbols(expr.right)];
+    if (expr.kind === 'symbol' && !/^[ymn]$/.test(expr.name))
+        return [expr.name];
+    return [];
+}
+/** Pure: the expression as Kconfig writes it. */
+function show(expr, parent) {
+    switch (expr.kind) {
+        case 'symbol':
+            return expr.name;
+        case 'not':
+            return `!${show(expr.operand, 'not')}`;
+        case 'compare':
+            return `${expr.left}${expr.op}${expr.right}`;
+        default: {
+            const text = `${show(expr.left, expr.kind)} ${expr.kind === 'and' ? '&&' : '||'} ${show(expr.right, expr.kind)}`;
+            return parent && parent !== expr.kind ? `(${text})` : text;
+        }
+    }
+}
+/** Pure: the conjuncts of an expression that are false in the config ("SWAP", "!64BIT"), outermost && split only. */
+function unmetTerms(expr, config) {
+    if (expr.kind === 'and')
+        return [...unmetTerms(expr.left, config), ...unmetTerms(expr.right, config)];
+    return evaluate(expr, config) === 0 ? [show(expr)] : [];
+}
+/**
+ * Pure: the config and menuconfig entries of one Kconfig file. `depends` gathers the entry's own `depends on`, its
+ * menu's and its `if` blocks' (within this file; a `source` inside an `if` is not followed).
+ */
+function parseKconfig(text, file) {
+    const entries = [];
+    const blocks = [];
+    let entry;
+    let menuHeader; // a menu (or choice) whose own `depends on` lines are still coming
+    let helpIndent;
+    let inHelp = false;
+    // a continued line is joined into its first line; the lines it took stay, empty, so line numbers still hold
+    const lines = text.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+        let j = i;
+        while (lines[i].endsWith('\\') && j + 1 < lines.length) {
+            lines[i] = `${lines[i].slice(0, -1)} ${lines[++j]}`;
+            lines[j] = '';
+        }
+        i = j;
+    }
+    for (const [i, raw] of lines.entries()) {
+        const indent = /^[ \t]*/.exec(raw)[0].replace(/\t/g, '        ').length;
+        const line = raw.replace(/(^|\s)#.*$/, '').trim();
+        if (inHelp) {
+            if (raw.trim() === '')
+                continue;
+            helpIndent ??= indent;
+            if (indent >= helpIndent)
+                continue;
+            inHelp = false;
+        }
+        if (line === '')
+            continue;
+        const word = line.split(/\s+/)[0];
+        const rest = line.slice(word.length).trim();
+        const inherited = () => blocks.flatMap((b) => b.depends);
+        if (word === 'config' || word === 'menuconfig') {
+            entry = { symbol: rest, file, line: i + 1, prompt: false, depends: inherited() };
+            entries.push(entry);
+            menuHeader = undefined;
+        }
+        else if (word === 'if') {
+            blocks.push({ kind: 'if', depends: [rest] });
+            entry = menuHeader = undefined;
+        }
+        else if (word === 'menu' || word === 'choice') {
+            const block = { kind: word, depends: [] };
+            blocks.push(block);
+            menuHeader = block;
+            entry = undefined;
+        }
+        else if (word === 'endif' || word === 'endmenu' || word === 'endchoice') {
+            blocks.pop();
+            entry = menuHeader = undefined;
+        }
+        else if (word === 'help' || word === '---help---') {
+            inHelp = true;
+            helpIndent = undefined;
+        }
+        else if (word === 'depends' && rest.startsWith('on ')) {
+            (entry ?? menuHeader)?.depends.push(rest.slice(3).trim());
+        }
+        else if (entry && (/^(bool|tristate|string|int|hex)$/.test(word) && /^["']/.test(rest) || word === 'prompt')) {
+            entry.prompt = true;
+        }
+        else if (/^(source|comment|mainmenu|endchoice)$/.test(word))
+            entry = menuHeader = undefined;
+    }
+    return entries;
+}
+/** The Kconfig entries of these symbols in the tree, leaving out other architectures' arch/ directories. */
+async function kconfigEntries(git, treeDir, symbols, srcArch) {
+    const found = new Map();
+    if (symbols.length === 0)
+        return found;
+    const pattern = `^[[:space:]]*(menu)?config[[:space:]]+(${symbols.join('|')})[[:space:]]*$`;
+    const hits = await git.exec(['grep', '-l', '-E', pattern, '--', '*Kconfig*']);
+    const files = hits.stdout.split('\n').filter((f) => f && (!f.startsWith('arch/') || f.startsWith(`arch/${srcArch}/`)));
+    const wanted = new Set(symbols);
+    for (const file of files) {
+        const text = await readFile(path$2.join(treeDir, file), 'utf8').catch(() => '');
+        for (const e of parseKconfig(text, file)) {
+            if (!wanted.has(e.symbol))
+                continue;
+            found.set(e.symbol, [...(found.get(e.symbol) ?? []), e]);
+        }
+    }
+    return found;
+}
+/** Pure: why a symbol is off in a config, from its entries ("depends on SWAP && ARCH_HIBERNATION_POSSIBLE: SWAP is off"). */
+function whyOff(entries, config) {
+    if (!entries || entries.length === 0)
+        return 'no Kconfig file of this tree defines it';
+    for (const e of entries) {
+        const unmet = e.depends.flatMap((d) => {
+            const expr = parseExpr(d);
+            return expr ? unmetTerms(expr, config) : [];
+        });
+        if (unmet.length)
+            return `it needs ${[...new Set(unmet)].join(' and ')} (${e.file}:${e.line})`;
+    }
+    if (entries.every((e) => !e.prompt))
+        return 'it cannot be set by hand (no prompt): only selected or defaulted';
+    return 'olddefconfig turned it off (a choice or a select elsewhere)';
+}
+
+// The config symbols a series needs: what builds each changed .c file (its Makefile and its parents'), with the
+// Kconfig dependencies a user could turn on, added to a cell before olddefconfig; and, after it, which stayed off and why.
+/** The symbols each changed file's build rule names (in the patched tree: a series may add the Makefile line). */
+async function symbolsBuilding(treeDir, files) {
+    const needs = new Map();
+    for (const file of files) {
+        const rule = await buildRuleWithParents(treeDir, file);
+        if (rule.kind !== 'symbols')
+            continue;
+        for (const s of rule.symbols)
+            needs.set(s, [...(needs.get(s) ?? []), file]);
+    }
+    return needs;
+}
+/** The kernel's source directory under arch/ for an ARCH= value. */
+const srcArchOf = (arch) => (arch === 'i386' || arch === 'x86_64' ? 'x86' : arch);
+/**
+ * The symbols to ask for in a cell: those the changed files need that the cell's fragment does not already set,
+ * plus, a few levels deep, the prompted symbols their `depends on` requires (HIBERNATION needs SWAP). A symbol
+ * the fragment turns off stays off: the cell's author meant it.
+ */
+async function seriesAdditions(git, treeDir, needs, arch, fragment) {
+    const asked = new Map();
+    const entries = new Map();
+    let level = [...needs.keys()].filter((s) => !fragment.has(s));
+    for (const s of level)
+        asked.set(s, needs.get(s));
+    for (let depth = 0; depth < 4 && level.length; depth++) {
+        const found = await kconfigEntries(git, treeDir, level.filter((s) => !entries.has(s)), srcArchOf(arch));
+        for (const [s, e] of found)
+            entries.set(s, e);
+        const next = [];
+        for (const s of level) {
+            for (const dep of (entries.get(s) ?? []).flatMap((e) => e.depends.flatMap((d) => requiredSymbols(parseExpr(d) ?? { kind: 'symbol', name: 'y' })))) {
+                if (fragment.has(dep) || asked.has(dep) || next.includes(dep))
+                    continue;
+                next.push(dep);
+                asked.set(dep, asked.get(s));
+            }
+        }
+        if (next.length === 0)
+            break;
+        const nextEntries = await kconfigEntries(git, treeDir, next, srcArchOf(arch));
+        for (const [s, e] of nextEntries)
+            entries.set(s, e);
+        // a promptless dependency (MMU, ARCH_HIBERNATION_POSSIBLE) is computed by Kconfig: asking for it changes nothing
+        level = next.filter((s) => nextEntries.get(s)?.some((e) => e.prompt));
+        for (const s of next)
+            if (!level.includes(s))
+                asked.delete(s);
+    }
+    return { asked, direct: [...needs.keys()].filter((s) => asked.has(s)), entries };
+}
+/** The extra fragment of a cell: the series' symbols, and warnings never turned into errors (-Werror hides the rest). */
+async function writeSeriesFragment(file, additions, definesWerror) {
+    const lines = ['# kernel-patch-ci: what the series needs, added to the cell before olddefconfig'];
+    for (const [s, files] of additions.asked)
+        lines.push(`CONFIG_${s}=y`, `# (for ${files.join(', ')})`);
+    if (definesWerror)
+        lines.push('# CONFIG_WERROR is not set');
+    await writeFile$1(file, `${lines.join('\n')}\n`);
+}
+/** Pure: which asked symbols the final .config has on, and for the files' own symbols left off the Kconfig reason. */
+function judgeAdditions(additions, finalConfig) {
+    const outcome = { added: [], refused: [] };
+    for (const [symbol, files] of additions.asked) {
+        const value = finalConfig.get(symbol);
+        if (value === 'y' || value === 'm')
+            outcome.added.push(symbol);
+        // a dependency that stayed off shows in the reason of the symbol that needed it
+        else if (additions.direct.includes(symbol))
+            outcome.refused.push({ symbol, files, reason: whyOff(additions.entries.get(symbol), finalConfig) });
+    }
+    return outcome;
+}
+
+// sparse: check the C files the series touches on the base and on the patched tree, in an x86_64 and an i386
+// HIGHMEM configuration; blame only what is new.
+/** x86_64 defconfig, and i386's with HIGHMEM: kmap_local code is HIGHMEM code, which x86_64 never compiles. */
+const SPARSE_CONFIGS = [
+    { name: 'x86_64-defconfig', arch: 'x86_64', extra: {} },
+    { name: 'i386-highmem-defconfig', arch: 'i386', extra: { HIGHMEM4G: 'y' } },
+];
 /** Compile, then check: a second make with C=2 on up-to-date objects prints sparse's output and nothing else. */
-async function checkRevision(ctx, kb, objects, label) {
-    const log = path$2.join(ctx.outDir, 'logs', `sparse-${label}.log`);
-    const compile = await ctx.progress.alive(`compiling the ${label} tree`, make(kb, objects));
+async function checkRevision(ctx, kb, sc, objects, label) {
+    const log = path$2.join(ctx.outDir, 'logs', `sparse-${sc.name}-${label}.log`);
+    const compile = await ctx.progress.alive(`compiling the ${label} tree (${sc.name})`, make(kb, [ANALYSIS_KCFLAGS, ...objects]));
     await writeFile$1(log, compile.stdout + compile.stderr);
     if (compile.code !== 0) {
         const error = compile.timedOut ? `timed out after ${kb.timeoutMs / 1000}s` : firstError(compile);
-        return { tool: 'gcc', severity: 'error', type: 'COMPILE_ERROR', message: `the ${label} tree does not compile: ${error}`, new: label === 'patched' };
+        const located = compile.timedOut ? [] : (await locate(parseDiagnostics(compile.stdout + compile.stderr, ctx.tree.dir, kb.buildDir), ctx.tree.dir)).filter((d) => d.severity === 'error');
+        const at = located[0];
+        return {
+            tool: 'gcc', severity: 'error', type: 'COMPILE_ERROR', config: sc.name, new: label === 'patched',
+            message: `the ${label} tree does not compile (${sc.name}): ${at ? at.message : error}`,
+            ...(at?.file ? { file: at.file, line: at.line, patch: onlyPatchTouching(ctx.series.patches, at.file) } : {}),
+        };
     }
-    const check = await ctx.progress.alive(`running sparse on the ${label} tree`, make(kb, ['C=2', ...objects]));
+    const check = await ctx.progress.alive(`running sparse on the ${label} tree (${sc.name})`, make(kb, [ANALYSIS_KCFLAGS, 'C=2', ...objects]));
     await appendFile$1(log, check.stdout + check.stderr);
     if (check.code !== 0) {
-        return { tool: 'sparse', severity: 'error', type: 'SPARSE_FAILED', message: `sparse failed on the ${label} tree: ${firstError(check)}` };
+        return { tool: 'sparse', severity: 'error', type: 'SPARSE_FAILED', config: sc.name, message: `sparse failed on the ${label} tree (${sc.name}): ${firstError(check)}` };
     }
     return locate(parseDiagnostics(check.stdout + check.stderr, ctx.tree.dir, kb.buildDir), ctx.tree.dir);
+}
+/** The config for one sparse run: defconfig, our extras, the series' symbols, and warnings left as warnings. */
+async function configure(kb, sc, additions, definesWerror) {
+    const defconfig = await make(kb, ['defconfig']);
+    if (defconfig.code !== 0)
+        return `make defconfig failed (${sc.name}): ${firstError(defconfig)}`;
+    const configFile = path$2.join(kb.buildDir, '.config');
+    const lines = [...Object.entries(sc.extra).map(([s, v]) => `CONFIG_${s}=${v}`), ...[...additions.asked.keys()].map((s) => `CONFIG_${s}=y`)];
+    // defconfig sets CONFIG_WERROR: one unused variable would hide every other finding
+    if (definesWerror)
+        lines.push('# CONFIG_WERROR is not set');
+    await appendFile$1(configFile, lines.map((l) => `${l}\n`).join(''));
+    const olddefconfig = await make(kb, ['olddefconfig']);
+    if (olddefconfig.code !== 0)
+        return `make olddefconfig failed (${sc.name}): ${firstError(olddefconfig)}`;
+    return parseConfig(await readFile(configFile, 'utf8'));
+}
+/** One configuration: which touched files it builds, and sparse's output on base and patched for them. */
+async function checkInConfig(ctx, sc, files, needs, definesWerror, findings) {
+    const patched = ctx.applied.commits.at(-1);
+    const kb = {
+        srcDir: ctx.tree.dir,
+        buildDir: path$2.join(ctx.workDir, `sparse-${sc.arch}`),
+        arch: sc.arch,
+        jobs: ctx.settings.jobs,
+        timeoutMs: ctx.settings.stepTimeoutMs,
+        // the same compiler cache as the build cells: a new out dir does not recompile prepare's host tools
+        ccache: ccacheEnv({ dir: ctx.settings.ccacheDir, maxSize: ctx.settings.ccacheSize, baseDir: ctx.workDir }),
+    };
+    await mkdir$1(kb.buildDir, { recursive: true });
+    const additions = await seriesAdditions(ctx.tree.git, ctx.tree.dir, needs, sc.arch, new Map(Object.entries(sc.extra)));
+    await ctx.tree.git.run(['checkout', '--quiet', '--detach', ctx.tree.baseCommit]);
+    const config = await configure(kb, sc, additions, definesWerror);
+    if (typeof config === 'string') {
+        findings.push({ tool: 'sparse', severity: 'error', type: 'SPARSE_FAILED', config: sc.name, message: config });
+        return undefined;
+    }
+    const refused = judgeAdditions(additions, config).refused;
+    const objects = [];
+    for (const file of files) {
+        const rule = await buildRuleFor(ctx.tree.dir, file);
+        const off = rule.kind === 'symbols' ? rule.symbols.filter((s) => config.get(s) !== 'y' && config.get(s) !== 'm') : [];
+        if (rule.kind === 'unknown')
+            continue;
+        if (off.length === 0) {
+            objects.push(file.replace(/\.c$/, '.o'));
+            continue;
+        }
+        const why = off.map((s) => `CONFIG_${s} stays off: ${refused.find((r) => r.symbol === s)?.reason ?? 'a dependency is off'}`).join('; ');
+        findings.push({ tool: 'sparse', severity: 'info', type: 'NOT_CHECKED', file, config: sc.name, message: `${file} is not checked in ${sc.name}: ${why}` });
+    }
+    if (objects.length === 0)
+        return undefined;
+    const base = await checkRevision(ctx, kb, sc, objects, 'base');
+    if (!Array.isArray(base)) {
+        findings.push(base);
+        return undefined;
+    }
+    await ctx.tree.git.run(['checkout', '--quiet', '--detach', patched]);
+    const after = await checkRevision(ctx, kb, sc, objects, 'patched');
+    if (!Array.isArray(after)) {
+        findings.push(after);
+        return undefined;
+    }
+    return { base: { config: sc.name, diagnostics: base }, patched: { config: sc.name, diagnostics: after }, objects };
 }
 async function runSparse(ctx) {
     const result = (status, summary, findings = []) => ({
@@ -32281,78 +32679,57 @@ async function runSparse(ctx) {
         return result('pass', 'no C files changed: nothing to check');
     const patched = ctx.applied.commits.at(-1);
     const findings = [];
-    // A config that builds every touched file: x86_64 defconfig plus the symbols their Makefiles name.
-    const wanted = new Map();
-    const checkable = [];
-    for (const file of files) {
-        const rule = await buildRuleFor(ctx.tree.dir, file);
-        if (rule.kind === 'unknown') {
-            findings.push({ tool: 'sparse', severity: 'info', type: 'NOT_CHECKED', file, message: `${file} is not checked: no Makefile rule in its directory builds it` });
-            continue;
-        }
-        if (rule.kind === 'symbols')
-            for (const s of rule.symbols)
-                wanted.set(s, 'y');
-        checkable.push(file);
-    }
-    const kb = {
-        srcDir: ctx.tree.dir,
-        buildDir: path$2.join(ctx.workDir, 'sparse-x86_64'),
-        arch: 'x86_64',
-        jobs: ctx.settings.jobs,
-        timeoutMs: ctx.settings.stepTimeoutMs,
-        // the same compiler cache as the build cells: a new out dir does not recompile prepare's host tools
-        ccache: ccacheEnv({ dir: ctx.settings.ccacheDir, maxSize: ctx.settings.ccacheSize, baseDir: ctx.workDir }),
-    };
-    await mkdir$1(kb.buildDir, { recursive: true });
     await mkdir$1(path$2.join(ctx.outDir, 'logs'), { recursive: true });
-    await ctx.tree.git.run(['checkout', '--quiet', '--detach', ctx.tree.baseCommit]);
     try {
-        const defconfig = await make(kb, ['defconfig']);
-        if (defconfig.code !== 0)
-            return result('error', `make defconfig failed: ${firstError(defconfig)}`);
-        const configFile = path$2.join(kb.buildDir, '.config');
-        await appendFile$1(configFile, [...wanted].map(([s, v]) => `CONFIG_${s}=${v}\n`).join(''));
-        const olddefconfig = await make(kb, ['olddefconfig']);
-        if (olddefconfig.code !== 0)
-            return result('error', `make olddefconfig failed: ${firstError(olddefconfig)}`);
-        const dropped = new Set(droppedSymbols(wanted, parseConfig(await readFile(configFile, 'utf8'))).map((d) => d.symbol));
-        const objects = [];
-        for (const file of checkable) {
-            const rule = await buildRuleFor(ctx.tree.dir, file);
-            const off = rule.kind === 'symbols' ? rule.symbols.filter((s) => dropped.has(s)) : [];
-            if (off.length > 0) {
-                // not the series' fault, but a reviewer must see that sparse never looked at this file
-                findings.push({
-                    tool: 'sparse', severity: 'info', type: 'NOT_CHECKED', file,
-                    message: `${file} is not checked: ${off.map((s) => `CONFIG_${s}`).join(', ')} cannot be enabled on x86_64 defconfig (a dependency is off)`,
-                });
+        // what builds each touched file is read from the patched tree: a patch may add the Makefile line
+        await ctx.tree.git.run(['checkout', '--quiet', '--detach', patched]);
+        const checkable = [];
+        for (const file of files) {
+            if ((await buildRuleFor(ctx.tree.dir, file)).kind === 'unknown') {
+                findings.push({ tool: 'sparse', severity: 'info', type: 'NOT_CHECKED', file, message: `${file} is not checked: no Makefile rule in its directory builds it` });
             }
             else
-                objects.push(file.replace(/\.c$/, '.o'));
+                checkable.push(file);
         }
-        if (objects.length === 0)
-            return result(statusFromFindings(findings, ctx.settings.failOn), 'no changed C file could be built on x86_64', findings);
-        const base = await checkRevision(ctx, kb, objects, 'base');
-        if (!Array.isArray(base))
-            return result('error', base.message, [base]);
-        await ctx.tree.git.run(['checkout', '--quiet', '--detach', patched]);
-        const after = await checkRevision(ctx, kb, objects, 'patched');
-        if (!Array.isArray(after)) {
-            findings.push(after);
-            return result(after.type === 'COMPILE_ERROR' ? 'fail' : 'error', after.message, findings);
+        const needs = await symbolsBuilding(ctx.tree.dir, checkable);
+        const definesWerror = (await definedSymbols(ctx.tree.git, ['WERROR'])).has('WERROR');
+        const runs = [];
+        for (const sc of SPARSE_CONFIGS) {
+            const r = await checkInConfig(ctx, sc, checkable, needs, definesWerror, findings);
+            if (r)
+                runs.push(r);
         }
-        const { introduced, fixed, existing } = compareByFingerprint(base, after, (d) => d.key);
-        for (const d of introduced) {
-            findings.push({ tool: 'sparse', severity: d.severity, type: 'SPARSE', message: d.message, file: d.file, line: d.line, patch: onlyPatchTouching(ctx.series.patches, d.file), new: true });
+        const compileError = findings.find((f) => f.type === 'COMPILE_ERROR' && f.new);
+        const broken = findings.find((f) => f.type === 'SPARSE_FAILED' || (f.type === 'COMPILE_ERROR' && !f.new));
+        if (runs.length === 0 && !compileError && !broken)
+            return result(statusFromFindings(findings, ctx.settings.failOn), 'no changed C file could be built in any sparse config', findings);
+        // one warning seen in both configs is one finding (the first config's)
+        const seen = new Set();
+        const once = (kind, d) => !seen.has(`${kind} ${d.key}`) && seen.add(`${kind} ${d.key}`);
+        let [introducedCount, fixedCount, existingCount] = [0, 0, 0];
+        for (const r of runs) {
+            const { introduced, fixed, existing } = compareByFingerprint(r.base.diagnostics, r.patched.diagnostics, (d) => d.key);
+            for (const d of introduced.filter((x) => once('new', x))) {
+                introducedCount++;
+                findings.push({ tool: 'sparse', severity: d.severity, type: 'SPARSE', message: d.message, file: d.file, line: d.line, patch: onlyPatchTouching(ctx.series.patches, d.file), config: r.patched.config, new: true });
+            }
+            for (const d of fixed.filter((x) => once('fixed', x))) {
+                fixedCount++;
+                findings.push({ tool: 'sparse', severity: 'info', type: 'SPARSE_FIXED', message: `fixed: ${d.message}`, file: d.file, line: d.line, config: r.base.config, new: false });
+            }
+            for (const d of existing.filter((x) => once('old', x))) {
+                existingCount++;
+                findings.push({ tool: 'sparse', severity: d.severity, type: 'SPARSE', message: d.message, file: d.file, line: d.line, config: r.patched.config, new: false });
+            }
         }
-        for (const d of fixed) {
-            findings.push({ tool: 'sparse', severity: 'info', type: 'SPARSE_FIXED', message: `fixed: ${d.message}`, file: d.file, line: d.line, new: false });
-        }
-        for (const d of existing) {
-            findings.push({ tool: 'sparse', severity: d.severity, type: 'SPARSE', message: d.message, file: d.file, line: d.line, new: false });
-        }
-        const summary = `${objects.length} file${objects.length === 1 ? '' : 's'} checked: ${introduced.length} new, ${fixed.length} fixed, ${existing.length} pre-existing`;
+        const checked = new Set(runs.flatMap((r) => r.objects));
+        const perConfig = runs.map((r) => `${r.objects.length} in ${r.patched.config}`).join(', ');
+        const counts = `${introducedCount} new, ${fixedCount} fixed, ${existingCount} pre-existing`;
+        if (compileError)
+            return result('fail', `${compileError.message}${runs.length ? `; ${counts}` : ''}`, findings);
+        if (broken)
+            return result('error', broken.message, findings);
+        const summary = `${checked.size} file${checked.size === 1 ? '' : 's'} checked (${perConfig}): ${counts}`;
         return result(statusFromFindings(findings, ctx.settings.failOn), summary, findings);
     }
     finally {
@@ -32372,6 +32749,281 @@ function cellArtifacts(outDir, workDir, cell) {
         baseVmlinux: path$2.join(dir, 'base', 'vmlinux'),
         buildDir: path$2.join(workDir, 'build', cell),
     };
+}
+
+// Pure: which changed lines of a C file the preprocessor kept in a given configuration. A copy of the file gets a
+// marker comment at the end of each changed code line; the preprocessor, run with the object's own flags and -CC
+// (keep comments, in macro arguments too), drops the markers of lines in inactive #if branches.
+/** Comments and the insides of string and character literals as spaces: same length, same newlines. */
+function blankCommentsAndStrings(text) {
+    return text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g, (m) => {
+        if (m.startsWith('"') || m.startsWith("'"))
+            return m[0] + m.slice(1, -1).replace(/[^\n]/g, ' ') + m.at(-1);
+        return m.replace(/[^\n]/g, ' ');
+    });
+}
+const marker$1 = (line) => `/*kpci:${line}*/`;
+/** Pure: `source` with a marker after the last code character of each of `lines` (1-based) that has code. */
+function instrumentLines(source, lines) {
+    const raw = source.split('\n');
+    const code = blankCommentsAndStrings(source).split('\n');
+    const wanted = new Set(lines);
+    const marked = [];
+    let inDirective = false;
+    for (let i = 0; i < raw.length; i++) {
+        const blank = code[i];
+        const directive = inDirective || /^\s*#/.test(blank);
+        inDirective = directive && /\\\s*$/.test(blank);
+        if (directive || !wanted.has(i + 1) || blank.trim() === '')
+            continue;
+        let at = blank.trimEnd().length;
+        if (blank.trimEnd().endsWith('\\'))
+            at = blank.trimEnd().length - 1; // keep a line continuation last
+        // after a division sign ("x = a /" continued below) a marker would open a // comment and be lost
+        const space = blank[at - 1] === '/' ? ' ' : '';
+        raw[i] = raw[i].slice(0, at) + space + marker$1(i + 1) + raw[i].slice(at);
+        marked.push(i + 1);
+    }
+    return { text: raw.join('\n'), marked };
+}
+/** Pure: the lines whose markers survived preprocessing. */
+function keptLines(preprocessed) {
+    return new Set([...preprocessed.matchAll(/\/\*kpci:(\d+)\*\//g)].map((m) => Number(m[1])));
+}
+/** Pure: the conditional branch (#if, #ifdef, #ifndef, #elif, #else) a line is in, innermost first. */
+function enclosingConditions(source, line) {
+    const code = blankCommentsAndStrings(source).split('\n');
+    const stack = [];
+    for (let i = 0; i < Math.min(line - 1, code.length); i++) {
+        const m = /^\s*#\s*(if|ifdef|ifndef|elif|else|endif)\b(.*)$/.exec(code[i]);
+        if (!m)
+            continue;
+        const text = `#${m[1]}${m[2].replace(/\s+/g, ' ').trimEnd()}`;
+        if (m[1].startsWith('if')) {
+            const c = { text, line: i + 1 };
+            stack.push({ opening: c, branch: c });
+        }
+        else if (m[1] === 'endif')
+            stack.pop();
+        else if (stack.length) {
+            const top = stack.at(-1);
+            top.branch = { text, line: i + 1, opening: top.opening };
+        }
+    }
+    return stack.map((s) => s.branch).reverse();
+}
+/** Pure: the CONFIG_ symbols a directive tests. */
+function symbolsIn(directive) {
+    return [...new Set([...directive.matchAll(/\bCONFIG_(\w+)/g)].map((m) => m[1]))];
+}
+/**
+ * Pure: kbuild's saved compile command for an object (the first command of its .cmd line: "ccache gcc … -c -o
+ * x.o x.c ; objtool …") as argument words, the way the shell reads them.
+ */
+function shellWords(command) {
+    const words = [];
+    let word;
+    for (let i = 0; i < command.length; i++) {
+        const c = command[i];
+        if (c === "'") {
+            const end = command.indexOf("'", i + 1);
+            word = (word ?? '') + command.slice(i + 1, end < 0 ? undefined : end);
+            i = end < 0 ? command.length : end;
+        }
+        else if (c === '"') {
+            let j = i + 1;
+            let s = '';
+            for (; j < command.length && command[j] !== '"'; j++)
+                s += command[j] === '\\' && /["\\$`]/.test(command[j + 1] ?? '') ? command[++j] : command[j];
+            word = (word ?? '') + s;
+            i = j;
+        }
+        else if (c === '\\')
+            word = (word ?? '') + (command[++i] ?? '');
+        else if (/\s/.test(c)) {
+            if (word !== undefined)
+                words.push(word);
+            word = undefined;
+        }
+        else if (c === ';' || c === '|' || c === '&')
+            break; // the next command (objtool) is not ours
+        else
+            word = (word ?? '') + c;
+    }
+    if (word !== undefined)
+        words.push(word);
+    return words;
+}
+/**
+ * Pure: a compile command turned into a preprocessing of `source` into `output`: -E -CC instead of -c, no
+ * dependency file, no ccache in front.
+ */
+function preprocessCommand(compile, source, output) {
+    const words = compile[0] === 'ccache' ? compile.slice(1) : [...compile];
+    const out = [];
+    for (let i = 0; i < words.length; i++) {
+        const w = words[i];
+        if (w === '-c' || w.startsWith('-Wp,-MMD') || w.startsWith('-Wp,-MD'))
+            continue;
+        if (w === '-o') {
+            i++;
+            continue;
+        }
+        out.push(w);
+    }
+    out[out.length - 1] = source; // kbuild puts the source last
+    return [...out, '-E', '-CC', '-o', output];
+}
+
+// Proof of compile per changed line, in one cell: preprocess a marked copy of each changed file with the exact
+// command kbuild compiled its object with (from the object's .cmd file), and see which markers survived.
+/** Pure: the compile command a kbuild .cmd file saved for its object ("savedcmd_…" since 6.3, "cmd_…" before). */
+function savedCompileCommand(cmdFile) {
+    const m = /^(?:saved)?cmd_\S+\s*:=\s*(.*)$/m.exec(cmdFile);
+    return m?.[1];
+}
+/**
+ * For each changed file whose object this cell built: which of its changed code lines the preprocessor kept.
+ * Runs after the patched build, with the tree at the patched commit.
+ */
+async function compiledLines(treeDir, buildDir, changed, builtObjects, timeoutMs) {
+    const out = new Map();
+    const scratch = path$2.join(buildDir, '.kpci-lines');
+    await mkdir$1(scratch, { recursive: true });
+    for (const [file, lines] of changed) {
+        const source = await readFile(path$2.join(treeDir, file), 'utf8').catch(() => undefined);
+        if (source === undefined)
+            continue;
+        const marked = instrumentLines(source, lines);
+        const object = file.replace(/\.c$/, '.o');
+        if (!builtObjects.includes(object)) {
+            out.set(file, { built: false, marked: marked.marked, why: 'its object is not built in this config' });
+            continue;
+        }
+        const cmdFile = path$2.join(buildDir, path$2.dirname(object), `.${path$2.basename(object)}.cmd`);
+        const saved = savedCompileCommand(await readFile(cmdFile, 'utf8').catch(() => ''));
+        if (!saved) {
+            out.set(file, { built: false, marked: marked.marked, why: `no compile command saved for ${object}` });
+            continue;
+        }
+        const copy = path$2.join(scratch, file.replace(/\//g, '__'));
+        await writeFile$1(copy, marked.text);
+        const compile = shellWords(saved);
+        // the copy lives elsewhere: its "quoted" includes must still find the headers beside the original
+        const args = preprocessCommand(compile, copy, `${copy}.i`);
+        args.splice(args.length - 4, 0, '-iquote', path$2.join(treeDir, path$2.dirname(file)));
+        const run = await execTool(args[0], args.slice(1), { cwd: buildDir, timeoutMs });
+        if (run.code !== 0) {
+            // a file the compiler cannot even preprocess was compiled and failed: its error is the build's finding
+            out.set(file, { built: true, marked: marked.marked, kept: marked.marked });
+            continue;
+        }
+        const kept = keptLines(await readFile(`${copy}.i`, 'utf8'));
+        out.set(file, { built: true, marked: marked.marked, kept: marked.marked.filter((l) => kept.has(l)) });
+    }
+    return out;
+}
+
+// Pure judge of the per-line proof of compile: which changed lines no cell compiled, and why, from what each cell's
+// preprocessor kept (build/line-proof.ts) and the source around the lines.
+/** Pure: changed code lines this cell compiled, out of all changed code lines of the series. */
+function tally(files) {
+    let compiled = 0;
+    let total = 0;
+    for (const f of files.values()) {
+        total += f.marked.length;
+        if (f.built)
+            compiled += f.kept.length;
+    }
+    return { compiled, total };
+}
+/** Pure: changed code lines at least one cell compiled, out of all. */
+function tallyAnywhere(cells) {
+    const all = new Map();
+    const kept = new Map();
+    for (const c of cells) {
+        for (const [file, f] of c.files) {
+            all.set(file, new Set([...(all.get(file) ?? []), ...f.marked]));
+            if (f.built)
+                kept.set(file, new Set([...(kept.get(file) ?? []), ...f.kept]));
+        }
+    }
+    let compiled = 0;
+    let total = 0;
+    for (const [file, lines] of all) {
+        total += lines.size;
+        compiled += [...lines].filter((l) => kept.get(file)?.has(l)).length;
+    }
+    return { compiled, total };
+}
+function describe(c, file) {
+    return `\`${c.text}\` (${path$2.basename(file)}:${c.line})`;
+}
+/** What would compile a line under this branch: its symbols on (#if, #ifdef), or off (#ifndef, #else). */
+function wouldCompile(branch) {
+    const opening = branch.opening ?? branch;
+    if (/^#if\s+0\s*$/.test(opening.text) && !branch.opening)
+        return 'no configuration compiles it';
+    const negative = (text) => text.startsWith('#ifndef') || /^#(el)?if\s+!/.test(text);
+    // an #else compiles when its #if does not: off for #ifdef X, on for #ifndef X
+    const negated = branch.text.startsWith('#else') ? !negative(opening.text) : negative(branch.text);
+    const symbols = symbolsIn(branch.text.startsWith('#else') ? opening.text : branch.text);
+    if (symbols.length === 0)
+        return 'the condition is false in every config that builds the file';
+    return `a config with ${symbols.map((s) => `CONFIG_${s}${negated ? ' off' : '=y'}`).join(' and ')} would compile it`;
+}
+/**
+ * Pure: a finding per run of changed lines no cell compiled, naming the preprocessor branch that excluded them and
+ * what would compile them; a file no cell built at all is one finding at its first changed line, with each cell's
+ * reason. `sources` holds the patched text of each changed file.
+ */
+function linesNotCompiled(cells, sources) {
+    const findings = [];
+    const files = [...new Set(cells.flatMap((c) => [...c.files.keys()]))];
+    for (const file of files) {
+        const views = cells.map((c) => ({ cell: c.cell, lines: c.files.get(file) })).filter((v) => v.lines);
+        const marked = views[0]?.lines?.marked ?? [];
+        if (marked.length === 0)
+            continue;
+        const builders = views.filter((v) => v.lines.built);
+        const unbuilt = views.filter((v) => !v.lines.built).map((v) => `${v.cell}: ${v.lines.why}`);
+        if (builders.length === 0) {
+            findings.push({
+                tool: 'kbuild', severity: 'warning', type: 'NOT_COMPILED', file, line: marked[0], new: true,
+                message: `changed file not built by any config, ${marked.length} changed line${marked.length === 1 ? '' : 's'} never compiled (${unbuilt.join('; ')})`,
+            });
+            continue;
+        }
+        const kept = new Set(builders.flatMap((v) => v.lines.kept));
+        const source = sources.get(file) ?? '';
+        let run;
+        const flush = () => {
+            if (!run)
+                return;
+            const where = run.first === run.last ? `changed line ${run.first}` : `changed lines ${run.first}-${run.last}`;
+            const elsewhere = unbuilt.length ? `; not built in ${unbuilt.join('; ')}` : '';
+            findings.push({ tool: 'kbuild', severity: 'warning', type: 'NOT_COMPILED_LINE', file, line: run.first, new: true, message: `${where} not compiled by any config: ${run.why}${elsewhere}` });
+            run = undefined;
+        };
+        for (const [i, line] of marked.entries()) {
+            if (kept.has(line)) {
+                flush();
+                continue;
+            }
+            const [inner, outer] = enclosingConditions(source, line);
+            const why = inner
+                ? `inside ${describe(inner, file)}${outer ? ` within ${describe(outer, file)}` : ''}; ${wouldCompile(inner)}`
+                : 'the preprocessor dropped it in every config that builds the file (a macro that discards its argument?)';
+            if (run && run.why === why && marked[i - 1] === run.last)
+                run.last = line;
+            else {
+                flush();
+                run = { first: line, last: line, why };
+            }
+        }
+        flush();
+    }
+    return findings;
 }
 
 // One build cell: configure, build the base, compile after each patch, build the patched tree, diff the warnings.
@@ -32435,7 +33087,23 @@ async function enabledObjects(run, files, config) {
     }
     return objects;
 }
-async function buildCell(ctx, cell, kbBase) {
+/** Info findings: what the cell added for the series, and which of the files' symbols Kconfig would not allow. */
+function additionFindings(outcome) {
+    const findings = [];
+    if (outcome.added.length) {
+        findings.push({ tool: 'kbuild', severity: 'info', type: 'CONFIG_FOR_SERIES', message: `added for the series: ${outcome.added.map((s) => `CONFIG_${s}`).join(', ')}` });
+    }
+    for (const r of outcome.refused) {
+        findings.push({ tool: 'kbuild', severity: 'info', type: 'CONFIG_NOT_ENABLED', message: `CONFIG_${r.symbol} (for ${r.files.join(', ')}) stays off: ${r.reason}` });
+    }
+    return findings;
+}
+/** Why this cell does not build a changed file: the Kconfig reason of its symbols, when we asked for them. */
+function notBuiltBecause(file, outcome) {
+    const refused = outcome.refused.filter((r) => r.files.includes(file));
+    return refused.length ? refused.map((r) => `CONFIG_${r.symbol} stays off: ${r.reason}`).join('; ') : 'its object is not built in this config';
+}
+async function buildCell(ctx, cell, kbBase, series) {
     const t0 = Date.now();
     const run = {
         ctx, cell,
@@ -32452,18 +33120,22 @@ async function buildCell(ctx, cell, kbBase) {
     await writeFile$1(run.log, `# kernel-patch-ci build log for ${cell.name} (ARCH=${cell.arch})\n`);
     const findings = [];
     const metrics = { configureMs: 0, baseBuildMs: 0, perPatchMs: 0, patchedBuildMs: 0, ccacheHitRate: {} };
+    let lines = new Map();
     const done = (status, summary, compiled = []) => ({
         result: { config: cell.name, status, durationMs: Date.now() - t0, summary, metrics, artifacts: run.artifacts },
         findings: findings.map((f) => ({ ...f, config: cell.name })),
         compiled,
+        lines,
     });
     const git = ctx.tree.git;
     const commits = ctx.applied.commits;
     const patched = commits.at(-1);
     await git.run(['checkout', '--quiet', '--detach', ctx.tree.baseCommit]);
-    // 1. configure, and check Kconfig kept every symbol the fragment asked for
+    // 1. configure (the fragment, then what the series needs), and check Kconfig kept every symbol the fragment asked for
     let t = Date.now();
-    const configFailed = await configureFromFragment(run.kb, cell.fragmentPath);
+    const seriesFragment = path$2.join(run.artifacts, 'series.config');
+    await writeSeriesFragment(seriesFragment, series.additions, series.definesWerror);
+    const configFailed = await configureFromFragment(run.kb, [cell.fragmentPath, seriesFragment]);
     metrics.configureMs = Date.now() - t;
     if (configFailed)
         return done('error', `configuration failed: ${failure$1(configFailed, run)}`);
@@ -32477,6 +33149,8 @@ async function buildCell(ctx, cell, kbBase) {
         // not the series' doing (new: false), but the cell does not test what it claims: a reviewer must see it
         findings.push({ tool: 'kbuild', severity: 'warning', type: 'CONFIG_DROPPED', new: false, message: `CONFIG_${d.symbol}=${d.wanted} asked by ${path$2.basename(cell.fragmentPath)} ${why}` });
     }
+    const additions = judgeAdditions(series.additions, config);
+    findings.push(...additionFindings(additions));
     // 2. the base: full image, then the touched objects again with W=1
     const objects = await enabledObjects(run, touchedCFiles(ctx.series.patches), config);
     // gcov notes for the touched objects, so the boot stage can tell which changed lines ran; the same variables on
@@ -32535,24 +33209,31 @@ async function buildCell(ctx, cell, kbBase) {
         findings.push({ tool: toolOf(d), severity: 'info', type: 'WARNING_FIXED', message: `fixed: ${d.message}`, file: d.file, ...(d.line ? { line: d.line } : {}), new: false });
     for (const d of existing)
         findings.push({ tool: toolOf(d), severity: d.severity, type: 'COMPILER_WARNING', message: d.message, file: d.file, ...(d.line ? { line: d.line } : {}), new: false });
-    // 6. proof of compile: the touched objects were rebuilt after the change
+    // 6. proof of compile: the touched objects were rebuilt after the change, and which changed lines they contain
     const compiled = [];
     for (const obj of objects) {
         const info = await stat$1(path$2.join(run.kb.buildDir, obj)).catch(() => undefined);
         if (info && info.mtimeMs >= changedAt - 1000)
             compiled.push(obj.replace(/\.o$/, '.c'));
     }
+    lines = await compiledLines(ctx.tree.dir, run.kb.buildDir, series.changedLines, objects, run.kb.timeoutMs);
+    for (const [file, l] of lines)
+        if (!l.built)
+            lines.set(file, { ...l, why: notBuiltBecause(file, additions) });
+    const lineTally = tally(lines);
+    const linesSummary = `${lineTally.compiled}/${lineTally.total} changed lines compiled`;
+    const addedSummary = additions.added.length ? `; added for the series: ${additions.added.map((s) => `CONFIG_${s}`).join(', ')}` : '';
     if (patchedImage.code !== 0) {
         const first = introduced.find((d) => d.severity === 'error');
         if (!first)
             findings.push({ tool: 'kbuild', severity: 'error', type: 'BUILD_FAILED', new: true, message: `the patched tree does not build: ${failure$1(patchedImage, run)}` });
-        return done(patchedImage.timedOut ? 'error' : 'fail', `build failed: ${first ? `${first.file}${first.line ? `:${first.line}` : ''}: ${first.message}` : failure$1(patchedImage, run)}`, compiled);
+        return done(patchedImage.timedOut ? 'error' : 'fail', `build failed: ${first ? `${first.file}${first.line ? `:${first.line}` : ''}: ${first.message}` : failure$1(patchedImage, run)}${addedSummary}`, compiled);
     }
     // 7. artifacts for the boot stage and for decoding stack traces
     await keepKernel(run, 'patched');
     const status = statusFromFindings(findings, ctx.settings.failOn);
     const rate = metrics.ccacheHitRate.patched;
-    const summary = `${introduced.length} new, ${fixed.length} fixed, ${existing.length} pre-existing warnings; ${compiled.length}/${objects.length} changed objects rebuilt${rate !== undefined ? `; ccache ${(rate * 100).toFixed(0)}% hits` : ''}`;
+    const summary = `${introduced.length} new, ${fixed.length} fixed, ${existing.length} pre-existing warnings; ${compiled.length}/${objects.length} changed objects rebuilt, ${linesSummary}${addedSummary}${rate !== undefined ? `; ccache ${(rate * 100).toFixed(0)}% hits` : ''}`;
     return done(status, summary, compiled);
 }
 
@@ -32578,17 +33259,72 @@ async function toolchainFor(arch, hostArch = os$1.arch()) {
     return { ok: true, crossCompile: cross.prefix };
 }
 
-async function notCompiledAnywhere(ctx, outcomes) {
-    const compiled = new Set(outcomes.flatMap((o) => o.compiled));
-    const findings = [];
-    for (const file of touchedCFiles(ctx.series.patches)) {
-        if (compiled.has(file))
-            continue;
-        const rule = await buildRuleFor(ctx.tree.dir, file);
-        const hint = rule.kind === 'symbols' ? `: enable ${rule.symbols.map((s) => `CONFIG_${s}`).join(' and ')} in a config` : rule.kind === 'unknown' ? ': no Makefile rule in its directory builds it' : '';
-        findings.push({ tool: 'kbuild', severity: 'warning', type: 'NOT_COMPILED', file, new: true, message: `changed file not built by any config${hint}` });
+// The functions a series changed, by name and by their changed lines in the final tree: what coverage and the
+// kernel-log watchdog talk about.
+/** Added lines of every .c file, carried to the final tree, grouped by the function around them. */
+async function changedFunctions(treeDir, patches) {
+    const byKey = new Map();
+    const sources = new Map();
+    for (const patch of patches) {
+        for (const change of patch.files) {
+            if (!change.path.endsWith('.c') || change.status === 'deleted')
+                continue;
+            if (!sources.has(change.path))
+                sources.set(change.path, await readFile(path$2.join(treeDir, change.path), 'utf8').catch(() => undefined));
+            const source = sources.get(change.path);
+            if (source === undefined)
+                continue; // deleted by a later patch
+            for (const hunk of change.hunks) {
+                for (const added of hunk.added) {
+                    const line = lineInFinalTree(patches, patch.index, change.path, added);
+                    const name = enclosingFunction(source, line);
+                    if (!name)
+                        continue;
+                    const key = `${change.path}:${name}`;
+                    const fn = byKey.get(key) ?? { file: change.path, name, lines: [], patches: [] };
+                    if (!fn.lines.includes(line))
+                        fn.lines.push(line);
+                    if (!fn.patches.includes(patch.index))
+                        fn.patches.push(patch.index);
+                    byKey.set(key, fn);
+                }
+            }
+        }
     }
-    return findings;
+    return [...byKey.values()].map((f) => ({ ...f, lines: f.lines.sort((a, b) => a - b) }));
+}
+/** Pure: the lines of each .c file, in the final tree, that the series added (a later patch may move or drop them). */
+function addedLinesInFinalTree(patches) {
+    const lines = new Map();
+    for (const patch of patches) {
+        for (const change of patch.files) {
+            if (!change.path.endsWith('.c'))
+                continue;
+            if (change.status === 'deleted') {
+                lines.delete(change.path);
+                continue;
+            }
+            for (const hunk of change.hunks) {
+                for (const added of hunk.added) {
+                    const set = lines.get(change.path) ?? new Set();
+                    set.add(lineInFinalTree(patches, patch.index, change.path, added));
+                    lines.set(change.path, set);
+                }
+            }
+        }
+    }
+    return new Map([...lines].map(([f, s]) => [f, [...s].sort((a, b) => a - b)]));
+}
+
+/** The patched text of each changed .c file, for naming the #if around a line no cell compiled. */
+async function patchedSources(ctx, files) {
+    const sources = new Map();
+    for (const f of files) {
+        const text = await readFile(path$2.join(ctx.tree.dir, f), 'utf8').catch(() => undefined);
+        if (text !== undefined)
+            sources.set(f, text);
+    }
+    return sources;
 }
 /**
  * Our fragments ask for symbols of the kernels they were written for (6.1 to 6.12). On a tree that does not define
@@ -32614,6 +33350,13 @@ async function buildEveryCell(ctx) {
     if (misfit)
         return { name: 'build', status: 'error', durationMs: 0, summary: misfit, findings: [{ tool: 'kbuild', severity: 'error', type: 'CONFIG_DOES_NOT_FIT', new: false, message: misfit }] };
     const outcomes = [];
+    // What the series needs is read from the patched tree (a patch may add the Makefile line), once for all cells.
+    await ctx.tree.git.run(['checkout', '--quiet', '--detach', ctx.applied.commits.at(-1)]);
+    const needs = await symbolsBuilding(ctx.tree.dir, touchedCFiles(ctx.series.patches));
+    const definesWerror = (await definedSymbols(ctx.tree.git, ['WERROR'])).has('WERROR');
+    const changedLines = addedLinesInFinalTree(ctx.series.patches);
+    const sources = await patchedSources(ctx, changedLines.keys());
+    const additions = new Map(await Promise.all(settings.cells.map(async (c) => [c.name, await seriesAdditions(ctx.tree.git, ctx.tree.dir, needs, c.arch, c.wanted)])));
     for (const cell of settings.cells) {
         const toolchain = await toolchainFor(cell.arch);
         if (!toolchain.ok) {
@@ -32621,6 +33364,7 @@ async function buildEveryCell(ctx) {
                 result: { config: cell.name, status: 'error', durationMs: 0, summary: toolchain.reason },
                 findings: [{ tool: 'kbuild', severity: 'error', type: 'NO_COMPILER', config: cell.name, message: toolchain.reason }],
                 compiled: [],
+                lines: new Map(),
             });
             continue;
         }
@@ -32631,12 +33375,14 @@ async function buildEveryCell(ctx) {
             jobs: settings.jobs,
             timeoutMs: settings.stepTimeoutMs,
             ccache: ccacheEnv({ dir: settings.ccacheDir, maxSize: settings.ccacheSize, baseDir: ctx.workDir }),
-        });
+        }, { additions: additions.get(cell.name), definesWerror, changedLines });
         ctx.progress.info(`build: ${cell.name} ${outcome.result.status} in ${(outcome.result.durationMs / 1000).toFixed(1)}s — ${outcome.result.summary}`);
         outcomes.push(outcome);
     }
     await ctx.tree.git.run(['checkout', '--quiet', '--detach', ctx.applied.commits.at(-1)]);
-    const proof = await notCompiledAnywhere(ctx, outcomes.filter((o) => o.result.status !== 'error'));
+    const judged = outcomes.filter((o) => o.result.status !== 'error').map((o) => ({ cell: o.result.config, files: o.lines }));
+    const proof = judged.length ? linesNotCompiled(judged, sources) : [];
+    const anywhere = tallyAnywhere(judged);
     const findings = [...outcomes.flatMap((o) => o.findings), ...proof];
     const cells = outcomes.map((o) => o.result);
     const worstCell = worstStatus(cells.map((c) => c.status), 'pass');
@@ -32645,7 +33391,7 @@ async function buildEveryCell(ctx) {
     const bad = cells.filter((c) => c.status === 'fail' || c.status === 'error');
     const summary = bad.length
         ? bad.map((c) => `${c.config}: ${c.summary}`).join('; ')
-        : `${cells.length} config${cells.length === 1 ? '' : 's'} built: ${cells.map((c) => c.config).join(', ')}${proof.length ? `; ${proof.length} changed file${proof.length === 1 ? '' : 's'} not compiled` : ''}`;
+        : `${cells.length} config${cells.length === 1 ? '' : 's'} built: ${cells.map((c) => c.config).join(', ')}; ${anywhere.compiled}/${anywhere.total} changed lines compiled in at least one`;
     return { name: 'build', status, durationMs: 0, summary, cells, findings };
 }
 const buildStage = { name: 'build', needs: ['apply'], run: buildEveryCell };
@@ -33637,41 +34383,6 @@ function chooseScenarios(scenarios, files, functions) {
         return `${s.name}: ${list.length > 4 ? `${list.slice(0, 4).join(', ')} and ${list.length - 4} more` : list.join(', ')}`;
     });
     return { names: chosen.map((s) => s.name), reasons, unreached };
-}
-
-// The functions a series changed, by name and by their changed lines in the final tree: what coverage and the
-// kernel-log watchdog talk about.
-/** Added lines of every .c file, carried to the final tree, grouped by the function around them. */
-async function changedFunctions(treeDir, patches) {
-    const byKey = new Map();
-    const sources = new Map();
-    for (const patch of patches) {
-        for (const change of patch.files) {
-            if (!change.path.endsWith('.c') || change.status === 'deleted')
-                continue;
-            if (!sources.has(change.path))
-                sources.set(change.path, await readFile(path$2.join(treeDir, change.path), 'utf8').catch(() => undefined));
-            const source = sources.get(change.path);
-            if (source === undefined)
-                continue; // deleted by a later patch
-            for (const hunk of change.hunks) {
-                for (const added of hunk.added) {
-                    const line = lineInFinalTree(patches, patch.index, change.path, added);
-                    const name = enclosingFunction(source, line);
-                    if (!name)
-                        continue;
-                    const key = `${change.path}:${name}`;
-                    const fn = byKey.get(key) ?? { file: change.path, name, lines: [], patches: [] };
-                    if (!fn.lines.includes(line))
-                        fn.lines.push(line);
-                    if (!fn.patches.includes(patch.index))
-                        fn.patches.push(patch.index);
-                    byKey.set(key, fn);
-                }
-            }
-        }
-    }
-    return [...byKey.values()].map((f) => ({ ...f, lines: f.lines.sort((a, b) => a - b) }));
 }
 
 // boot: every built config's base and patched kernels in QEMU with the guest scenarios the series needs.

@@ -15,6 +15,9 @@ import { hitRate, parseStatsLog } from '../tools/ccache.js';
 import type { ExecResult } from '../tools/exec.js';
 import { onlyPatchTouching, touchedCFiles } from '../series/touched.js';
 import { cellArtifacts } from './artifacts.js';
+import { judgeAdditions, writeSeriesFragment, type AdditionsOutcome, type SeriesAdditions } from './series-config.js';
+import { compiledLines, type FileLines } from './line-proof.js';
+import { tally } from './line-judge.js';
 
 export interface CellMetrics {
   configureMs: number;
@@ -29,6 +32,18 @@ export interface CellOutcome {
   findings: Finding[];
   /** Touched .c files whose object this cell rebuilt after the change. */
   compiled: string[];
+  /** What the preprocessor of this cell kept of each changed file's added lines. */
+  lines: Map<string, FileLines>;
+}
+
+/** What the build stage works out once for the series and hands to every cell. */
+export interface SeriesForCell {
+  /** The symbols this cell is asked to add for the changed files (same for its base and patched builds). */
+  additions: SeriesAdditions;
+  /** Whether the tree has CONFIG_WERROR (turned off: a warning must not stop the analysis). */
+  definesWerror: boolean;
+  /** Added lines of each changed .c file, in the patched tree. */
+  changedLines: Map<string, number[]>;
 }
 
 interface CellRun {
@@ -105,7 +120,25 @@ async function enabledObjects(run: CellRun, files: string[], config: Map<string,
   return objects;
 }
 
-export async function buildCell(ctx: RunContext, cell: Cell, kbBase: Omit<KbuildOptions, 'buildDir' | 'arch'>): Promise<CellOutcome> {
+/** Info findings: what the cell added for the series, and which of the files' symbols Kconfig would not allow. */
+function additionFindings(outcome: AdditionsOutcome): Finding[] {
+  const findings: Finding[] = [];
+  if (outcome.added.length) {
+    findings.push({ tool: 'kbuild', severity: 'info', type: 'CONFIG_FOR_SERIES', message: `added for the series: ${outcome.added.map((s) => `CONFIG_${s}`).join(', ')}` });
+  }
+  for (const r of outcome.refused) {
+    findings.push({ tool: 'kbuild', severity: 'info', type: 'CONFIG_NOT_ENABLED', message: `CONFIG_${r.symbol} (for ${r.files.join(', ')}) stays off: ${r.reason}` });
+  }
+  return findings;
+}
+
+/** Why this cell does not build a changed file: the Kconfig reason of its symbols, when we asked for them. */
+function notBuiltBecause(file: string, outcome: AdditionsOutcome): string {
+  const refused = outcome.refused.filter((r) => r.files.includes(file));
+  return refused.length ? refused.map((r) => `CONFIG_${r.symbol} stays off: ${r.reason}`).join('; ') : 'its object is not built in this config';
+}
+
+export async function buildCell(ctx: RunContext, cell: Cell, kbBase: Omit<KbuildOptions, 'buildDir' | 'arch'>, series: SeriesForCell): Promise<CellOutcome> {
   const t0 = Date.now();
   const run: CellRun = {
     ctx, cell,
@@ -121,19 +154,23 @@ export async function buildCell(ctx: RunContext, cell: Cell, kbBase: Omit<Kbuild
   await writeFile(run.log, `# kernel-patch-ci build log for ${cell.name} (ARCH=${cell.arch})\n`);
   const findings: Finding[] = [];
   const metrics: CellMetrics = { configureMs: 0, baseBuildMs: 0, perPatchMs: 0, patchedBuildMs: 0, ccacheHitRate: {} };
+  let lines = new Map<string, FileLines>();
   const done = (status: CellResult['status'], summary: string, compiled: string[] = []): CellOutcome => ({
     result: { config: cell.name, status, durationMs: Date.now() - t0, summary, metrics, artifacts: run.artifacts },
     findings: findings.map((f) => ({ ...f, config: cell.name })),
     compiled,
+    lines,
   });
   const git = ctx.tree.git;
   const commits = ctx.applied!.commits;
   const patched = commits.at(-1)!;
   await git.run(['checkout', '--quiet', '--detach', ctx.tree.baseCommit]);
 
-  // 1. configure, and check Kconfig kept every symbol the fragment asked for
+  // 1. configure (the fragment, then what the series needs), and check Kconfig kept every symbol the fragment asked for
   let t = Date.now();
-  const configFailed = await configureFromFragment(run.kb, cell.fragmentPath);
+  const seriesFragment = path.join(run.artifacts, 'series.config');
+  await writeSeriesFragment(seriesFragment, series.additions, series.definesWerror);
+  const configFailed = await configureFromFragment(run.kb, [cell.fragmentPath, seriesFragment]);
   metrics.configureMs = Date.now() - t;
   if (configFailed) return done('error', `configuration failed: ${failure(configFailed, run)}`);
   const configText = await readFile(path.join(run.kb.buildDir, '.config'), 'utf8');
@@ -146,6 +183,8 @@ export async function buildCell(ctx: RunContext, cell: Cell, kbBase: Omit<Kbuild
     // not the series' doing (new: false), but the cell does not test what it claims: a reviewer must see it
     findings.push({ tool: 'kbuild', severity: 'warning', type: 'CONFIG_DROPPED', new: false, message: `CONFIG_${d.symbol}=${d.wanted} asked by ${path.basename(cell.fragmentPath)} ${why}` });
   }
+  const additions = judgeAdditions(series.additions, config);
+  findings.push(...additionFindings(additions));
 
   // 2. the base: full image, then the touched objects again with W=1
   const objects = await enabledObjects(run, touchedCFiles(ctx.series.patches), config);
@@ -202,23 +241,28 @@ export async function buildCell(ctx: RunContext, cell: Cell, kbBase: Omit<Kbuild
   for (const d of fixed) findings.push({ tool: toolOf(d), severity: 'info', type: 'WARNING_FIXED', message: `fixed: ${d.message}`, file: d.file, ...(d.line ? { line: d.line } : {}), new: false });
   for (const d of existing) findings.push({ tool: toolOf(d), severity: d.severity, type: 'COMPILER_WARNING', message: d.message, file: d.file, ...(d.line ? { line: d.line } : {}), new: false });
 
-  // 6. proof of compile: the touched objects were rebuilt after the change
+  // 6. proof of compile: the touched objects were rebuilt after the change, and which changed lines they contain
   const compiled: string[] = [];
   for (const obj of objects) {
     const info = await stat(path.join(run.kb.buildDir, obj)).catch(() => undefined);
     if (info && info.mtimeMs >= changedAt - 1000) compiled.push(obj.replace(/\.o$/, '.c'));
   }
+  lines = await compiledLines(ctx.tree.dir, run.kb.buildDir, series.changedLines, objects, run.kb.timeoutMs);
+  for (const [file, l] of lines) if (!l.built) lines.set(file, { ...l, why: notBuiltBecause(file, additions) });
+  const lineTally = tally(lines);
+  const linesSummary = `${lineTally.compiled}/${lineTally.total} changed lines compiled`;
+  const addedSummary = additions.added.length ? `; added for the series: ${additions.added.map((s) => `CONFIG_${s}`).join(', ')}` : '';
 
   if (patchedImage.code !== 0) {
     const first = introduced.find((d) => d.severity === 'error');
     if (!first) findings.push({ tool: 'kbuild', severity: 'error', type: 'BUILD_FAILED', new: true, message: `the patched tree does not build: ${failure(patchedImage, run)}` });
-    return done(patchedImage.timedOut ? 'error' : 'fail', `build failed: ${first ? `${first.file}${first.line ? `:${first.line}` : ''}: ${first.message}` : failure(patchedImage, run)}`, compiled);
+    return done(patchedImage.timedOut ? 'error' : 'fail', `build failed: ${first ? `${first.file}${first.line ? `:${first.line}` : ''}: ${first.message}` : failure(patchedImage, run)}${addedSummary}`, compiled);
   }
   // 7. artifacts for the boot stage and for decoding stack traces
   await keepKernel(run, 'patched');
 
   const status = statusFromFindings(findings, ctx.settings.failOn);
   const rate = metrics.ccacheHitRate.patched;
-  const summary = `${introduced.length} new, ${fixed.length} fixed, ${existing.length} pre-existing warnings; ${compiled.length}/${objects.length} changed objects rebuilt${rate !== undefined ? `; ccache ${(rate * 100).toFixed(0)}% hits` : ''}`;
+  const summary = `${introduced.length} new, ${fixed.length} fixed, ${existing.length} pre-existing warnings; ${compiled.length}/${objects.length} changed objects rebuilt, ${linesSummary}${addedSummary}${rate !== undefined ? `; ccache ${(rate * 100).toFixed(0)}% hits` : ''}`;
   return done(status, summary, compiled);
 }
