@@ -59,7 +59,7 @@ describe('the example series (dm kmap_local_page conversion) on linux-source-6.1
       [657, "context imbalance in 'dm_exception_table_unlock' - unexpected unlock"],
     ]);
     expect(sparse.summary).toBe('1 file checked (1 in x86_64-defconfig, 1 in i386-highmem-defconfig): 1 new, 0 fixed, 2 pre-existing');
-    expect(run.report).toContain("drivers/md/dm-snap.c:238 (patch 1): symbol 'dm_snap_exception_cache_size' was not declared");
+    expect(run.report).toContain("drivers/md/dm-snap.c:238 (patch 1, x86_64-defconfig): symbol 'dm_snap_exception_cache_size' was not declared");
   }, TEN_MINUTES);
 });
 
