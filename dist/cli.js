@@ -362,6 +362,7 @@ function parseDiff(text) {
     let current;
     let hunk;
     let newLine = 0;
+    let oldLine = 0;
     let oldLeft = 0;
     let newLeft = 0;
     for (const line of text.split('\n')) {
@@ -386,12 +387,14 @@ function parseDiff(text) {
             else if (line.startsWith('-')) {
                 if (line.trim() !== '-')
                     hunk.firstOldLine ??= line.slice(1);
+                hunk.removed.push(oldLine++);
                 oldLeft--;
             }
             else if (line.startsWith(' ') || line === '') {
                 if (line.trim() !== '')
                     hunk.firstOldLine ??= line.slice(1);
                 newLine++;
+                oldLine++;
                 oldLeft--;
                 newLeft--;
             }
@@ -406,8 +409,10 @@ function parseDiff(text) {
                 newLines: h[4] === undefined ? 1 : Number(h[4]),
                 header: line,
                 added: [],
+                removed: [],
             };
             newLine = hunk.newStart;
+            oldLine = hunk.oldStart;
             oldLeft = hunk.oldLines;
             newLeft = hunk.newLines;
             current.hunks.push(hunk);
@@ -959,21 +964,44 @@ async function runCheckpatch(patchFile, options) {
     return report;
 }
 
-/** Pure: where line `line` of a file ends up after one patch's hunks on that file (a changed line maps into its hunk). */
-function shiftLine(hunks, line) {
+/** An empty side is written as the line before it ("-10,0" inserts after line 10): its range starts at the next line. */
+const oldFrom = (h) => (h.oldLines === 0 ? h.oldStart + 1 : h.oldStart);
+const newFrom = (h) => (h.newLines === 0 ? h.newStart + 1 : h.newStart);
+/** Pure: where old line `line` is after one patch's hunks on its file, or undefined when a hunk removes it. */
+function traceLine(hunks, line) {
     let offset = 0;
     for (const h of hunks) {
-        // An empty side is written as the line before it ("-10,0" inserts after line 10): start at the next line.
-        const oldStart = h.oldLines === 0 ? h.oldStart + 1 : h.oldStart;
-        const newStart = h.newLines === 0 ? h.newStart + 1 : h.newStart;
+        const oldStart = oldFrom(h);
         const oldEnd = oldStart + h.oldLines;
         if (line < oldStart)
             break;
-        if (line < oldEnd)
-            return Math.min(newStart + (line - oldStart), newStart + Math.max(h.newLines - 1, 0));
-        offset = newStart + h.newLines - oldEnd;
+        if (line < oldEnd) {
+            if (h.removed.includes(line))
+                return undefined;
+            // the k-th kept line of the old range is the k-th line of the new range the hunk did not add
+            let k = 0;
+            for (let l = oldStart; l < line; l++)
+                if (!h.removed.includes(l))
+                    k++;
+            for (let n = newFrom(h); n < newFrom(h) + h.newLines; n++) {
+                if (h.added.includes(n))
+                    continue;
+                if (k-- === 0)
+                    return n;
+            }
+            return undefined;
+        }
+        offset = newFrom(h) + h.newLines - oldEnd;
     }
     return line + offset;
+}
+/** Pure: like traceLine, but a removed line maps onto what replaced it (for a finding, which must point somewhere). */
+function shiftLine(hunks, line) {
+    const traced = traceLine(hunks, line);
+    if (traced !== undefined)
+        return traced;
+    const h = hunks.find((x) => line >= oldFrom(x) && line < oldFrom(x) + x.oldLines);
+    return Math.min(newFrom(h) + (line - oldFrom(h)), newFrom(h) + Math.max(h.newLines - 1, 0));
 }
 /** The line in the tree after the whole series, for `line` of `file` as it was right after patch `after`. */
 function lineInFinalTree(patches, after, file, line) {
@@ -984,6 +1012,22 @@ function lineInFinalTree(patches, after, file, line) {
             current = shiftLine(change.hunks, current);
     }
     return current;
+}
+/** Where a line written by patch `after` is in the final tree, following renames; undefined when a later patch drops it. */
+function traceToFinalTree(patches, after, file, line) {
+    let where = { file, line };
+    for (const patch of patches.slice(after)) {
+        const change = patch.files.find((f) => (f.oldPath ?? f.path) === where.file);
+        if (!change)
+            continue;
+        if (change.status === 'deleted')
+            return undefined;
+        const traced = traceLine(change.hunks, where.line);
+        if (traced === undefined)
+            return undefined;
+        where = { file: change.path, line: traced };
+    }
+    return where;
 }
 
 const SEVERITY = { ERROR: 'error', WARNING: 'warning', CHECK: 'info' };
@@ -2574,21 +2618,23 @@ async function changedFunctions(treeDir, patches) {
         for (const change of patch.files) {
             if (!change.path.endsWith('.c') || change.status === 'deleted')
                 continue;
-            if (!sources.has(change.path))
-                sources.set(change.path, await readFile(path.join(treeDir, change.path), 'utf8').catch(() => undefined));
-            const source = sources.get(change.path);
-            if (source === undefined)
-                continue; // deleted by a later patch
             for (const hunk of change.hunks) {
                 for (const added of hunk.added) {
-                    const line = lineInFinalTree(patches, patch.index, change.path, added);
-                    const name = enclosingFunction(source, line);
+                    const where = traceToFinalTree(patches, patch.index, change.path, added);
+                    if (!where)
+                        continue; // a later patch removed it
+                    if (!sources.has(where.file))
+                        sources.set(where.file, await readFile(path.join(treeDir, where.file), 'utf8').catch(() => undefined));
+                    const source = sources.get(where.file);
+                    if (source === undefined)
+                        continue;
+                    const name = enclosingFunction(source, where.line);
                     if (!name)
                         continue;
-                    const key = `${change.path}:${name}`;
-                    const fn = byKey.get(key) ?? { file: change.path, name, lines: [], patches: [] };
-                    if (!fn.lines.includes(line))
-                        fn.lines.push(line);
+                    const key = `${where.file}:${name}`;
+                    const fn = byKey.get(key) ?? { file: where.file, name, lines: [], patches: [] };
+                    if (!fn.lines.includes(where.line))
+                        fn.lines.push(where.line);
                     if (!fn.patches.includes(patch.index))
                         fn.patches.push(patch.index);
                     byKey.set(key, fn);
@@ -2603,17 +2649,16 @@ function addedLinesInFinalTree(patches) {
     const lines = new Map();
     for (const patch of patches) {
         for (const change of patch.files) {
-            if (!change.path.endsWith('.c'))
+            if (change.status === 'deleted')
                 continue;
-            if (change.status === 'deleted') {
-                lines.delete(change.path);
-                continue;
-            }
             for (const hunk of change.hunks) {
                 for (const added of hunk.added) {
-                    const set = lines.get(change.path) ?? new Set();
-                    set.add(lineInFinalTree(patches, patch.index, change.path, added));
-                    lines.set(change.path, set);
+                    const where = traceToFinalTree(patches, patch.index, change.path, added);
+                    if (!where || !where.file.endsWith('.c'))
+                        continue;
+                    const set = lines.get(where.file) ?? new Set();
+                    set.add(where.line);
+                    lines.set(where.file, set);
                 }
             }
         }

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { enclosingFunction } from '../kernel/cfunc.js';
-import { lineInFinalTree } from './lines.js';
+import { traceToFinalTree } from './lines.js';
 import type { Patch } from './intake.js';
 
 export interface ChangedFunction {
@@ -22,17 +22,18 @@ export async function changedFunctions(treeDir: string, patches: readonly Patch[
   for (const patch of patches) {
     for (const change of patch.files) {
       if (!change.path.endsWith('.c') || change.status === 'deleted') continue;
-      if (!sources.has(change.path)) sources.set(change.path, await readFile(path.join(treeDir, change.path), 'utf8').catch(() => undefined));
-      const source = sources.get(change.path);
-      if (source === undefined) continue; // deleted by a later patch
       for (const hunk of change.hunks) {
         for (const added of hunk.added) {
-          const line = lineInFinalTree(patches, patch.index, change.path, added);
-          const name = enclosingFunction(source, line);
+          const where = traceToFinalTree(patches, patch.index, change.path, added);
+          if (!where) continue; // a later patch removed it
+          if (!sources.has(where.file)) sources.set(where.file, await readFile(path.join(treeDir, where.file), 'utf8').catch(() => undefined));
+          const source = sources.get(where.file);
+          if (source === undefined) continue;
+          const name = enclosingFunction(source, where.line);
           if (!name) continue;
-          const key = `${change.path}:${name}`;
-          const fn = byKey.get(key) ?? { file: change.path, name, lines: [], patches: [] };
-          if (!fn.lines.includes(line)) fn.lines.push(line);
+          const key = `${where.file}:${name}`;
+          const fn = byKey.get(key) ?? { file: where.file, name, lines: [], patches: [] };
+          if (!fn.lines.includes(where.line)) fn.lines.push(where.line);
           if (!fn.patches.includes(patch.index)) fn.patches.push(patch.index);
           byKey.set(key, fn);
         }
@@ -47,16 +48,14 @@ export function addedLinesInFinalTree(patches: readonly Patch[]): Map<string, nu
   const lines = new Map<string, Set<number>>();
   for (const patch of patches) {
     for (const change of patch.files) {
-      if (!change.path.endsWith('.c')) continue;
-      if (change.status === 'deleted') {
-        lines.delete(change.path);
-        continue;
-      }
+      if (change.status === 'deleted') continue;
       for (const hunk of change.hunks) {
         for (const added of hunk.added) {
-          const set = lines.get(change.path) ?? new Set<number>();
-          set.add(lineInFinalTree(patches, patch.index, change.path, added));
-          lines.set(change.path, set);
+          const where = traceToFinalTree(patches, patch.index, change.path, added);
+          if (!where || !where.file.endsWith('.c')) continue;
+          const set = lines.get(where.file) ?? new Set<number>();
+          set.add(where.line);
+          lines.set(where.file, set);
         }
       }
     }

@@ -11,6 +11,8 @@ export interface Hunk {
   header: string;
   /** Line numbers, in the new file, of the lines this hunk adds. */
   added: number[];
+  /** Line numbers, in the old file, of the lines this hunk removes. */
+  removed: number[];
   /** The first non-blank line the hunk expects to find in the old file, to recognise it by. */
   firstOldLine?: string;
 }
@@ -39,6 +41,7 @@ export function parseDiff(text: string): FileChange[] {
   let current: FileChange | undefined;
   let hunk: Hunk | undefined;
   let newLine = 0;
+  let oldLine = 0;
   let oldLeft = 0;
   let newLeft = 0;
   for (const line of text.split('\n')) {
@@ -59,10 +62,12 @@ export function parseDiff(text: string): FileChange[] {
         newLeft--;
       } else if (line.startsWith('-')) {
         if (line.trim() !== '-') hunk.firstOldLine ??= line.slice(1);
+        hunk.removed.push(oldLine++);
         oldLeft--;
       } else if (line.startsWith(' ') || line === '') {
         if (line.trim() !== '') hunk.firstOldLine ??= line.slice(1);
         newLine++;
+        oldLine++;
         oldLeft--;
         newLeft--;
       }
@@ -77,8 +82,10 @@ export function parseDiff(text: string): FileChange[] {
         newLines: h[4] === undefined ? 1 : Number(h[4]),
         header: line,
         added: [],
+        removed: [],
       };
       newLine = hunk.newStart;
+      oldLine = hunk.oldStart;
       oldLeft = hunk.oldLines;
       newLeft = hunk.newLines;
       current.hunks.push(hunk);

@@ -5,7 +5,7 @@
 // own (#ifdef/#ifndef X, #if over defined() and 0/1, an #else with no #elif before it), gcc must keep the marker
 // exactly when every enclosing branch is taken; a line with no enclosing condition must be kept in every
 // configuration. KPCI_EXHAUSTIVE=1 adds all of drivers/md (about 8 minutes for both trees).
-import { describe, expect, test } from '@jest/globals';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -105,6 +105,8 @@ function cFilesUnder(dir: string, sub: string): string[] {
 }
 
 describe.each(TREES)('instrumentLines and enclosingConditions on linux-source-$version', (t) => {
+  // a cold cache unpacks the tree first (minutes), not inside a test's 5 s
+  beforeAll(() => unpackedTree(t), 900_000);
   test('around swap_two_pages_data() in kernel/power/snapshot.c the innermost condition is #ifdef CONFIG_HIGHMEM', async () => {
     const dir = await unpackedTree(t);
     const source = readFileSync(path.join(dir, 'kernel/power/snapshot.c'), 'utf8');

@@ -1,6 +1,6 @@
 // The Kconfig reader on every Kconfig file of both trees: every entry is found at its own `config` line, every
 // `depends on` parses, and what it says of HIBERNATION and DM_CRYPT is what their Kconfig files say.
-import { describe, expect, test } from '@jest/globals';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -27,6 +27,8 @@ function kconfigFiles(dir: string): string[] {
 const ENTRY_LINE = /^\s*(?:menu)?config\s+(\w+)\s*(?:#.*)?$/;
 
 describe.each(TREES)('the Kconfig files of linux-source-$version', (t) => {
+  // a cold cache unpacks the tree first (minutes), not inside a test's 5 s
+  beforeAll(() => unpackedTree(t), 900_000);
   let parsed: Map<string, KconfigEntry[]> | undefined;
   /** file → its entries (parsed once per tree). */
   async function all(): Promise<{ dir: string; files: Map<string, KconfigEntry[]> }> {
