@@ -33309,56 +33309,48 @@ async function toolchainFor(arch, hostArch = os$1.arch()) {
 async function changedFunctions(treeDir, patches) {
     const byKey = new Map();
     const sources = new Map();
-    for (const patch of patches) {
-        for (const change of patch.files) {
-            if (!change.path.endsWith('.c') || change.status === 'deleted')
-                continue;
-            for (const hunk of change.hunks) {
-                for (const added of hunk.added) {
-                    const where = traceToFinalTree(patches, patch.index, change.path, added);
-                    if (!where)
-                        continue; // a later patch removed it
-                    if (!sources.has(where.file))
-                        sources.set(where.file, await readFile(path$2.join(treeDir, where.file), 'utf8').catch(() => undefined));
-                    const source = sources.get(where.file);
-                    if (source === undefined)
-                        continue;
-                    const name = enclosingFunction(source, where.line);
-                    if (!name)
-                        continue;
-                    const key = `${where.file}:${name}`;
-                    const fn = byKey.get(key) ?? { file: where.file, name, lines: [], patches: [] };
-                    if (!fn.lines.includes(where.line))
-                        fn.lines.push(where.line);
-                    if (!fn.patches.includes(patch.index))
-                        fn.patches.push(patch.index);
-                    byKey.set(key, fn);
-                }
-            }
-        }
+    for (const { patch, file, line } of addedLinesTraced(patches)) {
+        if (!sources.has(file))
+            sources.set(file, await readFile(path$2.join(treeDir, file), 'utf8').catch(() => undefined));
+        const source = sources.get(file);
+        if (source === undefined)
+            continue;
+        const name = enclosingFunction(source, line);
+        if (!name)
+            continue;
+        const key = `${file}:${name}`;
+        const fn = byKey.get(key) ?? { file, name, lines: [], patches: [] };
+        if (!fn.lines.includes(line))
+            fn.lines.push(line);
+        if (!fn.patches.includes(patch))
+            fn.patches.push(patch);
+        byKey.set(key, fn);
     }
     return [...byKey.values()].map((f) => ({ ...f, lines: f.lines.sort((a, b) => a - b) }));
 }
 /** Pure: the lines of each .c file, in the final tree, that the series added (a later patch may move or drop them). */
 function addedLinesInFinalTree(patches) {
     const lines = new Map();
+    for (const { file, line } of addedLinesTraced(patches)) {
+        const set = lines.get(file) ?? new Set();
+        set.add(line);
+        lines.set(file, set);
+    }
+    return new Map([...lines].map(([f, s]) => [f, [...s].sort((a, b) => a - b)]));
+}
+/** Every line a patch added to a .c file, where it is in the final tree; lines a later patch removed are left out. */
+function* addedLinesTraced(patches) {
     for (const patch of patches) {
         for (const change of patch.files) {
             if (change.status === 'deleted')
                 continue;
-            for (const hunk of change.hunks) {
-                for (const added of hunk.added) {
-                    const where = traceToFinalTree(patches, patch.index, change.path, added);
-                    if (!where || !where.file.endsWith('.c'))
-                        continue;
-                    const set = lines.get(where.file) ?? new Set();
-                    set.add(where.line);
-                    lines.set(where.file, set);
-                }
+            for (const added of change.hunks.flatMap((h) => h.added)) {
+                const where = traceToFinalTree(patches, patch.index, change.path, added);
+                if (where && where.file.endsWith('.c'))
+                    yield { patch: patch.index, ...where };
             }
         }
     }
-    return new Map([...lines].map(([f, s]) => [f, [...s].sort((a, b) => a - b)]));
 }
 
 /** The patched text of each changed .c file, for naming the #if around a line no cell compiled. */

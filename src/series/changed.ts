@@ -19,26 +19,17 @@ export interface ChangedFunction {
 export async function changedFunctions(treeDir: string, patches: readonly Patch[]): Promise<ChangedFunction[]> {
   const byKey = new Map<string, ChangedFunction>();
   const sources = new Map<string, string | undefined>();
-  for (const patch of patches) {
-    for (const change of patch.files) {
-      if (!change.path.endsWith('.c') || change.status === 'deleted') continue;
-      for (const hunk of change.hunks) {
-        for (const added of hunk.added) {
-          const where = traceToFinalTree(patches, patch.index, change.path, added);
-          if (!where) continue; // a later patch removed it
-          if (!sources.has(where.file)) sources.set(where.file, await readFile(path.join(treeDir, where.file), 'utf8').catch(() => undefined));
-          const source = sources.get(where.file);
-          if (source === undefined) continue;
-          const name = enclosingFunction(source, where.line);
-          if (!name) continue;
-          const key = `${where.file}:${name}`;
-          const fn = byKey.get(key) ?? { file: where.file, name, lines: [], patches: [] };
-          if (!fn.lines.includes(where.line)) fn.lines.push(where.line);
-          if (!fn.patches.includes(patch.index)) fn.patches.push(patch.index);
-          byKey.set(key, fn);
-        }
-      }
-    }
+  for (const { patch, file, line } of addedLinesTraced(patches)) {
+    if (!sources.has(file)) sources.set(file, await readFile(path.join(treeDir, file), 'utf8').catch(() => undefined));
+    const source = sources.get(file);
+    if (source === undefined) continue;
+    const name = enclosingFunction(source, line);
+    if (!name) continue;
+    const key = `${file}:${name}`;
+    const fn = byKey.get(key) ?? { file, name, lines: [], patches: [] };
+    if (!fn.lines.includes(line)) fn.lines.push(line);
+    if (!fn.patches.includes(patch)) fn.patches.push(patch);
+    byKey.set(key, fn);
   }
   return [...byKey.values()].map((f) => ({ ...f, lines: f.lines.sort((a, b) => a - b) }));
 }
@@ -46,19 +37,23 @@ export async function changedFunctions(treeDir: string, patches: readonly Patch[
 /** Pure: the lines of each .c file, in the final tree, that the series added (a later patch may move or drop them). */
 export function addedLinesInFinalTree(patches: readonly Patch[]): Map<string, number[]> {
   const lines = new Map<string, Set<number>>();
+  for (const { file, line } of addedLinesTraced(patches)) {
+    const set = lines.get(file) ?? new Set<number>();
+    set.add(line);
+    lines.set(file, set);
+  }
+  return new Map([...lines].map(([f, s]) => [f, [...s].sort((a, b) => a - b)]));
+}
+
+/** Every line a patch added to a .c file, where it is in the final tree; lines a later patch removed are left out. */
+function* addedLinesTraced(patches: readonly Patch[]): Generator<{ patch: number; file: string; line: number }> {
   for (const patch of patches) {
     for (const change of patch.files) {
       if (change.status === 'deleted') continue;
-      for (const hunk of change.hunks) {
-        for (const added of hunk.added) {
-          const where = traceToFinalTree(patches, patch.index, change.path, added);
-          if (!where || !where.file.endsWith('.c')) continue;
-          const set = lines.get(where.file) ?? new Set<number>();
-          set.add(where.line);
-          lines.set(where.file, set);
-        }
+      for (const added of change.hunks.flatMap((h) => h.added)) {
+        const where = traceToFinalTree(patches, patch.index, change.path, added);
+        if (where && where.file.endsWith('.c')) yield { patch: patch.index, ...where };
       }
     }
   }
-  return new Map([...lines].map(([f, s]) => [f, [...s].sort((a, b) => a - b)]));
 }
