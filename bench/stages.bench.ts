@@ -34,8 +34,11 @@ try {
     await rm(path.join(scratch, `cold-${t.name}`), { recursive: true, force: true });
     await rm(path.join(scratch, `warm-${t.name}`), { recursive: true, force: true });
     const time = (r: Results, stage: string) => r.stages.find((x) => x.name === stage)?.durationMs;
-    for (const stage of STAGE_ORDER) rows.push([t.name, t.series, stage, s(time(cold.results, stage)), s(time(warm.results, stage))]);
-    rows.push([t.name, t.series, `whole run (${cold.results.verdict} / ${warm.results.verdict})`, s(cold.wallMs), s(warm.wallMs)]);
+    const treeRows = STAGE_ORDER.map((stage) => [t.name, t.series, stage, s(time(cold.results, stage)), s(time(warm.results, stage))]);
+    treeRows.push([t.name, t.series, `whole run (${cold.results.verdict} / ${warm.results.verdict})`, s(cold.wallMs), s(warm.wallMs)]);
+    // each tree's rows as soon as they are known: a run cut short still leaves the trees it finished
+    for (const r of treeRows) process.stderr.write(`${t.name}: ${r.slice(2).join(' | ')}\n`);
+    rows.push(...treeRows);
     await rm(cache, { recursive: true, force: true });
   }
 } finally {
