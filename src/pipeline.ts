@@ -109,7 +109,7 @@ export async function runPipeline(settings: RunSettings, progress: Progress): Pr
       prepareTree(source, { ...settings, ref: settings.ref ?? rangeBase, workDir }),
     );
     results.tree = { source: tree.source, ...(tree.ref ? { ref: tree.ref } : {}), baseCommit: tree.baseCommit };
-    progress.info(`tree ready at ${tree.baseCommit.slice(0, 12)} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+    progress.info(`tree ready at ${tree.baseCommit.slice(0, 12)} in ${((Date.now() - t0) / 1000).toFixed(1)}s${tree.how ? ` (${tree.how})` : ''}`);
 
     const boot = { guestDir: settings.guestDir, cacheDir: settings.cacheDir, bootTimeoutMs: settings.bootTimeoutMs, scenarioTimeoutMs: settings.scenarioTimeoutMs, ...(settings.scenarios ? { scenarios: settings.scenarios } : {}) };
     const ctx: RunContext = { settings: { ...settings, cells, boot }, tree, series, workDir, outDir: settings.outDir, progress };

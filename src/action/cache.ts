@@ -1,12 +1,15 @@
-// What the Action keeps between workflow runs with @actions/cache: each cell's ccache, the imported or fetched
-// kernel tree, and the guest's Debian packages. Keys are built here, in one place, from parts that mean something.
+// What the Action keeps between workflow runs: each job's ccache, the imported or fetched kernel tree, and the guest's
+// Debian packages. Keys are built here, in one place, from parts that mean something; action.yml's
+// actions/cache/restore and actions/cache/save steps use them (a composite step's `run:` gets no cache token, so
+// @actions/cache cannot be called from here: actions/toolkit#852).
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as actionsCache from '@actions/cache';
 import type { Cell } from '../kernel/cells.js';
 import type { TreeSource } from '../tree/source.js';
+import { directoryGitDir, tarballGitDir } from '../tree/import.js';
+import { remoteGitDir } from '../tree/prepare.js';
 
 export interface CacheSpec {
   /** What it is, for the log: "ccache (x86_64-dm)". */
@@ -14,24 +17,6 @@ export interface CacheSpec {
   paths: string[];
   key: string;
   restoreKeys: string[];
-}
-
-/** The cache service, as an interface so that a saving failure can be shown not to fail the run. */
-export interface CacheService {
-  isAvailable(): boolean;
-  restore(paths: string[], key: string, restoreKeys: string[]): Promise<string | undefined>;
-  save(paths: string[], key: string): Promise<number>;
-}
-
-export const githubCache: CacheService = {
-  isAvailable: () => actionsCache.isFeatureAvailable(),
-  restore: (paths, key, restoreKeys) => actionsCache.restoreCache(paths, key, restoreKeys),
-  save: (paths, key) => actionsCache.saveCache(paths, key),
-};
-
-export interface CacheLog {
-  info(message: string): void;
-  notice(message: string): void;
 }
 
 const hash = (...parts: string[]) => createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 16);
@@ -58,15 +43,15 @@ export async function ccacheSpec(opts: { os: string; cells: Cell[]; compiler: st
   return { what: `ccache (${opts.cells.map((c) => c.name).join(', ')})`, paths: [opts.ccacheDir], key, restoreKeys };
 }
 
-/** Where the tree cache of this source lives under the cache dir; a local checkout is only borrowed, not cached. */
-export function treeCacheDir(source: TreeSource, cacheDir: string): string | undefined {
+/** The repository this source is kept in under the cache dir; a local checkout is only borrowed, not cached. */
+export async function treeCacheDir(source: TreeSource, cacheDir: string): Promise<string | undefined> {
   switch (source.kind) {
     case 'remote':
-      return path.join(cacheDir, 'remotes');
+      return remoteGitDir(source.url, cacheDir);
     case 'tarball':
-      return path.join(cacheDir, 'tarballs');
+      return tarballGitDir(source.file, cacheDir);
     case 'plain-dir':
-      return path.join(cacheDir, 'dirs');
+      return directoryGitDir(source.dir, cacheDir);
     default:
       return undefined;
   }
@@ -92,36 +77,17 @@ export async function guestSpec(opts: { os: string; arches: string[]; guestDir: 
   return { what: 'guest packages', paths: [dir], key, restoreKeys };
 }
 
-export async function restoreFromCache(service: CacheService, spec: CacheSpec, log: CacheLog): Promise<string | undefined> {
-  if (!service.isAvailable()) {
-    log.info(`cache: ${spec.what}: no cache service here, starting cold`);
-    return undefined;
-  }
-  try {
-    const hit = await service.restore(spec.paths, spec.key, spec.restoreKeys);
-    log.info(hit ? `cache: ${spec.what} restored from ${hit}${hit === spec.key ? '' : ' (a prefix match)'}` : `cache: ${spec.what}: no entry for ${spec.key}, starting cold`);
-    return hit;
-  } catch (error) {
-    log.notice(`cache: could not restore ${spec.what} (${(error as Error).message.split('\n')[0]}); starting cold`);
-    return undefined;
-  }
+/** A spec as the outputs the cache steps read: `<name>-path`, `<name>-key`, `<name>-restore-keys` (one per line). */
+export function cacheOutputs(name: string, spec: CacheSpec): Record<string, string> {
+  return { [`${name}-path`]: spec.paths.join('\n'), [`${name}-key`]: spec.key, [`${name}-restore-keys`]: spec.restoreKeys.join('\n') };
 }
 
-/** Saving is a courtesy to the next run: it never fails this one ("already exists" and reservation races included). */
-export async function saveToCache(service: CacheService, spec: CacheSpec, log: CacheLog, restoredKey?: string): Promise<void> {
-  if (!service.isAvailable()) return;
-  if (restoredKey === spec.key) {
-    log.info(`cache: ${spec.what} unchanged (${spec.key} was restored), not saved again`);
-    return;
-  }
-  if (!spec.paths.some((p) => existsSync(p))) {
-    log.info(`cache: nothing to save for ${spec.what}`);
-    return;
-  }
-  try {
-    const id = await service.save(spec.paths, spec.key);
-    log.info(id > 0 ? `cache: ${spec.what} saved as ${spec.key}` : `cache: ${spec.what} not saved (the service declined ${spec.key})`);
-  } catch (error) {
-    log.notice(`cache: ${spec.what} not saved as ${spec.key}: ${(error as Error).message.split('\n')[0]}`);
-  }
+/** The same outputs, empty: the cache steps of a stage that does not run are skipped on `key != ''`. */
+export function noCacheOutputs(name: string): Record<string, string> {
+  return { [`${name}-path`]: '', [`${name}-key`]: '', [`${name}-restore-keys`]: '' };
+}
+
+/** ccache's size bound when the user gives none: about 1G a cell, so two cells stay well inside GitHub's 10 GB. */
+export function defaultCcacheSize(cells: number): string {
+  return `${Math.max(1, cells)}G`;
 }

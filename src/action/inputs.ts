@@ -7,6 +7,7 @@ import path from 'node:path';
 import { usageError } from '../errors.js';
 import type { CommentMode } from '../report/github.js';
 import { SERIES_RANGE } from '../series/intake.js';
+import { DEFAULT_TREE_URL } from '../tree/source.js';
 
 /** Every input, by its name in action.yml, and the env variable its step passes it in. */
 export const INPUTS = {
@@ -20,6 +21,7 @@ export const INPUTS = {
   comment: 'KPCI_COMMENT',
   'comment-on-push': 'KPCI_COMMENT_ON_PUSH',
   'ccache-size': 'KPCI_CCACHE_SIZE',
+  header: 'KPCI_HEADER',
 } as const;
 export type InputName = keyof typeof INPUTS;
 
@@ -38,6 +40,8 @@ export interface ActionSettings {
   stages?: string;
   failOn?: string;
   ccacheSize?: string;
+  /** Names this report's sticky comment (its marker), so two workflows on one PR keep one comment each. */
+  header?: string;
   token: string;
   comment: CommentMode;
   commentOnPush: PushCommentMode;
@@ -105,6 +109,15 @@ export function actionOutDir(env: NodeJS.ProcessEnv): string {
   return env.KPCI_OUT?.trim() ? path.resolve(env.KPCI_OUT.trim()) : path.join(env.RUNNER_TEMP || os.tmpdir(), 'kernel-patch-ci');
 }
 
+/**
+ * A name for this job's upload-artifact: the configs and stages it ran, with what artifact names may not hold
+ * (a fragment path's `/`, and `":<>|*?\\`) made `_`. Read from the env alone, so even a bad input has one.
+ */
+export function artifactName(env: NodeJS.ProcessEnv): string {
+  const parts = [env[INPUTS.configs], env[INPUTS.stages]].map((v) => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean).join('+')).filter(Boolean);
+  return ['kernel-patch-ci', ...parts].join('-').replace(/["\/:<>|*?\\\r\n]/g, '_');
+}
+
 /** What the report step can still do when the inputs are bad: summary, outputs and verdict, no comment. */
 export function fallbackSettings(env: NodeJS.ProcessEnv): ActionSettings {
   return { series: [], token: '', comment: 'off', commentOnPush: 'off', workspace: path.resolve(env.GITHUB_WORKSPACE ?? process.cwd()), outDir: actionOutDir(env), cacheDir: '', eventName: env.GITHUB_EVENT_NAME ?? '' };
@@ -132,6 +145,7 @@ export async function readActionInputs(env: NodeJS.ProcessEnv = process.env): Pr
     ...(input(env, 'stages') ? { stages: input(env, 'stages') } : {}),
     ...(input(env, 'fail-on') ? { failOn: input(env, 'fail-on') } : {}),
     ...(input(env, 'ccache-size') ? { ccacheSize: input(env, 'ccache-size') } : {}),
+    ...(input(env, 'header') ? { header: input(env, 'header') } : {}),
     token: input(env, 'token') ?? '',
     comment: oneOf('comment', input(env, 'comment'), COMMENT_MODES, 'sticky'),
     commentOnPush: oneOf('comment-on-push', input(env, 'comment-on-push'), PUSH_MODES, 'off'),
@@ -148,7 +162,7 @@ export async function readActionInputs(env: NodeJS.ProcessEnv = process.env): Pr
 /** The CLI arguments every step of the run shares (the step adds --stages and --continue). */
 export function cliArguments(s: ActionSettings, series: string[]): string[] {
   const argv: string[] = [];
-  if (s.tree) argv.push('--tree', s.tree);
+  argv.push('--tree', s.tree ?? DEFAULT_TREE_URL); // always: the CLI would take a kernel checkout in the cwd
   if (s.ref) argv.push('--ref', s.ref);
   for (const entry of series) argv.push('--series', entry);
   if (s.configs) argv.push('--configs', s.configs);

@@ -1,6 +1,7 @@
 // The Action's entry. action.yml runs one step per stage, each `node dist/index.js <step>`, so the log shows every
-// stage with its own time: `prepare` (inputs, series, tree, apply), `stage <name>`, `report` (summary, annotations,
-// comment, outputs, verdict); `aggregate` merges a matrix's results first; no step name runs them all in one.
+// stage with its own time and a broken stage turns its own step red: `prepare` (inputs, series, the tree cache's
+// key), `apply`, `stage <name>`, `report` (summary, annotations, comment, outputs, verdict); `aggregate` merges a
+// matrix's results first. Between them action.yml restores and saves the caches with the keys these steps output.
 import * as core from '@actions/core';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
@@ -14,17 +15,18 @@ import { parseRunArgs, parseStages } from '../settings.js';
 import { classifyTree, DEFAULT_TREE_URL } from '../tree/source.js';
 import { resolveCells } from '../kernel/cells.js';
 import { execTool } from '../tools/exec.js';
-import { actionOutDir, cliArguments, fallbackSettings, readActionInputs, type ActionSettings } from './inputs.js';
+import { actionOutDir, artifactName, cliArguments, fallbackSettings, readActionInputs, type ActionSettings } from './inputs.js';
 import { seriesFromEvent } from './event.js';
-import { ccacheSpec, githubCache, guestSpec, restoreFromCache, saveToCache, treeCacheDir, treeSpec, type CacheService } from './cache.js';
+import { cacheOutputs, ccacheSpec, defaultCcacheSize, guestSpec, noCacheOutputs, treeCacheDir, treeSpec, type CacheSpec } from './cache.js';
+import { failureGroups, stageBroke } from './logs.js';
+import { runnerProblem } from './runner.js';
 import { publishResults, type GitHubDeps, defaultGitHub } from './publish.js';
 
 export interface ActionDeps {
-  cache: CacheService;
   github: GitHubDeps;
 }
 
-const defaultDeps: ActionDeps = { cache: githubCache, github: defaultGitHub };
+const defaultDeps: ActionDeps = { github: defaultGitHub };
 
 /** What `prepare` learnt, for the steps after it (each is a new process). */
 interface RunState {
@@ -38,7 +40,6 @@ interface RunState {
 }
 
 const statePath = (outDir: string) => path.join(outDir, 'action', 'state.json');
-const log = { info: (m: string) => core.info(m), notice: (m: string) => core.notice(m) };
 const runnerOs = (env: NodeJS.ProcessEnv) => (env.RUNNER_OS ?? process.platform).toLowerCase();
 
 /** The CLI in-process; its progress lines go to the step's log. */
@@ -46,12 +47,25 @@ async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return cli(['run', ...argv], { out: (l) => core.info(l), err: (l) => core.info(l), env });
 }
 
-async function prepare(env: NodeJS.ProcessEnv, deps: ActionDeps): Promise<RunState> {
+function setOutputs(outputs: Record<string, string>): void {
+  for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
+}
+
+/** The tree cache of the run's tree input; undefined for a local checkout, which is only borrowed. */
+async function treeCache(settings: ActionSettings, env: NodeJS.ProcessEnv, baseCommit?: string): Promise<CacheSpec | undefined> {
+  const tree = settings.tree ?? DEFAULT_TREE_URL;
+  const source = await classifyTree(tree).catch(() => undefined);
+  const dir = source && (await treeCacheDir(source, settings.cacheDir).catch(() => undefined));
+  return dir ? treeSpec({ os: runnerOs(env), source: tree, ...(settings.ref ? { ref: settings.ref } : {}), dir, ...(baseCommit ? { baseCommit } : {}) }) : undefined;
+}
+
+/** Inputs, series and the tree cache's key: everything before the tree is touched, so the tree can be restored. */
+async function prepare(env: NodeJS.ProcessEnv): Promise<RunState> {
   const state: RunState = { outDir: actionOutDir(env), argv: [], stages: [] };
   await mkdir(path.dirname(statePath(state.outDir)), { recursive: true });
-  let settings: ActionSettings;
+  setOutputs({ ...noCacheOutputs('tree'), 'artifact-name': artifactName(env) });
   try {
-    settings = state.settings = await readActionInputs(env);
+    const settings = (state.settings = await readActionInputs(env));
     let series = settings.series;
     if (series.length === 0) {
       if (!settings.eventPath) throw new RunError('no series input and no event to take it from (GITHUB_EVENT_PATH)', 'usage');
@@ -60,30 +74,50 @@ async function prepare(env: NodeJS.ProcessEnv, deps: ActionDeps): Promise<RunSta
       core.info(`series: ${found.count} commit${found.count === 1 ? '' : 's'} from ${found.how}`);
       series = [found.dir];
     }
-    state.argv = cliArguments(settings, series);
     state.stages = parseStages(settings.stages);
+    const cells = await resolveCells(parseRunArgs(cliArguments(settings, series), env).configs);
+    state.argv = cliArguments({ ...settings, ccacheSize: settings.ccacheSize ?? defaultCcacheSize(cells.length) }, series);
     parseRunArgs([...state.argv, '--stages', state.stages.join(',')], env); // every input checked now, not at its step
+    const tree = await treeCache(settings, env);
+    if (tree) setOutputs(cacheOutputs('tree', tree));
+    core.info(tree ? `cache: kernel tree under ${tree.paths[0]}, key ${tree.key}` : 'cache: the tree is a local checkout, nothing to cache');
   } catch (error) {
     state.aborted = oneLine(error);
     await writeResults(state.outDir, errorResults(state.aborted, state.settings?.tree));
-    return state;
   }
-
-  const source = await classifyTree(settings.tree ?? DEFAULT_TREE_URL).catch(() => undefined);
-  const treeDir = source && treeCacheDir(source, settings.cacheDir);
-  const spec = (baseCommit?: string) => treeSpec({ os: runnerOs(env), source: settings.tree ?? DEFAULT_TREE_URL, ...(settings.ref ? { ref: settings.ref } : {}), dir: treeDir!, ...(baseCommit ? { baseCommit } : {}) });
-  const restored = treeDir ? await restoreFromCache(deps.cache, spec(), log) : undefined;
-  const code = await runCli([...state.argv, '--stages', 'apply'], env);
-  const results = await readResults(settings.outDir);
-  state.baseCommit = results?.tree.baseCommit;
-  if (code === 2) state.aborted = results?.reason ?? 'the run could not be done';
-  if (treeDir && state.baseCommit) await saveToCache(deps.cache, spec(state.baseCommit), log, restored);
   return state;
 }
 
 async function compilerVersion(): Promise<string> {
   const r = await execTool('gcc', ['--version']).catch(() => undefined);
   return r?.stdout.split('\n')[0] ?? 'no gcc';
+}
+
+const debianArch = (arch: string) => (arch === 'x86_64' ? 'amd64' : arch);
+
+/** Apply the series; then the keys the tree save, and the ccache and guest restores, need (from the base commit). */
+async function applyStep(state: RunState, env: NodeJS.ProcessEnv): Promise<void> {
+  setOutputs({ 'tree-save-key': '', ...noCacheOutputs('ccache'), ...noCacheOutputs('guest') });
+  if (state.aborted) return core.info(`apply: not run, the run stopped earlier: ${state.aborted}`);
+  const settings = state.settings!;
+  const code = await runCli([...state.argv, '--stages', 'apply'], env);
+  const results = await readResults(settings.outDir);
+  state.baseCommit = results?.tree.baseCommit;
+  if (code === 2) state.aborted = results?.reason ?? 'the run could not be done';
+  if (state.baseCommit) {
+    const tree = await treeCache(settings, env, state.baseCommit);
+    if (tree) core.setOutput('tree-save-key', tree.key);
+  }
+  const parsed = parseRunArgs([...state.argv, '--stages', 'apply'], env);
+  const cells = await resolveCells(parsed.configs);
+  const os = runnerOs(env);
+  if (!state.aborted && state.baseCommit && state.stages.includes('build')) {
+    setOutputs(cacheOutputs('ccache', await ccacheSpec({ os, cells, compiler: await compilerVersion(), baseCommit: state.baseCommit, ccacheDir: parsed.ccacheDir })));
+  }
+  if (!state.aborted && state.stages.includes('boot')) {
+    setOutputs(cacheOutputs('guest', await guestSpec({ os, arches: cells.map((c) => debianArch(c.arch)), guestDir: parsed.guestDir, cacheDir: settings.cacheDir })));
+  }
+  await markBroken('apply', settings.outDir, state.aborted);
 }
 
 /** The run's arguments for one step: the config matrix only for the steps that build or boot it. */
@@ -97,31 +131,39 @@ export function stepArguments(argv: readonly string[], stage: string): string[] 
   return out;
 }
 
-async function runStageStep(name: string, state: RunState, env: NodeJS.ProcessEnv, deps: ActionDeps): Promise<void> {
+/** A stage that failed or errored turns its own step red, with the tails of the logs that say why. */
+async function markBroken(name: StageName, outDir: string, aborted?: string): Promise<void> {
+  const results = await readResults(outDir);
+  const stage = results?.stages.find((s) => s.name === name);
+  if (!stageBroke(stage) && !(name === 'apply' && aborted)) return;
+  for (const group of results ? await failureGroups(results, name, outDir) : []) {
+    core.startGroup(group.title);
+    core.info(group.body);
+    core.endGroup();
+  }
+  core.info(`${name}: ${stage?.status ?? 'error'}${stage?.summary ? ` — ${stage.summary}` : aborted ? ` — ${aborted}` : ''}`);
+  process.exitCode = 1;
+}
+
+async function runStageStep(name: string, state: RunState, env: NodeJS.ProcessEnv): Promise<void> {
+  if (name === 'boot') core.setOutput('guest-save-key', '');
   if (state.aborted) return core.info(`${name}: not run, the run stopped earlier: ${state.aborted}`);
   if (!state.stages.includes(name as StageName)) return core.info(`${name}: not asked for (stages: ${state.stages.join(', ')})`);
   const settings = state.settings!;
-  const os = runnerOs(env);
   const argv = [...stepArguments(state.argv, name), '--stages', name, '--continue'];
-  const run = () => runCli(argv, env);
-  const parsed = parseRunArgs(argv, env);
-  if (name === 'build' && state.baseCommit) {
-    const spec = await ccacheSpec({ os, cells: await resolveCells(parsed.configs), compiler: await compilerVersion(), baseCommit: state.baseCommit, ccacheDir: parsed.ccacheDir });
-    const restored = await restoreFromCache(deps.cache, spec, log);
-    await run();
-    await saveToCache(deps.cache, spec, log, restored);
-    return;
-  }
+  await runCli(argv, env);
   if (name === 'boot') {
-    const arches = (await resolveCells(parsed.configs)).map((c) => (c.arch === 'x86_64' ? 'amd64' : c.arch));
-    const guest = { os, arches, guestDir: parsed.guestDir, cacheDir: settings.cacheDir };
-    const before = await guestSpec(guest);
-    const restored = await restoreFromCache(deps.cache, before, log);
-    await run();
-    await saveToCache(deps.cache, await guestSpec(guest), log, restored);
-    return;
+    // the archives now in the cache carry the resolved versions: a new Debian point release saves a new entry
+    const parsed = parseRunArgs(argv, env);
+    const arches = (await resolveCells(parsed.configs)).map((c) => debianArch(c.arch));
+    core.setOutput('guest-save-key', (await guestSpec({ os: runnerOs(env), arches, guestDir: parsed.guestDir, cacheDir: settings.cacheDir })).key);
   }
-  await run();
+  await markBroken(name as StageName, settings.outDir);
+}
+
+/** The token stays in the env of the steps that need it, never on disk. */
+async function saveState(state: RunState): Promise<void> {
+  await writeFile(statePath(state.outDir), JSON.stringify({ ...state, ...(state.settings ? { settings: { ...state.settings, token: '' } } : {}) }, null, 2));
 }
 
 async function loadState(env: NodeJS.ProcessEnv): Promise<RunState> {
@@ -169,17 +211,27 @@ export async function run(argv: readonly string[] = process.argv.slice(2), env: 
   const [step, name] = argv;
   try {
     if (step === 'prepare' || step === undefined) {
-      const state = await prepare(env, deps);
-      // the token stays in the env of the steps that need it, never on disk
-      await writeFile(statePath(state.outDir), JSON.stringify({ ...state, ...(state.settings ? { settings: { ...state.settings, token: '' } } : {}) }, null, 2));
+      const state = await prepare(env);
+      await saveState(state);
       core.setOutput('results', path.join(state.outDir, 'results.json'));
       if (step === 'prepare') return;
-      for (const stage of state.stages.filter((s) => s !== 'apply')) await runStageStep(stage, state, env, deps);
+      await applyStep(state, env);
+      for (const stage of state.stages.filter((s) => s !== 'apply')) await runStageStep(stage, state, env);
       return await publishResults(await reportSettings(env), env, deps.github);
+    }
+    if (step === 'apply') {
+      const state = await loadState(env);
+      await applyStep(state, env);
+      return await saveState(state);
     }
     if (step === 'stage') {
       if (!name) throw new RunError('usage: index.js stage <name>', 'usage');
-      return await runStageStep(name, await loadState(env), env, deps);
+      return await runStageStep(name, await loadState(env), env);
+    }
+    if (step === 'check-runner') {
+      const problem = runnerProblem({ platform: process.platform, node: process.versions.node, ...(env.RUNNER_OS ? { runnerOs: env.RUNNER_OS } : {}) });
+      if (problem) throw new RunError(problem, 'usage');
+      return core.info(`runner: ${env.RUNNER_OS ?? process.platform}, Node ${process.versions.node}`);
     }
     if (step === 'report') return await publishResults(await reportSettings(env), env, deps.github);
     if (step === 'aggregate') {
@@ -187,7 +239,7 @@ export async function run(argv: readonly string[] = process.argv.slice(2), env: 
       await aggregate(env, settings);
       return await publishResults(settings, env, deps.github);
     }
-    throw new RunError(`unknown step ${JSON.stringify(step)} (prepare, stage <name>, report, aggregate)`, 'usage');
+    throw new RunError(`unknown step ${JSON.stringify(step)} (check-runner, prepare, apply, stage <name>, report, aggregate)`, 'usage');
   } catch (error) {
     core.setFailed(oneLine(error));
   }

@@ -7,7 +7,7 @@ import type { Octokit } from 'octokit';
 import { oneLine } from '../errors.js';
 import type { Results } from '../results/model.js';
 import { renderMarkdown } from '../report/markdown.js';
-import { commentBody, createOctokit, publishComment, selectAnnotations, type CommentTarget } from '../report/github.js';
+import { commentBody, commentMarker, createOctokit, publishComment, selectAnnotations, type CommentTarget } from '../report/github.js';
 import { errorResults, readResults } from '../results/write.js';
 import { OUTPUTS, type ActionSettings } from './inputs.js';
 
@@ -44,7 +44,8 @@ async function comment(results: Results, s: ActionSettings, env: NodeJS.ProcessE
       core.info(`comment: a ${s.eventName || 'local'} event without a pull request (comment-on-push: ${s.commentOnPush}): the report is in the job summary`);
       return undefined;
     }
-    const outcome = await publishComment(octokit, { mode: s.comment, target, body: commentBody(results, s.runUrl ? { summaryUrl: s.runUrl } : {}) });
+    const marker = commentMarker(s.header);
+    const outcome = await publishComment(octokit, { mode: s.comment, target, marker, body: commentBody(results, { marker, ...(s.runUrl ? { summaryUrl: s.runUrl } : {}) }) });
     if (outcome.warning) core.warning(outcome.warning);
     if (outcome.url) core.info(`comment: ${outcome.action} ${outcome.url}`);
     return outcome.url;

@@ -37,13 +37,23 @@ async function unpackedRoot(dir: string): Promise<string> {
   return entries.length === 1 && entries[0]!.isDirectory() ? path.join(dir, entries[0]!.name) : dir;
 }
 
-/** Import a source tarball once; later runs find the cached repository and skip the work. */
-export async function importTarball(file: string, cacheDir: string, onLine?: (l: string) => void): Promise<{ gitDir: string; commit: string }> {
+/** Where the import of this tarball lives in the cache: one repository per file, size and mtime. */
+export async function tarballGitDir(file: string, cacheDir: string): Promise<string> {
   const info = await stat(file);
-  const gitDir = path.join(cacheDir, 'tarballs', `${path.basename(file)}-${key(file, String(info.size), String(info.mtimeMs))}.git`);
+  return path.join(cacheDir, 'tarballs', `${path.basename(file)}-${key(file, String(info.size), String(info.mtimeMs))}.git`);
+}
+
+/** Where the import of this plain directory lives in the cache. */
+export function directoryGitDir(dir: string, cacheDir: string): string {
+  return path.join(cacheDir, 'dirs', `${path.basename(dir)}-${key(dir)}.git`);
+}
+
+/** Import a source tarball once; later runs find the cached repository and skip the work. */
+export async function importTarball(file: string, cacheDir: string, onLine?: (l: string) => void): Promise<{ gitDir: string; commit: string; cached?: boolean }> {
+  const gitDir = await tarballGitDir(file, cacheDir);
   if (existsSync(gitDir)) {
     const commit = await new Git({ gitDir }).revParse(IMPORT_REF);
-    if (commit) return { gitDir, commit };
+    if (commit) return { gitDir, commit, cached: true };
     await rm(gitDir, { recursive: true, force: true });
   }
   await mkdir(path.dirname(gitDir), { recursive: true });
@@ -72,7 +82,7 @@ export async function importTarball(file: string, cacheDir: string, onLine?: (l:
 
 /** Import a plain directory (no .git). Its index stays in the cache so a re-run only re-hashes what changed. */
 export async function importDirectory(dir: string, cacheDir: string): Promise<{ gitDir: string; commit: string }> {
-  const gitDir = path.join(cacheDir, 'dirs', `${path.basename(dir)}-${key(dir)}.git`);
+  const gitDir = directoryGitDir(dir, cacheDir);
   if (!existsSync(gitDir)) await initBare(gitDir);
   const commit = await commitSnapshot(gitDir, dir, `Import ${dir}`);
   return { gitDir, commit };

@@ -18,6 +18,8 @@ export interface PreparedTree {
   /** The git URL of the tree under test, when known: --tree's URL, or a local checkout's origin remote. A tarball
    *  or a plain directory does not say which upstream it is. */
   upstream?: string;
+  /** Where the base came from, for the progress line: "imported earlier, from the cache". */
+  how?: string;
 }
 
 export interface PrepareOptions {
@@ -31,9 +33,14 @@ export interface PrepareOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Where the fetches of this URL live in the cache: one bare repository per URL. */
+export function remoteGitDir(url: string, cacheDir: string): string {
+  return path.join(cacheDir, 'remotes', `${createHash('sha256').update(url).digest('hex').slice(0, 16)}.git`);
+}
+
 /** Shallow fetch of one ref into a cached bare repository, retried with exponential backoff. */
 async function fetchRemote(url: string, ref: string, options: PrepareOptions): Promise<{ gitDir: string; commit: string }> {
-  const gitDir = path.join(options.cacheDir, 'remotes', `${createHash('sha256').update(url).digest('hex').slice(0, 16)}.git`);
+  const gitDir = remoteGitDir(url, options.cacheDir);
   const git = new Git({ gitDir });
   if (!existsSync(gitDir)) {
     await mkdir(gitDir, { recursive: true });
@@ -98,7 +105,7 @@ export async function prepareTree(source: TreeSource, options: PrepareOptions): 
     throw inputError(`--ref ${JSON.stringify(options.ref)} is not a valid git ref name`);
   }
   const dir = path.join(options.workDir, 'linux');
-  let origin: { gitDir: string; commit: string };
+  let origin: { gitDir: string; commit: string; cached?: boolean };
   let ref = options.ref;
   let upstream: string | undefined;
   switch (source.kind) {
@@ -124,7 +131,8 @@ export async function prepareTree(source: TreeSource, options: PrepareOptions): 
   }
   try {
     const git = await checkout(origin.gitDir, origin.commit, dir);
-    return { dir, git, baseCommit: origin.commit, source: describeSource(source), ref, ...(upstream ? { upstream } : {}) };
+    const how = source.kind === 'tarball' ? (origin.cached ? `${path.basename(source.file)} imported earlier, from the cache` : `${path.basename(source.file)} imported`) : undefined;
+    return { dir, git, baseCommit: origin.commit, source: describeSource(source), ref, ...(upstream ? { upstream } : {}), ...(how ? { how } : {}) };
   } catch (error) {
     if (error instanceof GitError) throw infraError(`cannot check out the base tree in ${dir}: ${error.message}`);
     throw error;

@@ -2,14 +2,8 @@ import { describe, expect, test } from '@jest/globals';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ReserveCacheError } from '@actions/cache';
-import { ccacheSpec, guestSpec, restoreFromCache, saveToCache, treeSpec, type CacheService } from '../../src/action/cache.js';
+import { cacheOutputs, ccacheSpec, defaultCcacheSize, guestSpec, noCacheOutputs, treeSpec } from '../../src/action/cache.js';
 import { resolveCells } from '../../src/kernel/cells.js';
-
-const logs = () => {
-  const lines: string[] = [];
-  return { lines, log: { info: (m: string) => lines.push(`info ${m}`), notice: (m: string) => lines.push(`notice ${m}`) } };
-};
 
 describe('cache keys', () => {
   test('ccache: os, arch, compiler, fragments and base commit, restored by ever shorter prefixes', async () => {
@@ -40,29 +34,16 @@ describe('cache keys', () => {
   });
 });
 
-describe('saving and restoring never fail the run', () => {
-  const spec = { what: 'ccache (x86_64-dm)', paths: [os.tmpdir()], key: 'kpci-ccache-k', restoreKeys: ['kpci-ccache-'] };
-  const service = (over: Partial<CacheService>): CacheService => ({ isAvailable: () => true, restore: async () => undefined, save: async () => 1, ...over });
-
-  test('a reservation race or "already exists" on save is a notice', async () => {
-    const { lines, log } = logs();
-    await saveToCache(service({ save: async () => { throw new ReserveCacheError('Unable to reserve cache with key kpci-ccache-k, another job may be creating this cache.'); } }), spec, log);
-    expect(lines).toEqual(['notice cache: ccache (x86_64-dm) not saved as kpci-ccache-k: Unable to reserve cache with key kpci-ccache-k, another job may be creating this cache.']);
+describe('what the cache steps of action.yml read', () => {
+  test('a spec becomes <name>-path, -key and -restore-keys, multi-line lists one entry per line', () => {
+    const spec = { what: 'ccache', paths: ['/c/ccache', '/c/more'], key: 'kpci-ccache-linux-x', restoreKeys: ['kpci-ccache-linux-', 'kpci-ccache-'] };
+    expect(cacheOutputs('ccache', spec)).toEqual({ 'ccache-path': '/c/ccache\n/c/more', 'ccache-key': 'kpci-ccache-linux-x', 'ccache-restore-keys': 'kpci-ccache-linux-\nkpci-ccache-' });
+    expect(noCacheOutputs('guest')).toEqual({ 'guest-path': '', 'guest-key': '', 'guest-restore-keys': '' });
   });
 
-  test('an exact hit is not saved again; a restore failure starts cold with a notice; no service, no calls', async () => {
-    const { lines, log } = logs();
-    let saves = 0;
-    await saveToCache(service({ save: async () => ++saves }), spec, log, 'kpci-ccache-k');
-    expect(saves).toBe(0);
-    expect(await restoreFromCache(service({ restore: async () => { throw new Error('socket hang up'); } }), spec, log)).toBeUndefined();
-    expect(await restoreFromCache(service({ restore: async () => 'kpci-ccache-old' }), spec, log)).toBe('kpci-ccache-old');
-    await saveToCache(service({ isAvailable: () => false, save: async () => ++saves }), spec, log);
-    expect(saves).toBe(0);
-    expect(lines).toEqual([
-      'info cache: ccache (x86_64-dm) unchanged (kpci-ccache-k was restored), not saved again',
-      'notice cache: could not restore ccache (x86_64-dm) (socket hang up); starting cold',
-      'info cache: ccache (x86_64-dm) restored from kpci-ccache-old (a prefix match)',
-    ]);
+  test('ccache is bounded at about 1G a cell, so a two-cell job stays far inside GitHub\'s 10 GB a repository', () => {
+    expect(defaultCcacheSize(1)).toBe('1G');
+    expect(defaultCcacheSize(2)).toBe('2G');
+    expect(defaultCcacheSize(0)).toBe('1G');
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cliArguments, expandGlob, readActionInputs } from '../../src/action/inputs.js';
+import { artifactName, cliArguments, expandGlob, readActionInputs } from '../../src/action/inputs.js';
 
 const ws = mkdtempSync(path.join(os.tmpdir(), 'kpci-inputs-'));
 mkdirSync(path.join(ws, 'patches', 'v2'), { recursive: true });
@@ -36,5 +36,14 @@ describe('action inputs', () => {
     expect(await expandGlob('patches/000?-*.patch', ws)).toEqual([`${ws}/patches/0001-a.patch`, `${ws}/patches/0002-b.patch`]);
     expect(await expandGlob('**/*.txt', ws)).toEqual([`${ws}/patches/notes.txt`]);
     expect(await expandGlob('patches', ws)).toEqual([`${ws}/patches`]);
+  });
+});
+
+describe('artifact names', () => {
+  test('a fragment path\'s slashes and the characters upload-artifact refuses become _', () => {
+    expect(artifactName({})).toBe('kernel-patch-ci');
+    expect(artifactName({ KPCI_CONFIGS: 'i386-highmem' })).toBe('kernel-patch-ci-i386-highmem');
+    expect(artifactName({ KPCI_CONFIGS: 'configs/my dm.config, x86_64-dm', KPCI_STAGES: 'build,boot' })).toBe('kernel-patch-ci-configs_my dm.config+x86_64-dm-build+boot');
+    expect(artifactName({ KPCI_CONFIGS: 'a:b<c>d|e*f?g"h\\i' })).toBe('kernel-patch-ci-a_b_c_d_e_f_g_h_i');
   });
 });

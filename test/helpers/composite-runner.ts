@@ -1,16 +1,19 @@
 // Runs a composite action.yml the way the GitHub runner does: parsed with GitHub's own parser, each step's `if:` and
 // `env:` expressions evaluated with GitHub's expression engine over the inputs/github/runner/steps contexts, the
 // `run:` script in `bash --noprofile --norc -eo pipefail`, a fresh GITHUB_OUTPUT file per step, the step summaries
-// appended into one job summary, and no INPUT_* variables (composite steps get none).
+// appended into one job summary, and no INPUT_* variables (composite steps get none). `uses:` steps of
+// actions/cache/restore and actions/cache/save run against a DirectoryCache (helpers/actions-cache.ts); any other
+// `uses:` is an error, so a new one cannot slip in untested.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { NoOperationTraceWriter } from '@actions/workflow-parser';
 import { convertActionTemplate, parseAction } from '@actions/workflow-parser/actions/index';
 import { Evaluator, Lexer, Parser, data } from '@actions/expressions';
+import type { DirectoryCache } from './actions-cache.js';
 
 export interface CompositeRun {
-  steps: { name: string; id?: string; ran: boolean; code: number; log: string }[];
+  steps: { name: string; id?: string; ran: boolean; code: number; log: string; uses?: string; with?: Record<string, string> }[];
   outputs: Record<string, string>;
   /** The job summary: every step's GITHUB_STEP_SUMMARY, in order. */
   summary: string;
@@ -26,6 +29,8 @@ export interface CompositeOptions {
   env: Record<string, string>;
   /** Only steps whose name matches (the others are skipped as if `if:` were false), e.g. to rerun the report. */
   only?: RegExp;
+  /** Where actions/cache/restore and save keep their entries; without it a cache step is an error. */
+  cache?: DirectoryCache;
 }
 
 type Token = { type: number; expr?: string; value?: string } | string | undefined;
@@ -91,12 +96,27 @@ function bash(script: string, env: Record<string, string>, cwd: string): Promise
   });
 }
 
+interface Mapping { count: number; get(i: number): { key: { value?: string }; value: unknown } }
+interface Sequence { count: number; get(i: number): unknown }
+
+/** The `with:` mapping of each step, from the parsed file: convertActionTemplate drops it from `uses:` steps. */
+function rawWiths(root: unknown): (Mapping | undefined)[] {
+  const field = (m: unknown, name: string) => {
+    const map = m as Mapping | undefined;
+    for (let i = 0; i < (map?.count ?? 0); i++) if (map!.get(i).key.value === name) return map!.get(i).value;
+    return undefined;
+  };
+  const steps = field(field(root, 'runs'), 'steps') as Sequence | undefined;
+  return Array.from({ length: steps?.count ?? 0 }, (_, i) => field(steps!.get(i), 'with') as Mapping | undefined);
+}
+
 export async function runComposite(opts: CompositeOptions): Promise<CompositeRun> {
   const file = path.join(opts.actionDir, 'action.yml');
   const parsed = parseAction({ name: file, content: readFileSync(file, 'utf8') }, new NoOperationTraceWriter());
   const errors = parsed.context.errors.getErrors();
   if (errors.length) throw new Error(`action.yml does not parse: ${errors.map((e) => e.message).join('; ')}`);
   const template = await convertActionTemplate(parsed.context, parsed.value!);
+  const withs = rawWiths(parsed.value);
   const temp = opts.env.RUNNER_TEMP!;
   const base = { github: { token: opts.env.KPCI_TEST_GITHUB_TOKEN ?? '', event_name: opts.env.GITHUB_EVENT_NAME ?? '', workspace: opts.env.GITHUB_WORKSPACE ?? '' }, runner: { os: 'Linux', temp } };
   const inputs: Record<string, string> = {};
@@ -113,6 +133,20 @@ export async function runComposite(opts: CompositeOptions): Promise<CompositeRun
     const wanted = valueOf((step.if as Token) ?? { type: 3, expr: 'success()' }, contexts, failed) === 'true' && (!opts.only || opts.only.test(name));
     if (!wanted) {
       steps.push({ name, ...(id ? { id } : {}), ran: false, code: 0, log: '' });
+      if (id) stepContexts[id] = { outputs: {}, outcome: 'skipped' };
+      continue;
+    }
+    if (step.uses !== undefined) {
+      const uses = valueOf(step.uses as Token, contexts);
+      const given: Record<string, string> = {};
+      const raw = withs[i];
+      for (let n = 0; n < (raw?.count ?? 0); n++) given[valueOf(raw!.get(n).key as Token, contexts)] = valueOf(raw!.get(n).value as Token, contexts);
+      const kind = /^actions\/cache\/(restore|save)@v\d+$/.exec(uses)?.[1];
+      if (!kind || !opts.cache) throw new Error(`composite runner: cannot run uses: ${uses}${kind ? ' without a cache (opts.cache)' : ''}`);
+      const r = kind === 'restore' ? opts.cache.restore(given) : opts.cache.save(given);
+      steps.push({ name, ...(id ? { id } : {}), ran: true, code: r.code, log: r.log, uses, with: given });
+      if (id) stepContexts[id] = { outputs: r.outputs, outcome: r.code === 0 ? 'success' : 'failure' };
+      if (r.code !== 0) failed = true;
       continue;
     }
     const stepEnv: Record<string, string> = {};

@@ -195,6 +195,11 @@ export class FakeGitHub {
       this.options.canGetUser
         ? { body: { login: this.options.actor, type: 'User' } }
         : { status: 403, body: { message: 'Resource not accessible by integration', status: '403' } });
+    // GraphQL's viewer answers for every kind of token (a PAT, a GitHub App's, the workflow's): the token's own login
+    this.route('POST', '/graphql', (req) =>
+      /\bviewer\s*\{\s*login\s*\}/.test(String((req.body as { query?: unknown } | undefined)?.query ?? ''))
+        ? { body: { data: { viewer: { login: this.options.actor } } } }
+        : { body: { errors: [{ message: 'this fake serves only viewer { login }' }] } });
     this.route('GET', '/repos/:owner/:repo/issues/:n/comments', (req) =>
       this.page(req, this.comments.filter((c) => on(c, req) && c.issue === Number(req.params.n))));
     this.route('POST', '/repos/:owner/:repo/issues/:n/comments', (req) => create(req, { issue: Number(req.params.n) }));

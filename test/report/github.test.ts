@@ -39,7 +39,7 @@ describe('publishComment against a fake GitHub', () => {
     const first = await publishComment(ok, { mode: 'sticky', target: PR, body: `${COMMENT_MARKER}\nrun 1` });
     expect(first).toEqual({ action: 'created', url: 'https://github.com/octo/linux/issues/7#issuecomment-1000' });
     expect(gh.calls()).toEqual([
-      'GET /user', // a GITHUB_TOKEN gets 403 here: the login falls back to github-actions[bot]
+      'POST /graphql', // viewer { login }: the workflow token's own login
       'GET /repos/octo/linux/issues/7/comments',
       'POST /repos/octo/linux/issues/7/comments',
     ]);
@@ -50,7 +50,7 @@ describe('publishComment against a fake GitHub', () => {
     gh.requests.length = 0;
     const second = await publishComment(ok, { mode: 'sticky', target: PR, body: `${COMMENT_MARKER}\nrun 2` });
     expect(second).toEqual({ action: 'updated', url: first.url });
-    expect(gh.calls()).toEqual(['GET /user', 'GET /repos/octo/linux/issues/7/comments', 'PATCH /repos/octo/linux/issues/comments/1000']);
+    expect(gh.calls()).toEqual(['POST /graphql', 'GET /repos/octo/linux/issues/7/comments', 'PATCH /repos/octo/linux/issues/comments/1000']);
     expect(gh.requests[2]!.body).toEqual({ body: `${COMMENT_MARKER}\nrun 2` });
     expect(gh.comments).toHaveLength(1);
     expect(gh.comments[0]!.body).toBe(`${COMMENT_MARKER}\nrun 2`);
@@ -65,9 +65,9 @@ describe('publishComment against a fake GitHub', () => {
     expect(foreign.body).toBe(`quoting the bot:\n${COMMENT_MARKER}\nold`);
   });
 
-  test('sticky: with a PAT the login comes from GET /user; botLogin skips that call', async () => {
+  test('sticky: with a PAT or a GitHub App token the login comes from GraphQL viewer; botLogin skips that call', async () => {
     await gh.close();
-    gh = await FakeGitHub.start({ token: TOKEN, actor: 'kpci-bot', canGetUser: true });
+    gh = await FakeGitHub.start({ token: TOKEN, actor: 'kpci-bot', canGetUser: false }); // an App token may not GET /user
     gh.seed({ owner: 'octo', repo: 'linux', issue: 7, login: 'github-actions[bot]', body: `${COMMENT_MARKER}\nby the other token` });
     const mine = gh.seed({ owner: 'octo', repo: 'linux', issue: 7, login: 'kpci-bot', body: `${COMMENT_MARKER}\nmine` });
     expect(await publishComment(octokit(), { mode: 'sticky', target: PR, body: `${COMMENT_MARKER}\nv2` })).toMatchObject({ action: 'updated' });
@@ -76,6 +76,23 @@ describe('publishComment against a fake GitHub', () => {
     gh.requests.length = 0;
     expect(await publishComment(octokit(), { mode: 'sticky', target: PR, body: `${COMMENT_MARKER}\nv3`, botLogin: 'kpci-bot' })).toMatchObject({ action: 'updated' });
     expect(gh.calls()).toEqual(['GET /repos/octo/linux/issues/7/comments', `PATCH /repos/octo/linux/issues/comments/${mine.id}`]);
+  });
+
+  test('sticky: when GraphQL cannot say who the token is, the workflow token\'s github-actions[bot] is assumed', async () => {
+    gh.script('POST', '/graphql', { status: 403, body: { message: 'Resource not accessible by integration' } });
+    const ours = gh.seed({ owner: 'octo', repo: 'linux', issue: 7, login: 'github-actions[bot]', body: `${COMMENT_MARKER}\nold` });
+    expect(await publishComment(octokit(), { mode: 'sticky', target: PR, body: `${COMMENT_MARKER}\nnew` })).toMatchObject({ action: 'updated' });
+    expect(gh.calls().at(-1)).toBe(`PATCH /repos/octo/linux/issues/comments/${ours.id}`);
+  });
+
+  test('a refused commit comment names contents: write, or the permission GitHub says it wanted', async () => {
+    const target: CommentTarget = { owner: 'octo', repo: 'linux', commitSha: 'ab'.repeat(20) };
+    gh.script('POST', '/repos/:o/:r/commits/:sha/comments', { status: 403, body: { message: 'Resource not accessible by integration' } });
+    const plain = await publishComment(octokit(), { mode: 'new', target, body: 'x' });
+    expect(plain).toMatchObject({ action: 'read-only' });
+    expect(plain.warning).toBe('kernel-patch-ci: the token may not comment on octo/linux@abababababab: the workflow needs `permissions: contents: write`. The report is in the job summary.');
+    gh.script('POST', '/repos/:o/:r/issues/:n/comments', { status: 403, headers: { 'x-accepted-github-permissions': 'issues=write; pull_requests=write' }, body: { message: 'Resource not accessible by integration' } });
+    expect((await publishComment(octokit(), { mode: 'new', target: PR, body: 'x' })).warning).toMatch(/needs `permissions: issues: write` — or this is a pull request from a fork/);
   });
 
   test('sticky: a keyed marker only matches its own comment', async () => {
@@ -124,7 +141,7 @@ describe('publishComment against a fake GitHub', () => {
     const out = await publishComment(octokit(), { mode: 'sticky', target: PR, body: `${COMMENT_MARKER}\nx` });
     expect(out.action).toBe('created');
     expect(gh.calls()).toEqual([
-      'GET /user',
+      'POST /graphql',
       'GET /repos/octo/linux/issues/7/comments', 'GET /repos/octo/linux/issues/7/comments',
       'POST /repos/octo/linux/issues/7/comments', 'POST /repos/octo/linux/issues/7/comments',
     ]);
@@ -154,7 +171,7 @@ describe('publishComment against a fake GitHub', () => {
     const target: CommentTarget = { owner: 'octo', repo: 'linux', commitSha: sha };
     const first = await publishComment(octokit(), { mode: 'sticky', target, body: `${COMMENT_MARKER}\n1` });
     expect(first).toEqual({ action: 'created', url: `https://github.com/octo/linux/commit/${sha}#commitcomment-1000` });
-    expect(gh.calls()).toEqual(['GET /user', `GET /repos/octo/linux/commits/${sha}/comments`, `POST /repos/octo/linux/commits/${sha}/comments`]);
+    expect(gh.calls()).toEqual(['POST /graphql', `GET /repos/octo/linux/commits/${sha}/comments`, `POST /repos/octo/linux/commits/${sha}/comments`]);
     expect(gh.requests[2]!.body).toEqual({ body: `${COMMENT_MARKER}\n1` });
     gh.requests.length = 0;
     expect((await publishComment(octokit(), { mode: 'sticky', target, body: `${COMMENT_MARKER}\n2` })).action).toBe('updated');

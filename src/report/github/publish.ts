@@ -14,7 +14,7 @@ export interface PublishOptions {
   target: CommentTarget;
   body: string;
   marker?: string;
-  /** whose comment is "ours"; default: GET /user, else github-actions[bot] (a GITHUB_TOKEN may not call /user) */
+  /** whose comment is "ours"; default: GraphQL `viewer { login }` (a GitHub App's `<slug>[bot]` too), else github-actions[bot] */
   botLogin?: string;
 }
 
@@ -59,18 +59,30 @@ function place(octokit: Octokit, t: CommentTarget): Place | undefined {
 
 const status = (error: unknown): number | undefined => (error instanceof RequestError ? error.status : undefined);
 
+/** The token's own login: GraphQL's viewer answers for PATs and App installation tokens alike (GET /user does not). */
 async function whoAmI(octokit: Octokit): Promise<string> {
   try {
-    return (await octokit.request('GET /user')).data.login;
+    const r = await octokit.graphql<{ viewer?: { login?: string } }>('query { viewer { login } }');
+    return r.viewer?.login || ACTIONS_BOT_LOGIN;
   } catch {
-    return ACTIONS_BOT_LOGIN; // GITHUB_TOKEN: 403 "Resource not accessible by integration"
+    return ACTIONS_BOT_LOGIN;
   }
 }
 
-function readOnly(label: string): PublishOutcome {
+/** The permission a refused write needed: GitHub says it in x-accepted-github-permissions ("contents=write"). */
+function neededPermission(target: CommentTarget, error: unknown): string {
+  const header = error instanceof RequestError ? String(error.response?.headers?.['x-accepted-github-permissions'] ?? '') : '';
+  const said = header.split(/[;,]\s*/).map((p) => p.trim()).find((p) => /^[a-z_-]+=write$/.test(p));
+  if (said) return said.replace('=', ': ').replace(/_/g, '-');
+  return target.commitSha ? 'contents: write' : 'pull-requests: write';
+}
+
+function readOnly(target: CommentTarget, label: string, error: unknown): PublishOutcome {
+  const permission = neededPermission(target, error);
+  const fork = target.issueNumber !== undefined ? ' — or this is a pull request from a fork, whose GITHUB_TOKEN is read-only: use the workflow_run recipe in the README' : '';
   return {
     action: 'read-only',
-    warning: `kernel-patch-ci: the token may not comment on ${label} (a pull request from a fork gets a read-only GITHUB_TOKEN); the report is in the job summary — to comment on fork PRs, use the workflow_run recipe in the README.`,
+    warning: `kernel-patch-ci: the token may not comment on ${label}: the workflow needs \`permissions: ${permission}\`${fork}. The report is in the job summary.`,
   };
 }
 
@@ -97,7 +109,7 @@ export async function publishComment(octokit: Octokit, opts: PublishOptions): Pr
     try {
       existing = await where.list();
     } catch (error) {
-      if (status(error) === 403) return readOnly(where.label);
+      if (status(error) === 403) return readOnly(opts.target, where.label, error);
       throw failure('list the comments', where.label, error);
     }
     ours = existing.find((c) => c.user?.login === login && (c.body ?? '').includes(marker));
@@ -108,7 +120,7 @@ export async function publishComment(octokit: Octokit, opts: PublishOptions): Pr
       const updated = await where.update(ours.id, body);
       return { action: 'updated', url: updated.html_url };
     } catch (error) {
-      if (status(error) === 403) return readOnly(where.label);
+      if (status(error) === 403) return readOnly(opts.target, where.label, error);
       if (status(error) !== 404) throw failure(`update comment ${ours.id}`, where.label, error);
       // deleted since we listed it: post a new one
     }
@@ -117,7 +129,7 @@ export async function publishComment(octokit: Octokit, opts: PublishOptions): Pr
     const created = await where.create(body);
     return { action: 'created', url: created.html_url };
   } catch (error) {
-    if (status(error) === 403 || status(error) === 404) return readOnly(where.label);
+    if (status(error) === 403 || status(error) === 404) return readOnly(opts.target, where.label, error);
     throw failure('create a comment', where.label, error);
   }
 }
