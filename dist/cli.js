@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { existsSync, createWriteStream, createReadStream } from 'node:fs';
-import { mkdir, writeFile, rm, stat, readFile, readdir, mkdtemp, rename, copyFile, appendFile, chmod, access, constants, open } from 'node:fs/promises';
+import { existsSync, createWriteStream, createReadStream, constants as constants$1 } from 'node:fs';
+import { mkdir, writeFile, rm, stat, readFile, readdir, mkdtemp, rename, copyFile, appendFile, chmod, access, constants, open, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -656,14 +656,22 @@ async function unpackedRoot(dir) {
     const entries = await readdir(dir, { withFileTypes: true });
     return entries.length === 1 && entries[0].isDirectory() ? path.join(dir, entries[0].name) : dir;
 }
+/** Where the import of this tarball lives in the cache: one repository per file, size and mtime. */
+async function tarballGitDir(file, cacheDir) {
+    const info = await stat(file);
+    return path.join(cacheDir, 'tarballs', `${path.basename(file)}-${key(file, String(info.size), String(info.mtimeMs))}.git`);
+}
+/** Where the import of this plain directory lives in the cache. */
+function directoryGitDir(dir, cacheDir) {
+    return path.join(cacheDir, 'dirs', `${path.basename(dir)}-${key(dir)}.git`);
+}
 /** Import a source tarball once; later runs find the cached repository and skip the work. */
 async function importTarball(file, cacheDir, onLine) {
-    const info = await stat(file);
-    const gitDir = path.join(cacheDir, 'tarballs', `${path.basename(file)}-${key(file, String(info.size), String(info.mtimeMs))}.git`);
+    const gitDir = await tarballGitDir(file, cacheDir);
     if (existsSync(gitDir)) {
         const commit = await new Git({ gitDir }).revParse(IMPORT_REF);
         if (commit)
-            return { gitDir, commit };
+            return { gitDir, commit, cached: true };
         await rm(gitDir, { recursive: true, force: true });
     }
     await mkdir(path.dirname(gitDir), { recursive: true });
@@ -694,7 +702,7 @@ async function importTarball(file, cacheDir, onLine) {
 }
 /** Import a plain directory (no .git). Its index stays in the cache so a re-run only re-hashes what changed. */
 async function importDirectory(dir, cacheDir) {
-    const gitDir = path.join(cacheDir, 'dirs', `${path.basename(dir)}-${key(dir)}.git`);
+    const gitDir = directoryGitDir(dir, cacheDir);
     if (!existsSync(gitDir))
         await initBare(gitDir);
     const commit = await commitSnapshot(gitDir, dir, `Import ${dir}`);
@@ -703,9 +711,13 @@ async function importDirectory(dir, cacheDir) {
 
 // Resolve --tree/--ref to a base commit and check it out in our own work directory; the user's tree is only read.
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Where the fetches of this URL live in the cache: one bare repository per URL. */
+function remoteGitDir(url, cacheDir) {
+    return path.join(cacheDir, 'remotes', `${createHash('sha256').update(url).digest('hex').slice(0, 16)}.git`);
+}
 /** Shallow fetch of one ref into a cached bare repository, retried with exponential backoff. */
 async function fetchRemote(url, ref, options) {
-    const gitDir = path.join(options.cacheDir, 'remotes', `${createHash('sha256').update(url).digest('hex').slice(0, 16)}.git`);
+    const gitDir = remoteGitDir(url, options.cacheDir);
     const git = new Git({ gitDir });
     if (!existsSync(gitDir)) {
         await mkdir(gitDir, { recursive: true });
@@ -799,7 +811,8 @@ async function prepareTree(source, options) {
     }
     try {
         const git = await checkout(origin.gitDir, origin.commit, dir);
-        return { dir, git, baseCommit: origin.commit, source: describeSource(source), ref, ...(upstream ? { upstream } : {}) };
+        const how = source.kind === 'tarball' ? (origin.cached ? `${path.basename(source.file)} imported earlier, from the cache` : `${path.basename(source.file)} imported`) : undefined;
+        return { dir, git, baseCommit: origin.commit, source: describeSource(source), ref, ...(upstream ? { upstream } : {}), ...(how ? { how } : {}) };
     }
     catch (error) {
         if (error instanceof GitError)
@@ -1030,7 +1043,7 @@ function traceToFinalTree(patches, after, file, line) {
     return where;
 }
 
-const SEVERITY = { ERROR: 'error', WARNING: 'warning', CHECK: 'info' };
+const SEVERITY$1 = { ERROR: 'error', WARNING: 'warning', CHECK: 'info' };
 async function checkEveryPatch(ctx) {
     const findings = [];
     const counts = { errors: 0, warnings: 0, checks: 0 };
@@ -1044,7 +1057,7 @@ async function checkEveryPatch(ctx) {
         for (const f of report.findings) {
             counts[f.level === 'ERROR' ? 'errors' : f.level === 'WARNING' ? 'warnings' : 'checks']++;
             findings.push({
-                tool: 'checkpatch', severity: SEVERITY[f.level], type: f.type, message: f.message,
+                tool: 'checkpatch', severity: SEVERITY$1[f.level], type: f.type, message: f.message,
                 // checkpatch counts lines right after this patch; later patches may move them
                 ...(f.file ? { file: f.file, line: f.line === undefined ? undefined : lineInFinalTree(ctx.series.patches, patch.index, f.file, f.line) } : {}),
                 patch: patch.index, new: true,
@@ -4442,6 +4455,61 @@ async function checkReadiness(ctx) {
 }
 const readinessStage = { name: 'readiness', needs: ['apply'], run: checkReadiness };
 
+const tool = (command, pkg, why, required = true, args = ['--version']) => ({ command, args, pkg, required, why });
+/** Per stage, the commands it runs; the build's compiler and the boot's QEMU depend on the cells' arches. */
+function stageNeeds(stage, arches) {
+    switch (stage) {
+        case 'apply':
+            return [tool('git', 'git', 'git am, worktrees')];
+        case 'checkpatch':
+            return [tool('perl', 'perl', "the tree's scripts/checkpatch.pl")];
+        case 'sparse':
+            return [tool('sparse', 'sparse', 'make C=1'), tool('gcc', 'gcc', 'the kernel build'), tool('make', 'make', 'kbuild')];
+        case 'build':
+            return [
+                tool('gcc', 'gcc', 'the kernel build'), tool('make', 'make', 'kbuild'), tool('ccache', 'ccache', 'CC=ccache gcc'),
+                tool('flex', 'flex', 'Kconfig and dtc'), tool('bison', 'bison', 'Kconfig and dtc'), tool('bc', 'bc', 'kernel/time/timeconst.bc'),
+            ];
+        case 'boot':
+            return [
+                ...[...new Set(arches)].map((a) => tool(qemuBinary(a), 'qemu-system-x86', `the ${a} guests`)),
+                tool('cpio', 'cpio', 'the initramfs'), tool('apt-get', 'apt', 'the guest packages'), tool('dpkg-deb', 'dpkg', 'the guest packages'),
+                tool('gcov', 'gcc', 'coverage of the changed functions', false),
+            ];
+        case 'readiness':
+            return [tool('spatch', 'coccinelle', 'the kmap_local lint', false), tool('perl', 'perl', "the tree's scripts/get_maintainer.pl")];
+    }
+}
+const versionCache = new Map();
+function probe(need) {
+    let p = versionCache.get(need.command);
+    if (!p) {
+        p = execTool(need.command, need.args, { timeoutMs: 20_000 }).then((r) => ({ version: `${r.stdout}\n${r.stderr}`.split('\n').map((l) => l.trim()).find(Boolean) ?? `exit ${r.code}` }), () => ({ problem: `${need.command} is not installed (Debian package: ${need.pkg})` }));
+        versionCache.set(need.command, p);
+    }
+    return p;
+}
+/** Every tool the stages need, checked (in parallel); cross compilers for the build's arches too. */
+async function checkStages(stages, arches) {
+    versionCache.clear(); // a run sees this moment's PATH, not an earlier one's
+    const checks = stages.flatMap((stage) => stageNeeds(stage, arches).map(async (need) => ({ stage, command: need.command, required: need.required, why: need.why, ...(await probe(need)) })));
+    const compilers = stages.includes('build')
+        ? [...new Set(arches)].map(async (arch) => {
+            const t = await toolchainFor(arch);
+            return { stage: 'build', command: `compiler for ARCH=${arch}`, required: true, why: `the ${arch} cells`, ...(t.ok ? { version: t.crossCompile ? `${t.crossCompile}gcc` : 'the host gcc' } : { problem: t.reason }) };
+        })
+        : [];
+    return Promise.all([...checks, ...compilers]);
+}
+/** The first problem of each stage that cannot run, by stage. */
+function blockedStages(checks) {
+    const blocked = new Map();
+    for (const c of checks)
+        if (c.required && c.problem && !blocked.has(c.stage))
+            blocked.set(c.stage, c.problem);
+    return blocked;
+}
+
 // The pipeline: read the series, prepare the tree, run the chosen stages in the contract's order, write results.
 const STAGES = [applyStage, checkpatchStage, sparseStage, buildStage, bootStage, readinessStage];
 const WORK_MARKER = '.kernel-patch-ci-work';
@@ -4526,16 +4594,25 @@ async function runPipeline(settings, progress) {
         const t0 = Date.now();
         const tree = await progress.alive('preparing the tree', prepareTree(source, { ...settings, ref: settings.ref ?? rangeBase, workDir }));
         results.tree = { source: tree.source, ...(tree.ref ? { ref: tree.ref } : {}), baseCommit: tree.baseCommit };
-        progress.info(`tree ready at ${tree.baseCommit.slice(0, 12)} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+        progress.info(`tree ready at ${tree.baseCommit.slice(0, 12)} in ${((Date.now() - t0) / 1000).toFixed(1)}s${tree.how ? ` (${tree.how})` : ''}`);
         const boot = { guestDir: settings.guestDir, cacheDir: settings.cacheDir, bootTimeoutMs: settings.bootTimeoutMs, scenarioTimeoutMs: settings.scenarioTimeoutMs, ...(settings.scenarios ? { scenarios: settings.scenarios } : {}) };
         const ctx = { settings: { ...settings, cells, boot }, tree, series, workDir, outDir: settings.outDir, progress };
         const wanted = new Set(settings.stages);
         const kept = settings.continueRun ? (await earlierStages(settings.outDir, tree.baseCommit, results.series)).filter((s) => !wanted.has(s.name)) : [];
         results.stages = [...kept];
         ctx.previous = results.stages; // the stages before readiness, including those a --continue run kept
+        // before the first long step: a stage whose tools are missing is an error now, and nothing but apply runs
+        const blocked = blockedStages(await checkStages([...wanted], cells.map((c) => c.arch)));
         for (const stage of STAGES) {
             if (!wanted.has(stage.name))
                 continue;
+            if (blocked.size && (stage.name !== 'apply' || blocked.has('apply'))) {
+                const problem = blocked.get(stage.name);
+                const [first, why] = [...blocked][0];
+                results.stages.push({ name: stage.name, status: problem ? 'error' : 'skip', durationMs: 0, summary: problem ?? `not run: ${first} cannot run here (${why})`, findings: [] });
+                progress.stageEnd(stage.name, problem ? 'error' : 'skip', results.stages.at(-1).summary, 0);
+                continue;
+            }
             results.stages.push(await runStage(stage, ctx, results.stages));
         }
         results.stages.sort(inStageOrder);
@@ -4576,17 +4653,98 @@ function stderrProgress(write = (l) => process.stderr.write(l + '\n'), heartbeat
     };
 }
 
+const RUN_OPTIONS = [
+    { name: 'series', type: 'string', multiple: true, arg: 'PATCH|DIR|MBOX|BASE..HEAD', help: 'the series: patch files (also as plain arguments), a directory of them, an mbox, or a commit range of a local --tree' },
+    { name: 'tree', type: 'string', arg: 'URL|DIR|TARBALL', help: 'the kernel tree to apply to: a git URL, a checkout (never modified) or a source tarball; default linux-dm.git, or the kernel checkout you are in' },
+    { name: 'ref', type: 'string', arg: 'REF', help: 'branch, tag or commit of --tree (for a URL, default for-next); a series with base-commit: applies there instead' },
+    { name: 'stages', type: 'string', arg: 'NAME[,NAME…]', help: 'apply, checkpatch, sparse, build, boot, readiness (default all; apply always runs)' },
+    { name: 'configs', type: 'string', arg: 'NAME|FILE[,…]', help: 'build matrix: shipped cells (x86_64-dm, i386-highmem) or config fragment files' },
+    { name: 'out', type: 'string', arg: 'DIR', help: 'where results.json, report.md and the artifacts go (default ./kernel-patch-ci-out)' },
+    { name: 'format', type: 'string', arg: 'terse|md|json', help: 'what stdout gets: file:line: findings as gcc prints them (terse, default), report.md, or results.json' },
+    { name: 'all-findings', type: 'boolean', help: 'with --format terse, also print what the base tree already had' },
+    { name: 'jobs', short: 'j', type: 'string', arg: 'N', help: 'make -j for the builds (default: the number of CPUs)' },
+    { name: 'fail-on', type: 'string', arg: 'error|warning|new-warning', help: 'which findings fail the verdict (default new-warning)' },
+    { name: 'checkpatch-strict', type: 'boolean', help: 'run checkpatch.pl --strict' },
+    { name: 'checkpatch-ignore', type: 'string', arg: 'TYPE[,TYPE…]', help: 'checkpatch types to ignore, like LONG_LINE' },
+    { name: 'cache-dir', type: 'string', arg: 'DIR', help: 'trees, guest packages and ccache kept between runs (default $KPCI_CACHE_DIR or ~/.cache/kernel-patch-ci)' },
+    { name: 'ccache-dir', type: 'string', arg: 'DIR', help: 'the compiler cache (default $CCACHE_DIR or <cache-dir>/ccache)' },
+    { name: 'ccache-size', type: 'string', arg: 'SIZE', help: 'ccache -M, like 5G (default 5G)' },
+    { name: 'step-timeout', type: 'string', arg: 'SECONDS', help: 'the limit of one tool run, a build included (default 3600)' },
+    { name: 'scenarios', type: 'string', arg: 'NAME[,…]', help: 'boot: run only these guest scenarios (default: those the change reaches)' },
+    { name: 'guest-dir', type: 'string', arg: 'DIR', help: 'boot: the guest init, scenarios and package list (default the shipped guest/)' },
+    { name: 'boot-timeout', type: 'string', arg: 'SECONDS', help: 'boot: the limit for a guest to reach its init (default 120)' },
+    { name: 'scenario-timeout', type: 'string', arg: 'SECONDS', help: 'boot: the limit of one scenario (default 180)' },
+    { name: 'continue', type: 'boolean', help: 'add to the results.json already in --out (one stage per call, as the Action runs)' },
+    { name: 'smtp-server', type: 'string', arg: 'HOST[:PORT]', help: 'readiness: the server --send-to-self mails through' },
+    { name: 'smtp-user', type: 'string', arg: 'USER', help: 'readiness: SMTP login (the password in $KPCI_SMTP_PASSWORD)' },
+    { name: 'smtp-encryption', type: 'string', arg: 'none|tls|ssl', help: 'readiness: SMTP encryption (default none)' },
+    { name: 'send-to-self', type: 'boolean', help: 'readiness: mail the series to its author with git send-email, as a last check' },
+];
+/** The parseArgs options object for RUN_OPTIONS. */
+function parseArgsOptions() {
+    return Object.fromEntries(RUN_OPTIONS.map((o) => [o.name, { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) }]));
+}
+const EXIT_CODES = [
+    ['0', 'the series passed'],
+    ['1', 'the series has problems: the verdict is fail'],
+    ['2', 'the run could not be done: bad usage, unreadable input, a missing tool, an infrastructure failure (one line says which)'],
+];
+const ENVIRONMENT = [
+    ['KPCI_CACHE_DIR', 'the default of --cache-dir'],
+    ['CCACHE_DIR', 'the default of --ccache-dir'],
+    ['KPCI_ACCEL', 'kvm or tcg: the QEMU accelerator, instead of probing /dev/kvm'],
+    ['KPCI_SMTP_PASSWORD', 'the password for --smtp-user'],
+    ['KPCI_FETCH_ATTEMPTS', 'how often a git fetch of --tree is tried (default 3)'],
+    ['XDG_CACHE_HOME', 'where the default cache dir lives (~/.cache)'],
+];
+const table = (rows, width) => rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n');
+function runHelp() {
+    const flags = RUN_OPTIONS.map((o) => [`${o.short ? `-${o.short}, ` : '    '}--${o.name}${o.arg ? ` ${o.arg}` : ''}`, o.help]);
+    const width = Math.max(...flags.map(([f]) => f.length));
+    return [
+        'usage: kernel-patch-ci run [OPTIONS] [PATCH…]',
+        '',
+        'Vet a kernel patch series as its maintainers will: apply it, run checkpatch and sparse, build the config',
+        'matrix, boot every kernel in QEMU with the dm/md workloads, and check it is ready to mail.',
+        '',
+        'options:',
+        table(flags, width),
+        '',
+        'exit codes:',
+        table(EXIT_CODES, 1),
+        '',
+        'environment:',
+        table(ENVIRONMENT, Math.max(...ENVIRONMENT.map(([k]) => k.length))),
+    ].join('\n');
+}
+const COMMANDS = [
+    ['run', 'vet a patch series (kernel-patch-ci run --help for its options)'],
+    ['doctor', 'say which tools each stage needs, which are here, and whether QEMU can use KVM'],
+    ['version', 'print the version'],
+    ['help', 'print this, or `help run`'],
+];
+function mainHelp() {
+    return ['usage: kernel-patch-ci <command> [OPTIONS]', '', 'commands:', table(COMMANDS, 7), '', 'exit codes:', table(EXIT_CODES, 1)].join('\n');
+}
+function doctorHelp() {
+    return [
+        'usage: kernel-patch-ci doctor [--stages NAME[,NAME…]] [--configs NAME|FILE[,…]] [--cache-dir DIR]',
+        '',
+        'Per stage, the tools it needs and their versions, the compilers for the cells\' arches, whether QEMU really',
+        'starts a guest under KVM (else TCG), the free disk under the cache dir, and Node: one table.',
+        '',
+        'exit codes:',
+        table([['0', 'every asked stage can run here'], ['2', 'something a stage needs is missing (the table says what)']], 1),
+    ].join('\n');
+}
+
 // Parse the command line once, up front, into validated settings; everything inward takes these typed values.
 /** Stages this version can run; the rest of the contract's list arrives with later versions. */
 const AVAILABLE_STAGES = ['apply', 'checkpatch', 'sparse', 'build', 'boot', 'readiness'];
 const FAIL_ON = ['error', 'warning', 'new-warning'];
-const USAGE = `usage: kernel-patch-ci run --series <file.patch | dir | mbox | BASE..HEAD> [--tree <git-url | dir | tarball>]
-                        [--ref REF] [--stages ${AVAILABLE_STAGES.join(',')}] [--configs NAME|FILE[,…]]
-                        [--out DIR] [--jobs N] [--fail-on error|warning|new-warning] [--checkpatch-strict]
-                        [--checkpatch-ignore TYPE[,TYPE…]] [--cache-dir DIR] [--ccache-dir DIR] [--ccache-size SIZE]
-                        [--step-timeout SECONDS] [--scenarios NAME[,…]] [--guest-dir DIR]
-                        [--boot-timeout SECONDS] [--scenario-timeout SECONDS] [--continue]
-                        [--smtp-server HOST[:PORT]] [--smtp-user USER] [--smtp-encryption none|tls|ssl] [--send-to-self]`;
+/** The one-line usage that follows a usage error; `run --help` has the whole list. */
+const USAGE = 'usage: kernel-patch-ci run [OPTIONS] [PATCH…] (kernel-patch-ci run --help lists every option)';
+const FORMATS = ['terse', 'md', 'json'];
 function defaultCacheDir(env = process.env) {
     if (env.KPCI_CACHE_DIR)
         return path.resolve(env.KPCI_CACHE_DIR);
@@ -4657,42 +4815,23 @@ function parseRunArgs(argv, env = process.env) {
         parsed = parseArgs({
             args: [...argv],
             strict: true,
-            allowPositionals: false,
-            options: {
-                tree: { type: 'string' },
-                ref: { type: 'string' },
-                series: { type: 'string', multiple: true },
-                configs: { type: 'string' },
-                stages: { type: 'string' },
-                out: { type: 'string' },
-                jobs: { type: 'string' },
-                'fail-on': { type: 'string' },
-                'checkpatch-strict': { type: 'boolean' },
-                'checkpatch-ignore': { type: 'string' },
-                'cache-dir': { type: 'string' },
-                'ccache-dir': { type: 'string' },
-                'ccache-size': { type: 'string' },
-                'step-timeout': { type: 'string' },
-                scenarios: { type: 'string' },
-                'guest-dir': { type: 'string' },
-                'boot-timeout': { type: 'string' },
-                'scenario-timeout': { type: 'string' },
-                continue: { type: 'boolean' },
-                'smtp-server': { type: 'string' },
-                'smtp-user': { type: 'string' },
-                'smtp-encryption': { type: 'string' },
-                'send-to-self': { type: 'boolean' },
-            },
+            allowPositionals: true,
+            options: parseArgsOptions(),
         });
     }
     catch (error) {
         throw usageError(error.message.split('\n')[0].replace(/\. To specify a positional argument.*$/, ''));
     }
     const v = parsed.values;
-    if (!v.series || v.series.length === 0)
-        throw usageError('--series is required');
-    if (v.series.some((s) => s.trim() === ''))
+    // `kernel-patch-ci run 00*.patch`: plain arguments are series files, as for git am
+    const series = [...(v.series ?? []), ...parsed.positionals];
+    if (series.length === 0)
+        throw usageError('no series: give patch files, or --series PATCH|DIR|MBOX|BASE..HEAD');
+    if (series.some((s) => s.trim() === ''))
         throw usageError('--series is empty');
+    const format = (v.format ?? 'terse');
+    if (!FORMATS.includes(format))
+        throw usageError(`--format must be one of ${FORMATS.join(', ')}, not ${JSON.stringify(v.format)}`);
     const stages = parseStages(v.stages, v.continue ?? false);
     const configs = v.configs === undefined ? DEFAULT_CELLS : list(v.configs);
     if (v.configs !== undefined && configs.length === 0)
@@ -4727,7 +4866,7 @@ function parseRunArgs(argv, env = process.env) {
     return {
         tree: v.tree ?? DEFAULT_TREE_URL,
         ref: v.ref,
-        series: v.series,
+        series,
         stages,
         outDir: path.resolve(v.out ?? 'kernel-patch-ci-out'),
         cacheDir,
@@ -4747,7 +4886,144 @@ function parseRunArgs(argv, env = process.env) {
         scenarioTimeoutMs: positiveInt('--scenario-timeout', v['scenario-timeout'], 180) * 1000,
         continueRun: v.continue ?? false,
         mail,
+        format,
+        allFindings: v['all-findings'] ?? false,
     };
+}
+
+const SEVERITY = { error: 'error', warning: 'warning', info: 'note' };
+function terseFinding(f) {
+    const where = f.file ? `${f.file}:${f.line ? `${f.line}:` : ''} ` : '';
+    const what = f.type ? `${f.tool}/${f.type}` : f.tool;
+    const context = [f.patch ? `patch ${f.patch}` : '', f.config ?? '', f.new === false ? 'already in the base' : ''].filter(Boolean).join(', ');
+    return `${where}${SEVERITY[f.severity]}: ${what}: ${f.message.split('\n')[0]}${context ? ` (${context})` : ''}`;
+}
+/** Every finding of the run in stage order; what the base already had only when asked for. */
+function terseFindings(results, opts = {}) {
+    return results.stages.flatMap((s) => s.findings).filter((f) => opts.all || f.new !== false).map(terseFinding);
+}
+
+// What the Action needs of its runner before the first long step: Linux (QEMU, KVM, apt and the kernel build all are)
+// and Node 20 or later (the oldest line @actions/core and octokit support).
+const MIN_NODE_MAJOR = 20;
+
+// Does a guest really start under KVM? /dev/kvm can be there and QEMU still fail with the run's own command line
+// (a nested host refusing an MSR that `-cpu host` sets, seen on this project's build machines). The probe boots a
+// 58-byte multiboot image with that same command line: it prints "KVM" on the serial port and halts, in well
+// under a second when KVM works.
+const LOAD_ADDRESS = 0x100000;
+const PROBE_TEXT = 'KVM';
+/** A multiboot v1 image (the a.out kludge: a flat binary at 1 MiB) whose code writes PROBE_TEXT to COM1 and halts. */
+function multibootProbeImage() {
+    const magic = 0x1badb002;
+    const flags = 0x00010000; // the address fields below are valid
+    const header = Buffer.alloc(32);
+    [magic, flags, (-464433154) >>> 0, LOAD_ADDRESS, LOAD_ADDRESS, 0, 0, LOAD_ADDRESS + 32].forEach((v, i) => header.writeUInt32LE(v >>> 0, i * 4));
+    const out = (ch) => [0xb0, ch, 0xee]; // mov al, ch; out dx, al
+    const code = Buffer.from([0x66, 0xba, 0xf8, 0x03, ...[...PROBE_TEXT, '\n'].flatMap((c) => out(c.charCodeAt(0))), 0xfa, 0xf4, 0xeb, 0xfd]); // mov dx, 0x3f8 … cli; hlt; jmp hlt
+    return Buffer.concat([header, code]);
+}
+/** Boot the probe image with the run's QEMU command line under `accel`: did it print, and if not, what QEMU said. */
+async function probeGuest(arch, accel, timeoutMs = 15_000) {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'kpci-kvm-probe-'));
+    try {
+        const kernel = path.join(dir, 'probe.bin');
+        const initrd = path.join(dir, 'module');
+        await writeFile(kernel, multibootProbeImage());
+        await writeFile(initrd, 'kernel-patch-ci probe\n');
+        const abort = new AbortController();
+        const started = Date.now();
+        let seen = false;
+        const r = await execTool(qemuBinary(arch), qemuArgs({ arch, kernel, initrd, append: [], memoryMiB: 64, cpus: Math.min(2, os.availableParallelism()), disks: [], accel }), {
+            timeoutMs,
+            signal: abort.signal,
+            onLine: (line) => {
+                if (line.trim() === PROBE_TEXT) {
+                    seen = true;
+                    abort.abort();
+                }
+            },
+        }).catch((error) => ({ code: -1, stdout: '', stderr: error.message }));
+        const said = `${r.stderr}\n${r.stdout}`.split('\n').map((l) => l.trim()).filter(Boolean).find((l) => /error|fail/i.test(l)) ?? `no output in ${timeoutMs / 1000}s`;
+        return { started: seen, ms: Date.now() - started, said: said.slice(0, 160) };
+    }
+    finally {
+        await rm(dir, { recursive: true, force: true });
+    }
+}
+/** KVM when the probe guest prints under it with the run's QEMU command line; TCG otherwise, with the reason. */
+async function probeKvm(arch, timeoutMs = 15_000) {
+    try {
+        await access('/dev/kvm', constants$1.R_OK | constants$1.W_OK);
+    }
+    catch {
+        return { accel: 'tcg', why: 'no usable /dev/kvm' };
+    }
+    const p = await probeGuest(arch, 'kvm', timeoutMs);
+    if (p.started)
+        return { accel: 'kvm', why: `a probe guest ran under KVM in ${(p.ms / 1000).toFixed(1)}s` };
+    return { accel: 'tcg', why: `/dev/kvm is there but a probe guest did not start under it (${p.said})` };
+}
+
+// `kernel-patch-ci doctor`: per stage, the tools it needs and their versions, the compilers for the cells' arches,
+// whether QEMU really runs a guest under KVM, the free disk and Node — one table; exit 0 when every asked stage can run.
+/** A run needs room for a tree, two cells' build dirs and the compiler cache. */
+const MIN_FREE_GIB = 20;
+function doctorRows(checks, host) {
+    const nodeOk = Number(host.node.split('.')[0]) >= MIN_NODE_MAJOR;
+    const rows = [
+        { stage: 'host', what: 'node', status: nodeOk ? 'ok' : 'missing', detail: nodeOk ? `v${host.node}` : `v${host.node}: Node ${MIN_NODE_MAJOR} or later is needed` },
+        host.freeGiB === undefined
+            ? { stage: 'host', what: 'disk', status: 'note', detail: `cannot tell the free space under ${host.cacheDir}` }
+            : { stage: 'host', what: 'disk', status: host.freeGiB >= MIN_FREE_GIB ? 'ok' : 'missing', detail: `${host.freeGiB.toFixed(0)} GiB free under ${host.cacheDir}${host.freeGiB >= MIN_FREE_GIB ? '' : ` (a run wants ${MIN_FREE_GIB} GiB)`}` },
+    ];
+    for (const c of checks) {
+        rows.push({ stage: c.stage, what: c.command, status: c.problem ? (c.required ? 'missing' : 'optional-missing') : 'ok', detail: c.problem ? `${c.problem}${c.required ? '' : ` — ${c.why} is skipped`}` : c.version ?? '' });
+    }
+    for (const [arch, probe] of host.accel)
+        rows.push({ stage: 'boot', what: `accelerator (${arch})`, status: 'note', detail: `${probe.accel.toUpperCase()}: ${probe.why}` });
+    const order = ['host', ...STAGE_ORDER];
+    rows.sort((a, b) => order.indexOf(a.stage) - order.indexOf(b.stage)); // stable: each stage's rows keep their order
+    const canRun = nodeOk && (host.freeGiB === undefined || host.freeGiB >= MIN_FREE_GIB) && blockedStages(checks).size === 0;
+    return { rows, canRun };
+}
+function renderDoctor(report) {
+    const mark = { ok: 'ok', missing: 'MISSING', 'optional-missing': 'missing (optional)', note: '' };
+    const cells = report.rows.map((r) => [r.stage, r.what, mark[r.status], r.detail]);
+    const widths = [0, 1, 2].map((i) => Math.max(...[['stage', 'tool', 'status'][i].length, ...cells.map((c) => c[i].length)]));
+    const line = (c) => c.map((v, i) => (i < 3 ? v.padEnd(widths[i]) : v)).join('  ').trimEnd();
+    return [line(['stage', 'tool', 'status', 'version / detail']), ...cells.map(line), '', report.canRun ? 'every asked stage can run here' : 'some asked stage cannot run here: install what is MISSING (bash scripts/install-deps.sh)'].join('\n');
+}
+async function freeGiB(dir) {
+    let d = dir;
+    while (!existsSync(d) && path.dirname(d) !== d)
+        d = path.dirname(d);
+    const s = await statfs(d).catch(() => undefined);
+    return s ? (s.bavail * s.bsize) / 2 ** 30 : undefined;
+}
+async function doctor(argv, env) {
+    let v;
+    try {
+        v = parseArgs({ args: [...argv], strict: true, options: { stages: { type: 'string' }, configs: { type: 'string' }, 'cache-dir': { type: 'string' } } }).values;
+    }
+    catch (error) {
+        throw usageError(error.message.split('\n')[0]);
+    }
+    const stages = parseStages(v.stages);
+    const cells = await resolveCells(v.configs ? v.configs.split(',').map((s) => s.trim()).filter(Boolean) : DEFAULT_CELLS);
+    const arches = [...new Set(cells.map((c) => c.arch))];
+    const cacheDir = v['cache-dir'] ? path.resolve(v['cache-dir']) : defaultCacheDir(env);
+    const checks = await checkStages(stages, arches);
+    const accel = new Map();
+    if (stages.includes('boot')) {
+        for (const arch of arches) {
+            const qemuThere = checks.some((c) => c.command.startsWith('qemu-system-') && !c.problem);
+            if (qemuThere)
+                accel.set(arch, env.KPCI_ACCEL === 'tcg' || env.KPCI_ACCEL === 'kvm' ? { accel: env.KPCI_ACCEL, why: 'KPCI_ACCEL says so' } : await probeKvm(arch));
+        }
+    }
+    const report = doctorRows(checks, { node: process.versions.node, freeGiB: await freeGiB(cacheDir), cacheDir, accel });
+    return { text: renderDoctor(report), code: report.canRun ? 0 : 2 };
 }
 
 // The kernel-patch-ci command: parse, run the pipeline, print the verdict, exit 0/1/2 as CONTRACT.md says.
@@ -4764,26 +5040,67 @@ function outDirOf(argv) {
     const value = argv[i].includes('=') ? argv[i].slice('--out='.length) : argv[i + 1];
     return value && !value.startsWith('--') ? path.resolve(value) : undefined;
 }
-async function main(argv, io = defaultIO) {
+/** The kernel checkout `dir` is in (its top: Makefile, Kconfig and .git), if any. */
+function enclosingKernelCheckout(dir) {
+    for (let d = path.resolve(dir);; d = path.dirname(d)) {
+        if (['Makefile', 'Kconfig', '.git'].every((f) => existsSync(path.join(d, f))))
+            return d;
+        if (path.dirname(d) === d)
+            return undefined;
+    }
+}
+const hasOption = (argv, name) => argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+async function main(argv, io = defaultIO, cwd = process.cwd()) {
     const [command, ...rest] = argv;
     if (command === '--version' || command === 'version') {
         io.out(TOOL_VERSION);
         return 0;
     }
+    if (command === 'help' && rest[0] === 'run') {
+        io.out(runHelp());
+        return 0;
+    }
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-        io.out(USAGE);
+        (command === undefined ? io.err : io.out)(mainHelp());
         return command === undefined ? 2 : 0;
     }
+    if (command === 'doctor') {
+        if (rest.includes('--help') || rest.includes('-h')) {
+            io.out(doctorHelp());
+            return 0;
+        }
+        try {
+            const { text, code } = await doctor(rest, io.env);
+            io.out(text);
+            return code;
+        }
+        catch (error) {
+            io.err(`kernel-patch-ci: ${oneLine(error)}`);
+            return 2;
+        }
+    }
     if (command !== 'run') {
-        io.err(`kernel-patch-ci: unknown command ${JSON.stringify(command)}\n${USAGE}`);
+        io.err(`kernel-patch-ci: unknown command ${JSON.stringify(command)} (commands: run, doctor, version, help)`);
         return 2;
+    }
+    if (rest.includes('--help') || rest.includes('-h')) {
+        io.out(runHelp());
+        return 0;
+    }
+    let args = [...rest];
+    // in a kernel checkout with no --tree, that checkout is the tree under test, as for git am or checkpatch
+    const here = hasOption(args, 'tree') ? undefined : enclosingKernelCheckout(cwd);
+    if (here) {
+        io.err(`kernel-patch-ci: no --tree given: using the kernel checkout ${here} (it is not modified)`);
+        args = ['--tree', here, ...args];
     }
     let settings;
     try {
-        settings = parseRunArgs(rest, io.env);
+        settings = parseRunArgs(args, io.env);
     }
     catch (error) {
         io.err(`kernel-patch-ci: ${oneLine(error)}`);
+        io.err(USAGE);
         const outDir = outDirOf(rest);
         if (outDir) {
             await writeResults(outDir, errorResults(oneLine(error))).catch(() => undefined);
@@ -4795,6 +5112,16 @@ async function main(argv, io = defaultIO) {
         const code = exitCodeFor(results);
         if (code === 2)
             io.err(`kernel-patch-ci: ${results.reason ?? 'the run could not be done'}`);
+        if (settings.format === 'json') {
+            io.out(JSON.stringify(results, null, 2));
+            return code;
+        }
+        if (settings.format === 'md') {
+            io.out(renderMarkdown(results));
+            return code;
+        }
+        for (const line of terseFindings(results, { all: settings.allFindings }))
+            io.out(line);
         io.out(`verdict: ${results.verdict}${results.reason && code !== 2 ? ` — ${results.reason}` : ''}`);
         io.out(`report: ${path.join(settings.outDir, 'report.md')}`);
         io.out(`results: ${path.join(settings.outDir, 'results.json')}`);

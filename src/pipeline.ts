@@ -20,6 +20,7 @@ import { bootStage } from './stages/boot.js';
 import { readinessStage } from './stages/readiness.js';
 import { resolveCells } from './kernel/cells.js';
 import { TOOL_VERSION } from './version.js';
+import { blockedStages, checkStages } from './host/requirements.js';
 
 export const STAGES: readonly Stage[] = [applyStage, checkpatchStage, sparseStage, buildStage, bootStage, readinessStage];
 
@@ -117,8 +118,17 @@ export async function runPipeline(settings: RunSettings, progress: Progress): Pr
     const kept = settings.continueRun ? (await earlierStages(settings.outDir, tree.baseCommit, results.series)).filter((s) => !wanted.has(s.name)) : [];
     results.stages = [...kept];
     ctx.previous = results.stages; // the stages before readiness, including those a --continue run kept
+    // before the first long step: a stage whose tools are missing is an error now, and nothing but apply runs
+    const blocked = blockedStages(await checkStages([...wanted], cells.map((c) => c.arch)));
     for (const stage of STAGES) {
       if (!wanted.has(stage.name)) continue;
+      if (blocked.size && (stage.name !== 'apply' || blocked.has('apply'))) {
+        const problem = blocked.get(stage.name);
+        const [first, why] = [...blocked][0]!;
+        results.stages.push({ name: stage.name, status: problem ? 'error' : 'skip', durationMs: 0, summary: problem ?? `not run: ${first} cannot run here (${why})`, findings: [] });
+        progress.stageEnd(stage.name, problem ? 'error' : 'skip', results.stages.at(-1)!.summary, 0);
+        continue;
+      }
       results.stages.push(await runStage(stage, ctx, results.stages));
     }
     results.stages.sort(inStageOrder);

@@ -8,6 +8,7 @@ import { DEFAULT_TREE_URL } from './tree/source.js';
 import { DEFAULT_CELLS, packageRoot } from './kernel/cells.js';
 import type { MailSettings } from './readiness/mail.js';
 import type { SmtpSettings } from './tools/send-email.js';
+import { parseArgsOptions } from './cli/options.js';
 
 /** Stages this version can run; the rest of the contract's list arrives with later versions. */
 export const AVAILABLE_STAGES: readonly StageName[] = ['apply', 'checkpatch', 'sparse', 'build', 'boot', 'readiness'];
@@ -41,15 +42,25 @@ export interface RunSettings {
   continueRun: boolean;
   /** The readiness stage's mail settings: SMTP for --send-to-self (the dry run needs none). */
   mail: MailSettings;
+  /** What stdout gets at the end: findings as file:line: lines, report.md, or results.json. */
+  format: OutputFormat;
+  /** --all-findings: the terse list includes what the base already had. */
+  allFindings: boolean;
 }
 
-export const USAGE = `usage: kernel-patch-ci run --series <file.patch | dir | mbox | BASE..HEAD> [--tree <git-url | dir | tarball>]
-                        [--ref REF] [--stages ${AVAILABLE_STAGES.join(',')}] [--configs NAME|FILE[,…]]
-                        [--out DIR] [--jobs N] [--fail-on error|warning|new-warning] [--checkpatch-strict]
-                        [--checkpatch-ignore TYPE[,TYPE…]] [--cache-dir DIR] [--ccache-dir DIR] [--ccache-size SIZE]
-                        [--step-timeout SECONDS] [--scenarios NAME[,…]] [--guest-dir DIR]
-                        [--boot-timeout SECONDS] [--scenario-timeout SECONDS] [--continue]
-                        [--smtp-server HOST[:PORT]] [--smtp-user USER] [--smtp-encryption none|tls|ssl] [--send-to-self]`;
+type ParsedValues = Record<string, string | boolean | string[] | undefined> & {
+  series?: string[]; tree?: string; ref?: string; configs?: string; stages?: string; out?: string; jobs?: string; format?: string;
+  'fail-on'?: string; 'checkpatch-strict'?: boolean; 'checkpatch-ignore'?: string; 'cache-dir'?: string; 'ccache-dir'?: string;
+  'ccache-size'?: string; 'step-timeout'?: string; scenarios?: string; 'guest-dir'?: string; 'boot-timeout'?: string;
+  'scenario-timeout'?: string; continue?: boolean; 'all-findings'?: boolean;
+  'smtp-server'?: string; 'smtp-user'?: string; 'smtp-encryption'?: string; 'send-to-self'?: boolean;
+};
+
+/** The one-line usage that follows a usage error; `run --help` has the whole list. */
+export const USAGE = 'usage: kernel-patch-ci run [OPTIONS] [PATCH…] (kernel-patch-ci run --help lists every option)';
+
+export type OutputFormat = 'terse' | 'md' | 'json';
+const FORMATS: readonly OutputFormat[] = ['terse', 'md', 'json'];
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.KPCI_CACHE_DIR) return path.resolve(env.KPCI_CACHE_DIR);
@@ -112,39 +123,19 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
     parsed = parseArgs({
       args: [...argv],
       strict: true,
-      allowPositionals: false,
-      options: {
-        tree: { type: 'string' },
-        ref: { type: 'string' },
-        series: { type: 'string', multiple: true },
-        configs: { type: 'string' },
-        stages: { type: 'string' },
-        out: { type: 'string' },
-        jobs: { type: 'string' },
-        'fail-on': { type: 'string' },
-        'checkpatch-strict': { type: 'boolean' },
-        'checkpatch-ignore': { type: 'string' },
-        'cache-dir': { type: 'string' },
-        'ccache-dir': { type: 'string' },
-        'ccache-size': { type: 'string' },
-        'step-timeout': { type: 'string' },
-        scenarios: { type: 'string' },
-        'guest-dir': { type: 'string' },
-        'boot-timeout': { type: 'string' },
-        'scenario-timeout': { type: 'string' },
-        continue: { type: 'boolean' },
-        'smtp-server': { type: 'string' },
-        'smtp-user': { type: 'string' },
-        'smtp-encryption': { type: 'string' },
-        'send-to-self': { type: 'boolean' },
-      },
+      allowPositionals: true,
+      options: parseArgsOptions(),
     });
   } catch (error) {
     throw usageError((error as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, ''));
   }
-  const v = parsed.values;
-  if (!v.series || v.series.length === 0) throw usageError('--series is required');
-  if (v.series.some((s) => s.trim() === '')) throw usageError('--series is empty');
+  const v = parsed.values as ParsedValues;
+  // `kernel-patch-ci run 00*.patch`: plain arguments are series files, as for git am
+  const series = [...(v.series ?? []), ...parsed.positionals];
+  if (series.length === 0) throw usageError('no series: give patch files, or --series PATCH|DIR|MBOX|BASE..HEAD');
+  if (series.some((s) => s.trim() === '')) throw usageError('--series is empty');
+  const format = (v.format ?? 'terse') as OutputFormat;
+  if (!FORMATS.includes(format)) throw usageError(`--format must be one of ${FORMATS.join(', ')}, not ${JSON.stringify(v.format)}`);
   const stages = parseStages(v.stages, v.continue ?? false);
   const configs = v.configs === undefined ? DEFAULT_CELLS : list(v.configs);
   if (v.configs !== undefined && configs.length === 0) throw usageError('--configs is empty');
@@ -169,7 +160,7 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   return {
     tree: v.tree ?? DEFAULT_TREE_URL,
     ref: v.ref,
-    series: v.series,
+    series,
     stages,
     outDir: path.resolve(v.out ?? 'kernel-patch-ci-out'),
     cacheDir,
@@ -189,5 +180,7 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
     scenarioTimeoutMs: positiveInt('--scenario-timeout', v['scenario-timeout'], 180) * 1000,
     continueRun: v.continue ?? false,
     mail,
+    format,
+    allFindings: v['all-findings'] ?? false,
   };
 }

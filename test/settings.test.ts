@@ -71,7 +71,8 @@ describe('parseRunArgs', () => {
   });
 
   test('each bad usage gets one clear line', () => {
-    expect(usage([])).toBe('--series is required');
+    expect(usage([])).toBe('no series: give patch files, or --series PATCH|DIR|MBOX|BASE..HEAD');
+    expect(usage(['--series', 'x', '--format', 'xml'])).toBe('--format must be one of terse, md, json, not "xml"');
     expect(usage(['--series', 'x', '--stages', 'lint'])).toMatch(/^unknown stage "lint"/);
     expect(usage(['--series', 'x', '--stages', 'build', '--scenarios', 'crypt-lmk'])).toBe('--scenarios and --guest-dir need the boot stage (add boot to --stages)');
     expect(usage(['--series', 'x', '--scenarios', 'a;reboot'])).toMatch(/^--scenarios takes scenario names/);
@@ -84,6 +85,14 @@ describe('parseRunArgs', () => {
     expect(usage(['--series', 'x', '--stages', 'checkpatch', '--configs', 'x86_64-dm'])).toBe('--configs needs the build or boot stage (add build to --stages)');
     expect(usage(['--series', 'x', '--ccache-size', 'lots'])).toMatch(/^--ccache-size takes a size like 5G/);
     for (const message of [usage([]), usage(['--series', 'x', '--frobnicate'])]) expect(message).not.toContain('\n');
+  });
+
+  test('kernel habits: patch files as plain arguments, -j for --jobs, --format', () => {
+    const s = parseRunArgs(['0001-a.patch', '-j', '3', '0002-b.patch', '--series', 'c.patch', '--format', 'json'], env);
+    expect(s.series).toEqual(['c.patch', '0001-a.patch', '0002-b.patch']);
+    expect(s.jobs).toBe(3);
+    expect(s.format).toBe('json');
+    expect(parseRunArgs(['x.patch'], env)).toMatchObject({ format: 'terse', allFindings: false });
   });
 
   test('the version matches package.json', () => {

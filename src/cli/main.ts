@@ -6,6 +6,11 @@ import { exitCodeFor } from '../results/verdict.js';
 import { errorResults, writeResults } from '../results/write.js';
 import { USAGE, parseRunArgs } from '../settings.js';
 import { TOOL_VERSION } from '../version.js';
+import { renderMarkdown } from '../report/markdown.js';
+import { terseFindings } from '../report/terse.js';
+import { doctorHelp, mainHelp, runHelp } from './options.js';
+import { doctor } from './doctor.js';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 export interface CliIO {
@@ -29,25 +34,65 @@ function outDirOf(argv: readonly string[]): string | undefined {
   return value && !value.startsWith('--') ? path.resolve(value) : undefined;
 }
 
-export async function main(argv: readonly string[], io: CliIO = defaultIO): Promise<number> {
+/** The kernel checkout `dir` is in (its top: Makefile, Kconfig and .git), if any. */
+export function enclosingKernelCheckout(dir: string): string | undefined {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (['Makefile', 'Kconfig', '.git'].every((f) => existsSync(path.join(d, f)))) return d;
+    if (path.dirname(d) === d) return undefined;
+  }
+}
+
+const hasOption = (argv: readonly string[], name: string) => argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+
+export async function main(argv: readonly string[], io: CliIO = defaultIO, cwd = process.cwd()): Promise<number> {
   const [command, ...rest] = argv;
   if (command === '--version' || command === 'version') {
     io.out(TOOL_VERSION);
     return 0;
   }
+  if (command === 'help' && rest[0] === 'run') {
+    io.out(runHelp());
+    return 0;
+  }
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    io.out(USAGE);
+    (command === undefined ? io.err : io.out)(mainHelp());
     return command === undefined ? 2 : 0;
   }
+  if (command === 'doctor') {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.out(doctorHelp());
+      return 0;
+    }
+    try {
+      const { text, code } = await doctor(rest, io.env);
+      io.out(text);
+      return code;
+    } catch (error) {
+      io.err(`kernel-patch-ci: ${oneLine(error)}`);
+      return 2;
+    }
+  }
   if (command !== 'run') {
-    io.err(`kernel-patch-ci: unknown command ${JSON.stringify(command)}\n${USAGE}`);
+    io.err(`kernel-patch-ci: unknown command ${JSON.stringify(command)} (commands: run, doctor, version, help)`);
     return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(runHelp());
+    return 0;
+  }
+  let args = [...rest];
+  // in a kernel checkout with no --tree, that checkout is the tree under test, as for git am or checkpatch
+  const here = hasOption(args, 'tree') ? undefined : enclosingKernelCheckout(cwd);
+  if (here) {
+    io.err(`kernel-patch-ci: no --tree given: using the kernel checkout ${here} (it is not modified)`);
+    args = ['--tree', here, ...args];
   }
   let settings;
   try {
-    settings = parseRunArgs(rest, io.env);
+    settings = parseRunArgs(args, io.env);
   } catch (error) {
     io.err(`kernel-patch-ci: ${oneLine(error)}`);
+    io.err(USAGE);
     const outDir = outDirOf(rest);
     if (outDir) {
       await writeResults(outDir, errorResults(oneLine(error))).catch(() => undefined);
@@ -58,6 +103,15 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
     const results = await runPipeline(settings, io.progress ?? stderrProgress(io.err));
     const code = exitCodeFor(results);
     if (code === 2) io.err(`kernel-patch-ci: ${results.reason ?? 'the run could not be done'}`);
+    if (settings.format === 'json') {
+      io.out(JSON.stringify(results, null, 2));
+      return code;
+    }
+    if (settings.format === 'md') {
+      io.out(renderMarkdown(results));
+      return code;
+    }
+    for (const line of terseFindings(results, { all: settings.allFindings })) io.out(line);
     io.out(`verdict: ${results.verdict}${results.reason && code !== 2 ? ` — ${results.reason}` : ''}`);
     io.out(`report: ${path.join(settings.outDir, 'report.md')}`);
     io.out(`results: ${path.join(settings.outDir, 'results.json')}`);

@@ -1,6 +1,7 @@
 // The Action as the runner runs it: action.yml's composite steps (see helpers/composite-runner.ts) with real-shaped
 // push and pull_request payloads, a shallow checkout of a developer's branch as the workspace, the real 6.1 tree,
 // dist/ as committed, and real octokit talking to a GitHub API served on 127.0.0.1 by the test.
+import { readValidResults } from '../helpers/results-schema.js';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -67,7 +68,7 @@ function jobEnv(name: string, workspace: string, eventName: string, event: objec
 const stepName = (name: string) => STAGE_STEPS.find((p) => name.startsWith(p)) ?? name;
 const ranSteps = (run: CompositeRun) => run.steps.map((s) => [stepName(s.name), s.ran, s.code]);
 const step = (run: CompositeRun, prefix: string) => run.steps.find((s) => s.name.startsWith(prefix))!;
-const results = (run: CompositeRun) => JSON.parse(readFileSync(run.outputs.results!, 'utf8')) as Results;
+const results = (run: CompositeRun) => readValidResults<Results>(run.outputs.results!);
 
 beforeAll(async () => {
   // the 6.1 files, from our own checkout of the tarball (imported into the shared test cache once)

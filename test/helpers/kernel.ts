@@ -1,5 +1,6 @@
 // Integration tests run the real tools on the real 6.1 tree: Debian's linux-source-6.1 tarball, imported once
 // into a cache shared by every test and every run (KPCI_CACHE_DIR), exactly as users' runs share it.
+import { readValidResults } from './results-schema.js';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -59,7 +60,7 @@ export async function runCli(args: string[], outDir?: string): Promise<CliRun> {
     err: (l) => stderr.push(l),
     env: { ...process.env, KPCI_FETCH_BACKOFF_MS: '50' },
   });
-  const results = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')) as Results;
+  const results = readValidResults<Results>(path.join(out, 'results.json'));
   const report = await readFile(path.join(out, 'report.md'), 'utf8');
   return { code, stdout, stderr, outDir: out, results, report };
 }

@@ -1,0 +1,71 @@
+// The CLI at a kernel developer's terminal, on the real 6.1 tree: findings on stdout as gcc prints them (an editor
+// jumps to each), patch files as plain arguments, and the kernel checkout you stand in taken as the tree.
+import { readValidResults } from '../helpers/results-schema.js';
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import type { Results } from '../../src/results/model.js';
+import os from 'node:os';
+import path from 'node:path';
+import { FIXTURES, REPO } from '../helpers/fixtures.js';
+import { KERNEL_TARBALL, TEST_CACHE } from '../helpers/kernel.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'kpci-terminal-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const TEN_MINUTES = 600_000;
+
+function cli(args: string[], cwd = tmp, env: NodeJS.ProcessEnv = process.env) {
+  const out = mkdtempSync(path.join(tmp, 'out-'));
+  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'run', ...args, '--out', out], { cwd, encoding: 'utf8', env: { ...env, KPCI_CACHE_DIR: TEST_CACHE }, maxBuffer: 1 << 26 });
+  return { code: r.status, stdout: r.stdout.split('\n').filter(Boolean), stderr: r.stderr, results: readValidResults<Results>(path.join(out, 'results.json')) };
+}
+
+describe('the terminal', () => {
+  test('checkpatch findings print as file:line: lines, the patches given as plain arguments; --format json prints results.json', () => {
+    const dir = path.join(FIXTURES, 'series', 'checkpatch-problems');
+    const patches = readdirSync(dir).filter((f) => f.endsWith('.patch')).map((f) => path.join(dir, f));
+    const r = cli(['--tree', KERNEL_TARBALL, '--stages', 'checkpatch', ...patches]);
+    expect(r.code).toBe(1);
+    const findings = r.stdout.filter((l) => /^[\w/.-]+:\d+: /.test(l));
+    expect(findings).toEqual([
+      'drivers/md/dm-crypt.c:560: error: checkpatch/TRAILING_WHITESPACE: trailing whitespace (patch 1)',
+      expect.stringMatching(/^drivers\/md\/dm-crypt\.c:560: warning: checkpatch\/[A-Z_]+: .+ \(patch 1\)$/),
+      expect.stringMatching(/^drivers\/md\/dm-crypt\.c:565: warning: checkpatch\/[A-Z_]+: .+ \(patch 1\)$/),
+    ]);
+    expect(r.stdout.at(-3)).toMatch(/^verdict: fail/);
+    const json = cli(['--tree', KERNEL_TARBALL, '--stages', 'checkpatch', '--format', 'json', ...patches]);
+    expect(JSON.parse(json.stdout.join('\n'))).toMatchObject({ verdict: 'fail', stages: [{ name: 'apply' }, { name: 'checkpatch', status: 'fail' }] });
+  }, TEN_MINUTES);
+
+  test('inside a kernel checkout with no --tree, that checkout is the tree (said on stderr), and it is left as it was', () => {
+    const checkout = path.join(tmp, 'linux');
+    mkdirSync(path.join(checkout, 'drivers', 'md'), { recursive: true });
+    execFileSync('tar', ['-xJf', KERNEL_TARBALL, '--strip-components=1', '-C', checkout, 'linux-source-6.1/Makefile', 'linux-source-6.1/Kconfig', 'linux-source-6.1/drivers/md/dm-crypt.c', 'linux-source-6.1/drivers/md/dm-log-writes.c']);
+    const git = (...a: string[]) => execFileSync('git', a, { cwd: checkout, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'D', GIT_AUTHOR_EMAIL: 'd@e.invalid', GIT_COMMITTER_NAME: 'D', GIT_COMMITTER_EMAIL: 'd@e.invalid' } }).trim();
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-q', '-m', 'base');
+    const head = git('rev-parse', 'HEAD');
+    writeFileSync(path.join(checkout, 'untracked-note.txt'), 'mine\n');
+    const r = cli(['--stages', 'apply', path.join(REPO, 'examples', 'dm-kmap-local')], path.join(checkout, 'drivers', 'md'));
+    expect(r.stderr).toContain(`kernel-patch-ci: no --tree given: using the kernel checkout ${checkout} (it is not modified)`);
+    expect(r.stdout[0]).toBe('verdict: pass');
+    expect([git('rev-parse', 'HEAD'), git('status', '--porcelain')]).toEqual([head, '?? untracked-note.txt']);
+  }, TEN_MINUTES);
+
+  test('no QEMU: the run says so before it builds anything, exit 2, the build not run', () => {
+    const bin = path.join(tmp, 'bin-without-qemu');
+    mkdirSync(bin);
+    for (const dir of (process.env.PATH ?? '').split(':').filter(Boolean)) {
+      for (const name of existsSync(dir) ? readdirSync(dir) : []) if (!name.startsWith('qemu-system-') && !existsSync(path.join(bin, name))) symlinkSync(path.join(dir, name), path.join(bin, name));
+    }
+    const r = cli(['--tree', KERNEL_TARBALL, '--stages', 'build,boot', '--configs', 'i386-highmem', path.join(REPO, 'examples', 'dm-kmap-local')], tmp, { ...process.env, PATH: bin });
+    expect(r.code).toBe(2);
+    expect(r.results.stages.map((s) => [s.name, s.status, s.summary])).toEqual([
+      ['apply', 'pass', expect.stringMatching(/^2 patches applied/)],
+      ['build', 'skip', 'not run: boot cannot run here (qemu-system-i386 is not installed (Debian package: qemu-system-x86))'],
+      ['boot', 'error', 'qemu-system-i386 is not installed (Debian package: qemu-system-x86)'],
+    ]);
+    expect(r.stderr).not.toMatch(/base build/);
+  }, TEN_MINUTES);
+});
