@@ -29183,7 +29183,7 @@ function renderMarkdown(results) {
     if (results.reason)
         lines.push(`**${esc(results.reason)}**`, '');
     const tree = results.tree;
-    lines.push(`Tree: \`${tree.source}\`${tree.ref ? ` (${tree.ref})` : ''}${tree.baseCommit ? ` at \`${tree.baseCommit.slice(0, 12)}\`` : ''}`, '');
+    lines.push(`Tree: \`${tree.source}\`${tree.ref ? ` (${tree.ref})` : ''}${tree.baseCommit ? ` at \`${tree.baseCommit.slice(0, 12)}\`` : ''}${tree.baseFrom ? ` (${tree.baseFrom})` : ''}`, '');
     if (results.series.length > 0) {
         lines.push('| # | patch | author | files |', '|---|---|---|---|');
         for (const p of results.series)
@@ -33585,6 +33585,33 @@ function blockedStages(checks) {
     return blocked;
 }
 
+// Where a series is applied. `git format-patch --base` writes "base-commit: <sha>" into the series (0-day and b4
+// read it): apply there, as they do, unless --ref says otherwise; a tarball has no history, so it only notes it.
+const BASE_COMMIT = /^base-commit: ([0-9a-f]{40})\s*$/m;
+/** The base-commit the series names (the cover letter's, else the first patch's that has one). */
+async function namedBaseCommit(series) {
+    for (const file of [...(series.coverLetter ? [series.coverLetter.file] : []), ...series.patches.map((p) => p.file)]) {
+        const m = BASE_COMMIT.exec(await readFile(file, 'utf8').catch(() => ''));
+        if (m)
+            return m[1];
+    }
+    return undefined;
+}
+/** Pure: --ref first, then a BASE..HEAD range's base, then the series' base-commit: where the tree has history. */
+function chooseBase(opts) {
+    const short = opts.named?.slice(0, 12);
+    if (opts.ref !== undefined) {
+        return { ref: opts.ref, why: '--ref', ...(opts.named && opts.named !== opts.ref ? { note: `the series names base-commit ${short}; --ref ${opts.ref} is used instead` } : {}) };
+    }
+    if (opts.rangeBase !== undefined)
+        return { ref: opts.rangeBase, why: 'the base of the commit range' };
+    if (opts.named && (opts.source === 'remote' || opts.source === 'git-dir'))
+        return { ref: opts.named, why: "the series' base-commit:" };
+    if (opts.named)
+        return { why: opts.source === 'tarball' ? 'the tarball' : 'the directory', note: `the series names base-commit ${short}, but a ${opts.source === 'tarball' ? 'tarball' : 'plain directory'} has no history: applied to its tree` };
+    return { why: opts.source === 'remote' ? 'the default branch for-next' : opts.source === 'git-dir' ? "the checkout's HEAD" : opts.source === 'tarball' ? 'the tarball' : 'the directory' };
+}
+
 // The pipeline: read the series, prepare the tree, run the chosen stages in the contract's order, write results.
 const STAGES = [applyStage, checkpatchStage, sparseStage, buildStage, bootStage, readinessStage];
 const WORK_MARKER = '.kernel-patch-ci-work';
@@ -33667,8 +33694,16 @@ async function runPipeline(settings, progress) {
         results.series = toSeriesEntries(series);
         progress.info(`series: ${series.patches.length} patch${series.patches.length === 1 ? '' : 'es'}; preparing the tree ${settings.tree}`);
         const t0 = Date.now();
-        const tree = await progress.alive('preparing the tree', prepareTree(source, { ...settings, ref: settings.ref ?? rangeBase, workDir }));
-        results.tree = { source: tree.source, ...(tree.ref ? { ref: tree.ref } : {}), baseCommit: tree.baseCommit };
+        const named = await namedBaseCommit(series);
+        const base = chooseBase({ ...(settings.ref !== undefined ? { ref: settings.ref } : {}), ...(rangeBase ? { rangeBase } : {}), ...(named ? { named } : {}), source: source.kind });
+        if (base.note)
+            progress.info(base.note);
+        const tree = await progress.alive('preparing the tree', prepareTree(source, { ...settings, ref: base.ref, workDir }).catch((error) => {
+            if (base.why !== "the series' base-commit:")
+                throw error;
+            throw inputError(`the series' base-commit ${named} is not in ${settings.tree} (${oneLine(error)}): fetch it there, or give --ref`);
+        }));
+        results.tree = { source: tree.source, ...(tree.ref ? { ref: tree.ref } : {}), baseCommit: tree.baseCommit, baseFrom: base.why };
         progress.info(`tree ready at ${tree.baseCommit.slice(0, 12)} in ${((Date.now() - t0) / 1000).toFixed(1)}s${tree.how ? ` (${tree.how})` : ''}`);
         const boot = { guestDir: settings.guestDir, cacheDir: settings.cacheDir, bootTimeoutMs: settings.bootTimeoutMs, scenarioTimeoutMs: settings.scenarioTimeoutMs, ...(settings.scenarios ? { scenarios: settings.scenarios } : {}) };
         const ctx = { settings: { ...settings, cells, boot }, tree, series, workDir, outDir: settings.outDir, progress };

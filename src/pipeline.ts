@@ -21,6 +21,7 @@ import { readinessStage } from './stages/readiness.js';
 import { resolveCells } from './kernel/cells.js';
 import { TOOL_VERSION } from './version.js';
 import { blockedStages, checkStages } from './host/requirements.js';
+import { chooseBase, namedBaseCommit } from './series/base.js';
 
 export const STAGES: readonly Stage[] = [applyStage, checkpatchStage, sparseStage, buildStage, bootStage, readinessStage];
 
@@ -105,11 +106,17 @@ export async function runPipeline(settings: RunSettings, progress: Progress): Pr
     results.series = toSeriesEntries(series);
     progress.info(`series: ${series.patches.length} patch${series.patches.length === 1 ? '' : 'es'}; preparing the tree ${settings.tree}`);
     const t0 = Date.now();
+    const named = await namedBaseCommit(series);
+    const base = chooseBase({ ...(settings.ref !== undefined ? { ref: settings.ref } : {}), ...(rangeBase ? { rangeBase } : {}), ...(named ? { named } : {}), source: source.kind });
+    if (base.note) progress.info(base.note);
     const tree = await progress.alive(
       'preparing the tree',
-      prepareTree(source, { ...settings, ref: settings.ref ?? rangeBase, workDir }),
+      prepareTree(source, { ...settings, ref: base.ref, workDir }).catch((error: unknown) => {
+        if (base.why !== "the series' base-commit:") throw error;
+        throw inputError(`the series' base-commit ${named} is not in ${settings.tree} (${oneLine(error)}): fetch it there, or give --ref`);
+      }),
     );
-    results.tree = { source: tree.source, ...(tree.ref ? { ref: tree.ref } : {}), baseCommit: tree.baseCommit };
+    results.tree = { source: tree.source, ...(tree.ref ? { ref: tree.ref } : {}), baseCommit: tree.baseCommit, baseFrom: base.why };
     progress.info(`tree ready at ${tree.baseCommit.slice(0, 12)} in ${((Date.now() - t0) / 1000).toFixed(1)}s${tree.how ? ` (${tree.how})` : ''}`);
 
     const boot = { guestDir: settings.guestDir, cacheDir: settings.cacheDir, bootTimeoutMs: settings.bootTimeoutMs, scenarioTimeoutMs: settings.scenarioTimeoutMs, ...(settings.scenarios ? { scenarios: settings.scenarios } : {}) };

@@ -42,7 +42,7 @@ export function renderMarkdown(results: Results): string {
   const lines = [head, ''];
   if (results.reason) lines.push(`**${esc(results.reason)}**`, '');
   const tree = results.tree;
-  lines.push(`Tree: \`${tree.source}\`${tree.ref ? ` (${tree.ref})` : ''}${tree.baseCommit ? ` at \`${tree.baseCommit.slice(0, 12)}\`` : ''}`, '');
+  lines.push(`Tree: \`${tree.source}\`${tree.ref ? ` (${tree.ref})` : ''}${tree.baseCommit ? ` at \`${tree.baseCommit.slice(0, 12)}\`` : ''}${tree.baseFrom ? ` (${tree.baseFrom})` : ''}`, '');
   if (results.series.length > 0) {
     lines.push('| # | patch | author | files |', '|---|---|---|---|');
     for (const p of results.series) lines.push(`| ${p.index} | ${esc(p.subject)} | ${esc(p.author)} | ${p.files.length} |`);

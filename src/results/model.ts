@@ -51,6 +51,8 @@ export interface TreeInfo {
   source: string;
   ref?: string;
   baseCommit?: string;
+  /** Why the series was applied there: "--ref", "the series' base-commit:", "the tarball", … */
+  baseFrom?: string;
 }
 
 export interface Results {

@@ -3,7 +3,7 @@
 import { readValidResults } from '../helpers/results-schema.js';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { Results } from '../../src/results/model.js';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,6 +35,40 @@ describe('the terminal', () => {
     expect(r.stdout.at(-3)).toMatch(/^verdict: fail/);
     const json = cli(['--tree', KERNEL_TARBALL, '--stages', 'checkpatch', '--format', 'json', ...patches]);
     expect(JSON.parse(json.stdout.join('\n'))).toMatchObject({ verdict: 'fail', stages: [{ name: 'apply' }, { name: 'checkpatch', status: 'fail' }] });
+  }, TEN_MINUTES);
+
+  test('a series made with format-patch --base applies at its base-commit, not at HEAD; an unknown base-commit is one clear line', () => {
+    const checkout = path.join(tmp, 'linux-based');
+    mkdirSync(checkout, { recursive: true });
+    execFileSync('tar', ['-xJf', KERNEL_TARBALL, '--strip-components=1', '-C', checkout, 'linux-source-6.1/Makefile', 'linux-source-6.1/Kconfig', 'linux-source-6.1/drivers/md/dm-crypt.c', 'linux-source-6.1/drivers/md/dm-log-writes.c']);
+    const git = (...a: string[]) => execFileSync('git', a, { cwd: checkout, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'D', GIT_AUTHOR_EMAIL: 'd@e.invalid', GIT_COMMITTER_NAME: 'D', GIT_COMMITTER_EMAIL: 'd@e.invalid' } }).trim();
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-q', '-m', 'base');
+    const base = git('rev-parse', 'HEAD');
+    // a later commit rewrites the lines the series changes: at HEAD the series no longer applies
+    const crypt = path.join(checkout, 'drivers', 'md', 'dm-crypt.c');
+    writeFileSync(crypt, readFileSync(crypt, 'utf8').replace(/kmap_atomic\(/g, 'kmap_atomic_moved('));
+    git('commit', '-q', '-a', '-m', 'later');
+    const series = path.join(tmp, 'based-series');
+    mkdirSync(series);
+    for (const f of readdirSync(path.join(REPO, 'examples', 'dm-kmap-local'))) {
+      const text = readFileSync(path.join(REPO, 'examples', 'dm-kmap-local', f), 'utf8');
+      writeFileSync(path.join(series, f), f.startsWith('0001') ? text.replace(/\n-- \n(?![\s\S]*\n-- \n)/, `\nbase-commit: ${base}\n-- \n`) : text);
+    }
+    const atHead = cli(['--tree', checkout, '--stages', 'apply', path.join(REPO, 'examples', 'dm-kmap-local')]);
+    expect(atHead.results.stages[0]!.status).toBe('fail');
+    const r = cli(['--tree', checkout, '--stages', 'apply', series]);
+    expect(r.results.tree).toMatchObject({ baseCommit: base, baseFrom: "the series' base-commit:" });
+    expect(r.results.stages[0]).toMatchObject({ name: 'apply', status: 'pass' });
+    expect(r.code).toBe(0);
+
+    const unknown = 'f'.repeat(40);
+    for (const f of readdirSync(series)) writeFileSync(path.join(series, f), readFileSync(path.join(series, f), 'utf8').replace(base, unknown));
+    const missing = cli(['--tree', checkout, '--stages', 'apply', series]);
+    expect(missing.code).toBe(2);
+    expect(missing.results.reason).toMatch(new RegExp(`^the series' base-commit ${unknown} is not in ${checkout} \\(.*\\): fetch it there, or give --ref$`));
+    expect(missing.stderr).not.toMatch(/^\s+at /m);
   }, TEN_MINUTES);
 
   test('inside a kernel checkout with no --tree, that checkout is the tree (said on stderr), and it is left as it was', () => {
