@@ -29167,6 +29167,13 @@ function stageSection(stage) {
             lines.push(`| ${c.config} | ${c.status} | ${secs(c.durationMs)} | ${esc(c.summary)} |`);
         lines.push('');
     }
+    for (const c of stage.cells ?? []) {
+        if (!c.reproduce?.length)
+            continue;
+        // a fence longer than any run of backticks inside, so a command line cannot close it
+        const fence = '`'.repeat(Math.max(3, ...c.reproduce.map((l) => (l.match(/`+/g) ?? []).reduce((n, r) => Math.max(n, r.length + 1), 0))));
+        lines.push(`<details><summary>Reproduce ${c.config} locally</summary>`, '', `${fence}sh`, ...c.reproduce, fence, '', '</details>', '');
+    }
     const shown = stage.findings.filter((f) => f.new !== false);
     const preexisting = stage.findings.length - shown.length;
     if (shown.length > 0)
@@ -30636,6 +30643,17 @@ function onlyPatchTouching(patches, file) {
     return touching.length === 1 ? touching[0].index : undefined;
 }
 
+// A command line as a user can paste it into a shell: for the reproduce blocks, never for running anything (every
+// process here starts from an argument array, see exec.ts).
+const SAFE = /^[\w@%+=:,./-]+$/;
+function shellQuote(word) {
+    return word !== '' && SAFE.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+function commandLine(argv, env = {}) {
+    const assignments = Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${shellQuote(v)}`);
+    return [...assignments, ...argv.map(shellQuote)].join(' ');
+}
+
 // The only place make runs against a kernel tree: always out of tree (O=), never writing into the sources' config.
 /** Fixed so that object files, and so ccache hits, do not depend on who built them and when. */
 const REPRODUCIBLE_ENV = {
@@ -30644,14 +30662,19 @@ const REPRODUCIBLE_ENV = {
     KBUILD_BUILD_HOST: 'kernel-patch-ci',
     LC_ALL: 'C',
 };
-function make(options, args, extraEnv = {}) {
+/** make's arguments and the environment it adds, for running and for the reproduce block alike. */
+function makeInvocation(options, args, extraEnv = {}) {
     const vars = [`O=${options.buildDir}`, ...(options.arch ? [`ARCH=${options.arch}`] : [])];
     if (options.crossCompile)
         vars.push(`CROSS_COMPILE=${options.crossCompile}`);
     if (options.ccache)
         vars.push(`CC=ccache ${options.crossCompile ?? ''}gcc`, 'HOSTCC=ccache gcc');
-    return execTool('make', ['-C', options.srcDir, `-j${options.jobs}`, ...vars, ...args], {
-        env: { ...process.env, ...REPRODUCIBLE_ENV, ...options.ccache, ...extraEnv },
+    return { argv: ['make', '-C', options.srcDir, `-j${options.jobs}`, ...vars, ...args], env: { ...REPRODUCIBLE_ENV, ...options.ccache, ...extraEnv } };
+}
+function make(options, args, extraEnv = {}) {
+    const { argv, env } = makeInvocation(options, args, extraEnv);
+    return execTool(argv[0], argv.slice(1), {
+        env: { ...process.env, ...env },
         timeoutMs: options.timeoutMs,
         onLine: options.onLine,
     });
@@ -30669,6 +30692,16 @@ function firstError(result) {
  * documented way to build a small config from fragments. Returns the failing step's result, or undefined when all
  * went well.
  */
+/** What configureFromFragment runs, as shell lines for a reproduce block. */
+function configureCommands(options, fragments) {
+    const quiet = { ...options, ccache: undefined };
+    const make = (target) => {
+        const m = makeInvocation(quiet, [target]);
+        return commandLine(m.argv, m.env);
+    };
+    const merge = commandLine(['bash', `${options.srcDir}/scripts/kconfig/merge_config.sh`, '-m', '-O', options.buildDir, `${options.buildDir}/.config`, ...fragments], { ...REPRODUCIBLE_ENV, ...(options.arch ? { ARCH: options.arch } : {}) });
+    return [make('tinyconfig'), `(cd ${shellQuote(options.srcDir)} && ${merge})`, make('olddefconfig')];
+}
 async function configureFromFragment(options, fragments) {
     const quiet = { ...options, ccache: undefined };
     const tiny = await make(quiet, ['tinyconfig']);
@@ -31465,10 +31498,19 @@ function linesNotCompiled(cells, sources) {
 
 // One build cell: configure, build the base, compile after each patch, build the patched tree, diff the warnings.
 const IMAGE = { x86_64: 'arch/x86/boot/bzImage', i386: 'arch/x86/boot/bzImage', x86: 'arch/x86/boot/bzImage' };
+/** The makes of a failing cell, last REPRODUCE_MAKES of them, after where its .config is kept. */
+const REPRODUCE_MAKES = 6;
+function reproduceBuild(run) {
+    const configure = run.commands.slice(0, 4);
+    const makes = run.commands.slice(4).slice(-2 * REPRODUCE_MAKES);
+    return [`# ${run.cell.name} (ARCH=${run.cell.arch}), the .config as built: ${path.join(run.artifacts, 'config')}`, ...configure, ...makes];
+}
 /** make with its output appended to the cell's build log and its ccache calls counted in a phase's stats log. */
 async function step(run, label, args, phase) {
     args = [...args, ...run.vars];
     await appendFile$1(run.log, `\n### ${label}: make ${args.join(' ')}\n`);
+    const invocation = makeInvocation(run.kb, args);
+    run.commands.push(`# ${label}`, commandLine(invocation.argv, invocation.env));
     const statsLog = path.join(run.kb.buildDir, `.kpci-ccache-${phase}.log`);
     const result = await run.ctx.progress.alive(`${label} (${run.cell.name})`, make({ ...run.kb, ccache: run.kb.ccache && { ...run.kb.ccache, CCACHE_STATSLOG: statsLog } }, args));
     await appendFile$1(run.log, result.stdout + result.stderr + (result.timedOut ? `\n### killed after ${run.kb.timeoutMs / 1000}s\n` : ''));
@@ -31548,6 +31590,7 @@ async function buildCell(ctx, cell, kbBase, series) {
         log: path.join(ctx.outDir, 'artifacts', cell.name, 'build.log'),
         artifacts: path.join(ctx.outDir, 'artifacts', cell.name),
         vars: [],
+        commands: [],
     };
     await mkdir$1(run.kb.buildDir, { recursive: true });
     await mkdir$1(run.artifacts, { recursive: true });
@@ -31559,7 +31602,7 @@ async function buildCell(ctx, cell, kbBase, series) {
     const metrics = { configureMs: 0, baseBuildMs: 0, perPatchMs: 0, patchedBuildMs: 0, ccacheHitRate: {} };
     let lines = new Map();
     const done = (status, summary, compiled = []) => ({
-        result: { config: cell.name, status, durationMs: Date.now() - t0, summary, metrics, artifacts: run.artifacts },
+        result: { config: cell.name, status, durationMs: Date.now() - t0, summary, metrics, artifacts: run.artifacts, ...(status === 'fail' || status === 'error' ? { reproduce: reproduceBuild(run) } : {}) },
         findings: findings.map((f) => ({ ...f, config: cell.name })),
         compiled,
         lines,
@@ -31572,6 +31615,7 @@ async function buildCell(ctx, cell, kbBase, series) {
     let t = Date.now();
     const seriesFragment = path.join(run.artifacts, 'series.config');
     await writeSeriesFragment(seriesFragment, series.additions, series.definesWerror);
+    run.commands.push('# configure: tinyconfig, the fragments merged, olddefconfig', ...configureCommands(run.kb, [cell.fragmentPath, seriesFragment]));
     const configFailed = await configureFromFragment(run.kb, [cell.fragmentPath, seriesFragment]);
     metrics.configureMs = Date.now() - t;
     if (configFailed)
@@ -32358,9 +32402,11 @@ async function bootKernel(opts) {
         ...(opts.only ? [`kpci.only=${opts.only.join(',') || '-'}`] : []),
         ...(opts.append ?? []),
     ];
+    const qemu = { arch: opts.arch, kernel: opts.kernel, initrd: opts.initrd, append, memoryMiB: opts.memoryMiB, cpus: opts.cpus, disks: [...disks, resultsDisk], accel: opts.accel };
+    const command = [...disks.map((d) => `truncate -s ${SCRATCH_MIB}M ${shellQuote(d)}`), `truncate -s ${RESULTS_MIB}M ${shellQuote(resultsDisk)}`, commandLine([qemuBinary(opts.arch), ...qemuArgs(qemu)])];
     let result;
     try {
-        result = await runQemu({ arch: opts.arch, kernel: opts.kernel, initrd: opts.initrd, append, memoryMiB: opts.memoryMiB, cpus: opts.cpus, disks: [...disks, resultsDisk], accel: opts.accel }, { timeoutMs: opts.totalTimeoutMs, onLine, signal: abort.signal });
+        result = await runQemu(qemu, { timeoutMs: opts.totalTimeoutMs, onLine, signal: abort.signal });
     }
     catch (error) {
         await rm$1(opts.dir, { recursive: true, force: true }); // QEMU could not start: leave no disks behind
@@ -32383,7 +32429,7 @@ async function bootKernel(opts) {
     }
     for (const d of [...disks, resultsDisk])
         await rm$1(d, { force: true });
-    return { console, report, ...(killed ? { killed } : {}), durationMs: Date.now() - started, ...(live.firstScenarioAt !== undefined ? { toFirstScenarioMs: live.firstScenarioAt } : {}), ...(resultsDir ? { resultsDir } : {}) };
+    return { console, report, command, ...(killed ? { killed } : {}), durationMs: Date.now() - started, ...(live.firstScenarioAt !== undefined ? { toFirstScenarioMs: live.firstScenarioAt } : {}), ...(resultsDir ? { resultsDir } : {}) };
 }
 const probed = new Map();
 /**
@@ -32767,7 +32813,19 @@ async function bootCell(ctx, cell, settings, changed) {
         `${base ? `; ciphertext ${findings.some((f) => f.type === 'CIPHERTEXT_DIFFERS') ? 'DIFFERS from' : 'identical to'} base` : ''}` +
         `${coverage.length ? `; ${reached}/${coverage.length} changed functions executed` : ''}` +
         `${patched.report.highTotalKb ? `; HighTotal ${Math.round(patched.report.highTotalKb / 1024)} MiB` : ''}`;
-    return done(status, summary, findings, metrics, coverage);
+    const outcome = done(status, summary, findings, metrics, coverage);
+    if (status === 'fail' || status === 'error')
+        outcome.result.reproduce = reproduceBoot(cell, scen.map((x) => x.name), patched, base);
+    return outcome;
+}
+/** The boots of a failing cell as shell lines: each kernel's disks and QEMU command line, and the scenarios run. */
+function reproduceBoot(cell, scenarios, patched, base) {
+    return [
+        `# ${cell.name} under QEMU; the guest's init ran the scenarios ${scenarios.join(', ') || '(none)'} (kpci.only= on the command line picks them)`,
+        '# the patched kernel',
+        ...patched.command,
+        ...(base ? ['# the base kernel, for comparison', ...base.command] : []),
+    ];
 }
 
 function globToRegExp$1(glob) {
@@ -33530,6 +33588,7 @@ async function checkReadiness(ctx) {
 }
 const readinessStage = { name: 'readiness', needs: ['apply'], run: checkReadiness };
 
+const KNOWN_QEMU = new Set(['x86_64', 'i386']);
 const tool = (command, pkg, why, required = true, args = ['--version']) => ({ command, args, pkg, required, why });
 /** Per stage, the commands it runs; the build's compiler and the boot's QEMU depend on the cells' arches. */
 function stageNeeds(stage, arches) {
@@ -33547,7 +33606,8 @@ function stageNeeds(stage, arches) {
             ];
         case 'boot':
             return [
-                ...[...new Set(arches)].map((a) => tool(qemuBinary(a), 'qemu-system-x86', `the ${a} guests`)),
+                // an arch with no QEMU here is its cell's own error (the boot stage says so), not every cell's
+                ...[...new Set(arches)].flatMap((a) => (KNOWN_QEMU.has(a) ? [tool(qemuBinary(a), 'qemu-system-x86', `the ${a} guests`)] : [])),
                 tool('cpio', 'cpio', 'the initramfs'), tool('apt-get', 'apt', 'the guest packages'), tool('dpkg-deb', 'dpkg', 'the guest packages'),
                 tool('gcov', 'gcc', 'coverage of the changed functions', false),
             ];
@@ -33571,16 +33631,16 @@ async function checkStages(stages, arches) {
     const compilers = stages.includes('build')
         ? [...new Set(arches)].map(async (arch) => {
             const t = await toolchainFor(arch);
-            return { stage: 'build', command: `compiler for ARCH=${arch}`, required: true, why: `the ${arch} cells`, ...(t.ok ? { version: t.crossCompile ? `${t.crossCompile}gcc` : 'the host gcc' } : { problem: t.reason }) };
+            return { stage: 'build', command: `compiler for ARCH=${arch}`, required: true, perCell: true, why: `the ${arch} cells`, ...(t.ok ? { version: t.crossCompile ? `${t.crossCompile}gcc` : 'the host gcc' } : { problem: t.reason }) };
         })
         : [];
     return Promise.all([...checks, ...compilers]);
 }
-/** The first problem of each stage that cannot run, by stage. */
+/** The first problem of each stage that cannot run at all, by stage (a cell's missing compiler is that cell's). */
 function blockedStages(checks) {
     const blocked = new Map();
     for (const c of checks)
-        if (c.required && c.problem && !blocked.has(c.stage))
+        if (c.required && !c.perCell && c.problem && !blocked.has(c.stage))
             blocked.set(c.stage, c.problem);
     return blocked;
 }
@@ -34104,7 +34164,7 @@ function doctorRows(checks, host) {
         rows.push({ stage: 'boot', what: `accelerator (${arch})`, status: 'note', detail: `${probe.accel.toUpperCase()}: ${probe.why}` });
     const order = ['host', ...STAGE_ORDER];
     rows.sort((a, b) => order.indexOf(a.stage) - order.indexOf(b.stage)); // stable: each stage's rows keep their order
-    const canRun = nodeOk && (host.freeGiB === undefined || host.freeGiB >= MIN_FREE_GIB) && blockedStages(checks).size === 0;
+    const canRun = nodeOk && (host.freeGiB === undefined || host.freeGiB >= MIN_FREE_GIB) && blockedStages(checks).size === 0 && !checks.some((c) => c.perCell && c.problem);
     return { rows, canRun };
 }
 function renderDoctor(report) {

@@ -214,5 +214,17 @@ export async function bootCell(ctx: RunContext, cell: Cell, settings: BootSettin
     `${base ? `; ciphertext ${findings.some((f) => f.type === 'CIPHERTEXT_DIFFERS') ? 'DIFFERS from' : 'identical to'} base` : ''}` +
     `${coverage.length ? `; ${reached}/${coverage.length} changed functions executed` : ''}` +
     `${patched.report.highTotalKb ? `; HighTotal ${Math.round(patched.report.highTotalKb / 1024)} MiB` : ''}`;
-  return done(status, summary, findings, metrics, coverage);
+  const outcome = done(status, summary, findings, metrics, coverage);
+  if (status === 'fail' || status === 'error') outcome.result.reproduce = reproduceBoot(cell, scen.map((x) => x.name), patched, base);
+  return outcome;
+}
+
+/** The boots of a failing cell as shell lines: each kernel's disks and QEMU command line, and the scenarios run. */
+function reproduceBoot(cell: Cell, scenarios: string[], patched: KernelBoot, base?: KernelBoot): string[] {
+  return [
+    `# ${cell.name} under QEMU; the guest's init ran the scenarios ${scenarios.join(', ') || '(none)'} (kpci.only= on the command line picks them)`,
+    '# the patched kernel',
+    ...patched.command,
+    ...(base ? ['# the base kernel, for comparison', ...base.command] : []),
+  ];
 }

@@ -3,7 +3,8 @@
 import { access, constants, mkdir, open, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execTool } from '../tools/exec.js';
-import { runQemu, type Accel } from '../tools/qemu.js';
+import { qemuArgs, qemuBinary, runQemu, type Accel } from '../tools/qemu.js';
+import { commandLine, shellQuote } from '../tools/shell-quote.js';
 import { consoleLineSplitter, GUEST_MARKERS, parseConsole, type ConsoleReport } from './console.js';
 
 export interface KernelBootOptions {
@@ -38,6 +39,8 @@ export interface KernelBoot {
   toFirstScenarioMs?: number;
   /** Where the guest's results tar was unpacked. */
   resultsDir?: string;
+  /** The boot as shell lines: its scratch disks made, then QEMU's command line. */
+  command: string[];
 }
 
 const SCRATCH_DISKS = 4;
@@ -106,10 +109,12 @@ export async function bootKernel(opts: KernelBootOptions): Promise<KernelBoot> {
     ...(opts.only ? [`kpci.only=${opts.only.join(',') || '-'}`] : []),
     ...(opts.append ?? []),
   ];
+  const qemu = { arch: opts.arch, kernel: opts.kernel, initrd: opts.initrd, append, memoryMiB: opts.memoryMiB, cpus: opts.cpus, disks: [...disks, resultsDisk], accel: opts.accel };
+  const command = [...disks.map((d) => `truncate -s ${SCRATCH_MIB}M ${shellQuote(d)}`), `truncate -s ${RESULTS_MIB}M ${shellQuote(resultsDisk)}`, commandLine([qemuBinary(opts.arch), ...qemuArgs(qemu)])];
   let result;
   try {
     result = await runQemu(
-      { arch: opts.arch, kernel: opts.kernel, initrd: opts.initrd, append, memoryMiB: opts.memoryMiB, cpus: opts.cpus, disks: [...disks, resultsDisk], accel: opts.accel },
+      qemu,
       { timeoutMs: opts.totalTimeoutMs, onLine, signal: abort.signal },
     );
   } catch (error) {
@@ -130,7 +135,7 @@ export async function bootKernel(opts: KernelBootOptions): Promise<KernelBoot> {
     if (untar.code === 0) resultsDir = dir;
   }
   for (const d of [...disks, resultsDisk]) await rm(d, { force: true });
-  return { console, report, ...(killed ? { killed } : {}), durationMs: Date.now() - started, ...(live.firstScenarioAt !== undefined ? { toFirstScenarioMs: live.firstScenarioAt } : {}), ...(resultsDir ? { resultsDir } : {}) };
+  return { console, report, command, ...(killed ? { killed } : {}), durationMs: Date.now() - started, ...(live.firstScenarioAt !== undefined ? { toFirstScenarioMs: live.firstScenarioAt } : {}), ...(resultsDir ? { resultsDir } : {}) };
 }
 
 export interface AccelChoice {

@@ -10,7 +10,8 @@ import { buildRuleFor, definedSymbols, droppedSymbols, parseConfig, setsObjectCf
 import { compareByFingerprint } from '../findings/fingerprint.js';
 import { locate, type Located } from '../findings/locate.js';
 import { parseDiagnostics, parseLinkErrors } from '../tools/gcc-diagnostics.js';
-import { configureFromFragment, firstError, make, type KbuildOptions } from '../tools/kbuild.js';
+import { configureCommands, configureFromFragment, firstError, make, makeInvocation, type KbuildOptions } from '../tools/kbuild.js';
+import { commandLine } from '../tools/shell-quote.js';
 import { hitRate, parseStatsLog } from '../tools/ccache.js';
 import type { ExecResult } from '../tools/exec.js';
 import { onlyPatchTouching, touchedCFiles } from '../series/touched.js';
@@ -54,14 +55,26 @@ interface CellRun {
   artifacts: string;
   /** Make variables given to every make of the cell (gcov profiling of the touched objects). */
   vars: string[];
+  /** Every make of the cell as a shell line, for the reproduce block of a failing cell. */
+  commands: string[];
 }
 
 const IMAGE: Record<string, string> = { x86_64: 'arch/x86/boot/bzImage', i386: 'arch/x86/boot/bzImage', x86: 'arch/x86/boot/bzImage' };
+
+/** The makes of a failing cell, last REPRODUCE_MAKES of them, after where its .config is kept. */
+const REPRODUCE_MAKES = 6;
+function reproduceBuild(run: CellRun): string[] {
+  const configure = run.commands.slice(0, 4);
+  const makes = run.commands.slice(4).slice(-2 * REPRODUCE_MAKES);
+  return [`# ${run.cell.name} (ARCH=${run.cell.arch}), the .config as built: ${path.join(run.artifacts, 'config')}`, ...configure, ...makes];
+}
 
 /** make with its output appended to the cell's build log and its ccache calls counted in a phase's stats log. */
 async function step(run: CellRun, label: string, args: string[], phase: string): Promise<ExecResult> {
   args = [...args, ...run.vars];
   await appendFile(run.log, `\n### ${label}: make ${args.join(' ')}\n`);
+  const invocation = makeInvocation(run.kb, args);
+  run.commands.push(`# ${label}`, commandLine(invocation.argv, invocation.env));
   const statsLog = path.join(run.kb.buildDir, `.kpci-ccache-${phase}.log`);
   const result = await run.ctx.progress.alive(`${label} (${run.cell.name})`, make({ ...run.kb, ccache: run.kb.ccache && { ...run.kb.ccache, CCACHE_STATSLOG: statsLog } }, args));
   await appendFile(run.log, result.stdout + result.stderr + (result.timedOut ? `\n### killed after ${run.kb.timeoutMs / 1000}s\n` : ''));
@@ -146,6 +159,7 @@ export async function buildCell(ctx: RunContext, cell: Cell, kbBase: Omit<Kbuild
     log: path.join(ctx.outDir, 'artifacts', cell.name, 'build.log'),
     artifacts: path.join(ctx.outDir, 'artifacts', cell.name),
     vars: [],
+    commands: [],
   };
   await mkdir(run.kb.buildDir, { recursive: true });
   await mkdir(run.artifacts, { recursive: true });
@@ -156,7 +170,7 @@ export async function buildCell(ctx: RunContext, cell: Cell, kbBase: Omit<Kbuild
   const metrics: CellMetrics = { configureMs: 0, baseBuildMs: 0, perPatchMs: 0, patchedBuildMs: 0, ccacheHitRate: {} };
   let lines = new Map<string, FileLines>();
   const done = (status: CellResult['status'], summary: string, compiled: string[] = []): CellOutcome => ({
-    result: { config: cell.name, status, durationMs: Date.now() - t0, summary, metrics, artifacts: run.artifacts },
+    result: { config: cell.name, status, durationMs: Date.now() - t0, summary, metrics, artifacts: run.artifacts, ...(status === 'fail' || status === 'error' ? { reproduce: reproduceBuild(run) } : {}) },
     findings: findings.map((f) => ({ ...f, config: cell.name })),
     compiled,
     lines,
@@ -170,6 +184,7 @@ export async function buildCell(ctx: RunContext, cell: Cell, kbBase: Omit<Kbuild
   let t = Date.now();
   const seriesFragment = path.join(run.artifacts, 'series.config');
   await writeSeriesFragment(seriesFragment, series.additions, series.definesWerror);
+  run.commands.push('# configure: tinyconfig, the fragments merged, olddefconfig', ...configureCommands(run.kb, [cell.fragmentPath, seriesFragment]));
   const configFailed = await configureFromFragment(run.kb, [cell.fragmentPath, seriesFragment]);
   metrics.configureMs = Date.now() - t;
   if (configFailed) return done('error', `configuration failed: ${failure(configFailed, run)}`);

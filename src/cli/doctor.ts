@@ -34,7 +34,7 @@ export function doctorRows(checks: readonly ToolCheck[], host: { node: string; f
   for (const [arch, probe] of host.accel) rows.push({ stage: 'boot', what: `accelerator (${arch})`, status: 'note', detail: `${probe.accel.toUpperCase()}: ${probe.why}` });
   const order = ['host', ...STAGE_ORDER];
   rows.sort((a, b) => order.indexOf(a.stage) - order.indexOf(b.stage)); // stable: each stage's rows keep their order
-  const canRun = nodeOk && (host.freeGiB === undefined || host.freeGiB >= MIN_FREE_GIB) && blockedStages(checks).size === 0;
+  const canRun = nodeOk && (host.freeGiB === undefined || host.freeGiB >= MIN_FREE_GIB) && blockedStages(checks).size === 0 && !checks.some((c) => c.perCell && c.problem);
   return { rows, canRun };
 }
 

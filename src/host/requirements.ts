@@ -14,6 +14,8 @@ export interface ToolNeed {
   why: string;
 }
 
+const KNOWN_QEMU = new Set(['x86_64', 'i386']);
+
 const tool = (command: string, pkg: string, why: string, required = true, args = ['--version']): ToolNeed => ({ command, args, pkg, required, why });
 
 /** Per stage, the commands it runs; the build's compiler and the boot's QEMU depend on the cells' arches. */
@@ -32,7 +34,8 @@ export function stageNeeds(stage: StageName, arches: readonly string[]): ToolNee
       ];
     case 'boot':
       return [
-        ...[...new Set(arches)].map((a) => tool(qemuBinary(a), 'qemu-system-x86', `the ${a} guests`)),
+        // an arch with no QEMU here is its cell's own error (the boot stage says so), not every cell's
+        ...[...new Set(arches)].flatMap((a) => (KNOWN_QEMU.has(a) ? [tool(qemuBinary(a), 'qemu-system-x86', `the ${a} guests`)] : [])),
         tool('cpio', 'cpio', 'the initramfs'), tool('apt-get', 'apt', 'the guest packages'), tool('dpkg-deb', 'dpkg', 'the guest packages'),
         tool('gcov', 'gcc', 'coverage of the changed functions', false),
       ];
@@ -50,6 +53,8 @@ export interface ToolCheck {
   version?: string;
   /** Why it cannot be used: "qemu-system-i386 is not installed (Debian package: qemu-system-x86)". */
   problem?: string;
+  /** Needed by some cells only (a cross compiler): its absence is those cells' error, the others still build. */
+  perCell?: boolean;
 }
 
 const versionCache = new Map<string, Promise<{ version?: string; problem?: string }>>();
@@ -73,15 +78,15 @@ export async function checkStages(stages: readonly StageName[], arches: readonly
   const compilers = stages.includes('build')
     ? [...new Set(arches)].map(async (arch): Promise<ToolCheck> => {
         const t = await toolchainFor(arch);
-        return { stage: 'build', command: `compiler for ARCH=${arch}`, required: true, why: `the ${arch} cells`, ...(t.ok ? { version: t.crossCompile ? `${t.crossCompile}gcc` : 'the host gcc' } : { problem: t.reason }) };
+        return { stage: 'build', command: `compiler for ARCH=${arch}`, required: true, perCell: true, why: `the ${arch} cells`, ...(t.ok ? { version: t.crossCompile ? `${t.crossCompile}gcc` : 'the host gcc' } : { problem: t.reason }) };
       })
     : [];
   return Promise.all([...checks, ...compilers]);
 }
 
-/** The first problem of each stage that cannot run, by stage. */
+/** The first problem of each stage that cannot run at all, by stage (a cell's missing compiler is that cell's). */
 export function blockedStages(checks: readonly ToolCheck[]): Map<StageName, string> {
   const blocked = new Map<StageName, string>();
-  for (const c of checks) if (c.required && c.problem && !blocked.has(c.stage)) blocked.set(c.stage, c.problem);
+  for (const c of checks) if (c.required && !c.perCell && c.problem && !blocked.has(c.stage)) blocked.set(c.stage, c.problem);
   return blocked;
 }

@@ -27,6 +27,12 @@ function stageSection(stage: StageResult): string {
     for (const c of stage.cells) lines.push(`| ${c.config} | ${c.status} | ${secs(c.durationMs)} | ${esc(c.summary)} |`);
     lines.push('');
   }
+  for (const c of stage.cells ?? []) {
+    if (!c.reproduce?.length) continue;
+    // a fence longer than any run of backticks inside, so a command line cannot close it
+    const fence = '`'.repeat(Math.max(3, ...c.reproduce.map((l) => (l.match(/`+/g) ?? []).reduce((n, r) => Math.max(n, r.length + 1), 0))));
+    lines.push(`<details><summary>Reproduce ${c.config} locally</summary>`, '', `${fence}sh`, ...c.reproduce, fence, '', '</details>', '');
+  }
   const shown = stage.findings.filter((f) => f.new !== false);
   const preexisting = stage.findings.length - shown.length;
   if (shown.length > 0) lines.push(...shown.map(findingLine), '');

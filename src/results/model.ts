@@ -29,6 +29,8 @@ export interface CellResult {
   status: StageStatus;
   durationMs: number;
   summary: string;
+  /** For a cell that failed: the shell lines that do it again (make O= ARCH=, the QEMU command line, the scenarios). */
+  reproduce?: string[];
 }
 
 export interface StageResult {

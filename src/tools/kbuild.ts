@@ -1,5 +1,6 @@
 // The only place make runs against a kernel tree: always out of tree (O=), never writing into the sources' config.
 import { execTool, type ExecResult } from './exec.js';
+import { commandLine, shellQuote } from './shell-quote.js';
 
 export interface KbuildOptions {
   srcDir: string;
@@ -22,12 +23,18 @@ export const REPRODUCIBLE_ENV = {
   LC_ALL: 'C',
 };
 
-export function make(options: KbuildOptions, args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<ExecResult> {
+/** make's arguments and the environment it adds, for running and for the reproduce block alike. */
+export function makeInvocation(options: KbuildOptions, args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): { argv: string[]; env: Record<string, string | undefined> } {
   const vars = [`O=${options.buildDir}`, ...(options.arch ? [`ARCH=${options.arch}`] : [])];
   if (options.crossCompile) vars.push(`CROSS_COMPILE=${options.crossCompile}`);
   if (options.ccache) vars.push(`CC=ccache ${options.crossCompile ?? ''}gcc`, 'HOSTCC=ccache gcc');
-  return execTool('make', ['-C', options.srcDir, `-j${options.jobs}`, ...vars, ...args], {
-    env: { ...process.env, ...REPRODUCIBLE_ENV, ...options.ccache, ...extraEnv },
+  return { argv: ['make', '-C', options.srcDir, `-j${options.jobs}`, ...vars, ...args], env: { ...REPRODUCIBLE_ENV, ...options.ccache, ...extraEnv } };
+}
+
+export function make(options: KbuildOptions, args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<ExecResult> {
+  const { argv, env } = makeInvocation(options, args, extraEnv);
+  return execTool(argv[0]!, argv.slice(1), {
+    env: { ...process.env, ...env },
     timeoutMs: options.timeoutMs,
     onLine: options.onLine,
   });
@@ -48,6 +55,17 @@ export function firstError(result: ExecResult): string {
  * documented way to build a small config from fragments. Returns the failing step's result, or undefined when all
  * went well.
  */
+/** What configureFromFragment runs, as shell lines for a reproduce block. */
+export function configureCommands(options: KbuildOptions, fragments: readonly string[]): string[] {
+  const quiet = { ...options, ccache: undefined };
+  const make = (target: string) => {
+    const m = makeInvocation(quiet, [target]);
+    return commandLine(m.argv, m.env);
+  };
+  const merge = commandLine(['bash', `${options.srcDir}/scripts/kconfig/merge_config.sh`, '-m', '-O', options.buildDir, `${options.buildDir}/.config`, ...fragments], { ...REPRODUCIBLE_ENV, ...(options.arch ? { ARCH: options.arch } : {}) });
+  return [make('tinyconfig'), `(cd ${shellQuote(options.srcDir)} && ${merge})`, make('olddefconfig')];
+}
+
 export async function configureFromFragment(options: KbuildOptions, fragments: readonly string[]): Promise<ExecResult | undefined> {
   const quiet = { ...options, ccache: undefined };
   const tiny = await make(quiet, ['tinyconfig']);

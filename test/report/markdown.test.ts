@@ -65,3 +65,16 @@ describe('renderMarkdown with a kernel splat', () => {
     expect(md).toContain('- **error** `KERNEL_SPLAT` drivers/md/dm-crypt.c:560 (patch 1, x86_64-dm): WARNING: at kernel/sched/core.c:5750 in crypt_iv_lmk_post()\n\n  ```\n  DEBUG_LOCKS_WARN_ON(val > preempt_count())\n   ? crypt_iv_lmk_post+0xf5/0x10a\n  ```');
   });
 });
+
+describe('the reproduce block of a failing cell', () => {
+  const failing = structuredClone(results);
+  failing.stages[1]!.cells![1]!.reproduce = ['# i386-highmem (ARCH=i386), the .config as built: /o/artifacts/i386-highmem/config', '# patched build', "LC_ALL=C make -C /w/linux -j2 O=/w/build/i386-highmem ARCH=i386 'CC=ccache gcc' bzImage", 'echo ```'];
+  const md = renderMarkdown(failing);
+  test('one collapsed block per failing cell, its lines verbatim in a fence no line can close', () => {
+    expect(md).toContain("<details><summary>Reproduce i386-highmem locally</summary>\n\n````sh\n# i386-highmem (ARCH=i386), the .config as built: /o/artifacts/i386-highmem/config\n# patched build\nLC_ALL=C make -C /w/linux -j2 O=/w/build/i386-highmem ARCH=i386 'CC=ccache gcc' bzImage\necho ```\n````\n\n</details>");
+    expect(md.match(/Reproduce /g)).toHaveLength(1); // the passing x86_64 cell has none
+  });
+  test('a run with no reproduce lines renders as before', () => {
+    expect(renderMarkdown(results)).not.toContain('Reproduce');
+  });
+});

@@ -202,6 +202,14 @@ describe('the watchdog and the data checks catch what a conversion gets wrong', 
     expect(splats.map((f) => f.message.split('\n')[0])).toEqual([expect.stringMatching(/^WARNING: .* preempt_count_sub\+\S+ in bitmap_startwrite\(\), which calls md_bitmap_file_set_bit\(\) \(drivers\/md\/md-bitmap.c, changed by patch 1\), during md-raid1-bitmap$/)]);
     expect(splats[0]).toMatchObject({ tool: 'kernel', severity: 'error', new: true, file: 'drivers/md/md-bitmap.c', patch: 1, config: CELL });
     expect(splats[0]!.message).toContain('DEBUG_LOCKS_WARN_ON(val > preempt_count())');
+    // the report tells a maintainer how to boot that kernel again: the disks, QEMU's command line, the scenario
+    const reproduce = stage(run, 'boot')!.cells!.find((c) => c.config === CELL)!.reproduce!;
+    expect(reproduce[0]).toMatch(new RegExp(`^# ${CELL} under QEMU; the guest's init ran the scenarios md-raid1-bitmap `));
+    const qemu = reproduce.filter((l) => l.startsWith('qemu-system-'));
+    expect(qemu).toHaveLength(2); // patched, then base
+    expect(qemu[0]).toMatch(/^qemu-system-(i386|x86_64) -nodefaults .* -kernel \S+\/bzImage -initrd \S+ -append '[^']*kpci\.only=md-raid1-bitmap[^']*'/);
+    expect(existsSync(qemu[0]!.match(/-kernel (\S+)/)![1]!)).toBe(true);
+    expect(run.report).toContain(`<summary>Reproduce ${CELL} locally</summary>`);
   }, HOUR);
 
   onlyExhaustive('6.1: kmap_local_page() unmapped with kunmap_atomic(): the watchdog fails crypt-lmk and names crypt_iv_lmk_post', async () => {

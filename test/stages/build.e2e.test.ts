@@ -51,6 +51,8 @@ describe('build failures', () => {
     const link = b.findings.filter((f) => f.new === true && f.severity === 'error');
     // touched objects are built with -g, so ld names the source line: the one the patch adds
     expect(link).toEqual([expect.objectContaining({ config: 'i386-highmem', tool: 'kbuild', type: 'LINK_ERROR', file: 'drivers/md/dm-delay.c', line: 237, message: expect.stringContaining("undefined reference to `__udivdi3'") })]);
+    expect(b.cells![0]!.reproduce).toBeUndefined(); // a passing cell needs none
+    expect(b.cells![1]!.reproduce!.some((l) => / ARCH=i386 .*bzImage/.test(l))).toBe(true);
   }, HOUR);
 
   onlyExhaustive('a fragment asking for a symbol whose dependency is off, or that does not exist, is reported as dropped', async () => {
@@ -81,6 +83,12 @@ describe('build failures', () => {
     const run = await runCli(['--tree', tree('6.12').tarball, '--stages', 'build', '--series', path.join(REPO, 'examples', 'md-kmap-local'), '--configs', 'x86_64-dm', '--step-timeout', '2'], out);
     expect(run.code).toBe(2);
     expect(stage(run, 'build')!.cells![0]!.summary).toMatch(/killed after the 2s step timeout/);
+    // the failing cell says how to run its makes again, verbatim, and where its .config is
+    const reproduce = stage(run, 'build')!.cells![0]!.reproduce!;
+    expect(reproduce[0]).toBe(`# x86_64-dm (ARCH=x86_64), the .config as built: ${path.join(out, 'artifacts', 'x86_64-dm', 'config')}`);
+    expect(reproduce.filter((l) => !l.startsWith('#'))).toContainEqual(expect.stringMatching(new RegExp(`^KBUILD_BUILD_TIMESTAMP=1970-01-01 .* make -C ${out}/work/linux -j\\d+ O=${out}/work/build/x86_64-dm ARCH=x86_64 `)));
+    expect(reproduce).toContainEqual(expect.stringMatching(/merge_config\.sh -m -O \S+ \S+\/\.config \S+\/x86_64-dm\.config /));
+    expect(run.report).toContain('<summary>Reproduce x86_64-dm locally</summary>');
     const left = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(out) && !l.startsWith('ps '));
     expect(left).toEqual([]);
     expect(existsSync(path.join(out, 'results.json'))).toBe(true);
