@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { existsSync, createWriteStream, createReadStream, constants as constants$1 } from 'node:fs';
-import { mkdir, writeFile, rm, stat, readFile, readdir, mkdtemp, rename, copyFile, appendFile, chmod, access, constants, open, statfs } from 'node:fs/promises';
+import { existsSync, createWriteStream, createReadStream, constants } from 'node:fs';
+import { mkdir, writeFile, rm, stat, readFile, readdir, mkdtemp, rename, copyFile, appendFile, chmod, access, open, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -3107,6 +3107,64 @@ function runQemu(boot, options) {
     return execTool(qemuBinary(boot.arch), qemuArgs(boot), { timeoutMs: options.timeoutMs, onLine: options.onLine, signal: options.signal });
 }
 
+// Does a guest really start under KVM? /dev/kvm can be there and QEMU still fail with the run's own command line
+// (a nested host refusing an MSR that `-cpu host` sets, seen on this project's build machines). The probe boots a
+// 58-byte multiboot image with that same command line: it prints "KVM" on the serial port and halts, in well
+// under a second when KVM works.
+const LOAD_ADDRESS = 0x100000;
+const PROBE_TEXT = 'KVM';
+/** A multiboot v1 image (the a.out kludge: a flat binary at 1 MiB) whose code writes PROBE_TEXT to COM1 and halts. */
+function multibootProbeImage() {
+    const magic = 0x1badb002;
+    const flags = 0x00010000; // the address fields below are valid
+    const header = Buffer.alloc(32);
+    [magic, flags, (-464433154) >>> 0, LOAD_ADDRESS, LOAD_ADDRESS, 0, 0, LOAD_ADDRESS + 32].forEach((v, i) => header.writeUInt32LE(v >>> 0, i * 4));
+    const out = (ch) => [0xb0, ch, 0xee]; // mov al, ch; out dx, al
+    const code = Buffer.from([0x66, 0xba, 0xf8, 0x03, ...[...PROBE_TEXT, '\n'].flatMap((c) => out(c.charCodeAt(0))), 0xfa, 0xf4, 0xeb, 0xfd]); // mov dx, 0x3f8 … cli; hlt; jmp hlt
+    return Buffer.concat([header, code]);
+}
+/** Boot the probe image with the run's QEMU command line under `accel`: did it print, and if not, what QEMU said. */
+async function probeGuest(arch, accel, timeoutMs = 15_000) {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'kpci-kvm-probe-'));
+    try {
+        const kernel = path.join(dir, 'probe.bin');
+        const initrd = path.join(dir, 'module');
+        await writeFile(kernel, multibootProbeImage());
+        await writeFile(initrd, 'kernel-patch-ci probe\n');
+        const abort = new AbortController();
+        const started = Date.now();
+        let seen = false;
+        const r = await execTool(qemuBinary(arch), qemuArgs({ arch, kernel, initrd, append: [], memoryMiB: 64, cpus: Math.min(2, os.availableParallelism()), disks: [], accel }), {
+            timeoutMs,
+            signal: abort.signal,
+            onLine: (line) => {
+                if (line.trim() === PROBE_TEXT) {
+                    seen = true;
+                    abort.abort();
+                }
+            },
+        }).catch((error) => ({ code: -1, stdout: '', stderr: error.message }));
+        const said = `${r.stderr}\n${r.stdout}`.split('\n').map((l) => l.trim()).filter(Boolean).find((l) => /error|fail/i.test(l)) ?? `no output in ${timeoutMs / 1000}s`;
+        return { started: seen, ms: Date.now() - started, said: said.slice(0, 160) };
+    }
+    finally {
+        await rm(dir, { recursive: true, force: true });
+    }
+}
+/** KVM when the probe guest prints under it with the run's QEMU command line; TCG otherwise, with the reason. */
+async function probeKvm(arch, timeoutMs = 15_000) {
+    try {
+        await access('/dev/kvm', constants.R_OK | constants.W_OK);
+    }
+    catch {
+        return { accel: 'tcg', why: 'no usable /dev/kvm' };
+    }
+    const p = await probeGuest(arch, 'kvm', timeoutMs);
+    if (p.started)
+        return { accel: 'kvm', why: `a probe guest ran under KVM in ${(p.ms / 1000).toFixed(1)}s` };
+    return { accel: 'tcg', why: `/dev/kvm is there but a probe guest did not start under it (${p.said})` };
+}
+
 // Pure: read a guest's serial console — our KTAP lines and markers, and the kernel's own messages.
 // Kernel lines carry a printk timestamp ("[    1.234567] …", CONFIG_PRINTK_TIME); our userspace lines do not.
 const KERNEL_LINE = /^\[\s*\d+\.\d+\] ?(.*)$/;
@@ -3359,7 +3417,8 @@ async function bootKernel(opts) {
 const probed = new Map();
 /**
  * KVM only when a guest really starts under it: /dev/kvm can exist and still leave a guest stuck before its
- * first console line (seen on this project's build machines). KPCI_ACCEL=tcg|kvm overrides the probe.
+ * first console line (seen on this project's build machines). The tiny probe guest must run, then the real kernel
+ * must reach its init. KPCI_ACCEL=tcg|kvm overrides both.
  */
 function chooseAccel(probe, env = process.env) {
     const forced = env.KPCI_ACCEL;
@@ -3369,12 +3428,10 @@ function chooseAccel(probe, env = process.env) {
     let choice = probed.get(key);
     if (!choice) {
         choice = (async () => {
-            try {
-                await access('/dev/kvm', constants.R_OK | constants.W_OK);
-            }
-            catch {
-                return { accel: 'tcg', why: 'no usable /dev/kvm' };
-            }
+            // the sub-second probe first (doctor's): where QEMU cannot run any guest under KVM, no kernel boot is spent
+            const quick = await probeKvm(probe.arch);
+            if (quick.accel === 'tcg')
+                return quick;
             const boot = await bootKernel({ ...probe, accel: 'kvm', only: [], totalTimeoutMs: 20_000, bootTimeoutMs: 15_000, dir: path.join(probe.dir, 'kvm-probe') });
             await rm(path.join(probe.dir, 'kvm-probe'), { recursive: true, force: true });
             if (boot.report.ended)
@@ -4414,7 +4471,6 @@ function coverLetterBody(patches, previous, tested) {
 function fillCoverLetter(template, text) {
     return template.replace('*** SUBJECT HERE ***', text.subject).replace('*** BLURB HERE ***', text.body);
 }
-const quote = (s) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 async function mailRoundTrip(options) {
     const { git, patches } = options;
     const dir = path.join(options.outDir, 'mail');
@@ -4436,7 +4492,7 @@ async function mailRoundTrip(options) {
     const dryRun = await sendEmail(git, { files, from, to, cc, dryRun: true, timeoutMs: options.timeoutMs });
     const report = {
         dir, files, ...(coverLetterFile ? { coverLetterFile } : {}), dryRun,
-        sendCommand: ['git send-email', ...to.map((t) => `--to=${quote(t)}`), ...cc.map((c) => `--cc=${quote(c)}`), ...files.map((f) => quote(path.relative(process.cwd(), f) || f))].join(' '),
+        sendCommand: ['git send-email', ...to.map((t) => `--to=${shellQuote(t)}`), ...cc.map((c) => `--cc=${shellQuote(c)}`), ...files.map((f) => shellQuote(path.relative(process.cwd(), f) || f))].join(' '),
     };
     if (options.settings.sendToSelf && options.settings.smtp) {
         const self = patches[0].authorEmail;
@@ -5001,64 +5057,6 @@ function terseFindings(results, opts = {}) {
 // What the Action needs of its runner before the first long step: Linux (QEMU, KVM, apt and the kernel build all are)
 // and Node 20 or later (the oldest line @actions/core and octokit support).
 const MIN_NODE_MAJOR = 20;
-
-// Does a guest really start under KVM? /dev/kvm can be there and QEMU still fail with the run's own command line
-// (a nested host refusing an MSR that `-cpu host` sets, seen on this project's build machines). The probe boots a
-// 58-byte multiboot image with that same command line: it prints "KVM" on the serial port and halts, in well
-// under a second when KVM works.
-const LOAD_ADDRESS = 0x100000;
-const PROBE_TEXT = 'KVM';
-/** A multiboot v1 image (the a.out kludge: a flat binary at 1 MiB) whose code writes PROBE_TEXT to COM1 and halts. */
-function multibootProbeImage() {
-    const magic = 0x1badb002;
-    const flags = 0x00010000; // the address fields below are valid
-    const header = Buffer.alloc(32);
-    [magic, flags, (-464433154) >>> 0, LOAD_ADDRESS, LOAD_ADDRESS, 0, 0, LOAD_ADDRESS + 32].forEach((v, i) => header.writeUInt32LE(v >>> 0, i * 4));
-    const out = (ch) => [0xb0, ch, 0xee]; // mov al, ch; out dx, al
-    const code = Buffer.from([0x66, 0xba, 0xf8, 0x03, ...[...PROBE_TEXT, '\n'].flatMap((c) => out(c.charCodeAt(0))), 0xfa, 0xf4, 0xeb, 0xfd]); // mov dx, 0x3f8 … cli; hlt; jmp hlt
-    return Buffer.concat([header, code]);
-}
-/** Boot the probe image with the run's QEMU command line under `accel`: did it print, and if not, what QEMU said. */
-async function probeGuest(arch, accel, timeoutMs = 15_000) {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'kpci-kvm-probe-'));
-    try {
-        const kernel = path.join(dir, 'probe.bin');
-        const initrd = path.join(dir, 'module');
-        await writeFile(kernel, multibootProbeImage());
-        await writeFile(initrd, 'kernel-patch-ci probe\n');
-        const abort = new AbortController();
-        const started = Date.now();
-        let seen = false;
-        const r = await execTool(qemuBinary(arch), qemuArgs({ arch, kernel, initrd, append: [], memoryMiB: 64, cpus: Math.min(2, os.availableParallelism()), disks: [], accel }), {
-            timeoutMs,
-            signal: abort.signal,
-            onLine: (line) => {
-                if (line.trim() === PROBE_TEXT) {
-                    seen = true;
-                    abort.abort();
-                }
-            },
-        }).catch((error) => ({ code: -1, stdout: '', stderr: error.message }));
-        const said = `${r.stderr}\n${r.stdout}`.split('\n').map((l) => l.trim()).filter(Boolean).find((l) => /error|fail/i.test(l)) ?? `no output in ${timeoutMs / 1000}s`;
-        return { started: seen, ms: Date.now() - started, said: said.slice(0, 160) };
-    }
-    finally {
-        await rm(dir, { recursive: true, force: true });
-    }
-}
-/** KVM when the probe guest prints under it with the run's QEMU command line; TCG otherwise, with the reason. */
-async function probeKvm(arch, timeoutMs = 15_000) {
-    try {
-        await access('/dev/kvm', constants$1.R_OK | constants$1.W_OK);
-    }
-    catch {
-        return { accel: 'tcg', why: 'no usable /dev/kvm' };
-    }
-    const p = await probeGuest(arch, 'kvm', timeoutMs);
-    if (p.started)
-        return { accel: 'kvm', why: `a probe guest ran under KVM in ${(p.ms / 1000).toFixed(1)}s` };
-    return { accel: 'tcg', why: `/dev/kvm is there but a probe guest did not start under it (${p.said})` };
-}
 
 // `kernel-patch-ci doctor`: per stage, the tools it needs and their versions, the compilers for the cells' arches,
 // whether QEMU really runs a guest under KVM, the free disk and Node — one table; exit 0 when every asked stage can run.

@@ -1,10 +1,11 @@
 // One boot of one kernel: fresh scratch disks, QEMU under a watchdog (time to reach init, time per scenario, total),
 // the console parsed, the results disk unpacked, and every scratch file removed again.
-import { access, constants, mkdir, open, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execTool } from '../tools/exec.js';
 import { qemuArgs, qemuBinary, runQemu, type Accel } from '../tools/qemu.js';
 import { commandLine, shellQuote } from '../tools/shell-quote.js';
+import { probeKvm } from '../tools/kvm-probe.js';
 import { consoleLineSplitter, GUEST_MARKERS, parseConsole, type ConsoleReport } from './console.js';
 
 export interface KernelBootOptions {
@@ -147,7 +148,8 @@ const probed = new Map<string, Promise<AccelChoice>>();
 
 /**
  * KVM only when a guest really starts under it: /dev/kvm can exist and still leave a guest stuck before its
- * first console line (seen on this project's build machines). KPCI_ACCEL=tcg|kvm overrides the probe.
+ * first console line (seen on this project's build machines). The tiny probe guest must run, then the real kernel
+ * must reach its init. KPCI_ACCEL=tcg|kvm overrides both.
  */
 export function chooseAccel(probe: Omit<KernelBootOptions, 'accel' | 'only' | 'dir' | 'collectResults'> & { dir: string }, env: NodeJS.ProcessEnv = process.env): Promise<AccelChoice> {
   const forced = env.KPCI_ACCEL;
@@ -156,11 +158,9 @@ export function chooseAccel(probe: Omit<KernelBootOptions, 'accel' | 'only' | 'd
   let choice = probed.get(key);
   if (!choice) {
     choice = (async (): Promise<AccelChoice> => {
-      try {
-        await access('/dev/kvm', constants.R_OK | constants.W_OK);
-      } catch {
-        return { accel: 'tcg', why: 'no usable /dev/kvm' };
-      }
+      // the sub-second probe first (doctor's): where QEMU cannot run any guest under KVM, no kernel boot is spent
+      const quick = await probeKvm(probe.arch);
+      if (quick.accel === 'tcg') return quick;
       const boot = await bootKernel({ ...probe, accel: 'kvm', only: [], totalTimeoutMs: 20_000, bootTimeoutMs: 15_000, dir: path.join(probe.dir, 'kvm-probe') });
       await rm(path.join(probe.dir, 'kvm-probe'), { recursive: true, force: true });
       if (boot.report.ended) return { accel: 'kvm', why: `a probe guest booted under KVM in ${(boot.durationMs / 1000).toFixed(1)}s` };

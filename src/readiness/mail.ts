@@ -8,6 +8,7 @@ import type { Git } from '../tools/git.js';
 import { sendEmail, type SentMail, type SmtpSettings } from '../tools/send-email.js';
 import { subjectPrefix } from './prefixes.js';
 import type { Recipients } from './maintainers.js';
+import { shellQuote } from '../tools/shell-quote.js';
 
 export interface MailSettings {
   smtp?: SmtpSettings;
@@ -81,7 +82,6 @@ export interface MailReport {
   sendCommand: string;
 }
 
-const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 export async function mailRoundTrip(options: MailOptions): Promise<MailReport> {
   const { git, patches } = options;
@@ -100,7 +100,7 @@ export async function mailRoundTrip(options: MailOptions): Promise<MailReport> {
   const dryRun = await sendEmail(git, { files, from, to, cc, dryRun: true, timeoutMs: options.timeoutMs });
   const report: MailReport = {
     dir, files, ...(coverLetterFile ? { coverLetterFile } : {}), dryRun,
-    sendCommand: ['git send-email', ...to.map((t) => `--to=${quote(t)}`), ...cc.map((c) => `--cc=${quote(c)}`), ...files.map((f) => quote(path.relative(process.cwd(), f) || f))].join(' '),
+    sendCommand: ['git send-email', ...to.map((t) => `--to=${shellQuote(t)}`), ...cc.map((c) => `--cc=${shellQuote(c)}`), ...files.map((f) => shellQuote(path.relative(process.cwd(), f) || f))].join(' '),
   };
   if (options.settings.sendToSelf && options.settings.smtp) {
     const self = patches[0]!.authorEmail;

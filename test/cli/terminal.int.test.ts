@@ -2,12 +2,13 @@
 // jumps to each), patch files as plain arguments, and the kernel checkout you stand in taken as the tree.
 import { readValidResults } from '../helpers/results-schema.js';
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Results } from '../../src/results/model.js';
 import os from 'node:os';
 import path from 'node:path';
 import { FIXTURES, REPO } from '../helpers/fixtures.js';
+import { pathWithout, smallKernelCheckout } from '../helpers/host.js';
 import { KERNEL_TARBALL, TEST_CACHE } from '../helpers/kernel.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kpci-terminal-'));
@@ -39,12 +40,7 @@ describe('the terminal', () => {
 
   test('a series made with format-patch --base applies at its base-commit, not at HEAD; an unknown base-commit is one clear line', () => {
     const checkout = path.join(tmp, 'linux-based');
-    mkdirSync(checkout, { recursive: true });
-    execFileSync('tar', ['-xJf', KERNEL_TARBALL, '--strip-components=1', '-C', checkout, 'linux-source-6.1/Makefile', 'linux-source-6.1/Kconfig', 'linux-source-6.1/drivers/md/dm-crypt.c', 'linux-source-6.1/drivers/md/dm-log-writes.c']);
-    const git = (...a: string[]) => execFileSync('git', a, { cwd: checkout, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'D', GIT_AUTHOR_EMAIL: 'd@e.invalid', GIT_COMMITTER_NAME: 'D', GIT_COMMITTER_EMAIL: 'd@e.invalid' } }).trim();
-    git('init', '-q');
-    git('add', '.');
-    git('commit', '-q', '-m', 'base');
+    const git = smallKernelCheckout(checkout, KERNEL_TARBALL);
     const base = git('rev-parse', 'HEAD');
     // a later commit rewrites the lines the series changes: at HEAD the series no longer applies
     const crypt = path.join(checkout, 'drivers', 'md', 'dm-crypt.c');
@@ -73,12 +69,7 @@ describe('the terminal', () => {
 
   test('inside a kernel checkout with no --tree, that checkout is the tree (said on stderr), and it is left as it was', () => {
     const checkout = path.join(tmp, 'linux');
-    mkdirSync(path.join(checkout, 'drivers', 'md'), { recursive: true });
-    execFileSync('tar', ['-xJf', KERNEL_TARBALL, '--strip-components=1', '-C', checkout, 'linux-source-6.1/Makefile', 'linux-source-6.1/Kconfig', 'linux-source-6.1/drivers/md/dm-crypt.c', 'linux-source-6.1/drivers/md/dm-log-writes.c']);
-    const git = (...a: string[]) => execFileSync('git', a, { cwd: checkout, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'D', GIT_AUTHOR_EMAIL: 'd@e.invalid', GIT_COMMITTER_NAME: 'D', GIT_COMMITTER_EMAIL: 'd@e.invalid' } }).trim();
-    git('init', '-q');
-    git('add', '.');
-    git('commit', '-q', '-m', 'base');
+    const git = smallKernelCheckout(checkout, KERNEL_TARBALL);
     const head = git('rev-parse', 'HEAD');
     writeFileSync(path.join(checkout, 'untracked-note.txt'), 'mine\n');
     const r = cli(['--stages', 'apply', path.join(REPO, 'examples', 'dm-kmap-local')], path.join(checkout, 'drivers', 'md'));
@@ -88,11 +79,7 @@ describe('the terminal', () => {
   }, TEN_MINUTES);
 
   test('no QEMU: the run says so before it builds anything, exit 2, the build not run', () => {
-    const bin = path.join(tmp, 'bin-without-qemu');
-    mkdirSync(bin);
-    for (const dir of (process.env.PATH ?? '').split(':').filter(Boolean)) {
-      for (const name of existsSync(dir) ? readdirSync(dir) : []) if (!name.startsWith('qemu-system-') && !existsSync(path.join(bin, name))) symlinkSync(path.join(dir, name), path.join(bin, name));
-    }
+    const bin = pathWithout('qemu-system-');
     const r = cli(['--tree', KERNEL_TARBALL, '--stages', 'build,boot', '--configs', 'i386-highmem', path.join(REPO, 'examples', 'dm-kmap-local')], tmp, { ...process.env, PATH: bin });
     expect(r.code).toBe(2);
     expect(r.results.stages.map((s) => [s.name, s.status, s.summary])).toEqual([

@@ -1,8 +1,6 @@
 // The host checks against this machine's real tools, and against a PATH that lacks QEMU.
 import { describe, expect, test } from '@jest/globals';
-import { existsSync, mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { pathWithout } from '../helpers/host.js';
 import { blockedStages, checkStages, stageNeeds } from '../../src/host/requirements.js';
 
 describe('what the stages need', () => {
@@ -26,10 +24,7 @@ describe('what the stages need', () => {
   });
 
   test('without QEMU on the PATH the boot is blocked, naming the package; the other stages are not', async () => {
-    const bin = mkdtempSync(path.join(os.tmpdir(), 'kpci-no-qemu-'));
-    for (const dir of (process.env.PATH ?? '').split(':').filter(Boolean)) {
-      for (const name of existsSync(dir) ? readdirSync(dir) : []) if (!name.startsWith('qemu-system-') && !existsSync(path.join(bin, name))) symlinkSync(path.join(dir, name), path.join(bin, name));
-    }
+    const bin = pathWithout('qemu-system-');
     const saved = process.env.PATH;
     process.env.PATH = bin;
     try {

@@ -4,7 +4,8 @@
 // trees.
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { pathWithout } from '../helpers/host.js';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FIXTURES, REPO } from '../helpers/fixtures.js';
@@ -173,13 +174,7 @@ describe('guests that go wrong (6.12)', () => {
   }, HOUR);
 
   test('no QEMU installed: exit 2 naming the Debian package', async () => {
-    const bin = path.join(scratch, 'bin-without-qemu');
-    mkdirSync(bin);
-    for (const dir of (process.env.PATH ?? '').split(':').filter(Boolean)) {
-      for (const name of existsSync(dir) ? readdirSync(dir) : []) {
-        if (!name.startsWith('qemu-system-') && !existsSync(path.join(bin, name))) symlinkSync(path.join(dir, name), path.join(bin, name));
-      }
-    }
+    const bin = pathWithout('qemu-system-');
     const saved = process.env.PATH;
     process.env.PATH = bin;
     try {
