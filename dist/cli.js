@@ -4893,8 +4893,6 @@ function doctorHelp() {
 /** Stages this version can run; the rest of the contract's list arrives with later versions. */
 const AVAILABLE_STAGES = ['apply', 'checkpatch', 'sparse', 'build', 'boot', 'readiness'];
 const FAIL_ON = ['error', 'warning', 'new-warning'];
-/** The one-line usage that follows a usage error; `run --help` has the whole list. */
-const USAGE = 'usage: kernel-patch-ci run [OPTIONS] [PATCH…] (kernel-patch-ci run --help lists every option)';
 const FORMATS = ['terse', 'md', 'json'];
 function defaultCacheDir(env = process.env) {
     if (env.KPCI_CACHE_DIR)
@@ -5193,7 +5191,6 @@ async function main(argv, io = defaultIO, cwd = process.cwd()) {
     }
     catch (error) {
         io.err(`kernel-patch-ci: ${oneLine(error)}`);
-        io.err(USAGE);
         const outDir = outDirOf(rest);
         if (outDir) {
             await writeResults(outDir, errorResults(oneLine(error))).catch(() => undefined);

@@ -33968,8 +33968,6 @@ function doctorHelp() {
 /** Stages this version can run; the rest of the contract's list arrives with later versions. */
 const AVAILABLE_STAGES = ['apply', 'checkpatch', 'sparse', 'build', 'boot', 'readiness'];
 const FAIL_ON = ['error', 'warning', 'new-warning'];
-/** The one-line usage that follows a usage error; `run --help` has the whole list. */
-const USAGE = 'usage: kernel-patch-ci run [OPTIONS] [PATCH…] (kernel-patch-ci run --help lists every option)';
 const FORMATS = ['terse', 'md', 'json'];
 function defaultCacheDir(env = process.env) {
     if (env.KPCI_CACHE_DIR)
@@ -34278,7 +34276,6 @@ async function main(argv, io = defaultIO, cwd = process.cwd()) {
     }
     catch (error) {
         io.err(`kernel-patch-ci: ${oneLine(error)}`);
-        io.err(USAGE);
         const outDir = outDirOf(rest);
         if (outDir) {
             await writeResults(outDir, errorResults(oneLine(error))).catch(() => undefined);
@@ -41495,7 +41492,7 @@ async function applyStep(state, env) {
     if (state.aborted)
         return info(`apply: not run, the run stopped earlier: ${state.aborted}`);
     const settings = state.settings;
-    const code = await runCli([...state.argv, '--stages', 'apply'], env);
+    const code = await runCli([...stepArguments(state.argv, 'apply'), '--stages', 'apply'], env);
     const results = await readResults(settings.outDir);
     state.baseCommit = results?.tree.baseCommit;
     if (code === 2)
@@ -41505,7 +41502,7 @@ async function applyStep(state, env) {
         if (tree)
             setOutput('tree-save-key', tree.key);
     }
-    const parsed = parseRunArgs([...state.argv, '--stages', 'apply'], env);
+    const parsed = parseRunArgs([...state.argv, '--stages', state.stages.join(',')], env);
     const cells = await resolveCells(parsed.configs);
     const os = runnerOs(env);
     if (!state.aborted && state.baseCommit && state.stages.includes('build')) {

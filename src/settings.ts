@@ -56,9 +56,6 @@ type ParsedValues = Record<string, string | boolean | string[] | undefined> & {
   'smtp-server'?: string; 'smtp-user'?: string; 'smtp-encryption'?: string; 'send-to-self'?: boolean;
 };
 
-/** The one-line usage that follows a usage error; `run --help` has the whole list. */
-export const USAGE = 'usage: kernel-patch-ci run [OPTIONS] [PATCH…] (kernel-patch-ci run --help lists every option)';
-
 export type OutputFormat = 'terse' | 'md' | 'json';
 const FORMATS: readonly OutputFormat[] = ['terse', 'md', 'json'];
 

@@ -100,7 +100,7 @@ async function applyStep(state: RunState, env: NodeJS.ProcessEnv): Promise<void>
   setOutputs({ 'tree-save-key': '', ...noCacheOutputs('ccache'), ...noCacheOutputs('guest') });
   if (state.aborted) return core.info(`apply: not run, the run stopped earlier: ${state.aborted}`);
   const settings = state.settings!;
-  const code = await runCli([...state.argv, '--stages', 'apply'], env);
+  const code = await runCli([...stepArguments(state.argv, 'apply'), '--stages', 'apply'], env);
   const results = await readResults(settings.outDir);
   state.baseCommit = results?.tree.baseCommit;
   if (code === 2) state.aborted = results?.reason ?? 'the run could not be done';
@@ -108,7 +108,7 @@ async function applyStep(state: RunState, env: NodeJS.ProcessEnv): Promise<void>
     const tree = await treeCache(settings, env, state.baseCommit);
     if (tree) core.setOutput('tree-save-key', tree.key);
   }
-  const parsed = parseRunArgs([...state.argv, '--stages', 'apply'], env);
+  const parsed = parseRunArgs([...state.argv, '--stages', state.stages.join(',')], env);
   const cells = await resolveCells(parsed.configs);
   const os = runnerOs(env);
   if (!state.aborted && state.baseCommit && state.stages.includes('build')) {

@@ -4,7 +4,7 @@ import { runPipeline } from '../pipeline.js';
 import { stderrProgress, type Progress } from '../report/progress.js';
 import { exitCodeFor } from '../results/verdict.js';
 import { errorResults, writeResults } from '../results/write.js';
-import { USAGE, parseRunArgs } from '../settings.js';
+import { parseRunArgs } from '../settings.js';
 import { TOOL_VERSION } from '../version.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { terseFindings } from '../report/terse.js';
@@ -92,7 +92,6 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO, cwd =
     settings = parseRunArgs(args, io.env);
   } catch (error) {
     io.err(`kernel-patch-ci: ${oneLine(error)}`);
-    io.err(USAGE);
     const outDir = outDirOf(rest);
     if (outDir) {
       await writeResults(outDir, errorResults(oneLine(error))).catch(() => undefined);

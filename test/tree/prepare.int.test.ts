@@ -49,7 +49,7 @@ describe('a local kernel checkout', () => {
 
     const run = await runCli(['--tree', user, '--series', `${imported.commit.slice(0, 12)}..kmap-local`, '--stages', 'checkpatch']);
     expect(run.code).toBe(0);
-    expect(run.results.tree).toEqual({ source: user, ref: imported.commit, baseCommit: imported.commit });
+    expect(run.results.tree).toEqual({ source: user, ref: imported.commit, baseCommit: imported.commit, baseFrom: 'the base of the commit range' });
     expect(run.results.series.map((p) => p.files)).toEqual([['drivers/md/dm-crypt.c'], ['drivers/md/dm-log-writes.c']]);
     expect(stage(run, 'checkpatch')!.status).toBe('pass');
     expect(snapshot(user)).toEqual(before);
@@ -81,7 +81,7 @@ describe('a git URL', () => {
     const url = `file://${origin}`;
     const run = await runCli(['--tree', url, '--series', path.join(FIXTURES, 'series', 'patch2-does-not-apply', '0001-dm-crypt-add-a-blank-line-after-the-message-prefix.patch'), '--stages', 'apply']);
     expect(run.code).toBe(0);
-    expect(run.results.tree).toEqual({ source: url, ref: 'for-next', baseCommit: tip });
+    expect(run.results.tree).toEqual({ source: url, ref: 'for-next', baseCommit: tip, baseFrom: 'the default branch for-next' });
     const checkout = path.join(run.outDir, 'work', 'linux');
     expect(git(checkout, 'log', '--format=%s').trim().split('\n')).toEqual(['dm crypt: add a blank line after the message prefix', 'second']);
   }, TEN_MINUTES);
@@ -97,7 +97,7 @@ describe('a git URL', () => {
     const patch = path.join(FIXTURES, 'series', 'patch2-does-not-apply', '0001-dm-crypt-add-a-blank-line-after-the-message-prefix.patch');
     const run = await runCli(['--tree', plain, '--series', patch, '--stages', 'apply'], await newOutDir());
     expect(run.code).toBe(0);
-    expect(run.results.tree).toEqual({ source: plain, baseCommit: expect.stringMatching(/^[0-9a-f]{40}$/) });
+    expect(run.results.tree).toEqual({ source: plain, baseCommit: expect.stringMatching(/^[0-9a-f]{40}$/), baseFrom: 'the directory' });
     expect(listing()).toBe(before);
   }, TEN_MINUTES);
 
