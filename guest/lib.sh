@@ -128,6 +128,20 @@ md_wait_idle() {
 	done
 }
 
+# Wait (up to 20 s) until the write-intent bitmap on member $1 has no dirty chunk: the daemon clears a chunk's bit
+# only on its second pass after the last write to it, which under TCG can take well over two daemon periods. The
+# page cache is dropped before each look, since md writes the bitmap past it.
+md_wait_bitmap_clean() {
+	i=0
+	while [ $i -lt 40 ]; do
+		drop_caches
+		mdadm -X "$1" 2>/dev/null | grep -q ', 0 dirty' && return 0
+		i=$((i + 1))
+		sleep 0.5
+	done
+	echo "kpci: the bitmap on $1 still has dirty chunks after 20 s"
+}
+
 # Whether lvm answers at all, probed once per boot: an lvm that hangs (seen with an i386 kernel without
 # COMPAT_32BIT_TIME) would otherwise run every LVM scenario into its timeout.
 lvm_usable() {

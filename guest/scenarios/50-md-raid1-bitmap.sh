@@ -11,7 +11,7 @@ set -- $MEMBERS
 md_create md1 --level=1 --raid-devices=2 --bitmap=internal --bitmap-chunk=256K --delay=1 --assume-clean "$@"
 write_pattern /dev/md1
 verify_pattern /dev/md1 "raid1 with a bitmap"
-sleep 2 # the bitmap daemon clears the bits of the chunks written
+md_wait_bitmap_clean "$1" # the bitmap daemon clears the bits of the chunks written
 md_stop md1
 mdadm --assemble --run /dev/md1 "$@" >/dev/null 2>&1 || fail "mdadm --assemble /dev/md1 failed"
 verify_pattern /dev/md1 "raid1 after it was stopped and assembled again"
