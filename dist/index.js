@@ -34193,7 +34193,13 @@ async function doctor(argv, env) {
     const accel = new Map();
     if (stages.includes('boot')) {
         for (const arch of arches) {
-            const qemuThere = checks.some((c) => c.command.startsWith('qemu-system-') && !c.problem);
+            const binary = (() => { try {
+                return qemuBinary(arch);
+            }
+            catch {
+                return undefined;
+            } })(); // no QEMU for s390: nothing to probe
+            const qemuThere = checks.some((c) => c.command === binary && !c.problem);
             if (qemuThere)
                 accel.set(arch, env.KPCI_ACCEL === 'tcg' || env.KPCI_ACCEL === 'kvm' ? { accel: env.KPCI_ACCEL, why: 'KPCI_ACCEL says so' } : await probeKvm(arch));
         }

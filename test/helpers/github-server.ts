@@ -41,8 +41,6 @@ export interface FakeGitHubOptions {
   token?: string;
   /** who the token acts as: the author of the comments it creates (default github-actions[bot]) */
   actor?: string;
-  /** may the token call GET /user? A GITHUB_TOKEN may not (403); a PAT may. Default false. */
-  canGetUser?: boolean;
   /** comments per page at most, whatever per_page asks (default 100): small values force pagination */
   pageSize?: number;
 }
@@ -66,7 +64,7 @@ export class FakeGitHub {
   private readonly scripted: Array<{ method: string; pattern: RegExp; names: string[]; reply: Reply | Handler }> = [];
   private nextId = 1000;
   private constructor(private readonly server: Server, readonly url: string, options: FakeGitHubOptions) {
-    this.options = { actor: 'github-actions[bot]', canGetUser: false, pageSize: 100, ...options };
+    this.options = { actor: 'github-actions[bot]', pageSize: 100, ...options };
     this.installDefaults();
   }
 
@@ -191,10 +189,6 @@ export class FakeGitHub {
       return { body: this.json(c) };
     };
     const on = (c: StoredComment, req: RecordedRequest) => c.owner === req.params.owner && c.repo === req.params.repo;
-    this.route('GET', '/user', () =>
-      this.options.canGetUser
-        ? { body: { login: this.options.actor, type: 'User' } }
-        : { status: 403, body: { message: 'Resource not accessible by integration', status: '403' } });
     // GraphQL's viewer answers for every kind of token (a PAT, a GitHub App's, the workflow's): the token's own login
     this.route('POST', '/graphql', (req) =>
       /\bviewer\s*\{\s*login\s*\}/.test(String((req.body as { query?: unknown } | undefined)?.query ?? ''))

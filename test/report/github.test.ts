@@ -67,7 +67,7 @@ describe('publishComment against a fake GitHub', () => {
 
   test('sticky: with a PAT or a GitHub App token the login comes from GraphQL viewer; botLogin skips that call', async () => {
     await gh.close();
-    gh = await FakeGitHub.start({ token: TOKEN, actor: 'kpci-bot', canGetUser: false }); // an App token may not GET /user
+    gh = await FakeGitHub.start({ token: TOKEN, actor: 'kpci-bot' }); // a PAT's or an App's own login
     gh.seed({ owner: 'octo', repo: 'linux', issue: 7, login: 'github-actions[bot]', body: `${COMMENT_MARKER}\nby the other token` });
     const mine = gh.seed({ owner: 'octo', repo: 'linux', issue: 7, login: 'kpci-bot', body: `${COMMENT_MARKER}\nmine` });
     expect(await publishComment(octokit(), { mode: 'sticky', target: PR, body: `${COMMENT_MARKER}\nv2` })).toMatchObject({ action: 'updated' });
