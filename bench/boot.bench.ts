@@ -11,13 +11,13 @@ import { buildInitramfs } from '../src/guest/initramfs.js';
 import { bootKernel, chooseAccel } from '../src/boot/guest-run.js';
 import { cellArtifacts } from '../src/build/artifacts.js';
 import { resolveCells } from '../src/kernel/cells.js';
+import { guestOf } from '../src/kernel/arches.js';
 import type { Results } from '../src/results/model.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const tarball = process.env.KPCI_BENCH_TARBALL ?? '/usr/src/linux-source-6.1.tar.xz';
 const cellNames = (process.env.KPCI_BENCH_CELLS ?? 'x86_64-dm,i386-highmem').split(',');
 const guestDir = path.join(repo, 'guest');
-const MEMORY: Record<string, number> = { x86_64: 1024, i386: 2048 };
 
 const s = (ms?: number) => (ms === undefined ? '—' : `${(ms / 1000).toFixed(1)} s`);
 const scratch = await mkdtemp(path.join(os.tmpdir(), 'kpci-boot-bench-'));
@@ -39,7 +39,7 @@ try {
     await buildInitramfs({ guestDir, arch: cell.arch, cacheDir: cache, outFile: initrd });
     const cachedMs = Date.now() - t;
     const art = cellArtifacts(out, path.join(out, 'work'), cell.name);
-    const common = { arch: cell.arch, kernel: art.bzImage, initrd, memoryMiB: MEMORY[cell.arch] ?? 1024, cpus: 2, bootTimeoutMs: 120_000, scenarioTimeoutMs: 300_000, totalTimeoutMs: 1_800_000 };
+    const common = { arch: cell.arch, kernel: art.bzImage, initrd, memoryMiB: guestOf(cell.arch)!.memoryMiB, cpus: 2, bootTimeoutMs: 120_000, scenarioTimeoutMs: 300_000, totalTimeoutMs: 1_800_000 };
     const accel = await chooseAccel({ ...common, dir: path.join(scratch, 'probe') });
     process.stderr.write(`${cell.name}: booting the patched kernel alone under ${accel.accel} (${accel.why})\n`);
     const boot = await bootKernel({ ...common, accel: accel.accel, dir: path.join(scratch, `boot-${cell.name}`) });

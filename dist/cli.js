@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { existsSync, createWriteStream, createReadStream, constants } from 'node:fs';
-import { mkdir, writeFile, rm, stat, readFile, readdir, mkdtemp, rename, copyFile, appendFile, chmod, access, open, statfs } from 'node:fs/promises';
+import { mkdir, writeFile, readFile, rm, stat, readdir, mkdtemp, rename, copyFile, appendFile, chmod, access, open, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -28,8 +28,9 @@ function oneLine(error) {
     return error instanceof RunError ? first.trim() : `internal error: ${first.trim()}`;
 }
 
-// The results model: the one language stages, renderers, the CLI and the Action share (schemaVersion 1, CONTRACT.md).
+// The results model: the one language stages, renderers, the CLI and the Action share (schemaVersion 1, docs/CONTRACT.md).
 const SCHEMA_VERSION = 1;
+/** The stages, in the order they run and are reported; src/stages/index.ts maps each to its module. */
 const STAGE_ORDER = ['apply', 'checkpatch', 'sparse', 'build', 'boot', 'readiness'];
 
 /** Does this finding fail the series under the chosen --fail-on policy? */
@@ -142,14 +143,45 @@ function renderMarkdown(results) {
 // Kept equal to package.json's version (a test checks), so the bundle needs no JSON import at run time.
 const TOOL_VERSION = '0.1.0';
 
+// The one place results.json is read and written: the out dir's file, a --continue step's, a matrix job's.
+const RESULTS_FILE = 'results.json';
 /** The results of a run that could not be done at all: verdict error, the reason, no stages. */
 function errorResults(reason, treeSource = '') {
-    return { schemaVersion: SCHEMA_VERSION, tool: { name: 'kernel-patch-ci', version: TOOL_VERSION }, verdict: 'error', reason, tree: { source: treeSource }, series: [], stages: [] };
+    return {
+        schemaVersion: SCHEMA_VERSION,
+        tool: { name: 'kernel-patch-ci', version: TOOL_VERSION },
+        verdict: 'error',
+        reason,
+        tree: { source: treeSource },
+        series: [],
+        stages: [],
+    };
+}
+/** A results file, checked to be one of this schema; undefined when it does not exist, one line when it is not one. */
+async function readResultsFile(file) {
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text === undefined)
+        return undefined;
+    let results;
+    try {
+        results = JSON.parse(text);
+    }
+    catch {
+        throw inputError(`${file} is not a results file (not JSON)`);
+    }
+    if (results?.schemaVersion !== SCHEMA_VERSION || !Array.isArray(results.stages)) {
+        throw inputError(`${file} is not a results file of schema ${SCHEMA_VERSION}`);
+    }
+    return results;
+}
+/** The out dir's results.json, or undefined when there is none yet. */
+function readResults(outDir) {
+    return readResultsFile(path.join(outDir, RESULTS_FILE));
 }
 /** results.json and report.md, side by side in the out dir. */
 async function writeResults(outDir, results) {
     await mkdir(outDir, { recursive: true });
-    const json = path.join(outDir, 'results.json');
+    const json = path.join(outDir, RESULTS_FILE);
     const markdown = path.join(outDir, 'report.md');
     await writeFile(json, JSON.stringify(results, null, 2) + '\n');
     await writeFile(markdown, renderMarkdown(results));
@@ -637,6 +669,15 @@ function describeSource(source) {
     }
 }
 
+// tar, for unpacking only: a kernel source tarball, the guest's results disk (a tar written onto a raw disk).
+/** Unpack `archive` into `dir` (which must exist); the first line of tar's complaint when it cannot. */
+async function extractTar(archive, dir, options) {
+    const result = await execTool('tar', ['-xf', archive, '-C', dir], { timeoutMs: options.timeoutMs, ...(options.onLine ? { onLine: options.onLine } : {}) });
+    if (result.code === 0)
+        return { ok: true };
+    return { ok: false, why: result.timedOut ? `tar took longer than ${options.timeoutMs / 1000}s` : (result.stderr.trim().split('\n')[0] || 'tar failed') };
+}
+
 // Turn a tarball or a plain directory into one commit in a cached bare repository, without writing into the source.
 const IMPORT_REF = 'refs/kpci/import';
 // A fixed identity and date make the imported commit's id the same on every machine: cache keys can use it.
@@ -686,9 +727,9 @@ async function importTarball(file, cacheDir, onLine) {
     try {
         const unpack = path.join(scratch, 'src');
         await mkdir(unpack);
-        const tar = await execTool('tar', ['-xf', file, '-C', unpack], { timeoutMs: 20 * 60_000, onLine });
-        if (tar.code !== 0)
-            throw inputError(`cannot unpack ${file}: ${tar.stderr.trim().split('\n')[0] ?? 'tar failed'}`);
+        const tar = await extractTar(file, unpack, { timeoutMs: 20 * 60_000, ...(onLine ? { onLine } : {}) });
+        if (!tar.ok)
+            throw inputError(`cannot unpack ${file}: ${tar.why}`);
         const root = await unpackedRoot(unpack);
         if (!existsSync(path.join(root, 'Makefile')) || !existsSync(path.join(root, 'Kconfig'))) {
             throw inputError(`${file} does not contain a kernel source tree (no top-level Makefile and Kconfig)`);
@@ -897,7 +938,7 @@ async function applySeries(ctx) {
     const commits = [];
     const created = new Set();
     const result = (status, summary, findings) => ({
-        name: 'apply', status, durationMs: 0, summary, findings,
+        result: { name: 'apply', status, durationMs: 0, summary, findings },
     });
     for (const patch of patches) {
         const expected = expectedFiles(patch, created);
@@ -920,10 +961,10 @@ async function applySeries(ctx) {
             if (f.status === 'added')
                 created.add(f.path);
     }
-    ctx.applied = { commits };
-    return result('pass', `${total} patch${total === 1 ? '' : 'es'} applied on ${ctx.tree.baseCommit.slice(0, 12)}`, []);
+    const handoff = { baseCommit: ctx.tree.baseCommit, commits, patchedCommit: commits.at(-1) ?? ctx.tree.baseCommit };
+    return { ...result('pass', `${total} patch${total === 1 ? '' : 'es'} applied on ${ctx.tree.baseCommit.slice(0, 12)}`, []), handoff };
 }
-const applyStage = { name: 'apply', needs: [], run: applySeries };
+const applyStage = { name: 'apply', needs: [], uses: [], run: applySeries };
 
 // The tree's own scripts/checkpatch.pl, run on one patch, and a pure parser of its default output.
 const HEAD = /^(ERROR|WARNING|CHECK):([A-Z0-9_]+): (.*)$/;
@@ -1051,7 +1092,9 @@ function traceToFinalTree(patches, after, file, line) {
 }
 
 const SEVERITY$1 = { ERROR: 'error', WARNING: 'warning', CHECK: 'info' };
-async function checkEveryPatch(ctx) {
+async function checkEveryPatch(ctx, input) {
+    // the tree's own checkpatch.pl and spelling list, as of the patched tree (a series may update them)
+    await ctx.tree.git.run(['checkout', '--quiet', '--detach', input.apply.patchedCommit]);
     const findings = [];
     const counts = { errors: 0, warnings: 0, checks: 0 };
     for (const patch of ctx.series.patches) {
@@ -1073,9 +1116,9 @@ async function checkEveryPatch(ctx) {
     }
     const n = ctx.series.patches.length;
     const summary = `${n} patch${n === 1 ? '' : 'es'}: ${counts.errors} errors, ${counts.warnings} warnings${ctx.settings.checkpatchStrict ? `, ${counts.checks} checks` : ''}`;
-    return { name: 'checkpatch', status: statusFromFindings(findings, ctx.settings.failOn), durationMs: 0, summary, findings };
+    return { result: { name: 'checkpatch', status: statusFromFindings(findings, ctx.settings.failOn), durationMs: 0, summary, findings } };
 }
-const checkpatchStage = { name: 'checkpatch', needs: ['apply'], run: checkEveryPatch };
+const checkpatchStage = { name: 'checkpatch', needs: ['apply'], uses: [], run: checkEveryPatch };
 
 // Which Kconfig symbol builds a source file (read from its Makefile), and whether a .config really has what we asked.
 /** Makefile text with continuation lines joined and comments dropped. */
@@ -1248,6 +1291,36 @@ function compareByFingerprint(base, patched, key) {
     }
     const fixed = [...remaining.values()].flat();
     return { introduced, fixed, existing };
+}
+/** Base against patched by key: the one comparison sparse, gcc and the kernel log watchdog share. */
+function classifyAgainstBase(base, patched, key, options = { repeats: 'count' }) {
+    if (options.repeats === 'count')
+        return compareByFingerprint(base, patched, key);
+    const baseKeys = new Set(base.map(key));
+    const patchedKeys = new Set(patched.map(key));
+    return {
+        introduced: patched.filter((item) => !baseKeys.has(key(item))),
+        existing: patched.filter((item) => baseKeys.has(key(item))),
+        fixed: base.filter((item) => !patchedKeys.has(key(item))),
+    };
+}
+/**
+ * The comparison as findings, in patched order for new and pre-existing ones (new first when both are asked for),
+ * then the fixed ones; a kind without a maker gives no findings.
+ */
+function comparisonFindings(comparison, make) {
+    const out = [];
+    for (const kind of ['introduced', 'fixed', 'existing']) {
+        const maker = make[kind];
+        if (!maker)
+            continue;
+        for (const item of comparison[kind]) {
+            const finding = maker(item);
+            if (finding !== undefined)
+                out.push(finding);
+        }
+    }
+    return out;
 }
 
 // Pure: the C function a line belongs to, found the way a kernel reader would (kernel style puts a function's
@@ -1670,6 +1743,91 @@ function hitRate(stats) {
     return total === 0 ? undefined : stats.hits / total;
 }
 
+// Every fact about a kernel architecture, in one table (like TuxMake's arch files): what make is told, which
+// compiler builds it, which image it makes, and how QEMU and the guest's Debian packages run it. Adding an
+// architecture is one entry here plus a config fragment with its "# arch:" header.
+const X86_GUEST = { qemuPackage: 'qemu-system-x86', machine: 'pc', console: 'ttyS0' };
+const ARCHES = {
+    x86_64: {
+        name: 'x86_64',
+        srcArch: 'x86',
+        nativeOn: ['x64'],
+        crossPrefix: 'x86_64-linux-gnu-',
+        crossPackage: 'gcc-x86-64-linux-gnu',
+        imageTarget: 'bzImage',
+        imagePath: 'arch/x86/boot/bzImage',
+        guest: { ...X86_GUEST, qemuBinary: 'qemu-system-x86_64', debianArch: 'amd64', memoryMiB: 1024 },
+    },
+    i386: {
+        name: 'i386',
+        srcArch: 'x86',
+        // the host gcc builds it with -m32
+        nativeOn: ['x64', 'ia32'],
+        crossPrefix: 'i686-linux-gnu-',
+        crossPackage: 'gcc-i686-linux-gnu',
+        imageTarget: 'bzImage',
+        imagePath: 'arch/x86/boot/bzImage',
+        // more than its ~890 MiB of lowmem, so that HighTotal is not zero and kmap_local_page() really maps
+        guest: { ...X86_GUEST, qemuBinary: 'qemu-system-i386', debianArch: 'i386', memoryMiB: 2048 },
+    },
+    arm64: {
+        name: 'arm64',
+        srcArch: 'arm64',
+        nativeOn: ['arm64'],
+        crossPrefix: 'aarch64-linux-gnu-',
+        crossPackage: 'gcc-aarch64-linux-gnu',
+        imageTarget: 'Image',
+        imagePath: 'arch/arm64/boot/Image',
+    },
+    arm: {
+        name: 'arm',
+        srcArch: 'arm',
+        nativeOn: ['arm'],
+        crossPrefix: 'arm-linux-gnueabihf-',
+        crossPackage: 'gcc-arm-linux-gnueabihf',
+        imageTarget: 'zImage',
+        imagePath: 'arch/arm/boot/zImage',
+    },
+    riscv: {
+        name: 'riscv',
+        srcArch: 'riscv',
+        nativeOn: ['riscv64'],
+        crossPrefix: 'riscv64-linux-gnu-',
+        crossPackage: 'gcc-riscv64-linux-gnu',
+        imageTarget: 'Image',
+        imagePath: 'arch/riscv/boot/Image',
+    },
+    powerpc: {
+        name: 'powerpc',
+        srcArch: 'powerpc',
+        nativeOn: ['ppc64'],
+        crossPrefix: 'powerpc64le-linux-gnu-',
+        crossPackage: 'gcc-powerpc64le-linux-gnu',
+        imageTarget: 'zImage',
+        imagePath: 'arch/powerpc/boot/zImage',
+    },
+    s390: {
+        name: 's390',
+        srcArch: 's390',
+        nativeOn: ['s390x'],
+        crossPrefix: 's390x-linux-gnu-',
+        crossPackage: 'gcc-s390x-linux-gnu',
+        imageTarget: 'bzImage',
+        imagePath: 'arch/s390/boot/bzImage',
+    },
+};
+/** The table's entry; an architecture it does not know is the user's error, never a silent x86 default. */
+function archOf(name) {
+    const arch = Object.hasOwn(ARCHES, name) ? ARCHES[name] : undefined;
+    if (!arch)
+        throw usageError(`unknown architecture ${JSON.stringify(name)} (known: ${Object.keys(ARCHES).join(', ')})`);
+    return arch;
+}
+/** Whether this tool can boot the arch's kernels, and how. */
+function guestOf(name) {
+    return archOf(name).guest;
+}
+
 // What a Kconfig symbol depends on, read from the tree's own Kconfig files, and why a .config has it off: enough
 // Kconfig to turn on the symbols that build a changed file and to say why one could not be turned on.
 const TOKEN = /\s*(\(|\)|!=|<=|>=|&&|\|\||!|=|<|>|"(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_.-]+)/y;
@@ -1909,8 +2067,6 @@ async function symbolsBuilding(treeDir, files) {
     }
     return needs;
 }
-/** The kernel's source directory under arch/ for an ARCH= value. */
-const srcArchOf = (arch) => (arch === 'i386' || arch === 'x86_64' ? 'x86' : arch);
 /**
  * The symbols to ask for in a cell: those the changed files need that the cell's fragment does not already set,
  * plus, a few levels deep, the prompted symbols their `depends on` requires (HIBERNATION needs SWAP). A symbol
@@ -1923,7 +2079,7 @@ async function seriesAdditions(git, treeDir, needs, arch, fragment) {
     for (const s of level)
         asked.set(s, needs.get(s));
     for (let depth = 0; depth < 4 && level.length; depth++) {
-        const found = await kconfigEntries(git, treeDir, level.filter((s) => !entries.has(s)), srcArchOf(arch));
+        const found = await kconfigEntries(git, treeDir, level.filter((s) => !entries.has(s)), archOf(arch).srcArch);
         for (const [s, e] of found)
             entries.set(s, e);
         const next = [];
@@ -1937,7 +2093,7 @@ async function seriesAdditions(git, treeDir, needs, arch, fragment) {
         }
         if (next.length === 0)
             break;
-        const nextEntries = await kconfigEntries(git, treeDir, next, srcArchOf(arch));
+        const nextEntries = await kconfigEntries(git, treeDir, next, archOf(arch).srcArch);
         for (const [s, e] of nextEntries)
             entries.set(s, e);
         // a promptless dependency (MMU, ARCH_HIBERNATION_POSSIBLE) is computed by Kconfig: asking for it changes nothing
@@ -2017,8 +2173,7 @@ async function configure(kb, sc, additions, definesWerror) {
     return parseConfig(await readFile(configFile, 'utf8'));
 }
 /** One configuration: which touched files it builds, and sparse's output on base and patched for them. */
-async function checkInConfig(ctx, sc, files, needs, definesWerror, findings) {
-    const patched = ctx.applied.commits.at(-1);
+async function checkInConfig(ctx, applied, sc, files, needs, definesWerror, findings) {
     const kb = {
         srcDir: ctx.tree.dir,
         buildDir: path.join(ctx.workDir, `sparse-${sc.arch}`),
@@ -2030,7 +2185,7 @@ async function checkInConfig(ctx, sc, files, needs, definesWerror, findings) {
     };
     await mkdir(kb.buildDir, { recursive: true });
     const additions = await seriesAdditions(ctx.tree.git, ctx.tree.dir, needs, sc.arch, new Map(Object.entries(sc.extra)));
-    await ctx.tree.git.run(['checkout', '--quiet', '--detach', ctx.tree.baseCommit]);
+    await ctx.tree.git.run(['checkout', '--quiet', '--detach', applied.baseCommit]);
     const config = await configure(kb, sc, additions, definesWerror);
     if (typeof config === 'string') {
         findings.push({ tool: 'sparse', severity: 'error', type: 'SPARSE_FAILED', config: sc.name, message: config });
@@ -2057,7 +2212,7 @@ async function checkInConfig(ctx, sc, files, needs, definesWerror, findings) {
         findings.push(base);
         return undefined;
     }
-    await ctx.tree.git.run(['checkout', '--quiet', '--detach', patched]);
+    await ctx.tree.git.run(['checkout', '--quiet', '--detach', applied.patchedCommit]);
     const after = await checkRevision(ctx, kb, sc, objects, 'patched');
     if (!Array.isArray(after)) {
         findings.push(after);
@@ -2065,14 +2220,14 @@ async function checkInConfig(ctx, sc, files, needs, definesWerror, findings) {
     }
     return { base: { config: sc.name, diagnostics: base }, patched: { config: sc.name, diagnostics: after }, objects };
 }
-async function runSparse(ctx) {
+async function runSparse(ctx, input) {
     const result = (status, summary, findings = []) => ({
-        name: 'sparse', status, durationMs: 0, summary, findings,
+        result: { name: 'sparse', status, durationMs: 0, summary, findings },
     });
     const files = touchedCFiles(ctx.series.patches);
     if (files.length === 0)
         return result('pass', 'no C files changed: nothing to check');
-    const patched = ctx.applied.commits.at(-1);
+    const patched = input.apply.patchedCommit;
     const findings = [];
     await mkdir(path.join(ctx.outDir, 'logs'), { recursive: true });
     try {
@@ -2090,7 +2245,7 @@ async function runSparse(ctx) {
         const definesWerror = (await definedSymbols(ctx.tree.git, ['WERROR'])).has('WERROR');
         const runs = [];
         for (const sc of SPARSE_CONFIGS) {
-            const r = await checkInConfig(ctx, sc, checkable, needs, definesWerror, findings);
+            const r = await checkInConfig(ctx, input.apply, sc, checkable, needs, definesWerror, findings);
             if (r)
                 runs.push(r);
         }
@@ -2101,39 +2256,37 @@ async function runSparse(ctx) {
         // one warning seen in both configs is one finding (the first config's)
         const seen = new Set();
         const once = (kind, d) => !seen.has(`${kind} ${d.key}`) && seen.add(`${kind} ${d.key}`);
-        let [introducedCount, fixedCount, existingCount] = [0, 0, 0];
+        const counts = { introduced: 0, fixed: 0, existing: 0 };
         for (const r of runs) {
-            const { introduced, fixed, existing } = compareByFingerprint(r.base.diagnostics, r.patched.diagnostics, (d) => d.key);
-            for (const d of introduced.filter((x) => once('new', x))) {
-                introducedCount++;
-                findings.push({ tool: 'sparse', severity: d.severity, type: 'SPARSE', message: d.message, file: d.file, line: d.line, patch: onlyPatchTouching(ctx.series.patches, d.file), config: r.patched.config, new: true });
-            }
-            for (const d of fixed.filter((x) => once('fixed', x))) {
-                fixedCount++;
-                findings.push({ tool: 'sparse', severity: 'info', type: 'SPARSE_FIXED', message: `fixed: ${d.message}`, file: d.file, line: d.line, config: r.base.config, new: false });
-            }
-            for (const d of existing.filter((x) => once('old', x))) {
-                existingCount++;
-                findings.push({ tool: 'sparse', severity: d.severity, type: 'SPARSE', message: d.message, file: d.file, line: d.line, config: r.patched.config, new: false });
-            }
+            const comparison = classifyAgainstBase(r.base.diagnostics, r.patched.diagnostics, (d) => d.key);
+            comparison.introduced = comparison.introduced.filter((d) => once('new', d));
+            comparison.fixed = comparison.fixed.filter((d) => once('fixed', d));
+            comparison.existing = comparison.existing.filter((d) => once('old', d));
+            for (const kind of ['introduced', 'fixed', 'existing'])
+                counts[kind] += comparison[kind].length;
+            findings.push(...comparisonFindings(comparison, {
+                introduced: (d) => ({ tool: 'sparse', severity: d.severity, type: 'SPARSE', message: d.message, file: d.file, line: d.line, patch: onlyPatchTouching(ctx.series.patches, d.file), config: r.patched.config, new: true }),
+                fixed: (d) => ({ tool: 'sparse', severity: 'info', type: 'SPARSE_FIXED', message: `fixed: ${d.message}`, file: d.file, line: d.line, config: r.base.config, new: false }),
+                existing: (d) => ({ tool: 'sparse', severity: d.severity, type: 'SPARSE', message: d.message, file: d.file, line: d.line, config: r.patched.config, new: false }),
+            }));
         }
         const checked = new Set(runs.flatMap((r) => r.objects));
         const perConfig = runs.map((r) => `${r.objects.length} in ${r.patched.config}`).join(', ');
-        const counts = `${introducedCount} new, ${fixedCount} fixed, ${existingCount} pre-existing`;
+        const tally = `${counts.introduced} new, ${counts.fixed} fixed, ${counts.existing} pre-existing`;
         if (compileError)
-            return result('fail', `${compileError.message}${runs.length ? `; ${counts}` : ''}`, findings);
+            return result('fail', `${compileError.message}${runs.length ? `; ${tally}` : ''}`, findings);
         if (broken)
             return result('error', broken.message, findings);
-        const summary = `${checked.size} file${checked.size === 1 ? '' : 's'} checked (${perConfig}): ${counts}`;
+        const summary = `${checked.size} file${checked.size === 1 ? '' : 's'} checked (${perConfig}): ${tally}`;
         return result(statusFromFindings(findings, ctx.settings.failOn), summary, findings);
     }
     finally {
         await ctx.tree.git.exec(['checkout', '--quiet', '--detach', patched]);
     }
 }
-const sparseStage = { name: 'sparse', needs: ['apply'], run: runSparse };
+const sparseStage = { name: 'sparse', needs: ['apply'], uses: [], run: runSparse };
 
-// Where the build stage leaves each cell's kernels and the boot stage finds them: the one place both agree on.
+// Where the build stage leaves each cell's kernels, and the record of them it hands to the boot stage.
 function cellArtifacts(outDir, workDir, cell) {
     const dir = path.join(outDir, 'artifacts', cell);
     return {
@@ -2270,6 +2423,21 @@ function preprocessCommand(compile, source, output) {
     return [...out, '-E', '-CC', '-o', output];
 }
 
+// gcc, asked only what it is: its version line (a cache key part, doctor's report, whether a cross compiler exists).
+/** The first line of `<prefix>gcc --version`, or undefined when that compiler is not installed. */
+async function gccVersion(crossPrefix = '') {
+    const result = await execTool(`${crossPrefix}gcc`, ['--version']).catch(() => undefined);
+    return result && result.code === 0 ? result.stdout.split('\n')[0] : undefined;
+}
+/**
+ * Run a compile command kbuild saved (argv[0] is the compiler it used: gcc, a cross gcc, ccache gcc), rewritten to
+ * preprocess only; whether it succeeded.
+ */
+async function runSavedCompile(argv, cwd, timeoutMs) {
+    const result = await execTool(argv[0], argv.slice(1), { cwd, timeoutMs });
+    return result.code === 0;
+}
+
 // Proof of compile per changed line, in one cell: preprocess a marked copy of each changed file with the exact
 // command kbuild compiled its object with (from the object's .cmd file), and see which markers survived.
 /** Pure: the compile command a kbuild .cmd file saved for its object ("savedcmd_…" since 6.3, "cmd_…" before). */
@@ -2307,8 +2475,7 @@ async function compiledLines(treeDir, buildDir, changed, builtObjects, timeoutMs
         // the copy lives elsewhere: its "quoted" includes must still find the headers beside the original
         const args = preprocessCommand(compile, copy, `${copy}.i`);
         args.splice(args.length - 4, 0, '-iquote', path.join(treeDir, path.dirname(file)));
-        const run = await execTool(args[0], args.slice(1), { cwd: buildDir, timeoutMs });
-        if (run.code !== 0) {
+        if (!(await runSavedCompile(args, buildDir, timeoutMs))) {
             // a file the compiler cannot even preprocess was compiled and failed: its error is the build's finding
             out.set(file, { built: true, marked: marked.marked, kept: marked.marked });
             continue;
@@ -2317,6 +2484,200 @@ async function compiledLines(treeDir, buildDir, changed, builtObjects, timeoutMs
         out.set(file, { built: true, marked: marked.marked, kept: marked.marked.filter((l) => kept.has(l)) });
     }
     return out;
+}
+
+// One build cell's I/O: configure, build the base, compile after each patch, build the patched tree, keep the
+// kernels. What happened comes back as a plain record for build/judge.ts; nothing here decides a verdict.
+/** The makes of a failing cell, last REPRODUCE_MAKES of them, after where its .config is kept. */
+const REPRODUCE_MAKES = 6;
+function reproduceBuild(cell, artifactsDir, commands) {
+    const configure = commands.slice(0, 4);
+    const makes = commands.slice(4).slice(-2 * REPRODUCE_MAKES);
+    const header = `# ${cell.name} (ARCH=${cell.arch}), the .config as built: ${path.join(artifactsDir, 'config')}`;
+    return [header, ...configure, ...makes];
+}
+/** make with its output appended to the cell's build log and its ccache calls counted in a phase's stats log. */
+async function step(run, label, args, phase) {
+    args = [...args, ...run.vars];
+    await appendFile(run.log, `\n### ${label}: make ${args.join(' ')}\n`);
+    const invocation = makeInvocation(run.kb, args);
+    run.commands.push(`# ${label}`, commandLine(invocation.argv, invocation.env));
+    const statsLog = path.join(run.kb.buildDir, `.kpci-ccache-${phase}.log`);
+    const ccache = run.kb.ccache && { ...run.kb.ccache, CCACHE_STATSLOG: statsLog };
+    const result = await run.input.progress.alive(`${label} (${run.input.cell.name})`, make({ ...run.kb, ccache }, args));
+    const killed = result.timedOut ? `\n### killed after ${run.kb.timeoutMs / 1000}s\n` : '';
+    await appendFile(run.log, result.stdout + result.stderr + killed);
+    return result;
+}
+async function phaseHitRate(run, phase) {
+    const text = await readFile(path.join(run.kb.buildDir, `.kpci-ccache-${phase}.log`), 'utf8').catch(() => '');
+    return hitRate(parseStatsLog(text));
+}
+async function clearStats(run, ...phases) {
+    for (const phase of phases)
+        await rm(path.join(run.kb.buildDir, `.kpci-ccache-${phase}.log`), { force: true });
+}
+/** The image and vmlinux just built, where the boot stage looks for them (the base kernel in its own folder). */
+async function keepKernel(run, kind) {
+    const paths = cellArtifacts(run.input.outDir, run.input.workDir, run.input.cell.name);
+    const [image, vmlinux] = kind === 'base' ? [paths.baseBzImage, paths.baseVmlinux] : [paths.bzImage, paths.vmlinux];
+    await mkdir(path.dirname(image), { recursive: true });
+    for (const f of [image, vmlinux])
+        await rm(f, { force: true }); // a failed build must not leave an old kernel behind
+    const built = path.join(run.kb.buildDir, archOf(run.input.cell.arch).imagePath);
+    if (!existsSync(built))
+        return undefined;
+    await copyFile(built, image);
+    await copyFile(path.join(run.kb.buildDir, 'vmlinux'), vmlinux).catch(() => undefined);
+    return { image, vmlinux };
+}
+function failure(result, run) {
+    return result.timedOut ? `killed after the ${run.kb.timeoutMs / 1000}s step timeout` : firstError(result);
+}
+/** gcc/sparse-style diagnostics plus linker errors, as located diagnostics of this revision. */
+async function diagnosticsOf(run, results) {
+    const text = results.map((r) => r.stdout + r.stderr).join('\n');
+    const diags = parseDiagnostics(text, run.input.treeDir, run.kb.buildDir).filter((d) => d.severity !== 'info');
+    const touched = touchedCFiles(run.input.series.patches);
+    for (const link of parseLinkErrors(text)) {
+        // ld names a source by its basename only; the series' own files are the likely owners
+        const file = touched.find((f) => link.source && path.basename(f) === link.source) ?? link.object.replace(/\.o$/, '.c');
+        diags.push({ file, line: link.line ?? 0, severity: 'error', message: link.message, fromLinker: true });
+    }
+    const located = await locate(diags, run.input.treeDir);
+    const seen = new Set();
+    return located.filter((d) => {
+        const id = `${d.key}@${d.line}`; // W=1 and the normal build report the same warning twice
+        return seen.has(id) ? false : (seen.add(id), true);
+    });
+}
+/** Objects of touched files that this cell's .config builds (compiling an object Kconfig leaves off proves nothing). */
+async function enabledObjects(treeDir, files, config) {
+    const objects = [];
+    for (const file of files) {
+        const rule = await buildRuleFor(treeDir, file);
+        const on = rule.kind === 'always' || (rule.kind === 'symbols' && rule.symbols.every((s) => config.get(s) === 'y'));
+        if (on)
+            objects.push(file.replace(/\.c$/, '.o'));
+    }
+    return objects;
+}
+async function runBuildCell(input) {
+    const { cell, git, series } = input;
+    const paths = cellArtifacts(input.outDir, input.workDir, cell.name);
+    const run = {
+        input,
+        kb: { ...input.kbuild, buildDir: paths.buildDir, arch: cell.arch },
+        log: path.join(paths.dir, 'build.log'),
+        vars: [],
+        commands: [],
+    };
+    await mkdir(run.kb.buildDir, { recursive: true });
+    await mkdir(paths.dir, { recursive: true });
+    for (const f of [paths.bzImage, paths.vmlinux, paths.baseBzImage, paths.baseVmlinux])
+        await rm(f, { force: true }); // no stale kernel
+    await writeFile(run.log, `# kernel-patch-ci build log for ${cell.name} (ARCH=${cell.arch})\n`);
+    const metrics = { configureMs: 0, baseBuildMs: 0, perPatchMs: 0, patchedBuildMs: 0, ccacheHitRate: {} };
+    const kernels = { dir: paths.dir, buildDir: paths.buildDir };
+    const record = {
+        cell: cell.name,
+        fragment: path.basename(cell.fragmentPath),
+        dropped: [],
+        additions: { added: [], refused: [] },
+        objects: [],
+        base: [],
+        patched: [],
+        bisect: [],
+        patchedImage: { ok: false, timedOut: false },
+        changedAt: 0,
+        objectMtimes: {},
+        lines: new Map(),
+    };
+    const done = () => ({ record, metrics, kernels, commands: run.commands });
+    await git.run(['checkout', '--quiet', '--detach', series.baseCommit]);
+    // 1. configure (the fragment, then what the series needs), and what Kconfig dropped of the fragment's symbols
+    let t = Date.now();
+    const seriesFragment = path.join(paths.dir, 'series.config');
+    await writeSeriesFragment(seriesFragment, series.additions, series.definesWerror);
+    const fragments = [cell.fragmentPath, seriesFragment];
+    run.commands.push('# configure: tinyconfig, the fragments merged, olddefconfig', ...configureCommands(run.kb, fragments));
+    const configFailed = await configureFromFragment(run.kb, fragments);
+    metrics.configureMs = Date.now() - t;
+    if (configFailed) {
+        record.stopped = { phase: 'configure', failure: failure(configFailed, run) };
+        return done();
+    }
+    const configText = await readFile(path.join(run.kb.buildDir, '.config'), 'utf8');
+    await writeFile(path.join(paths.dir, 'config'), configText);
+    const config = parseConfig(configText);
+    const dropped = droppedSymbols(cell.wanted, config);
+    const defined = await definedSymbols(git, dropped.map((d) => d.symbol));
+    record.dropped = dropped.map((d) => ({ ...d, defined: defined.has(d.symbol) }));
+    record.additions = judgeAdditions(series.additions, config);
+    // 2. the base: full image, then the touched objects again with W=1
+    const objects = (record.objects = await enabledObjects(input.treeDir, touchedCFiles(series.patches), config));
+    // gcov notes for the touched objects, so the boot stage can tell which changed lines ran; the same variables on
+    // every make keep base and patched objects built alike (and ccache hits shared)
+    if (config.get('GCOV_KERNEL') === 'y')
+        run.vars = objects.map((o) => `GCOV_PROFILE_${path.basename(o)}=y`);
+    // debug info for the touched objects only, so that the boot stage's decoded stack traces give their line numbers
+    // (for the whole kernel it would cost minutes per build)
+    for (const o of objects)
+        if (!(await setsObjectCflags(input.treeDir, o)))
+            run.vars.push(`CFLAGS_${path.basename(o)}=-g`);
+    await clearStats(run, 'base', 'per-patch', 'patched');
+    const image = archOf(cell.arch).imageTarget;
+    t = Date.now();
+    const baseImage = await step(run, 'base build', [image], 'base');
+    if (baseImage.code !== 0) {
+        record.stopped = { phase: 'base', failure: failure(baseImage, run) };
+        return done();
+    }
+    const baseW1 = objects.length ? await step(run, 'base W=1', ['W=1', ...objects], 'base') : undefined;
+    record.base = await diagnosticsOf(run, [baseImage, ...(baseW1 ? [baseW1] : [])]);
+    metrics.baseBuildMs = Date.now() - t;
+    const baseKernel = await keepKernel(run, 'base');
+    if (baseKernel)
+        kernels.base = baseKernel;
+    metrics.ccacheHitRate.base = await phaseHitRate(run, 'base');
+    // 3. bisectability: every intermediate tree compiles what the series touched so far
+    t = Date.now();
+    for (let i = 0; i < series.commits.length - 1; i++) {
+        const touchedSoFar = await enabledObjects(input.treeDir, touchedCFiles(series.patches.slice(0, i + 1)), config);
+        if (touchedSoFar.length === 0)
+            continue;
+        await git.run(['checkout', '--quiet', '--detach', series.commits[i]]);
+        const partial = await step(run, `after patch ${i + 1}`, touchedSoFar, 'per-patch');
+        if (partial.code !== 0)
+            record.bisect.push({ patch: i + 1, failure: failure(partial, run) });
+    }
+    metrics.perPatchMs = Date.now() - t;
+    // 4. the patched tree: touched objects with W=1, then the full image
+    await git.run(['checkout', '--quiet', '--detach', series.commits.at(-1)]);
+    record.changedAt = Date.now();
+    t = Date.now();
+    const patchedW1 = objects.length ? await step(run, 'patched W=1', ['W=1', ...objects], 'patched') : undefined;
+    const patchedImage = await step(run, 'patched build', [image], 'patched');
+    metrics.patchedBuildMs = Date.now() - t;
+    metrics.ccacheHitRate.patched = await phaseHitRate(run, 'patched');
+    record.ccacheHitRate = metrics.ccacheHitRate.patched;
+    record.patched = await diagnosticsOf(run, [...(patchedW1 ? [patchedW1] : []), patchedImage]);
+    record.patchedImage = {
+        ok: patchedImage.code === 0,
+        timedOut: patchedImage.timedOut,
+        ...(patchedImage.code !== 0 ? { failure: failure(patchedImage, run) } : {}),
+    };
+    // 5. what the proof of compile needs: the objects' mtimes, and which changed lines they contain
+    for (const obj of objects)
+        record.objectMtimes[obj] = (await stat(path.join(run.kb.buildDir, obj)).catch(() => undefined))?.mtimeMs;
+    record.lines = await compiledLines(input.treeDir, run.kb.buildDir, series.changedLines, objects, run.kb.timeoutMs);
+    // 6. the kernels for the boot stage and for decoding stack traces
+    if (patchedImage.code === 0) {
+        const patchedKernel = await keepKernel(run, 'patched');
+        if (patchedKernel)
+            kernels.patched = patchedKernel;
+    }
+    return done();
 }
 
 // Pure judge of the per-line proof of compile: which changed lines no cell compiled, and why, from what each cell's
@@ -2421,248 +2782,119 @@ function linesNotCompiled(cells, sources) {
     return findings;
 }
 
-// One build cell: configure, build the base, compile after each patch, build the patched tree, diff the warnings.
-const IMAGE = { x86_64: 'arch/x86/boot/bzImage', i386: 'arch/x86/boot/bzImage', x86: 'arch/x86/boot/bzImage' };
-/** The makes of a failing cell, last REPRODUCE_MAKES of them, after where its .config is kept. */
-const REPRODUCE_MAKES = 6;
-function reproduceBuild(run) {
-    const configure = run.commands.slice(0, 4);
-    const makes = run.commands.slice(4).slice(-2 * REPRODUCE_MAKES);
-    return [`# ${run.cell.name} (ARCH=${run.cell.arch}), the .config as built: ${path.join(run.artifacts, 'config')}`, ...configure, ...makes];
-}
-/** make with its output appended to the cell's build log and its ccache calls counted in a phase's stats log. */
-async function step(run, label, args, phase) {
-    args = [...args, ...run.vars];
-    await appendFile(run.log, `\n### ${label}: make ${args.join(' ')}\n`);
-    const invocation = makeInvocation(run.kb, args);
-    run.commands.push(`# ${label}`, commandLine(invocation.argv, invocation.env));
-    const statsLog = path.join(run.kb.buildDir, `.kpci-ccache-${phase}.log`);
-    const result = await run.ctx.progress.alive(`${label} (${run.cell.name})`, make({ ...run.kb, ccache: run.kb.ccache && { ...run.kb.ccache, CCACHE_STATSLOG: statsLog } }, args));
-    await appendFile(run.log, result.stdout + result.stderr + (result.timedOut ? `\n### killed after ${run.kb.timeoutMs / 1000}s\n` : ''));
-    return result;
-}
-async function phaseHitRate(run, phase) {
-    const text = await readFile(path.join(run.kb.buildDir, `.kpci-ccache-${phase}.log`), 'utf8').catch(() => '');
-    return hitRate(parseStatsLog(text));
-}
-async function clearStats(run, ...phases) {
-    for (const phase of phases)
-        await rm(path.join(run.kb.buildDir, `.kpci-ccache-${phase}.log`), { force: true });
-}
-/** The image and vmlinux just built, where the boot stage looks for them (the base kernel in its own folder). */
-async function keepKernel(run, kind) {
-    const art = cellArtifacts(run.ctx.outDir, run.ctx.workDir, run.cell.name);
-    const [image, vmlinux] = kind === 'base' ? [art.baseBzImage, art.baseVmlinux] : [art.bzImage, art.vmlinux];
-    await mkdir(path.dirname(image), { recursive: true });
-    for (const f of [image, vmlinux])
-        await rm(f, { force: true }); // a failed build must not leave an old kernel behind
-    const built = path.join(run.kb.buildDir, IMAGE[run.cell.arch] ?? 'arch/x86/boot/bzImage');
-    if (existsSync(built))
-        await copyFile(built, image);
-    await copyFile(path.join(run.kb.buildDir, 'vmlinux'), vmlinux).catch(() => undefined);
-}
-function failure(result, run) {
-    return result.timedOut ? `killed after the ${run.kb.timeoutMs / 1000}s step timeout` : firstError(result);
-}
-/** gcc/sparse-style diagnostics plus linker errors, as located diagnostics of this revision. */
-async function diagnosticsOf(run, results) {
-    const text = results.map((r) => r.stdout + r.stderr).join('\n');
-    const diags = parseDiagnostics(text, run.ctx.tree.dir, run.kb.buildDir).filter((d) => d.severity !== 'info');
-    const touched = touchedCFiles(run.ctx.series.patches);
-    for (const link of parseLinkErrors(text)) {
-        // ld names a source by its basename only; the series' own files are the likely owners
-        const file = touched.find((f) => link.source && path.basename(f) === link.source) ?? link.object.replace(/\.o$/, '.c');
-        diags.push({ file, line: link.line ?? 0, severity: 'error', message: link.message, fromLinker: true });
-    }
-    const located = await locate(diags, run.ctx.tree.dir);
-    const seen = new Set();
-    return located.filter((d) => {
-        const id = `${d.key}@${d.line}`; // W=1 and the normal build report the same warning twice
-        return seen.has(id) ? false : (seen.add(id), true);
-    });
-}
-/** Objects of touched files that this cell's .config builds (compiling an object Kconfig leaves off proves nothing). */
-async function enabledObjects(run, files, config) {
-    const objects = [];
-    for (const file of files) {
-        const rule = await buildRuleFor(run.ctx.tree.dir, file);
-        if (rule.kind === 'always' || (rule.kind === 'symbols' && rule.symbols.every((s) => config.get(s) === 'y')))
-            objects.push(file.replace(/\.c$/, '.o'));
-    }
-    return objects;
-}
-/** Info findings: what the cell added for the series, and which of the files' symbols Kconfig would not allow. */
-function additionFindings(outcome) {
-    const findings = [];
-    if (outcome.added.length) {
-        findings.push({ tool: 'kbuild', severity: 'info', type: 'CONFIG_FOR_SERIES', message: `added for the series: ${outcome.added.map((s) => `CONFIG_${s}`).join(', ')}` });
-    }
-    for (const r of outcome.refused) {
-        findings.push({ tool: 'kbuild', severity: 'info', type: 'CONFIG_NOT_ENABLED', message: `CONFIG_${r.symbol} (for ${r.files.join(', ')}) stays off: ${r.reason}` });
-    }
-    return findings;
-}
 /** Why this cell does not build a changed file: the Kconfig reason of its symbols, when we asked for them. */
 function notBuiltBecause(file, outcome) {
     const refused = outcome.refused.filter((r) => r.files.includes(file));
-    return refused.length ? refused.map((r) => `CONFIG_${r.symbol} stays off: ${r.reason}`).join('; ') : 'its object is not built in this config';
+    if (!refused.length)
+        return 'its object is not built in this config';
+    return refused.map((r) => `CONFIG_${r.symbol} stays off: ${r.reason}`).join('; ');
 }
-async function buildCell(ctx, cell, kbBase, series) {
-    const t0 = Date.now();
-    const run = {
-        ctx, cell,
-        kb: { ...kbBase, buildDir: path.join(ctx.workDir, 'build', cell.name), arch: cell.arch },
-        log: path.join(ctx.outDir, 'artifacts', cell.name, 'build.log'),
-        artifacts: path.join(ctx.outDir, 'artifacts', cell.name),
-        vars: [],
-        commands: [],
-    };
-    await mkdir(run.kb.buildDir, { recursive: true });
-    await mkdir(run.artifacts, { recursive: true });
-    const art = cellArtifacts(ctx.outDir, ctx.workDir, cell.name);
-    for (const f of [art.bzImage, art.vmlinux, art.baseBzImage, art.baseVmlinux])
-        await rm(f, { force: true }); // no stale kernel from an earlier run
-    await writeFile(run.log, `# kernel-patch-ci build log for ${cell.name} (ARCH=${cell.arch})\n`);
-    const findings = [];
-    const metrics = { configureMs: 0, baseBuildMs: 0, perPatchMs: 0, patchedBuildMs: 0, ccacheHitRate: {} };
-    let lines = new Map();
-    const done = (status, summary, compiled = []) => ({
-        result: { config: cell.name, status, durationMs: Date.now() - t0, summary, metrics, artifacts: run.artifacts, ...(status === 'fail' || status === 'error' ? { reproduce: reproduceBuild(run) } : {}) },
-        findings: findings.map((f) => ({ ...f, config: cell.name })),
+function configFindings(record) {
+    const findings = record.dropped.map((d) => {
+        const why = d.defined
+            ? `is ${d.got === 'n' ? 'off' : d.got} after olddefconfig (a dependency is missing or it is selected otherwise)`
+            : 'does not exist in this tree';
+        // not the series' doing (new: false), but the cell does not test what it claims: a reviewer must see it
+        const message = `CONFIG_${d.symbol}=${d.wanted} asked by ${record.fragment} ${why}`;
+        return { tool: 'kbuild', severity: 'warning', type: 'CONFIG_DROPPED', new: false, message };
+    });
+    const { added, refused } = record.additions;
+    if (added.length) {
+        const message = `added for the series: ${added.map((s) => `CONFIG_${s}`).join(', ')}`;
+        findings.push({ tool: 'kbuild', severity: 'info', type: 'CONFIG_FOR_SERIES', message });
+    }
+    for (const r of refused) {
+        const message = `CONFIG_${r.symbol} (for ${r.files.join(', ')}) stays off: ${r.reason}`;
+        findings.push({ tool: 'kbuild', severity: 'info', type: 'CONFIG_NOT_ENABLED', message });
+    }
+    return findings;
+}
+/**
+ * Only what the series introduced is blamed. The patched build recompiles only what changed, so a base warning
+ * missing from it is fixed only if its file is one the series changed (and so was recompiled); the others were
+ * simply not printed again.
+ */
+function diagnosticFindings(record, patches) {
+    const changedFiles = new Set(patches.flatMap((p) => p.files.map((f) => f.path)));
+    const comparison = classifyAgainstBase(record.base, record.patched, (d) => d.key);
+    comparison.fixed = comparison.fixed.filter((d) => changedFiles.has(d.file));
+    const tool = (d) => (d.fromLinker ? 'kbuild' : 'gcc');
+    const at = (d) => ({ file: d.file, ...(d.line ? { line: d.line } : {}) });
+    const newType = (d) => (d.fromLinker ? 'LINK_ERROR' : d.severity === 'error' ? 'COMPILE_ERROR' : 'COMPILER_WARNING');
+    const findings = comparisonFindings(comparison, {
+        introduced: (d) => ({ tool: tool(d), severity: d.severity, type: newType(d), message: d.message, ...at(d), patch: onlyPatchTouching(patches, d.file), new: true }),
+        fixed: (d) => ({ tool: tool(d), severity: 'info', type: 'WARNING_FIXED', message: `fixed: ${d.message}`, ...at(d), new: false }),
+        existing: (d) => ({ tool: tool(d), severity: d.severity, type: 'COMPILER_WARNING', message: d.message, ...at(d), new: false }),
+    });
+    const counts = { introduced: comparison.introduced.length, fixed: comparison.fixed.length, existing: comparison.existing.length };
+    const firstError = comparison.introduced.find((d) => d.severity === 'error');
+    return { findings, counts, ...(firstError ? { firstError } : {}) };
+}
+/** The proof of compile: a touched object rebuilt after the change began (a second of slack for coarse mtimes). */
+function rebuiltAfterChange(record) {
+    return record.objects
+        .filter((o) => (record.objectMtimes[o] ?? -Infinity) >= record.changedAt - 1000)
+        .map((o) => o.replace(/\.o$/, '.c'));
+}
+function judgeBuildCell(record, patches, failOn) {
+    const findings = configFindings(record);
+    const lines = new Map(record.lines);
+    const finish = (status, summary, compiled = []) => ({
+        status,
+        summary,
+        findings: findings.map((f) => ({ ...f, config: record.cell })),
         compiled,
         lines,
     });
-    const git = ctx.tree.git;
-    const commits = ctx.applied.commits;
-    const patched = commits.at(-1);
-    await git.run(['checkout', '--quiet', '--detach', ctx.tree.baseCommit]);
-    // 1. configure (the fragment, then what the series needs), and check Kconfig kept every symbol the fragment asked for
-    let t = Date.now();
-    const seriesFragment = path.join(run.artifacts, 'series.config');
-    await writeSeriesFragment(seriesFragment, series.additions, series.definesWerror);
-    run.commands.push('# configure: tinyconfig, the fragments merged, olddefconfig', ...configureCommands(run.kb, [cell.fragmentPath, seriesFragment]));
-    const configFailed = await configureFromFragment(run.kb, [cell.fragmentPath, seriesFragment]);
-    metrics.configureMs = Date.now() - t;
-    if (configFailed)
-        return done('error', `configuration failed: ${failure(configFailed, run)}`);
-    const configText = await readFile(path.join(run.kb.buildDir, '.config'), 'utf8');
-    await writeFile(path.join(run.artifacts, 'config'), configText);
-    const config = parseConfig(configText);
-    const dropped = droppedSymbols(cell.wanted, config);
-    const defined = await definedSymbols(git, dropped.map((d) => d.symbol));
-    for (const d of dropped) {
-        const why = defined.has(d.symbol) ? `is ${d.got === 'n' ? 'off' : d.got} after olddefconfig (a dependency is missing or it is selected otherwise)` : 'does not exist in this tree';
-        // not the series' doing (new: false), but the cell does not test what it claims: a reviewer must see it
-        findings.push({ tool: 'kbuild', severity: 'warning', type: 'CONFIG_DROPPED', new: false, message: `CONFIG_${d.symbol}=${d.wanted} asked by ${path.basename(cell.fragmentPath)} ${why}` });
+    if (record.stopped?.phase === 'configure')
+        return finish('error', `configuration failed: ${record.stopped.failure}`);
+    if (record.stopped)
+        return finish('error', `the base tree does not build: ${record.stopped.failure}`);
+    // bisectability: every intermediate tree must compile what the series touched so far
+    for (const b of record.bisect) {
+        const message = `the tree after patch ${b.patch} does not build on its own: ${b.failure}`;
+        findings.push({ tool: 'gcc', severity: 'error', type: 'BISECT_BUILD', patch: b.patch, new: true, message });
     }
-    const additions = judgeAdditions(series.additions, config);
-    findings.push(...additionFindings(additions));
-    // 2. the base: full image, then the touched objects again with W=1
-    const objects = await enabledObjects(run, touchedCFiles(ctx.series.patches), config);
-    // gcov notes for the touched objects, so the boot stage can tell which changed lines ran; the same variables on
-    // every make keep base and patched objects built alike (and ccache hits shared)
-    if (config.get('GCOV_KERNEL') === 'y')
-        run.vars = objects.map((o) => `GCOV_PROFILE_${path.basename(o)}=y`);
-    // debug info for the touched objects only, so that the boot stage's decoded stack traces give their line numbers
-    // (for the whole kernel it would cost minutes per build)
-    for (const o of objects)
-        if (!(await setsObjectCflags(ctx.tree.dir, o)))
-            run.vars.push(`CFLAGS_${path.basename(o)}=-g`);
-    await clearStats(run, 'base', 'per-patch', 'patched');
-    t = Date.now();
-    const baseImage = await step(run, 'base build', ['bzImage'], 'base');
-    if (baseImage.code !== 0)
-        return done('error', `the base tree does not build: ${failure(baseImage, run)}`);
-    const baseW1 = objects.length ? await step(run, 'base W=1', ['W=1', ...objects], 'base') : undefined;
-    const base = await diagnosticsOf(run, [baseImage, ...(baseW1 ? [baseW1] : [])]);
-    metrics.baseBuildMs = Date.now() - t;
-    await keepKernel(run, 'base');
-    metrics.ccacheHitRate.base = await phaseHitRate(run, 'base');
-    // 3. bisectability: every intermediate tree must compile what the series touched so far
-    t = Date.now();
-    for (let i = 0; i < commits.length - 1; i++) {
-        const objs = await enabledObjects(run, touchedCFiles(ctx.series.patches.slice(0, i + 1)), config);
-        if (objs.length === 0)
-            continue;
-        await git.run(['checkout', '--quiet', '--detach', commits[i]]);
-        const partial = await step(run, `after patch ${i + 1}`, objs, 'per-patch');
-        if (partial.code !== 0) {
-            findings.push({ tool: 'gcc', severity: 'error', type: 'BISECT_BUILD', patch: i + 1, new: true, message: `the tree after patch ${i + 1} does not build on its own: ${failure(partial, run)}` });
-        }
-    }
-    metrics.perPatchMs = Date.now() - t;
-    // 4. the patched tree: touched objects with W=1, then the full image
-    await git.run(['checkout', '--quiet', '--detach', patched]);
-    const changedAt = Date.now();
-    t = Date.now();
-    const patchedW1 = objects.length ? await step(run, 'patched W=1', ['W=1', ...objects], 'patched') : undefined;
-    const patchedImage = await step(run, 'patched build', ['bzImage'], 'patched');
-    metrics.patchedBuildMs = Date.now() - t;
-    metrics.ccacheHitRate.patched = await phaseHitRate(run, 'patched');
-    const after = await diagnosticsOf(run, [...(patchedW1 ? [patchedW1] : []), patchedImage]);
-    // 5. only what the series introduced is blamed
-    // The patched build only recompiles what changed, so a base warning missing from it is fixed only if its file
-    // is one the series changed (and so was recompiled); the others were simply not printed again.
-    const changedFiles = new Set(ctx.series.patches.flatMap((p) => p.files.map((f) => f.path)));
-    const compared = compareByFingerprint(base, after, (d) => d.key);
-    const { introduced, existing } = compared;
-    const fixed = compared.fixed.filter((d) => changedFiles.has(d.file));
-    const toolOf = (d) => (d.fromLinker ? 'kbuild' : 'gcc');
-    for (const d of introduced) {
-        findings.push({ tool: toolOf(d), severity: d.severity, type: d.fromLinker ? 'LINK_ERROR' : d.severity === 'error' ? 'COMPILE_ERROR' : 'COMPILER_WARNING', message: d.message, file: d.file, ...(d.line ? { line: d.line } : {}), patch: onlyPatchTouching(ctx.series.patches, d.file), new: true });
-    }
-    for (const d of fixed)
-        findings.push({ tool: toolOf(d), severity: 'info', type: 'WARNING_FIXED', message: `fixed: ${d.message}`, file: d.file, ...(d.line ? { line: d.line } : {}), new: false });
-    for (const d of existing)
-        findings.push({ tool: toolOf(d), severity: d.severity, type: 'COMPILER_WARNING', message: d.message, file: d.file, ...(d.line ? { line: d.line } : {}), new: false });
-    // 6. proof of compile: the touched objects were rebuilt after the change, and which changed lines they contain
-    const compiled = [];
-    for (const obj of objects) {
-        const info = await stat(path.join(run.kb.buildDir, obj)).catch(() => undefined);
-        if (info && info.mtimeMs >= changedAt - 1000)
-            compiled.push(obj.replace(/\.o$/, '.c'));
-    }
-    lines = await compiledLines(ctx.tree.dir, run.kb.buildDir, series.changedLines, objects, run.kb.timeoutMs);
+    const diagnostics = diagnosticFindings(record, patches);
+    findings.push(...diagnostics.findings);
+    const compiled = rebuiltAfterChange(record);
     for (const [file, l] of lines)
         if (!l.built)
-            lines.set(file, { ...l, why: notBuiltBecause(file, additions) });
+            lines.set(file, { ...l, why: notBuiltBecause(file, record.additions) });
     const lineTally = tally(lines);
-    const linesSummary = `${lineTally.compiled}/${lineTally.total} changed lines compiled`;
-    const addedSummary = additions.added.length ? `; added for the series: ${additions.added.map((s) => `CONFIG_${s}`).join(', ')}` : '';
-    if (patchedImage.code !== 0) {
-        const first = introduced.find((d) => d.severity === 'error');
-        if (!first)
-            findings.push({ tool: 'kbuild', severity: 'error', type: 'BUILD_FAILED', new: true, message: `the patched tree does not build: ${failure(patchedImage, run)}` });
-        return done(patchedImage.timedOut ? 'error' : 'fail', `build failed: ${first ? `${first.file}${first.line ? `:${first.line}` : ''}: ${first.message}` : failure(patchedImage, run)}${addedSummary}`, compiled);
+    const { added } = record.additions;
+    const addedSummary = added.length ? `; added for the series: ${added.map((s) => `CONFIG_${s}`).join(', ')}` : '';
+    if (!record.patchedImage.ok) {
+        const first = diagnostics.firstError;
+        const failure = record.patchedImage.failure ?? 'make failed';
+        if (!first) {
+            const message = `the patched tree does not build: ${failure}`;
+            findings.push({ tool: 'kbuild', severity: 'error', type: 'BUILD_FAILED', new: true, message });
+        }
+        const where = first ? `${first.file}${first.line ? `:${first.line}` : ''}: ${first.message}` : failure;
+        return finish(record.patchedImage.timedOut ? 'error' : 'fail', `build failed: ${where}${addedSummary}`, compiled);
     }
-    // 7. artifacts for the boot stage and for decoding stack traces
-    await keepKernel(run, 'patched');
-    const status = statusFromFindings(findings, ctx.settings.failOn);
-    const rate = metrics.ccacheHitRate.patched;
-    const summary = `${introduced.length} new, ${fixed.length} fixed, ${existing.length} pre-existing warnings; ${compiled.length}/${objects.length} changed objects rebuilt, ${linesSummary}${addedSummary}${rate !== undefined ? `; ccache ${(rate * 100).toFixed(0)}% hits` : ''}`;
-    return done(status, summary, compiled);
+    const { introduced, fixed, existing } = diagnostics.counts;
+    const rate = record.ccacheHitRate;
+    const summary = `${introduced} new, ${fixed} fixed, ${existing} pre-existing warnings; ` +
+        `${compiled.length}/${record.objects.length} changed objects rebuilt, ` +
+        `${lineTally.compiled}/${lineTally.total} changed lines compiled${addedSummary}` +
+        `${rate !== undefined ? `; ccache ${(rate * 100).toFixed(0)}% hits` : ''}`;
+    return finish(statusFromFindings(findings, failOn), summary, compiled);
 }
 
-// Which compiler builds a cell's arch: the host gcc for x86 (ARCH=i386 builds with -m32), a cross gcc otherwise.
-const CROSS_PREFIX = {
-    arm64: { prefix: 'aarch64-linux-gnu-', pkg: 'gcc-aarch64-linux-gnu' },
-    arm: { prefix: 'arm-linux-gnueabihf-', pkg: 'gcc-arm-linux-gnueabihf' },
-    riscv: { prefix: 'riscv64-linux-gnu-', pkg: 'gcc-riscv64-linux-gnu' },
-    powerpc: { prefix: 'powerpc64le-linux-gnu-', pkg: 'gcc-powerpc64le-linux-gnu' },
-    s390: { prefix: 's390x-linux-gnu-', pkg: 'gcc-s390x-linux-gnu' },
-    mips: { prefix: 'mips-linux-gnu-', pkg: 'gcc-mips-linux-gnu' },
-};
-const NATIVE_X86 = new Set(['x86_64', 'i386', 'x86']);
-async function toolchainFor(arch, hostArch = os.arch()) {
-    if (NATIVE_X86.has(arch) && hostArch === 'x64')
+// Which compiler builds a cell's arch: the host gcc where the arch table says it is native, a cross gcc otherwise.
+async function toolchainFor(archName, hostArch = os.arch()) {
+    const arch = archOf(archName);
+    if (arch.nativeOn.includes(hostArch))
         return { ok: true };
-    const cross = CROSS_PREFIX[arch];
-    if (!cross)
-        return { ok: false, reason: `no known compiler for ARCH=${arch}` };
-    const probe = await execTool(`${cross.prefix}gcc`, ['--version']).catch(() => undefined);
-    if (!probe || probe.code !== 0)
-        return { ok: false, reason: `no compiler for ARCH=${arch}: ${cross.prefix}gcc is not installed (Debian package: ${cross.pkg})` };
-    return { ok: true, crossCompile: cross.prefix };
+    if (!arch.crossPrefix)
+        return { ok: false, reason: `no known compiler for ARCH=${arch.name} on a ${hostArch} host` };
+    const version = await gccVersion(arch.crossPrefix);
+    if (!version) {
+        return { ok: false, reason: `no compiler for ARCH=${arch.name}: ${arch.crossPrefix}gcc is not installed (Debian package: ${arch.crossPackage})` };
+    }
+    return { ok: true, crossCompile: arch.crossPrefix };
 }
 
 // The functions a series changed, by name and by their changed lines in the final tree: what coverage and the
@@ -2743,57 +2975,78 @@ async function shippedFragmentsMisfit(ctx) {
     const version = makefileVersion(await readFile(path.join(ctx.tree.dir, 'Makefile'), 'utf8').catch(() => ''));
     return `no shipped config fits this tree (linux ${version ?? 'of unknown version'}): ${misfits.join('; ')}, which it does not define; give fragments of your own with --configs`;
 }
-async function buildEveryCell(ctx) {
+/** One cell: its makes (runner), then the verdict on what they printed (judge), as the stage's cell result. */
+async function buildOneCell(ctx, cell, series) {
+    const t0 = Date.now();
+    const toolchain = await toolchainFor(cell.arch);
+    if (!toolchain.ok) {
+        return {
+            result: { config: cell.name, status: 'error', durationMs: 0, summary: toolchain.reason },
+            findings: [{ tool: 'kbuild', severity: 'error', type: 'NO_COMPILER', config: cell.name, message: toolchain.reason }],
+            lines: new Map(),
+        };
+    }
+    ctx.progress.info(`build: ${cell.name} (ARCH=${cell.arch})`);
+    const { settings } = ctx;
+    const kbuild = {
+        srcDir: ctx.tree.dir,
+        ...(toolchain.crossCompile ? { crossCompile: toolchain.crossCompile } : {}),
+        jobs: settings.jobs,
+        timeoutMs: settings.stepTimeoutMs,
+        ccache: ccacheEnv({ dir: settings.ccacheDir, maxSize: settings.ccacheSize, baseDir: ctx.workDir }),
+    };
+    const run = await runBuildCell({ cell, kbuild, git: ctx.tree.git, treeDir: ctx.tree.dir, outDir: ctx.outDir, workDir: ctx.workDir, series, progress: ctx.progress });
+    const judged = judgeBuildCell(run.record, series.patches, settings.failOn);
+    const broke = judged.status === 'fail' || judged.status === 'error';
+    const result = {
+        config: cell.name,
+        status: judged.status,
+        durationMs: Date.now() - t0,
+        summary: judged.summary,
+        metrics: run.metrics,
+        artifacts: run.kernels.dir,
+        ...(broke ? { reproduce: reproduceBuild(cell, run.kernels.dir, run.commands) } : {}),
+    };
+    ctx.progress.info(`build: ${cell.name} ${result.status} in ${(result.durationMs / 1000).toFixed(1)}s — ${result.summary}`);
+    return { result, findings: judged.findings, lines: judged.status === 'error' ? new Map() : judged.lines, kernels: run.kernels };
+}
+async function buildEveryCell(ctx, input) {
     const settings = ctx.settings;
     const misfit = await shippedFragmentsMisfit(ctx);
-    if (misfit)
-        return { name: 'build', status: 'error', durationMs: 0, summary: misfit, findings: [{ tool: 'kbuild', severity: 'error', type: 'CONFIG_DOES_NOT_FIT', new: false, message: misfit }] };
-    const outcomes = [];
+    if (misfit) {
+        const finding = { tool: 'kbuild', severity: 'error', type: 'CONFIG_DOES_NOT_FIT', new: false, message: misfit };
+        return { result: { name: 'build', status: 'error', durationMs: 0, summary: misfit, findings: [finding] } };
+    }
+    const applied = input.apply;
     // What the series needs is read from the patched tree (a patch may add the Makefile line), once for all cells.
-    await ctx.tree.git.run(['checkout', '--quiet', '--detach', ctx.applied.commits.at(-1)]);
+    await ctx.tree.git.run(['checkout', '--quiet', '--detach', applied.patchedCommit]);
     const needs = await symbolsBuilding(ctx.tree.dir, touchedCFiles(ctx.series.patches));
     const definesWerror = (await definedSymbols(ctx.tree.git, ['WERROR'])).has('WERROR');
     const changedLines = addedLinesInFinalTree(ctx.series.patches);
     const sources = await patchedSources(ctx, changedLines.keys());
-    const additions = new Map(await Promise.all(settings.cells.map(async (c) => [c.name, await seriesAdditions(ctx.tree.git, ctx.tree.dir, needs, c.arch, c.wanted)])));
+    const outcomes = [];
     for (const cell of settings.cells) {
-        const toolchain = await toolchainFor(cell.arch);
-        if (!toolchain.ok) {
-            outcomes.push({
-                result: { config: cell.name, status: 'error', durationMs: 0, summary: toolchain.reason },
-                findings: [{ tool: 'kbuild', severity: 'error', type: 'NO_COMPILER', config: cell.name, message: toolchain.reason }],
-                compiled: [],
-                lines: new Map(),
-            });
-            continue;
-        }
-        ctx.progress.info(`build: ${cell.name} (ARCH=${cell.arch})`);
-        const outcome = await buildCell(ctx, cell, {
-            srcDir: ctx.tree.dir,
-            crossCompile: toolchain.crossCompile,
-            jobs: settings.jobs,
-            timeoutMs: settings.stepTimeoutMs,
-            ccache: ccacheEnv({ dir: settings.ccacheDir, maxSize: settings.ccacheSize, baseDir: ctx.workDir }),
-        }, { additions: additions.get(cell.name), definesWerror, changedLines });
-        ctx.progress.info(`build: ${cell.name} ${outcome.result.status} in ${(outcome.result.durationMs / 1000).toFixed(1)}s — ${outcome.result.summary}`);
-        outcomes.push(outcome);
+        const additions = await seriesAdditions(ctx.tree.git, ctx.tree.dir, needs, cell.arch, cell.wanted);
+        const series = { patches: ctx.series.patches, commits: applied.commits, baseCommit: applied.baseCommit, additions, definesWerror, changedLines };
+        outcomes.push(await buildOneCell(ctx, cell, series));
     }
-    await ctx.tree.git.run(['checkout', '--quiet', '--detach', ctx.applied.commits.at(-1)]);
+    await ctx.tree.git.run(['checkout', '--quiet', '--detach', applied.patchedCommit]);
     const judged = outcomes.filter((o) => o.result.status !== 'error').map((o) => ({ cell: o.result.config, files: o.lines }));
     const proof = judged.length ? linesNotCompiled(judged, sources) : [];
     const anywhere = tallyAnywhere(judged);
     const findings = [...outcomes.flatMap((o) => o.findings), ...proof];
     const cells = outcomes.map((o) => o.result);
     const worstCell = worstStatus(cells.map((c) => c.status), 'pass');
-    const fromProof = statusFromFindings(proof, settings.failOn);
-    const status = worstStatus([fromProof], worstCell);
+    const status = worstStatus([statusFromFindings(proof, settings.failOn)], worstCell);
     const bad = cells.filter((c) => c.status === 'fail' || c.status === 'error');
+    const built = cells.map((c) => c.config).join(', ');
     const summary = bad.length
         ? bad.map((c) => `${c.config}: ${c.summary}`).join('; ')
-        : `${cells.length} config${cells.length === 1 ? '' : 's'} built: ${cells.map((c) => c.config).join(', ')}; ${anywhere.compiled}/${anywhere.total} changed lines compiled in at least one`;
-    return { name: 'build', status, durationMs: 0, summary, cells, findings };
+        : `${cells.length} config${cells.length === 1 ? '' : 's'} built: ${built}; ${anywhere.compiled}/${anywhere.total} changed lines compiled in at least one`;
+    const handoff = { cells: Object.fromEntries(outcomes.flatMap((o) => (o.kernels ? [[o.result.config, o.kernels]] : []))) };
+    return { result: { name: 'build', status, durationMs: 0, summary, cells, findings }, handoff };
 }
-const buildStage = { name: 'build', needs: ['apply'], run: buildEveryCell };
+const buildStage = { name: 'build', needs: ['apply'], uses: [], run: buildEveryCell };
 
 // apt-get against a private root per architecture: resolves and downloads Debian packages for the guest without
 // installing anything or touching the host's apt state (no dpkg --add-architecture, no root needed).
@@ -2924,8 +3177,6 @@ async function packDirectory(dir, outFile) {
 
 // The guest's initramfs: Debian packages of the guest's architecture, unpacked (cached by their versions), followed
 // by a small second archive with our init, scenarios and lvm.conf (the kernel unpacks concatenated archives in order).
-/** Debian's name for each kernel ARCH we boot. */
-const DEBIAN_ARCH = { x86_64: 'amd64', i386: 'i386' };
 /** Pure: guest/packages.txt ("install: a b", "bare: c", "drop: path …", # comments). */
 function parsePackageList(text, where = 'packages.txt') {
     const list = { install: [], bare: [], drop: [] };
@@ -2988,9 +3239,9 @@ async function resolveGuestPackages(aptDir, debArch, list) {
     return { packages: await resolve(), warning };
 }
 async function packageArchive(opts, list) {
-    const debArch = DEBIAN_ARCH[opts.arch];
+    const debArch = guestOf(opts.arch)?.debianArch;
     if (!debArch)
-        throw inputError(`no guest userspace for ARCH=${opts.arch} (supported: ${Object.keys(DEBIAN_ARCH).join(', ')})`);
+        throw inputError(`no guest userspace for ARCH=${opts.arch}: the arch table has no guest for it`);
     const base = path.join(opts.cacheDir, 'guest', debArch);
     const { packages, warning } = await resolveGuestPackages(path.join(base, 'apt'), debArch, list);
     const file = path.join(base, `packages-${packagesKey(debArch, packages, list.drop)}.cpio`);
@@ -3081,25 +3332,62 @@ async function readNotReached(guestDir) {
     return reasons;
 }
 
+// The tree's own scripts/decode_stacktrace.sh: "func+0x1f/0x80" frames become "func (file.c:123)", found with
+// addr2line in the vmlinux the kernel was built as. That needs its debug info: frames it cannot place stay as they were.
+/** A frame the script decoded ends with its location, "(file.c:123)" or "(a.h:3 file.c:9)"; "(file.c:?)", all a
+ *  vmlinux without debug info gives, would only lose the offset. */
+const LOCATED = /\([^()\s]+:\d+( [^()\s]+:(\d+|\?))*\)\s*$/;
+/**
+ * The messages with their frames decoded, one output line per input line; undefined when the script or the
+ * vmlinux is missing, the script fails or times out. A Code: line is left as it is: decoding it would
+ * disassemble it into thirty lines.
+ */
+async function decodeStacktrace(req) {
+    const script = path.join(req.treeDir, 'scripts', 'decode_stacktrace.sh');
+    if (!existsSync(script) || !existsSync(req.vmlinux))
+        return undefined;
+    // the script reads with a plain `read`: it drops leading blanks and backslashes, so those are put back after
+    const input = req.messages.map((m) => (/\bCode: /.test(m) ? '' : m.replace(/\\/g, '')));
+    // the source root is given, not guessed: the script guesses from init/main.c, which may have no debug info
+    const result = await execTool('bash', [script, req.vmlinux, path.resolve(req.treeDir)], { input: input.join('\n') + '\n', timeoutMs: req.timeoutMs ?? 60_000 }).catch(() => undefined);
+    if (!result || result.code !== 0 || result.timedOut)
+        return undefined;
+    // addr2line tells apart code paths on one line with "(discriminator N)": no use to a reader, and it would nest
+    const out = result.stdout.replace(/\n$/, '').split('\n').map((l) => l.replace(/ \(discriminator \d+\)/g, ''));
+    if (out.length !== input.length)
+        return undefined;
+    // only lines that gained a location are taken: the script rewrites some others ("[<addr>]" words) on its way
+    return req.messages.map((m, i) => (LOCATED.test(out[i]) && !LOCATED.test(m) ? `${/^\s*/.exec(m)[0]}${locationsInTree(out[i].trim(), req.treeDir)}` : m));
+}
+/** Locations as paths in the tree: an O= build records "<build dir>/../../linux/drivers/md/dm-crypt.c". */
+function locationsInTree(decoded, treeDir) {
+    const root = path.resolve(treeDir);
+    return decoded.replace(LOCATED, (where) => where.replace(/([^\s()]+):(\d+|\?)/g, (_, file, line) => `${treeRelative(path.resolve(root, file), root)}:${line}`));
+}
+
 // QEMU, one function per question: the command line for a boot (pure), and a boot run under a hard timeout with
 // a watchdog that can stop it early. Serial console on stdout; -no-reboot turns the guest's reboot into an exit.
-const BINARY = { x86_64: 'qemu-system-x86_64', i386: 'qemu-system-i386' };
+/** The arch table's guest entry; an arch this tool builds but cannot boot is the caller's one-line error. */
+function guest(arch) {
+    const found = guestOf(arch);
+    if (!found)
+        throw new Error(`no QEMU machine for ARCH=${arch} in the arch table`);
+    return found;
+}
 function qemuBinary(arch) {
-    const binary = BINARY[arch];
-    if (!binary)
-        throw new Error(`no QEMU for ARCH=${arch}`);
-    return binary;
+    return guest(arch).qemuBinary;
 }
 /** Pure: QEMU's arguments. -nodefaults drops the NIC (no iPXE ROM to load) and the VGA; panic=-1 reboots, i.e. exits. */
 function qemuArgs(boot) {
+    const { machine, console } = guest(boot.arch);
     return [
         '-nodefaults', '-no-reboot', '-display', 'none', '-serial', 'stdio',
-        '-machine', 'pc', '-accel', boot.accel, ...(boot.accel === 'kvm' ? ['-cpu', 'host'] : []),
+        '-machine', machine, '-accel', boot.accel, ...(boot.accel === 'kvm' ? ['-cpu', 'host'] : []),
         // one CPU per socket: SeaBIOS's MP table lists only each socket's first core, and our kernels find their CPUs
         // there (no ACPI), so QEMU's default of cores in one socket leaves the guest with one CPU
         '-m', String(boot.memoryMiB), '-smp', `${boot.cpus},sockets=${boot.cpus},cores=1,threads=1`,
         '-kernel', boot.kernel, '-initrd', boot.initrd,
-        '-append', ['console=ttyS0', 'panic=-1', ...boot.append].join(' '),
+        '-append', [`console=${console}`, 'panic=-1', ...boot.append].join(' '),
         ...boot.disks.flatMap((file) => ['-drive', `file=${file},format=raw,if=virtio,cache=unsafe`]),
     ];
 }
@@ -3406,8 +3694,7 @@ async function bootKernel(opts) {
     if (opts.collectResults && report.ended) {
         const dir = path.join(opts.dir, 'results');
         await mkdir(dir, { recursive: true });
-        const untar = await execTool('tar', ['-xf', resultsDisk, '-C', dir], { timeoutMs: 60_000 });
-        if (untar.code === 0)
+        if ((await extractTar(resultsDisk, dir, { timeoutMs: 60_000 })).ok)
             resultsDir = dir;
     }
     for (const d of [...disks, resultsDisk])
@@ -3546,37 +3833,14 @@ function blameChanged(splat, changed, sources) {
     return undefined;
 }
 
-// The tree's own scripts/decode_stacktrace.sh: "func+0x1f/0x80" frames become "func (file.c:123)", found with
-// addr2line in the vmlinux the kernel was built as. That needs its debug info: frames it cannot place stay as they were.
-/** A frame the script decoded ends with its location, "(file.c:123)" or "(a.h:3 file.c:9)"; "(file.c:?)", all a
- *  vmlinux without debug info gives, would only lose the offset. */
-const LOCATED = /\([^()\s]+:\d+( [^()\s]+:(\d+|\?))*\)\s*$/;
-/**
- * The messages with their frames decoded, one output line per input line; undefined when the script or the
- * vmlinux is missing, the script fails or times out. A Code: line is left as it is: decoding it would
- * disassemble it into thirty lines.
- */
-async function decodeStacktrace(req) {
-    const script = path.join(req.treeDir, 'scripts', 'decode_stacktrace.sh');
-    if (!existsSync(script) || !existsSync(req.vmlinux))
+// gcov: the JSON intermediate format of one source file's counters, read from its object directory.
+/** gcov's JSON document for `<objDir>/<base>.gcda` against its .gcno; undefined when gcov cannot read them. */
+async function gcovJson(objDir, base) {
+    const result = await execTool('gcov', ['--json-format', '--stdout', '--object-directory', objDir, `${base}.c`], { cwd: objDir, timeoutMs: 60_000 });
+    if (result.code !== 0)
         return undefined;
-    // the script reads with a plain `read`: it drops leading blanks and backslashes, so those are put back after
-    const input = req.messages.map((m) => (/\bCode: /.test(m) ? '' : m.replace(/\\/g, '')));
-    // the source root is given, not guessed: the script guesses from init/main.c, which may have no debug info
-    const result = await execTool('bash', [script, req.vmlinux, path.resolve(req.treeDir)], { input: input.join('\n') + '\n', timeoutMs: req.timeoutMs ?? 60_000 }).catch(() => undefined);
-    if (!result || result.code !== 0 || result.timedOut)
-        return undefined;
-    // addr2line tells apart code paths on one line with "(discriminator N)": no use to a reader, and it would nest
-    const out = result.stdout.replace(/\n$/, '').split('\n').map((l) => l.replace(/ \(discriminator \d+\)/g, ''));
-    if (out.length !== input.length)
-        return undefined;
-    // only lines that gained a location are taken: the script rewrites some others ("[<addr>]" words) on its way
-    return req.messages.map((m, i) => (LOCATED.test(out[i]) && !LOCATED.test(m) ? `${/^\s*/.exec(m)[0]}${locationsInTree(out[i].trim(), req.treeDir)}` : m));
-}
-/** Locations as paths in the tree: an O= build records "<build dir>/../../linux/drivers/md/dm-crypt.c". */
-function locationsInTree(decoded, treeDir) {
-    const root = path.resolve(treeDir);
-    return decoded.replace(LOCATED, (where) => where.replace(/([^\s()]+):(\d+|\?)/g, (_, file, line) => `${treeRelative(path.resolve(root, file), root)}:${line}`));
+    const json = result.stdout.split('\n').find((l) => l.startsWith('{'));
+    return json ? JSON.parse(json) : undefined;
 }
 
 // Which changed functions and lines ran in the guest: gcov counters pulled out of the guest (debugfs), matched
@@ -3594,11 +3858,7 @@ async function readCounters(buildDir, gcda, file) {
     const target = path.join(objDir, `${base}.gcda`);
     await copyFile(gcda, target);
     try {
-        const result = await execTool('gcov', ['--json-format', '--stdout', '--object-directory', objDir, `${base}.c`], { cwd: objDir, timeoutMs: 60_000 });
-        if (result.code !== 0)
-            return undefined;
-        const json = result.stdout.split('\n').find((l) => l.startsWith('{'));
-        return json ? JSON.parse(json) : undefined;
+        return (await gcovJson(objDir, base));
     }
     finally {
         await rm(target, { force: true });
@@ -3632,9 +3892,9 @@ function coverageMarkdown(cell, rows) {
     return out.join('\n') + '\n';
 }
 
-// One boot cell: the cell's base and patched kernels booted with the same workload (one QEMU each, side by side when
-// the machine has the cores), their KTAP results, ciphertext hashes and kernel logs compared, and the coverage of
-// the changed functions.
+// One boot cell's I/O: the cell's base and patched kernels booted with the same workload (one QEMU each, side by
+// side when the machine has the cores), their consoles and KTAP kept, splats decoded, and the coverage of the
+// changed functions read. What it returns is a plain record for boot/judge.ts.
 const GUEST_CPUS = 2;
 /**
  * Base and patched boot side by side only when each guest's CPUs get host cores of their own. The guest's two queues
@@ -3644,170 +3904,275 @@ const GUEST_CPUS = 2;
 function bootTogether(cpusPerGuest, hostCores = os.availableParallelism()) {
     return hostCores >= 2 * cpusPerGuest;
 }
-/** Guest memory: i386 needs more than its ~890 MiB of lowmem so that HighTotal is not zero. */
-const MEMORY_MIB = { x86_64: 1024, i386: 2048 };
-const EXCERPT_LINES = 25;
+const EXCERPT_LINES$1 = 25;
 /** A kernel that splats in a loop still gets its first reports decoded, in seconds rather than minutes. */
 const MAX_DECODED = 10;
 /** Each splat's excerpt with its frames decoded against the patched vmlinux (by console line), where that works. */
 async function decodeSplats(treeDir, vmlinux, splats) {
     const decoded = new Map();
     for (const splat of splats.slice(0, MAX_DECODED)) {
-        const lines = await decodeStacktrace({ treeDir, vmlinux, messages: splat.excerpt.slice(0, EXCERPT_LINES) });
+        const lines = await decodeStacktrace({ treeDir, vmlinux, messages: splat.excerpt.slice(0, EXCERPT_LINES$1) });
         if (lines)
             decoded.set(splat.line, lines);
     }
     return decoded;
 }
-function compareBoots(cell, base, patched, changed, sources, highmem, splats, decoded) {
-    const findings = [];
-    const p = patched.report;
-    const b = base?.report;
-    if (p.initLine === undefined) {
-        const pre = b && b.initLine === undefined;
-        // a panic's own line says why; its stack dump can push it out of the last lines
-        const last = tail(p.lines);
-        const panic = p.lines.find((l) => /Kernel panic - not syncing/.test(l));
-        const shown = panic && !last.includes(panic) ? [panic, '…', ...last] : last;
-        findings.push({ tool: 'kernel', severity: pre ? 'warning' : 'error', type: 'BOOT_FAILED', new: !pre, message: `the patched ${cell.name} kernel did not reach our init${patched.killed ? ` (${patched.killed})` : ''}${pre ? '; the base kernel did not either' : ''}. Last console lines:\n${shown.join('\n')}` });
-    }
-    if (highmem && p.initLine !== undefined && !p.highTotalKb) {
-        findings.push({ tool: 'workload', severity: 'warning', type: 'NO_HIGHMEM', new: false, message: `the ${cell.name} guest has no high memory (HighTotal 0): kmap_local_page() maps nothing there, give it more RAM` });
-    }
-    // KTAP results, patched against base
-    for (const s of p.scenarios) {
-        if (s.status === 'pass' || s.status === 'skip')
-            continue;
-        const onBase = b?.scenarios.find((x) => x.name === s.name);
-        const pre = onBase ? onBase.status === 'fail' || onBase.status === 'missing' : b !== undefined && silentScenario(b) === s.n;
-        const why = s.status === 'missing' ? `no result${patched.killed ? ` (${patched.killed})` : ''}` : s.reason ?? 'failed';
-        const details = s.status === 'missing' ? tail(p.lines.slice(s.firstLine), 10) : s.notes.slice(-8);
-        findings.push({ tool: 'workload', severity: pre ? 'warning' : 'error', type: pre ? 'SCENARIO_FAILS_ON_BASE' : 'SCENARIO_FAILED', new: !pre, message: `scenario ${s.name}: ${why}${pre ? ' (pre-existing: it fails on the base kernel too)' : ''}${details.length ? `\n${details.join('\n')}` : ''}` });
-    }
-    if (p.initLine !== undefined && p.planned !== undefined) {
-        const missing = p.planned - p.scenarios.length;
-        if (missing > 0)
-            findings.push({ tool: 'workload', severity: 'error', type: 'SCENARIO_NOT_RUN', new: true, message: `${missing} of ${p.planned} scenarios never started${patched.killed ? ` (${patched.killed})` : ''}` });
-    }
-    // Deterministic ciphertext must not change
-    if (b) {
-        for (const s of p.scenarios) {
-            const bs = b.scenarios.find((x) => x.name === s.name);
-            for (const [label, hash] of Object.entries(s.hashes)) {
-                const baseHash = bs?.hashes[label];
-                if (baseHash && baseHash !== hash)
-                    findings.push({ tool: 'workload', severity: 'error', type: 'CIPHERTEXT_DIFFERS', new: true, message: `scenario ${s.name}: the ciphertext written by ${label} under the patched kernel differs from the base kernel's (sha256 ${hash.slice(0, 16)}… vs ${baseHash.slice(0, 16)}…): the series changes what lands on disk` });
-            }
+/** The changed functions' coverage from the patched kernel's counters, with the guest's reasons for the unreached. */
+async function readCoverage(input, resultsDir) {
+    const { changed, kernels } = input;
+    if (!resultsDir || changed.length === 0)
+        return [];
+    const coverage = [];
+    const reasons = await readNotReached(input.settings.guestDir);
+    for (const file of new Set(changed.map((c) => c.file))) {
+        const report = await readCounters(kernels.buildDir, gcdaPath(resultsDir, kernels.buildDir, file), file);
+        for (const fn of coverageOfChanges(report, changed.filter((c) => c.file === file))) {
+            const why = reasons.get(`${fn.file}:${fn.name}`);
+            coverage.push(fn.calls === 0 && why ? { ...fn, notReachedBecause: why } : fn);
         }
     }
-    // Kernel log watchdog: a splat the base kernel also printed in the same scenario is not the series' doing
-    const baseKeys = new Set(b ? findSplats(b).map(splatKey) : []);
-    for (const splat of splats) {
-        const pre = baseKeys.has(splatKey(splat));
-        const blame = blameChanged(splat, changed, sources);
-        const fn = blame?.fn;
-        const shown = decoded.get(splat.line) ?? splat.excerpt.slice(0, EXCERPT_LINES);
-        const changedBy = fn && `${fn.name}() (${fn.file}, changed by patch ${fn.patches.join(', ')})`;
-        const where = blame?.via ? ` in ${blame.via}(), which calls ${changedBy}` : fn ? ` in ${changedBy}` : splat.functions[0] ? ` in ${splat.functions[0]}()` : '';
-        findings.push({
-            tool: 'kernel',
-            severity: pre ? 'warning' : 'error',
-            type: pre ? 'KERNEL_SPLAT_ON_BASE' : 'KERNEL_SPLAT',
-            new: !pre,
-            ...(fn ? { file: fn.file, line: fn.lines[0], patch: fn.patches.length === 1 ? fn.patches[0] : undefined } : {}),
-            message: `${splat.title}${where}, during ${splat.scenario}${pre ? ' (pre-existing: the base kernel prints it too)' : ''}\n${shown.join('\n')}`,
-        });
-    }
-    return findings;
+    await writeFile(path.join(kernels.dir, 'coverage.md'), coverageMarkdown(input.cell.name, coverage));
+    return coverage;
 }
-async function bootCell(ctx, cell, settings, changed) {
-    const t0 = Date.now();
-    const art = cellArtifacts(ctx.outDir, ctx.workDir, cell.name);
-    const done = (status, summary, findings = [], metrics, coverage = []) => ({
-        result: { config: cell.name, status, durationMs: Date.now() - t0, summary, ...(metrics ? { metrics } : {}), artifacts: art.dir },
-        findings: findings.map((f) => ({ ...f, config: cell.name })),
-        coverage,
-    });
-    if (!existsSync(art.bzImage))
-        return done('skip', 'skipped: the build stage produced no patched kernel for this config');
-    const dir = path.join(ctx.workDir, 'boot', cell.name);
+async function runBootCell(input) {
+    const { cell, kernels, settings, progress } = input;
+    const dir = input.scratchDir;
     await mkdir(dir, { recursive: true });
     let t = Date.now();
-    const initramfs = await ctx.progress.alive(`guest userspace (${cell.name})`, buildInitramfs({ guestDir: settings.guestDir, arch: cell.arch, cacheDir: settings.cacheDir, outFile: path.join(dir, 'initramfs.cpio') }));
+    const initramfs = await progress.alive(`guest userspace (${cell.name})`, buildInitramfs({ guestDir: settings.guestDir, arch: cell.arch, cacheDir: settings.cacheDir, outFile: path.join(dir, 'initramfs.cpio') }));
     const metrics = { accel: 'tcg', initramfsMs: Date.now() - t, initramfsCached: initramfs.cached };
     if (initramfs.warning)
-        ctx.progress.info(`boot: ${initramfs.warning}`);
-    const memoryMiB = MEMORY_MIB[cell.arch] ?? 1024;
-    const common = { arch: cell.arch, initrd: initramfs.file, memoryMiB, cpus: GUEST_CPUS, bootTimeoutMs: settings.bootTimeoutMs, scenarioTimeoutMs: settings.scenarioTimeoutMs };
-    const accel = await chooseAccel({ ...common, kernel: art.bzImage, dir, totalTimeoutMs: 20_000 });
+        progress.info(`boot: ${initramfs.warning}`);
+    const common = {
+        arch: cell.arch,
+        initrd: initramfs.file,
+        memoryMiB: guestOf(cell.arch).memoryMiB,
+        cpus: GUEST_CPUS,
+        bootTimeoutMs: settings.bootTimeoutMs,
+        scenarioTimeoutMs: settings.scenarioTimeoutMs,
+    };
+    const accel = await chooseAccel({ ...common, kernel: kernels.patched.image, dir, totalTimeoutMs: 20_000 });
     metrics.accel = accel.accel;
-    ctx.progress.info(`boot: ${cell.name} under ${accel.accel.toUpperCase()} (${accel.why})`);
+    progress.info(`boot: ${cell.name} under ${accel.accel.toUpperCase()} (${accel.why})`);
     const planned = settings.scenarios?.length ?? (await readScenarios(settings.guestDir)).length;
     // boot + every scenario at its limit, so the per-scenario watchdog always fires first
     const totalTimeoutMs = settings.bootTimeoutMs + planned * settings.scenarioTimeoutMs + 30_000;
-    const one = (kind, kernel) => bootKernel({ ...common, kernel, dir: path.join(dir, kind), accel: accel.accel, totalTimeoutMs, ...(settings.scenarios ? { only: settings.scenarios } : {}), collectResults: kind === 'patched' });
+    const bootOne = (kind, kernel) => bootKernel({
+        ...common,
+        kernel,
+        dir: path.join(dir, kind),
+        accel: accel.accel,
+        totalTimeoutMs,
+        ...(settings.scenarios ? { only: settings.scenarios } : {}),
+        collectResults: kind === 'patched',
+    });
     t = Date.now();
-    const haveBase = existsSync(art.baseBzImage);
-    const together = haveBase && bootTogether(GUEST_CPUS);
-    const [patched, base] = await ctx.progress.alive(`booting ${cell.name} (${haveBase ? `base and patched kernels, ${together ? 'side by side' : 'one after the other'}` : 'patched kernel'})`, together
-        ? Promise.all([one('patched', art.bzImage), one('base', art.baseBzImage)])
-        : (async () => [await one('patched', art.bzImage), haveBase ? await one('base', art.baseBzImage) : undefined])());
+    const baseKernel = kernels.base && existsSync(kernels.base.image) ? kernels.base : undefined;
+    const together = baseKernel !== undefined && bootTogether(GUEST_CPUS);
+    const how = baseKernel ? `base and patched kernels, ${together ? 'side by side' : 'one after the other'}` : 'patched kernel';
+    const [patched, base] = await progress.alive(`booting ${cell.name} (${how})`, together
+        ? Promise.all([bootOne('patched', kernels.patched.image), bootOne('base', baseKernel.image)])
+        : (async () => {
+            const first = await bootOne('patched', kernels.patched.image);
+            return [first, baseKernel ? await bootOne('base', baseKernel.image) : undefined];
+        })());
     for (const [kind, boot] of [['patched', patched], ['base', base]]) {
         if (!boot)
             continue;
-        await writeFile(path.join(art.dir, `console-${kind}.log`), boot.console);
-        await writeFile(path.join(art.dir, `ktap-${kind}.txt`), ktapDocument(boot.report));
-        metrics[kind] = { totalMs: boot.durationMs, ...(boot.toFirstScenarioMs !== undefined ? { toFirstScenarioMs: boot.toFirstScenarioMs } : {}) };
+        await writeFile(path.join(kernels.dir, `console-${kind}.log`), boot.console);
+        await writeFile(path.join(kernels.dir, `ktap-${kind}.txt`), ktapDocument(boot.report));
+        const first = boot.toFirstScenarioMs !== undefined ? { toFirstScenarioMs: boot.toFirstScenarioMs } : {};
+        metrics[kind] = { totalMs: boot.durationMs, ...first };
     }
-    const config = parseConfig(await readFile(path.join(art.dir, 'config'), 'utf8').catch(() => ''));
+    const config = parseConfig(await readFile(path.join(kernels.dir, 'config'), 'utf8').catch(() => ''));
     const highmem = config.get('HIGHMEM4G') === 'y' || config.get('HIGHMEM64G') === 'y';
-    const splats = findSplats(patched.report);
     // the changed files as patched: a splat can surface in a caller of a changed function
     const sources = new Map();
-    for (const file of new Set(changed.map((c) => c.file)))
-        sources.set(file, await readFile(path.join(ctx.tree.dir, file), 'utf8'));
-    const findings = compareBoots(cell, base, patched, changed, sources, highmem, splats, await decodeSplats(ctx.tree.dir, art.vmlinux, splats));
-    // coverage of the changed functions, from the patched kernel's counters
-    let coverage = [];
-    if (patched.resultsDir && changed.length) {
-        const files = [...new Set(changed.map((c) => c.file))];
-        const reasons = await readNotReached(settings.guestDir);
-        for (const file of files) {
-            const report = await readCounters(art.buildDir, gcdaPath(patched.resultsDir, art.buildDir, file), file);
-            coverage.push(...coverageOfChanges(report, changed.filter((c) => c.file === file)).map((c) => {
-                const why = reasons.get(`${c.file}:${c.name}`);
-                return c.calls === 0 && why ? { ...c, notReachedBecause: why } : c;
-            }));
-        }
-        await writeFile(path.join(art.dir, 'coverage.md'), coverageMarkdown(cell.name, coverage));
-        for (const c of coverage) {
-            if (c.calls === undefined)
-                continue;
-            findings.push({ tool: 'kernel', severity: 'info', type: c.calls > 0 ? 'CHANGE_EXECUTED' : 'CHANGE_NOT_REACHED', file: c.file, line: changed.find((f) => f.file === c.file && f.name === c.name)?.lines[0], message: c.calls > 0 ? `${c.name}() executed ${c.calls} times; ${c.linesRun}/${c.linesWithCode} changed lines ran` : `${c.name}() was not reached by any scenario that ran${c.notReachedBecause ? `: ${c.notReachedBecause}` : ''}` });
-        }
+    for (const file of new Set(input.changed.map((c) => c.file))) {
+        sources.set(file, await readFile(path.join(input.treeDir, file), 'utf8'));
     }
-    const scen = patched.report.scenarios;
-    const passed = scen.filter((s) => s.status === 'pass').length;
-    const skipped = scen.filter((s) => s.status === 'skip').length;
-    const reached = coverage.filter((c) => (c.calls ?? 0) > 0).length;
-    const status = patched.report.initLine === undefined && base && base.report.initLine === undefined ? 'error' : statusFromFindings(findings, ctx.settings.failOn);
-    const summary = `${passed}/${patched.report.planned ?? scen.length} scenarios passed${skipped ? ` (${skipped} skipped)` : ''} under ${accel.accel.toUpperCase()}` +
-        `${base ? `; ciphertext ${findings.some((f) => f.type === 'CIPHERTEXT_DIFFERS') ? 'DIFFERS from' : 'identical to'} base` : ''}` +
-        `${coverage.length ? `; ${reached}/${coverage.length} changed functions executed` : ''}` +
-        `${patched.report.highTotalKb ? `; HighTotal ${Math.round(patched.report.highTotalKb / 1024)} MiB` : ''}`;
-    const outcome = done(status, summary, findings, metrics, coverage);
-    if (status === 'fail' || status === 'error')
-        outcome.result.reproduce = reproduceBoot(cell, scen.map((x) => x.name), patched, base);
-    return outcome;
+    const decoded = await decodeSplats(input.treeDir, kernels.patched.vmlinux, findSplats(patched.report));
+    const coverage = await readCoverage(input, patched.resultsDir);
+    const record = {
+        cell: cell.name,
+        accel: accel.accel,
+        patched,
+        ...(base ? { base } : {}),
+        highmem,
+        changed: input.changed,
+        sources,
+        decoded,
+        coverage,
+    };
+    return { record, metrics, patched, ...(base ? { base } : {}) };
 }
 /** The boots of a failing cell as shell lines: each kernel's disks and QEMU command line, and the scenarios run. */
-function reproduceBoot(cell, scenarios, patched, base) {
+function reproduceBoot(cell, run) {
+    const scenarios = run.patched.report.scenarios.map((s) => s.name);
     return [
-        `# ${cell.name} under QEMU; the guest's init ran the scenarios ${scenarios.join(', ') || '(none)'} (kpci.only= on the command line picks them)`,
+        `# ${cell.name} under QEMU; the guest's init ran the scenarios ${scenarios.join(', ') || '(none)'}` +
+            ' (kpci.only= on the command line picks them)',
         '# the patched kernel',
-        ...patched.command,
-        ...(base ? ['# the base kernel, for comparison', ...base.command] : []),
+        ...run.patched.command,
+        ...(run.base ? ['# the base kernel, for comparison', ...run.base.command] : []),
     ];
+}
+
+const EXCERPT_LINES = 25;
+function bootFailed(record) {
+    const { patched, base } = record;
+    if (patched.report.initLine !== undefined)
+        return [];
+    const pre = base !== undefined && base.report.initLine === undefined;
+    // a panic's own line says why; its stack dump can push it out of the last lines
+    const last = tail(patched.report.lines);
+    const panic = patched.report.lines.find((l) => /Kernel panic - not syncing/.test(l));
+    const shown = panic && !last.includes(panic) ? [panic, '…', ...last] : last;
+    const killed = patched.killed ? ` (${patched.killed})` : '';
+    return [
+        {
+            tool: 'kernel',
+            severity: pre ? 'warning' : 'error',
+            type: 'BOOT_FAILED',
+            new: !pre,
+            message: `the patched ${record.cell} kernel did not reach our init${killed}${pre ? '; the base kernel did not either' : ''}.` +
+                ` Last console lines:\n${shown.join('\n')}`,
+        },
+    ];
+}
+function noHighmem(record) {
+    const report = record.patched.report;
+    if (!record.highmem || report.initLine === undefined || report.highTotalKb)
+        return [];
+    const message = `the ${record.cell} guest has no high memory (HighTotal 0): kmap_local_page() maps nothing there, ` +
+        'give it more RAM';
+    return [{ tool: 'workload', severity: 'warning', type: 'NO_HIGHMEM', new: false, message }];
+}
+/** KTAP results, patched against base: a scenario that fails on the base kernel too is not blamed. */
+function scenarioFindings(record) {
+    const findings = [];
+    const { patched, base } = record;
+    const killed = patched.killed ? ` (${patched.killed})` : '';
+    for (const scenario of patched.report.scenarios) {
+        if (scenario.status === 'pass' || scenario.status === 'skip')
+            continue;
+        const onBase = base?.report.scenarios.find((x) => x.name === scenario.name);
+        const pre = onBase
+            ? onBase.status === 'fail' || onBase.status === 'missing'
+            : base !== undefined && silentScenario(base.report) === scenario.n;
+        const why = scenario.status === 'missing' ? `no result${killed}` : (scenario.reason ?? 'failed');
+        const details = scenario.status === 'missing' ? tail(patched.report.lines.slice(scenario.firstLine), 10) : scenario.notes.slice(-8);
+        const preNote = pre ? ' (pre-existing: it fails on the base kernel too)' : '';
+        findings.push({
+            tool: 'workload',
+            severity: pre ? 'warning' : 'error',
+            type: pre ? 'SCENARIO_FAILS_ON_BASE' : 'SCENARIO_FAILED',
+            new: !pre,
+            message: `scenario ${scenario.name}: ${why}${preNote}${details.length ? `\n${details.join('\n')}` : ''}`,
+        });
+    }
+    const { initLine, planned, scenarios } = patched.report;
+    const missing = initLine !== undefined && planned !== undefined ? planned - scenarios.length : 0;
+    if (missing > 0) {
+        const message = `${missing} of ${planned} scenarios never started${killed}`;
+        findings.push({ tool: 'workload', severity: 'error', type: 'SCENARIO_NOT_RUN', new: true, message });
+    }
+    return findings;
+}
+/** Deterministic ciphertext (the same key, IV mode and plaintext) must not change under the patched kernel. */
+function ciphertextFindings(record) {
+    const findings = [];
+    if (!record.base)
+        return findings;
+    for (const scenario of record.patched.report.scenarios) {
+        const onBase = record.base.report.scenarios.find((x) => x.name === scenario.name);
+        for (const [label, hash] of Object.entries(scenario.hashes)) {
+            const baseHash = onBase?.hashes[label];
+            if (!baseHash || baseHash === hash)
+                continue;
+            findings.push({
+                tool: 'workload',
+                severity: 'error',
+                type: 'CIPHERTEXT_DIFFERS',
+                new: true,
+                message: `scenario ${scenario.name}: the ciphertext written by ${label} under the patched kernel differs from the ` +
+                    `base kernel's (sha256 ${hash.slice(0, 16)}… vs ${baseHash.slice(0, 16)}…): the series changes what lands on disk`,
+            });
+        }
+    }
+    return findings;
+}
+/** One finding per splat of the patched kernel, blamed on the changed function it passed through if any. */
+function splatFinding(record, splat, pre) {
+    const blame = blameChanged(splat, record.changed, record.sources);
+    const fn = blame?.fn;
+    const shown = record.decoded.get(splat.line) ?? splat.excerpt.slice(0, EXCERPT_LINES);
+    const changedBy = fn && `${fn.name}() (${fn.file}, changed by patch ${fn.patches.join(', ')})`;
+    const where = blame?.via
+        ? ` in ${blame.via}(), which calls ${changedBy}`
+        : fn
+            ? ` in ${changedBy}`
+            : splat.functions[0]
+                ? ` in ${splat.functions[0]}()`
+                : '';
+    const preNote = pre ? ' (pre-existing: the base kernel prints it too)' : '';
+    return {
+        tool: 'kernel',
+        severity: pre ? 'warning' : 'error',
+        type: pre ? 'KERNEL_SPLAT_ON_BASE' : 'KERNEL_SPLAT',
+        new: !pre,
+        ...(fn ? { file: fn.file, line: fn.lines[0], patch: fn.patches.length === 1 ? fn.patches[0] : undefined } : {}),
+        message: `${splat.title}${where}, during ${splat.scenario}${preNote}\n${shown.join('\n')}`,
+    };
+}
+/**
+ * The kernel log watchdog: a splat the base kernel also printed (same key: title without numbers, top functions)
+ * is not the series' doing. Repeats do not count: a loop that warns more often on one boot is timing, not a change.
+ */
+function splatFindings(record) {
+    const baseSplats = record.base ? findSplats(record.base.report) : [];
+    const splats = findSplats(record.patched.report);
+    const { existing } = classifyAgainstBase(baseSplats, splats, splatKey, { repeats: 'ignore' });
+    return splats.map((splat) => splatFinding(record, splat, existing.includes(splat))); // in console order
+}
+function coverageFindings(record) {
+    return record.coverage.flatMap((c) => {
+        if (c.calls === undefined)
+            return [];
+        const line = record.changed.find((f) => f.file === c.file && f.name === c.name)?.lines[0];
+        const message = c.calls > 0
+            ? `${c.name}() executed ${c.calls} times; ${c.linesRun}/${c.linesWithCode} changed lines ran`
+            : `${c.name}() was not reached by any scenario that ran${c.notReachedBecause ? `: ${c.notReachedBecause}` : ''}`;
+        return [
+            { tool: 'kernel', severity: 'info', type: c.calls > 0 ? 'CHANGE_EXECUTED' : 'CHANGE_NOT_REACHED', file: c.file, line, message },
+        ];
+    });
+}
+/** The boot cell's findings (each with its config), status and one-line summary. */
+function judgeBoot(record, failOn) {
+    const findings = [
+        ...bootFailed(record),
+        ...noHighmem(record),
+        ...scenarioFindings(record),
+        ...ciphertextFindings(record),
+        ...splatFindings(record),
+        ...coverageFindings(record),
+    ].map((f) => ({ ...f, config: record.cell }));
+    const { report } = record.patched;
+    const neitherBooted = report.initLine === undefined && record.base?.report.initLine === undefined && record.base !== undefined;
+    const status = neitherBooted ? 'error' : statusFromFindings(findings, failOn);
+    const passed = report.scenarios.filter((s) => s.status === 'pass').length;
+    const skipped = report.scenarios.filter((s) => s.status === 'skip').length;
+    const reached = record.coverage.filter((c) => (c.calls ?? 0) > 0).length;
+    const differs = findings.some((f) => f.type === 'CIPHERTEXT_DIFFERS');
+    const summary = [
+        `${passed}/${report.planned ?? report.scenarios.length} scenarios passed${skipped ? ` (${skipped} skipped)` : ''}` +
+            ` under ${record.accel.toUpperCase()}`,
+        ...(record.base ? [`ciphertext ${differs ? 'DIFFERS from' : 'identical to'} base`] : []),
+        ...(record.coverage.length ? [`${reached}/${record.coverage.length} changed functions executed`] : []),
+        ...(report.highTotalKb ? [`HighTotal ${Math.round(report.highTotalKb / 1024)} MiB`] : []),
+    ].join('; ');
+    return { status, summary, findings };
 }
 
 function globToRegExp$1(glob) {
@@ -3881,8 +4246,32 @@ async function chooseWorkload(settings, patches, changed) {
         findings: [{ tool: 'workload', severity: 'info', type: 'SCENARIOS_CHOSEN', new: true, message }],
     };
 }
-async function bootEveryCell(ctx) {
-    await ctx.tree.git.run(['checkout', '--quiet', '--detach', ctx.applied.commits.at(-1)]);
+/** One cell: its kernels booted (runner), then judged (judge), as the stage's cell result. */
+async function bootOneCell(ctx, cell, kernels, settings, changed) {
+    const t0 = Date.now();
+    const artifacts = kernels?.dir ?? cellArtifacts(ctx.outDir, ctx.workDir, cell.name).dir;
+    const patched = kernels?.patched;
+    if (!kernels || !patched || !existsSync(patched.image)) {
+        const summary = 'skipped: the build stage produced no patched kernel for this config';
+        return { result: { config: cell.name, status: 'skip', durationMs: 0, summary, artifacts }, findings: [] };
+    }
+    const scratchDir = path.join(ctx.workDir, 'boot', cell.name);
+    const run = await runBootCell({ cell, kernels: { ...kernels, patched }, settings, treeDir: ctx.tree.dir, scratchDir, changed, progress: ctx.progress });
+    const judged = judgeBoot(run.record, ctx.settings.failOn);
+    const broke = judged.status === 'fail' || judged.status === 'error';
+    const result = {
+        config: cell.name,
+        status: judged.status,
+        durationMs: Date.now() - t0,
+        summary: judged.summary,
+        metrics: run.metrics,
+        artifacts,
+        ...(broke ? { reproduce: reproduceBoot(cell, run) } : {}),
+    };
+    return { result, findings: judged.findings };
+}
+async function bootEveryCell(ctx, input) {
+    await ctx.tree.git.run(['checkout', '--quiet', '--detach', input.apply.patchedCommit]);
     const changed = await changedFunctions(ctx.tree.dir, ctx.series.patches);
     const workload = await chooseWorkload(ctx.settings.boot, ctx.series.patches, changed);
     const settings = { ...ctx.settings.boot, ...(workload.only ? { scenarios: workload.only } : { scenarios: undefined }) };
@@ -3890,8 +4279,9 @@ async function bootEveryCell(ctx) {
     const outcomes = [];
     for (const cell of ctx.settings.cells) {
         ctx.progress.info(`boot: ${cell.name} (ARCH=${cell.arch})`);
-        const outcome = await bootCell(ctx, cell, settings, changed);
-        ctx.progress.info(`boot: ${cell.name} ${outcome.result.status} in ${(outcome.result.durationMs / 1000).toFixed(1)}s — ${outcome.result.summary}`);
+        const outcome = await bootOneCell(ctx, cell, input.build.cells[cell.name], settings, changed);
+        const { status, durationMs, summary } = outcome.result;
+        ctx.progress.info(`boot: ${cell.name} ${status} in ${(durationMs / 1000).toFixed(1)}s — ${summary}`);
         outcomes.push(outcome);
     }
     const cells = outcomes.map((o) => o.result);
@@ -3901,9 +4291,10 @@ async function bootEveryCell(ctx) {
     const summary = booted.length === 0
         ? 'skip: no config produced a kernel'
         : `${workload.summary}; ${(bad.length ? bad : cells).map((c) => `${c.config}: ${c.summary}`).join('; ')}`;
-    return { name: 'boot', status: booted.length === 0 ? 'skip' : status, durationMs: 0, summary, cells, findings: [...workload.findings, ...outcomes.flatMap((o) => o.findings)] };
+    const findings = [...workload.findings, ...outcomes.flatMap((o) => o.findings)];
+    return { result: { name: 'boot', status: booted.length === 0 ? 'skip' : status, durationMs: 0, summary, cells, findings } };
 }
-const bootStage = { name: 'boot', needs: ['apply'], run: bootEveryCell };
+const bootStage = { name: 'boot', needs: ['apply'], uses: ['build'], run: bootEveryCell };
 
 // Build cells: a named config fragment (configs/<name>.config, or a user's file) and the arch it is for.
 const DEFAULT_CELLS = ['x86_64-dm', 'i386-highmem'];
@@ -3952,6 +4343,10 @@ async function resolveCells(specs, root = packageRoot()) {
         const { arch, wanted } = parseFragment(await readFile(fragmentPath, 'utf8'), spec);
         if (cells.some((c) => c.name === name))
             throw usageError(`config ${name} is given twice`);
+        // an unknown "# arch:" is the fragment's error, named with its file, not an x86 build of it
+        if (arch !== undefined && !Object.hasOwn(ARCHES, arch)) {
+            throw usageError(`${spec}: unknown "# arch: ${arch}" (known: ${Object.keys(ARCHES).join(', ')})`);
+        }
         cells.push({ name, arch: arch ?? 'x86_64', fragmentPath, wanted, shipped: !isPath });
     }
     return cells;
@@ -4517,8 +4912,11 @@ async function attempt(findings, type, work) {
         return undefined;
     }
 }
-async function checkReadiness(ctx) {
-    const { git, dir, baseCommit } = ctx.tree;
+async function checkReadiness(ctx, input) {
+    const { git, dir } = ctx.tree;
+    const { baseCommit, patchedCommit } = input.apply;
+    // get_maintainer.pl, MAINTAINERS and the lint read the tree as the series leaves it
+    await git.run(['checkout', '--quiet', '--detach', patchedCommit]);
     const { patches } = ctx.series;
     const timeoutMs = ctx.settings.stepTimeoutMs;
     const findings = [];
@@ -4543,7 +4941,7 @@ async function checkReadiness(ctx) {
     ctx.progress.info('readiness: git format-patch and git send-email --dry-run');
     const coverLetter = patches.length < 2 ? undefined : cover ?? {
         subject: coverLetterSubject(patches),
-        body: coverLetterBody(patches, ctx.previous ?? [], { tool: `kernel-patch-ci ${TOOL_VERSION}`, tree: ctx.tree.source, base: baseCommit }),
+        body: coverLetterBody(patches, input.earlier, { tool: `kernel-patch-ci ${TOOL_VERSION}`, tree: ctx.tree.source, base: baseCommit }),
     };
     const mail = await attempt(findings, 'MAIL_FAILED', () => mailRoundTrip({
         git, base: baseCommit, version: shape.version, patches, recipients, ...(coverLetter ? { coverLetter } : {}),
@@ -4565,11 +4963,61 @@ async function checkReadiness(ctx) {
         `deprecated kmap/kmap_atomic/kunmap/kunmap_atomic calls in the touched files ${lint.deprecated.before} → ${lint.deprecated.after}`,
         mail ? `${mail.files.length} mails in ${path.relative(ctx.outDir, mail.dir) || '.'}/ (send-email dry run: ${mail.dryRun.length} OK)${mail.sentToSelf ? `, sent to ${mail.sentToSelf.to}` : ''}` : 'no mails made',
     ].join('; ');
-    return { name: 'readiness', status, durationMs: 0, summary, findings };
+    return { result: { name: 'readiness', status, durationMs: 0, summary, findings } };
 }
-const readinessStage = { name: 'readiness', needs: ['apply'], run: checkReadiness };
+const readinessStage = { name: 'readiness', needs: ['apply'], uses: [], run: checkReadiness };
 
-const KNOWN_QEMU = new Set(['x86_64', 'i386']);
+// The one list of stages: each name of the results model mapped to its module, and what a run of some of them
+// must run first. The order is the model's STAGE_ORDER.
+const STAGES = {
+    apply: applyStage,
+    checkpatch: checkpatchStage,
+    sparse: sparseStage,
+    build: buildStage,
+    boot: bootStage,
+    readiness: readinessStage,
+};
+/**
+ * The stages a run of `asked` runs, in order: each asked one and, transitively, what it needs and uses. A --continue
+ * step takes what it uses from the earlier steps of the run instead (the Action builds in one step, boots in the
+ * next), but what it needs (apply: the patched tree) it runs again.
+ */
+function stagesToRun(asked, continueRun = false) {
+    const chosen = new Set(asked);
+    for (let grew = true; grew;) {
+        grew = false;
+        for (const name of [...chosen]) {
+            const stage = STAGES[name];
+            for (const dep of [...stage.needs, ...(continueRun ? [] : stage.uses)]) {
+                if (!chosen.has(dep))
+                    grew = Boolean(chosen.add(dep));
+            }
+        }
+    }
+    return STAGE_ORDER.filter((name) => chosen.has(name));
+}
+
+// A stage's hand-on kept in the work dir, so that a --continue step (the Action's next step, a new process) gets
+// what an earlier step made: the boot step boots the kernels the build step built.
+const fileOf = (workDir, stage) => path.join(workDir, 'handoffs', `${stage}.json`);
+async function saveHandoff(workDir, stage, baseCommit, handoff) {
+    await mkdir(path.dirname(fileOf(workDir, stage)), { recursive: true });
+    await writeFile(fileOf(workDir, stage), JSON.stringify({ baseCommit, handoff }, null, 2) + '\n');
+}
+/** An earlier step's hand-on for the same base commit; undefined when there is none, or it is of another tree. */
+async function loadHandoff(workDir, stage, baseCommit) {
+    const text = await readFile(fileOf(workDir, stage), 'utf8').catch(() => undefined);
+    if (text === undefined)
+        return undefined;
+    try {
+        const kept = JSON.parse(text);
+        return kept.baseCommit === baseCommit ? kept.handoff : undefined;
+    }
+    catch {
+        return undefined; // a torn write: as if that step made nothing
+    }
+}
+
 const tool = (command, pkg, why, required = true, args = ['--version']) => ({ command, args, pkg, required, why });
 /** Per stage, the commands it runs; the build's compiler and the boot's QEMU depend on the cells' arches. */
 function stageNeeds(stage, arches) {
@@ -4588,7 +5036,10 @@ function stageNeeds(stage, arches) {
         case 'boot':
             return [
                 // an arch with no QEMU here is its cell's own error (the boot stage says so), not every cell's
-                ...[...new Set(arches)].flatMap((a) => (KNOWN_QEMU.has(a) ? [tool(qemuBinary(a), 'qemu-system-x86', `the ${a} guests`)] : [])),
+                ...[...new Set(arches)].flatMap((a) => {
+                    const guest = ARCHES[a]?.guest;
+                    return guest ? [tool(guest.qemuBinary, guest.qemuPackage, `the ${a} guests`)] : [];
+                }),
                 tool('cpio', 'cpio', 'the initramfs'), tool('apt-get', 'apt', 'the guest packages'), tool('dpkg-deb', 'dpkg', 'the guest packages'),
                 tool('gcov', 'gcc', 'coverage of the changed functions', false),
             ];
@@ -4654,7 +5105,6 @@ function chooseBase(opts) {
 }
 
 // The pipeline: read the series, prepare the tree, run the chosen stages in the contract's order, write results.
-const STAGES = [applyStage, checkpatchStage, sparseStage, buildStage, bootStage, readinessStage];
 const WORK_MARKER = '.kernel-patch-ci-work';
 /** Our scratch space inside the out dir; refuse to reuse a "work" dir someone else made. */
 async function claimWorkDir(outDir) {
@@ -4678,35 +5128,48 @@ async function recordInternalError(outDir, error) {
  * the same tree and series, or the step would mix two runs' verdicts.
  */
 async function earlierStages(outDir, baseCommit, series) {
-    const file = path.join(outDir, 'results.json');
-    const text = await readFile(file, 'utf8').catch(() => undefined);
-    if (text === undefined)
+    const earlier = await readResults(outDir).catch((error) => {
+        throw inputError(`--continue: ${oneLine(error)}: use a new --out`);
+    });
+    if (!earlier)
         return [];
-    let earlier;
-    try {
-        earlier = JSON.parse(text);
-    }
-    catch {
-        throw inputError(`--continue: ${file} is not a results file: use a new --out`);
-    }
-    if (earlier.schemaVersion !== SCHEMA_VERSION || !Array.isArray(earlier.stages))
-        throw inputError(`--continue: ${file} is not a results file of schema ${SCHEMA_VERSION}: use a new --out`);
     const sameSeries = JSON.stringify(earlier.series?.map((p) => p.subject)) === JSON.stringify(series.map((p) => p.subject));
-    if (earlier.tree?.baseCommit !== baseCommit || !sameSeries)
-        throw inputError(`--continue: ${file} is from another tree or series: use a new --out`);
+    if (earlier.tree?.baseCommit !== baseCommit || !sameSeries) {
+        throw inputError(`--continue: ${path.join(outDir, 'results.json')} is from another tree or series: use a new --out`);
+    }
     return earlier.stages;
 }
 const inStageOrder = (a, b) => STAGE_ORDER.indexOf(a.name) - STAGE_ORDER.indexOf(b.name);
-async function runStage(stage, ctx, done) {
-    const blocker = stage.needs.map((n) => done.find((d) => d.name === n)).find((d) => d && d.status !== 'pass' && d.status !== 'warn');
-    if (blocker) {
-        return { name: stage.name, status: 'skip', durationMs: 0, summary: `skipped: ${blocker.name} ${blocker.status === 'skip' ? 'was skipped' : 'did not pass'}`, findings: [] };
+const skipped = (name, summary) => ({ name, status: 'skip', durationMs: 0, summary, findings: [] });
+/** The hand-ons a stage takes, or why it cannot run: a needed stage did not pass, a used one left nothing. */
+function inputFor(stage, done, handoffs) {
+    for (const name of stage.needs) {
+        const need = done.find((d) => d.name === name);
+        if (need && need.status !== 'pass' && need.status !== 'warn')
+            return `skipped: ${name} ${need.status === 'skip' ? 'was skipped' : 'did not pass'}`;
     }
+    for (const name of [...stage.needs, ...stage.uses]) {
+        if (handoffs[name] !== undefined)
+            continue;
+        const ran = done.find((d) => d.name === name);
+        return ran ? `skipped: ${name} (${ran.status}) left nothing to use` : `skipped: ${name} has not run in this out dir`;
+    }
+    return { ...handoffs, earlier: [...done] };
+}
+async function runStage(stage, ctx, done, handoffs) {
+    const input = inputFor(stage, done, handoffs);
+    if (typeof input === 'string')
+        return skipped(stage.name, input);
     ctx.progress.stageStart(stage.name);
     const t0 = Date.now();
     let result;
     try {
-        result = await stage.run(ctx);
+        const output = await stage.run(ctx, input);
+        result = output.result;
+        if (output.handoff !== undefined && (stage.name === 'apply' || stage.name === 'build')) {
+            handoffs[stage.name] = output.handoff;
+            await saveHandoff(ctx.workDir, stage.name, ctx.tree.baseCommit, output.handoff);
+        }
     }
     catch (error) {
         const summary = error instanceof RunError ? oneLine(error) : await recordInternalError(ctx.outDir, error);
@@ -4715,6 +5178,16 @@ async function runStage(stage, ctx, done) {
     result.durationMs = Date.now() - t0;
     ctx.progress.stageEnd(stage.name, result.status, result.summary, result.durationMs);
     return result;
+}
+/** --continue: what the kept stages handed on in their step, for the stages of this one. */
+async function keptHandoffs(workDir, baseCommit, kept) {
+    const handoffs = {};
+    if (kept.some((s) => s.name === 'build')) {
+        const built = await loadHandoff(workDir, 'build', baseCommit);
+        if (built)
+            handoffs.build = built;
+    }
+    return handoffs;
 }
 async function runPipeline(settings, progress) {
     const results = {
@@ -4751,11 +5224,12 @@ async function runPipeline(settings, progress) {
         const wanted = new Set(settings.stages);
         const kept = settings.continueRun ? (await earlierStages(settings.outDir, tree.baseCommit, results.series)).filter((s) => !wanted.has(s.name)) : [];
         results.stages = [...kept];
-        ctx.previous = results.stages; // the stages before readiness, including those a --continue run kept
+        const handoffs = await keptHandoffs(workDir, tree.baseCommit, kept);
         // before the first long step: a stage whose tools are missing is an error now, and nothing but apply runs
         const blocked = blockedStages(await checkStages([...wanted], cells.map((c) => c.arch)));
-        for (const stage of STAGES) {
-            if (!wanted.has(stage.name))
+        for (const name of STAGE_ORDER) {
+            const stage = STAGES[name];
+            if (!wanted.has(name))
                 continue;
             if (blocked.size && (stage.name !== 'apply' || blocked.has('apply'))) {
                 const problem = blocked.get(stage.name);
@@ -4764,7 +5238,7 @@ async function runPipeline(settings, progress) {
                 progress.stageEnd(stage.name, problem ? 'error' : 'skip', results.stages.at(-1).summary, 0);
                 continue;
             }
-            results.stages.push(await runStage(stage, ctx, results.stages));
+            results.stages.push(await runStage(stage, ctx, results.stages, handoffs));
         }
         results.stages.sort(inStageOrder);
         results.verdict = overallVerdict(results.stages);
@@ -4891,7 +5365,6 @@ function doctorHelp() {
 
 // Parse the command line once, up front, into validated settings; everything inward takes these typed values.
 /** Stages this version can run; the rest of the contract's list arrives with later versions. */
-const AVAILABLE_STAGES = ['apply', 'checkpatch', 'sparse', 'build', 'boot', 'readiness'];
 const FAIL_ON = ['error', 'warning', 'new-warning'];
 const FORMATS = ['terse', 'md', 'json'];
 function defaultCacheDir(env = process.env) {
@@ -4943,19 +5416,17 @@ function list(value) {
 }
 function parseStages(value, continueRun = false) {
     if (value === undefined)
-        return [...AVAILABLE_STAGES];
+        return [...STAGE_ORDER];
     const asked = list(value);
     if (asked.length === 0)
         throw usageError('--stages is empty');
     for (const name of asked) {
         if (!STAGE_ORDER.includes(name))
             throw usageError(`unknown stage ${JSON.stringify(name)} (stages: ${STAGE_ORDER.join(', ')})`);
-        if (!AVAILABLE_STAGES.includes(name))
-            throw usageError(`stage ${name} is not available in this version (available: ${AVAILABLE_STAGES.join(', ')})`);
     }
-    // apply is what every other stage stands on, so it always runs, and boot boots what build builds (unless an
-    // earlier step of the same run built it: --continue); the order is the contract's, not the user's.
-    return STAGE_ORDER.filter((s) => s === 'apply' || asked.includes(s) || (s === 'build' && asked.includes('boot') && !continueRun));
+    // what the asked stages need and use runs too (apply under every stage, build under boot unless an earlier
+    // --continue step built); the order is the contract's, not the user's
+    return stagesToRun(asked, continueRun);
 }
 /** The subcommand's arguments (after "run") into settings; a UsageError for anything wrong. */
 function parseRunArgs(argv, env = process.env) {
@@ -5108,12 +5579,7 @@ async function doctor(argv, env) {
     const accel = new Map();
     if (stages.includes('boot')) {
         for (const arch of arches) {
-            const binary = (() => { try {
-                return qemuBinary(arch);
-            }
-            catch {
-                return undefined;
-            } })(); // no QEMU for s390: nothing to probe
+            const binary = ARCHES[arch]?.guest?.qemuBinary; // no QEMU for s390: nothing to probe
             const qemuThere = checks.some((c) => c.command === binary && !c.problem);
             if (qemuThere)
                 accel.set(arch, env.KPCI_ACCEL === 'tcg' || env.KPCI_ACCEL === 'kvm' ? { accel: env.KPCI_ACCEL, why: 'KPCI_ACCEL says so' } : await probeKvm(arch));
@@ -5123,7 +5589,7 @@ async function doctor(argv, env) {
     return { text: renderDoctor(report), code: report.canRun ? 0 : 2 };
 }
 
-// The kernel-patch-ci command: parse, run the pipeline, print the verdict, exit 0/1/2 as CONTRACT.md says.
+// The kernel-patch-ci command: parse, run the pipeline, print the verdict, exit 0/1/2 as docs/CONTRACT.md says.
 const defaultIO = {
     out: (l) => process.stdout.write(l + '\n'),
     err: (l) => process.stderr.write(l + '\n'),

@@ -1,29 +1,23 @@
 // The pipeline: read the series, prepare the tree, run the chosen stages in the contract's order, write results.
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RunError, infraError, inputError, oneLine } from './errors.js';
 import { SCHEMA_VERSION, STAGE_ORDER, type Results, type SeriesEntry, type StageName, type StageResult } from './results/model.js';
 import { overallVerdict, verdictReason } from './results/verdict.js';
-import { writeResults } from './results/write.js';
+import { readResults, writeResults } from './results/store.js';
 import type { Progress } from './report/progress.js';
 import type { RunSettings } from './settings.js';
 import { readSeries, toSeriesEntries } from './series/intake.js';
 import { classifyTree } from './tree/source.js';
 import { prepareTree } from './tree/prepare.js';
-import type { RunContext, Stage } from './stages/stage.js';
-import { applyStage } from './stages/apply.js';
-import { checkpatchStage } from './stages/checkpatch.js';
-import { sparseStage } from './stages/sparse.js';
-import { buildStage } from './stages/build.js';
-import { bootStage } from './stages/boot.js';
-import { readinessStage } from './stages/readiness.js';
+import type { Handoffs, HandingStage, RunContext, StageInput } from './stages/stage.js';
+import { STAGES, type AnyStage } from './stages/index.js';
+import { loadHandoff, saveHandoff } from './stages/handoff-store.js';
 import { resolveCells } from './kernel/cells.js';
 import { TOOL_VERSION } from './version.js';
 import { blockedStages, checkStages } from './host/requirements.js';
 import { chooseBase, namedBaseCommit } from './series/base.js';
-
-export const STAGES: readonly Stage[] = [applyStage, checkpatchStage, sparseStage, buildStage, bootStage, readinessStage];
 
 const WORK_MARKER = '.kernel-patch-ci-work';
 
@@ -51,33 +45,48 @@ async function recordInternalError(outDir: string, error: unknown): Promise<stri
  * the same tree and series, or the step would mix two runs' verdicts.
  */
 async function earlierStages(outDir: string, baseCommit: string, series: readonly SeriesEntry[]): Promise<StageResult[]> {
-  const file = path.join(outDir, 'results.json');
-  const text = await readFile(file, 'utf8').catch(() => undefined);
-  if (text === undefined) return [];
-  let earlier: Results;
-  try {
-    earlier = JSON.parse(text) as Results;
-  } catch {
-    throw inputError(`--continue: ${file} is not a results file: use a new --out`);
-  }
-  if (earlier.schemaVersion !== SCHEMA_VERSION || !Array.isArray(earlier.stages)) throw inputError(`--continue: ${file} is not a results file of schema ${SCHEMA_VERSION}: use a new --out`);
+  const earlier = await readResults(outDir).catch((error: unknown) => {
+    throw inputError(`--continue: ${oneLine(error)}: use a new --out`);
+  });
+  if (!earlier) return [];
   const sameSeries = JSON.stringify(earlier.series?.map((p) => p.subject)) === JSON.stringify(series.map((p) => p.subject));
-  if (earlier.tree?.baseCommit !== baseCommit || !sameSeries) throw inputError(`--continue: ${file} is from another tree or series: use a new --out`);
+  if (earlier.tree?.baseCommit !== baseCommit || !sameSeries) {
+    throw inputError(`--continue: ${path.join(outDir, 'results.json')} is from another tree or series: use a new --out`);
+  }
   return earlier.stages;
 }
 
 const inStageOrder = (a: StageResult, b: StageResult) => STAGE_ORDER.indexOf(a.name) - STAGE_ORDER.indexOf(b.name);
 
-async function runStage(stage: Stage, ctx: RunContext, done: StageResult[]): Promise<StageResult> {
-  const blocker = stage.needs.map((n) => done.find((d) => d.name === n)).find((d) => d && d.status !== 'pass' && d.status !== 'warn');
-  if (blocker) {
-    return { name: stage.name, status: 'skip', durationMs: 0, summary: `skipped: ${blocker.name} ${blocker.status === 'skip' ? 'was skipped' : 'did not pass'}`, findings: [] };
+const skipped = (name: StageName, summary: string): StageResult => ({ name, status: 'skip', durationMs: 0, summary, findings: [] });
+
+/** The hand-ons a stage takes, or why it cannot run: a needed stage did not pass, a used one left nothing. */
+function inputFor(stage: AnyStage, done: readonly StageResult[], handoffs: Partial<Handoffs>): StageInput<HandingStage> | string {
+  for (const name of stage.needs) {
+    const need = done.find((d) => d.name === name);
+    if (need && need.status !== 'pass' && need.status !== 'warn') return `skipped: ${name} ${need.status === 'skip' ? 'was skipped' : 'did not pass'}`;
   }
+  for (const name of [...stage.needs, ...stage.uses]) {
+    if (handoffs[name] !== undefined) continue;
+    const ran = done.find((d) => d.name === name);
+    return ran ? `skipped: ${name} (${ran.status}) left nothing to use` : `skipped: ${name} has not run in this out dir`;
+  }
+  return { ...(handoffs as Handoffs), earlier: [...done] };
+}
+
+async function runStage(stage: AnyStage, ctx: RunContext, done: readonly StageResult[], handoffs: Partial<Handoffs>): Promise<StageResult> {
+  const input = inputFor(stage, done, handoffs);
+  if (typeof input === 'string') return skipped(stage.name, input);
   ctx.progress.stageStart(stage.name);
   const t0 = Date.now();
   let result: StageResult;
   try {
-    result = await stage.run(ctx);
+    const output = await stage.run(ctx, input);
+    result = output.result;
+    if (output.handoff !== undefined && (stage.name === 'apply' || stage.name === 'build')) {
+      handoffs[stage.name] = output.handoff as never;
+      await saveHandoff(ctx.workDir, stage.name, ctx.tree.baseCommit, output.handoff as never);
+    }
   } catch (error) {
     const summary = error instanceof RunError ? oneLine(error) : await recordInternalError(ctx.outDir, error);
     result = { name: stage.name, status: 'error', durationMs: 0, summary, findings: [] };
@@ -85,6 +94,16 @@ async function runStage(stage: Stage, ctx: RunContext, done: StageResult[]): Pro
   result.durationMs = Date.now() - t0;
   ctx.progress.stageEnd(stage.name, result.status, result.summary, result.durationMs);
   return result;
+}
+
+/** --continue: what the kept stages handed on in their step, for the stages of this one. */
+async function keptHandoffs(workDir: string, baseCommit: string, kept: readonly StageResult[]): Promise<Partial<Handoffs>> {
+  const handoffs: Partial<Handoffs> = {};
+  if (kept.some((s) => s.name === 'build')) {
+    const built = await loadHandoff(workDir, 'build', baseCommit);
+    if (built) handoffs.build = built;
+  }
+  return handoffs;
 }
 
 export async function runPipeline(settings: RunSettings, progress: Progress): Promise<Results> {
@@ -124,11 +143,12 @@ export async function runPipeline(settings: RunSettings, progress: Progress): Pr
     const wanted = new Set<StageName>(settings.stages);
     const kept = settings.continueRun ? (await earlierStages(settings.outDir, tree.baseCommit, results.series)).filter((s) => !wanted.has(s.name)) : [];
     results.stages = [...kept];
-    ctx.previous = results.stages; // the stages before readiness, including those a --continue run kept
+    const handoffs = await keptHandoffs(workDir, tree.baseCommit, kept);
     // before the first long step: a stage whose tools are missing is an error now, and nothing but apply runs
     const blocked = blockedStages(await checkStages([...wanted], cells.map((c) => c.arch)));
-    for (const stage of STAGES) {
-      if (!wanted.has(stage.name)) continue;
+    for (const name of STAGE_ORDER) {
+      const stage = STAGES[name];
+      if (!wanted.has(name)) continue;
       if (blocked.size && (stage.name !== 'apply' || blocked.has('apply'))) {
         const problem = blocked.get(stage.name);
         const [first, why] = [...blocked][0]!;
@@ -136,7 +156,7 @@ export async function runPipeline(settings: RunSettings, progress: Progress): Pr
         progress.stageEnd(stage.name, problem ? 'error' : 'skip', results.stages.at(-1)!.summary, 0);
         continue;
       }
-      results.stages.push(await runStage(stage, ctx, results.stages));
+      results.stages.push(await runStage(stage, ctx, results.stages, handoffs));
     }
     results.stages.sort(inStageOrder);
     results.verdict = overallVerdict(results.stages);

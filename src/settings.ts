@@ -9,9 +9,9 @@ import { DEFAULT_CELLS, packageRoot } from './kernel/cells.js';
 import type { MailSettings } from './readiness/mail.js';
 import type { SmtpSettings } from './tools/send-email.js';
 import { parseArgsOptions } from './cli/options.js';
+import { stagesToRun } from './stages/index.js';
 
 /** Stages this version can run; the rest of the contract's list arrives with later versions. */
-export const AVAILABLE_STAGES: readonly StageName[] = ['apply', 'checkpatch', 'sparse', 'build', 'boot', 'readiness'];
 const FAIL_ON: readonly FailOn[] = ['error', 'warning', 'new-warning'];
 
 export interface RunSettings {
@@ -101,16 +101,15 @@ function list(value: string | undefined): string[] {
 }
 
 export function parseStages(value: string | undefined, continueRun = false): StageName[] {
-  if (value === undefined) return [...AVAILABLE_STAGES];
+  if (value === undefined) return [...STAGE_ORDER];
   const asked = list(value);
   if (asked.length === 0) throw usageError('--stages is empty');
   for (const name of asked) {
     if (!(STAGE_ORDER as readonly string[]).includes(name)) throw usageError(`unknown stage ${JSON.stringify(name)} (stages: ${STAGE_ORDER.join(', ')})`);
-    if (!AVAILABLE_STAGES.includes(name as StageName)) throw usageError(`stage ${name} is not available in this version (available: ${AVAILABLE_STAGES.join(', ')})`);
   }
-  // apply is what every other stage stands on, so it always runs, and boot boots what build builds (unless an
-  // earlier step of the same run built it: --continue); the order is the contract's, not the user's.
-  return STAGE_ORDER.filter((s) => s === 'apply' || asked.includes(s) || (s === 'build' && asked.includes('boot') && !continueRun));
+  // what the asked stages need and use runs too (apply under every stage, build under boot unless an earlier
+  // --continue step built); the order is the contract's, not the user's
+  return stagesToRun(asked as StageName[], continueRun);
 }
 
 /** The subcommand's arguments (after "run") into settings; a UsageError for anything wrong. */

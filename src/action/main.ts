@@ -7,14 +7,17 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RunError, oneLine } from '../errors.js';
-import { main as cli } from '../cli/main.js';
+import { runPipeline } from '../pipeline.js';
+import { stderrProgress } from '../report/progress.js';
+import { exitCodeFor } from '../results/verdict.js';
 import type { Results, StageName } from '../results/model.js';
 import { mergeResults } from '../results/merge.js';
-import { errorResults, readResults, writeResults } from '../results/write.js';
+import { errorResults, readResultsFile, writeResults } from '../results/store.js';
 import { parseRunArgs, parseStages } from '../settings.js';
 import { classifyTree, DEFAULT_TREE_URL } from '../tree/source.js';
-import { resolveCells } from '../kernel/cells.js';
-import { execTool } from '../tools/exec.js';
+import { resolveCells, type Cell } from '../kernel/cells.js';
+import { guestOf } from '../kernel/arches.js';
+import { gccVersion } from '../tools/gcc.js';
 import { actionOutDir, artifactName, cliArguments, fallbackSettings, readActionInputs, type ActionSettings } from './inputs.js';
 import { seriesFromEvent } from './event.js';
 import { cacheOutputs, ccacheSpec, defaultCcacheSize, guestSpec, noCacheOutputs, treeCacheDir, treeSpec, type CacheSpec } from './cache.js';
@@ -42,9 +45,16 @@ interface RunState {
 const statePath = (outDir: string) => path.join(outDir, 'action', 'state.json');
 const runnerOs = (env: NodeJS.ProcessEnv) => (env.RUNNER_OS ?? process.platform).toLowerCase();
 
-/** The CLI in-process; its progress lines go to the step's log. */
-async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  return cli(['run', ...argv], { out: (l) => core.info(l), err: (l) => core.info(l), env });
+/**
+ * One step of the run: the pipeline as a library, its progress lines in the step's log. Its results, which it has
+ * also written to the out dir; undefined only when even that failed (the out dir is not writable).
+ */
+async function runPipelineStep(argv: string[], env: NodeJS.ProcessEnv): Promise<Results | undefined> {
+  const settings = parseRunArgs(argv, env); // checked by prepare: a failure here is a bug, reported as one line
+  return runPipeline(settings, stderrProgress((line) => core.info(line))).catch((error: unknown) => {
+    core.error(`kernel-patch-ci: ${oneLine(error)}`);
+    return undefined;
+  });
 }
 
 function setOutputs(outputs: Record<string, string>): void {
@@ -88,22 +98,19 @@ async function prepare(env: NodeJS.ProcessEnv): Promise<RunState> {
   return state;
 }
 
-async function compilerVersion(): Promise<string> {
-  const r = await execTool('gcc', ['--version']).catch(() => undefined);
-  return r?.stdout.split('\n')[0] ?? 'no gcc';
-}
+const compilerVersion = async () => (await gccVersion()) ?? 'no gcc';
 
-const debianArch = (arch: string) => (arch === 'x86_64' ? 'amd64' : arch);
+/** The guest cache's arches: the cells this tool can boot, by their Debian names. */
+const guestArches = (cells: readonly Cell[]) => cells.flatMap((c) => guestOf(c.arch)?.debianArch ?? []);
 
 /** Apply the series; then the keys the tree save, and the ccache and guest restores, need (from the base commit). */
 async function applyStep(state: RunState, env: NodeJS.ProcessEnv): Promise<void> {
   setOutputs({ 'tree-save-key': '', ...noCacheOutputs('ccache'), ...noCacheOutputs('guest') });
   if (state.aborted) return core.info(`apply: not run, the run stopped earlier: ${state.aborted}`);
   const settings = state.settings!;
-  const code = await runCli([...stepArguments(state.argv, 'apply'), '--stages', 'apply'], env);
-  const results = await readResults(settings.outDir);
+  const results = await runPipelineStep([...stepArguments(state.argv, 'apply'), '--stages', 'apply'], env);
   state.baseCommit = results?.tree.baseCommit;
-  if (code === 2) state.aborted = results?.reason ?? 'the run could not be done';
+  if (!results || exitCodeFor(results) === 2) state.aborted = results?.reason ?? 'the run could not be done';
   if (state.baseCommit) {
     const tree = await treeCache(settings, env, state.baseCommit);
     if (tree) core.setOutput('tree-save-key', tree.key);
@@ -115,9 +122,9 @@ async function applyStep(state: RunState, env: NodeJS.ProcessEnv): Promise<void>
     setOutputs(cacheOutputs('ccache', await ccacheSpec({ os, cells, compiler: await compilerVersion(), baseCommit: state.baseCommit, ccacheDir: parsed.ccacheDir })));
   }
   if (!state.aborted && state.stages.includes('boot')) {
-    setOutputs(cacheOutputs('guest', await guestSpec({ os, arches: cells.map((c) => debianArch(c.arch)), guestDir: parsed.guestDir, cacheDir: settings.cacheDir })));
+    setOutputs(cacheOutputs('guest', await guestSpec({ os, arches: guestArches(cells), guestDir: parsed.guestDir, cacheDir: settings.cacheDir })));
   }
-  await markBroken('apply', settings.outDir, state.aborted);
+  await markBroken('apply', results, settings.outDir, state.aborted);
 }
 
 /** The run's arguments for one step: the config matrix only for the steps that build or boot it. */
@@ -132,8 +139,7 @@ export function stepArguments(argv: readonly string[], stage: string): string[] 
 }
 
 /** A stage that failed or errored turns its own step red, with the tails of the logs that say why. */
-async function markBroken(name: StageName, outDir: string, aborted?: string): Promise<void> {
-  const results = await readResults(outDir);
+async function markBroken(name: StageName, results: Results | undefined, outDir: string, aborted?: string): Promise<void> {
   const stage = results?.stages.find((s) => s.name === name);
   if (!stageBroke(stage) && !(name === 'apply' && aborted)) return;
   for (const group of results ? await failureGroups(results, name, outDir) : []) {
@@ -151,14 +157,14 @@ async function runStageStep(name: string, state: RunState, env: NodeJS.ProcessEn
   if (!state.stages.includes(name as StageName)) return core.info(`${name}: not asked for (stages: ${state.stages.join(', ')})`);
   const settings = state.settings!;
   const argv = [...stepArguments(state.argv, name), '--stages', name, '--continue'];
-  await runCli(argv, env);
+  const results = await runPipelineStep(argv, env);
   if (name === 'boot') {
     // the archives now in the cache carry the resolved versions: a new Debian point release saves a new entry
     const parsed = parseRunArgs(argv, env);
-    const arches = (await resolveCells(parsed.configs)).map((c) => debianArch(c.arch));
+    const arches = guestArches(await resolveCells(parsed.configs));
     core.setOutput('guest-save-key', (await guestSpec({ os: runnerOs(env), arches, guestDir: parsed.guestDir, cacheDir: settings.cacheDir })).key);
   }
-  await markBroken(name as StageName, settings.outDir);
+  await markBroken(name as StageName, results, settings.outDir);
 }
 
 /** The token stays in the env of the steps that need it, never on disk. */
@@ -190,7 +196,7 @@ async function aggregate(env: NodeJS.ProcessEnv, settings: ActionSettings): Prom
   const files = await findResults(dir);
   core.info(`aggregate: ${files.length} results file${files.length === 1 ? '' : 's'} under ${dir}`);
   try {
-    const all = await Promise.all(files.map(async (f) => JSON.parse(await readFile(f, 'utf8')) as Results));
+    const all = await Promise.all(files.map(async (f) => (await readResultsFile(f))!));
     await writeResults(settings.outDir, mergeResults(all));
   } catch (error) {
     await writeResults(settings.outDir, errorResults(oneLine(error)));

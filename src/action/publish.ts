@@ -8,7 +8,7 @@ import { oneLine } from '../errors.js';
 import type { Results } from '../results/model.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { commentBody, commentMarker, createOctokit, publishComment, selectAnnotations, type CommentTarget } from '../report/github.js';
-import { errorResults, readResults } from '../results/write.js';
+import { errorResults, readResults } from '../results/store.js';
 import { OUTPUTS, type ActionSettings } from './inputs.js';
 
 export interface GitHubDeps {
@@ -57,7 +57,8 @@ async function comment(results: Results, s: ActionSettings, env: NodeJS.ProcessE
 }
 
 export async function publishResults(s: ActionSettings, env: NodeJS.ProcessEnv, gh: GitHubDeps): Promise<void> {
-  const results = (await readResults(s.outDir)) ?? errorResults(`no results.json in ${s.outDir}: an earlier step failed before writing it`);
+  const missing = `no results.json in ${s.outDir}: an earlier step failed before writing it`;
+  const results = (await readResults(s.outDir).catch((error: unknown) => errorResults(oneLine(error)))) ?? errorResults(missing);
   const { annotations, omitted } = selectAnnotations(results);
   for (const a of annotations) {
     const props = { title: a.title, ...(a.file ? { file: a.file } : {}), ...(a.line ? { startLine: a.line } : {}) };

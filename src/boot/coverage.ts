@@ -3,7 +3,7 @@
 import { copyFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { execTool } from '../tools/exec.js';
+import { gcovJson } from '../tools/gcov.js';
 import type { ChangedFunction } from '../series/changed.js';
 
 interface GcovFunction { name: string; demangled_name?: string; start_line: number; end_line: number; execution_count: number }
@@ -37,10 +37,7 @@ export async function readCounters(buildDir: string, gcda: string, file: string)
   const target = path.join(objDir, `${base}.gcda`);
   await copyFile(gcda, target);
   try {
-    const result = await execTool('gcov', ['--json-format', '--stdout', '--object-directory', objDir, `${base}.c`], { cwd: objDir, timeoutMs: 60_000 });
-    if (result.code !== 0) return undefined;
-    const json = result.stdout.split('\n').find((l) => l.startsWith('{'));
-    return json ? (JSON.parse(json) as GcovReport) : undefined;
+    return (await gcovJson(objDir, base)) as GcovReport | undefined;
   } finally {
     await rm(target, { force: true });
   }

@@ -2,7 +2,7 @@
 // the console parsed, the results disk unpacked, and every scratch file removed again.
 import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { execTool } from '../tools/exec.js';
+import { extractTar } from '../tools/tar.js';
 import { qemuArgs, qemuBinary, runQemu, type Accel } from '../tools/qemu.js';
 import { commandLine, shellQuote } from '../tools/shell-quote.js';
 import { probeKvm } from '../tools/kvm-probe.js';
@@ -132,8 +132,7 @@ export async function bootKernel(opts: KernelBootOptions): Promise<KernelBoot> {
   if (opts.collectResults && report.ended) {
     const dir = path.join(opts.dir, 'results');
     await mkdir(dir, { recursive: true });
-    const untar = await execTool('tar', ['-xf', resultsDisk, '-C', dir], { timeoutMs: 60_000 });
-    if (untar.code === 0) resultsDir = dir;
+    if ((await extractTar(resultsDisk, dir, { timeoutMs: 60_000 })).ok) resultsDir = dir;
   }
   for (const d of [...disks, resultsDisk]) await rm(d, { force: true });
   return { console, report, command, ...(killed ? { killed } : {}), durationMs: Date.now() - started, ...(live.firstScenarioAt !== undefined ? { toFirstScenarioMs: live.firstScenarioAt } : {}), ...(resultsDir ? { resultsDir } : {}) };

@@ -1,4 +1,4 @@
-// Where the build stage leaves each cell's kernels and the boot stage finds them: the one place both agree on.
+// Where the build stage leaves each cell's kernels, and the record of them it hands to the boot stage.
 import path from 'node:path';
 
 export interface CellArtifacts {
@@ -23,4 +23,24 @@ export function cellArtifacts(outDir: string, workDir: string, cell: string): Ce
     baseVmlinux: path.join(dir, 'base', 'vmlinux'),
     buildDir: path.join(workDir, 'build', cell),
   };
+}
+
+export interface Kernel {
+  image: string;
+  vmlinux: string;
+}
+
+/** One cell's kernels as its build left them: a failed build has no patched kernel, a broken base no base one. */
+export interface CellKernels {
+  /** The cell's artifacts folder: its .config ("config"), build log, consoles. */
+  dir: string;
+  /** The kbuild O= dir with the patched objects and their gcov notes. */
+  buildDir: string;
+  patched?: Kernel;
+  base?: Kernel;
+}
+
+/** The build stage's hand-on: the kernels of each cell it built, by cell name. */
+export interface BuiltKernels {
+  cells: Record<string, CellKernels>;
 }

@@ -3,7 +3,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { instrumentLines, keptLines, preprocessCommand, shellWords } from '../kernel/cpp-lines.js';
-import { execTool } from '../tools/exec.js';
+import { runSavedCompile } from '../tools/gcc.js';
 
 /** What one cell's compiler saw of one changed file. */
 export type FileLines =
@@ -45,8 +45,7 @@ export async function compiledLines(treeDir: string, buildDir: string, changed: 
     // the copy lives elsewhere: its "quoted" includes must still find the headers beside the original
     const args = preprocessCommand(compile, copy, `${copy}.i`);
     args.splice(args.length - 4, 0, '-iquote', path.join(treeDir, path.dirname(file)));
-    const run = await execTool(args[0]!, args.slice(1), { cwd: buildDir, timeoutMs });
-    if (run.code !== 0) {
+    if (!(await runSavedCompile(args, buildDir, timeoutMs))) {
       // a file the compiler cannot even preprocess was compiled and failed: its error is the build's finding
       out.set(file, { built: true, marked: marked.marked, kept: marked.marked });
       continue;

@@ -1,5 +1,6 @@
 // The config symbols a series needs: what builds each changed .c file (its Makefile and its parents'), with the
 // Kconfig dependencies a user could turn on, added to a cell before olddefconfig; and, after it, which stayed off and why.
+import { archOf } from '../kernel/arches.js';
 import { writeFile } from 'node:fs/promises';
 import { buildRuleWithParents } from '../kernel/kconfig.js';
 import { kconfigEntries, parseExpr, requiredSymbols, whyOff, type KconfigEntry } from '../kernel/kconfig-deps.js';
@@ -20,7 +21,6 @@ export async function symbolsBuilding(treeDir: string, files: readonly string[])
 }
 
 /** The kernel's source directory under arch/ for an ARCH= value. */
-export const srcArchOf = (arch: string): string => (arch === 'i386' || arch === 'x86_64' ? 'x86' : arch);
 
 export interface SeriesAdditions {
   /** symbol → the files it is for (its own rule's or, for a dependency, the files of the symbol needing it). */
@@ -42,7 +42,7 @@ export async function seriesAdditions(git: Git, treeDir: string, needs: SymbolNe
   let level = [...needs.keys()].filter((s) => !fragment.has(s));
   for (const s of level) asked.set(s, needs.get(s)!);
   for (let depth = 0; depth < 4 && level.length; depth++) {
-    const found = await kconfigEntries(git, treeDir, level.filter((s) => !entries.has(s)), srcArchOf(arch));
+    const found = await kconfigEntries(git, treeDir, level.filter((s) => !entries.has(s)), archOf(arch).srcArch);
     for (const [s, e] of found) entries.set(s, e);
     const next: string[] = [];
     for (const s of level) {
@@ -53,7 +53,7 @@ export async function seriesAdditions(git: Git, treeDir: string, needs: SymbolNe
       }
     }
     if (next.length === 0) break;
-    const nextEntries = await kconfigEntries(git, treeDir, next, srcArchOf(arch));
+    const nextEntries = await kconfigEntries(git, treeDir, next, archOf(arch).srcArch);
     for (const [s, e] of nextEntries) entries.set(s, e);
     // a promptless dependency (MMU, ARCH_HIBERNATION_POSSIBLE) is computed by Kconfig: asking for it changes nothing
     level = next.filter((s) => nextEntries.get(s)?.some((e) => e.prompt));

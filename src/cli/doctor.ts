@@ -11,7 +11,7 @@ import { resolveCells, DEFAULT_CELLS } from '../kernel/cells.js';
 import { MIN_NODE_MAJOR } from '../action/runner.js';
 import { defaultCacheDir, parseStages } from '../settings.js';
 import { probeKvm, type AccelProbe } from '../tools/kvm-probe.js';
-import { qemuBinary } from '../tools/qemu.js';
+import { ARCHES } from '../kernel/arches.js';
 
 /** A run needs room for a tree, two cells' build dirs and the compiler cache. */
 export const MIN_FREE_GIB = 20;
@@ -69,7 +69,7 @@ export async function doctor(argv: readonly string[], env: NodeJS.ProcessEnv): P
   const accel = new Map<string, AccelProbe>();
   if (stages.includes('boot')) {
     for (const arch of arches) {
-      const binary = (() => { try { return qemuBinary(arch); } catch { return undefined; } })(); // no QEMU for s390: nothing to probe
+      const binary = ARCHES[arch]?.guest?.qemuBinary; // no QEMU for s390: nothing to probe
       const qemuThere = checks.some((c) => c.command === binary && !c.problem);
       if (qemuThere) accel.set(arch, env.KPCI_ACCEL === 'tcg' || env.KPCI_ACCEL === 'kvm' ? { accel: env.KPCI_ACCEL, why: 'KPCI_ACCEL says so' } : await probeKvm(arch));
     }

@@ -1,9 +1,9 @@
-// The kernel-patch-ci command: parse, run the pipeline, print the verdict, exit 0/1/2 as CONTRACT.md says.
+// The kernel-patch-ci command: parse, run the pipeline, print the verdict, exit 0/1/2 as docs/CONTRACT.md says.
 import { RunError, oneLine } from '../errors.js';
 import { runPipeline } from '../pipeline.js';
 import { stderrProgress, type Progress } from '../report/progress.js';
 import { exitCodeFor } from '../results/verdict.js';
-import { errorResults, writeResults } from '../results/write.js';
+import { errorResults, writeResults } from '../results/store.js';
 import { parseRunArgs } from '../settings.js';
 import { TOOL_VERSION } from '../version.js';
 import { renderMarkdown } from '../report/markdown.js';

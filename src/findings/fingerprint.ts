@@ -48,3 +48,42 @@ export function compareByFingerprint<T>(base: readonly T[], patched: readonly T[
   const fixed = [...remaining.values()].flat();
   return { introduced, fixed, existing };
 }
+
+export interface ClassifyOptions {
+  /**
+   * 'count' (compiler and sparse warnings): a second copy of an existing warning is new. 'ignore' (kernel splats):
+   * a message the base printed at all is pre-existing, however often either kernel printed it.
+   */
+  repeats: 'count' | 'ignore';
+}
+
+/** Base against patched by key: the one comparison sparse, gcc and the kernel log watchdog share. */
+export function classifyAgainstBase<T>(base: readonly T[], patched: readonly T[], key: (item: T) => string, options: ClassifyOptions = { repeats: 'count' }): Comparison<T> {
+  if (options.repeats === 'count') return compareByFingerprint(base, patched, key);
+  const baseKeys = new Set(base.map(key));
+  const patchedKeys = new Set(patched.map(key));
+  return {
+    introduced: patched.filter((item) => !baseKeys.has(key(item))),
+    existing: patched.filter((item) => baseKeys.has(key(item))),
+    fixed: base.filter((item) => !patchedKeys.has(key(item))),
+  };
+}
+
+export type ComparisonKind = keyof Comparison<unknown>;
+
+/**
+ * The comparison as findings, in patched order for new and pre-existing ones (new first when both are asked for),
+ * then the fixed ones; a kind without a maker gives no findings.
+ */
+export function comparisonFindings<T, F>(comparison: Comparison<T>, make: { [K in ComparisonKind]?: (item: T) => F | undefined }): F[] {
+  const out: F[] = [];
+  for (const kind of ['introduced', 'fixed', 'existing'] as const) {
+    const maker = make[kind];
+    if (!maker) continue;
+    for (const item of comparison[kind]) {
+      const finding = maker(item);
+      if (finding !== undefined) out.push(finding);
+    }
+  }
+  return out;
+}

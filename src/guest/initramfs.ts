@@ -8,9 +8,7 @@ import path from 'node:path';
 import { createAptRoot, downloadPackages, resolvePackages, unpackDeb, updateIndexes, type PackageVersion } from '../tools/apt.js';
 import { packDirectory } from '../tools/cpio.js';
 import { inputError } from '../errors.js';
-
-/** Debian's name for each kernel ARCH we boot. */
-export const DEBIAN_ARCH: Record<string, string> = { x86_64: 'amd64', i386: 'i386' };
+import { guestOf } from '../kernel/arches.js';
 
 export interface GuestPackageList {
   install: string[];
@@ -97,8 +95,8 @@ async function resolveGuestPackages(aptDir: string, debArch: string, list: Guest
 }
 
 async function packageArchive(opts: InitramfsOptions, list: GuestPackageList): Promise<{ file: string; packages: PackageVersion[]; cached: boolean; warning?: string }> {
-  const debArch = DEBIAN_ARCH[opts.arch];
-  if (!debArch) throw inputError(`no guest userspace for ARCH=${opts.arch} (supported: ${Object.keys(DEBIAN_ARCH).join(', ')})`);
+  const debArch = guestOf(opts.arch)?.debianArch;
+  if (!debArch) throw inputError(`no guest userspace for ARCH=${opts.arch}: the arch table has no guest for it`);
   const base = path.join(opts.cacheDir, 'guest', debArch);
   const { packages, warning } = await resolveGuestPackages(path.join(base, 'apt'), debArch, list);
   const file = path.join(base, `packages-${packagesKey(debArch, packages, list.drop)}.cpio`);

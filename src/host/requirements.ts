@@ -3,7 +3,7 @@
 import type { StageName } from '../results/model.js';
 import { toolchainFor } from '../kernel/toolchain.js';
 import { execTool } from '../tools/exec.js';
-import { qemuBinary } from '../tools/qemu.js';
+import { ARCHES } from '../kernel/arches.js';
 
 export interface ToolNeed {
   command: string;
@@ -13,8 +13,6 @@ export interface ToolNeed {
   required: boolean;
   why: string;
 }
-
-const KNOWN_QEMU = new Set(['x86_64', 'i386']);
 
 const tool = (command: string, pkg: string, why: string, required = true, args = ['--version']): ToolNeed => ({ command, args, pkg, required, why });
 
@@ -35,7 +33,10 @@ export function stageNeeds(stage: StageName, arches: readonly string[]): ToolNee
     case 'boot':
       return [
         // an arch with no QEMU here is its cell's own error (the boot stage says so), not every cell's
-        ...[...new Set(arches)].flatMap((a) => (KNOWN_QEMU.has(a) ? [tool(qemuBinary(a), 'qemu-system-x86', `the ${a} guests`)] : [])),
+        ...[...new Set(arches)].flatMap((a) => {
+          const guest = ARCHES[a]?.guest;
+          return guest ? [tool(guest.qemuBinary, guest.qemuPackage, `the ${a} guests`)] : [];
+        }),
         tool('cpio', 'cpio', 'the initramfs'), tool('apt-get', 'apt', 'the guest packages'), tool('dpkg-deb', 'dpkg', 'the guest packages'),
         tool('gcov', 'gcc', 'coverage of the changed functions', false),
       ];

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inputError, usageError } from '../errors.js';
+import { ARCHES } from './arches.js';
 
 export interface Cell {
   name: string;
@@ -58,6 +59,10 @@ export async function resolveCells(specs: readonly string[], root = packageRoot(
     const name = path.basename(fragmentPath).replace(/\.config$/, '');
     const { arch, wanted } = parseFragment(await readFile(fragmentPath, 'utf8'), spec);
     if (cells.some((c) => c.name === name)) throw usageError(`config ${name} is given twice`);
+    // an unknown "# arch:" is the fragment's error, named with its file, not an x86 build of it
+    if (arch !== undefined && !Object.hasOwn(ARCHES, arch)) {
+      throw usageError(`${spec}: unknown "# arch: ${arch}" (known: ${Object.keys(ARCHES).join(', ')})`);
+    }
     cells.push({ name, arch: arch ?? 'x86_64', fragmentPath, wanted, shipped: !isPath });
   }
   return cells;

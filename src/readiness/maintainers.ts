@@ -117,4 +117,3 @@ export async function findMaintainers(patches: readonly Patch[], upstream: strin
   return { series, destination, perPatch, homes, findings };
 }
 
-export { describeRecipients };

@@ -28,10 +28,3 @@ export function stderrProgress(write: (line: string) => void = (l) => process.st
     },
   };
 }
-
-export const silentProgress: Progress = {
-  stageStart: () => undefined,
-  stageEnd: () => undefined,
-  info: () => undefined,
-  alive: (_what, work) => work,
-};

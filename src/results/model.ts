@@ -1,7 +1,8 @@
-// The results model: the one language stages, renderers, the CLI and the Action share (schemaVersion 1, CONTRACT.md).
+// The results model: the one language stages, renderers, the CLI and the Action share (schemaVersion 1, docs/CONTRACT.md).
 
 export const SCHEMA_VERSION = 1;
 
+/** The stages, in the order they run and are reported; src/stages/index.ts maps each to its module. */
 export const STAGE_ORDER = ['apply', 'checkpatch', 'sparse', 'build', 'boot', 'readiness'] as const;
 export type StageName = (typeof STAGE_ORDER)[number];
 
@@ -24,11 +25,34 @@ export interface Finding {
   new?: boolean;
 }
 
+/** What one build cell's makes took, and how much ccache served. */
+export interface BuildCellMetrics {
+  configureMs: number;
+  baseBuildMs: number;
+  perPatchMs: number;
+  patchedBuildMs: number;
+  ccacheHitRate: { base?: number; patched?: number };
+}
+
+/** What one boot cell took: the accelerator, the guest userspace, and each kernel's boot. */
+export interface BootCellMetrics {
+  accel: string;
+  initramfsMs: number;
+  initramfsCached: boolean;
+  /** Per kernel: QEMU start to the first scenario, and the whole boot. */
+  base?: { toFirstScenarioMs?: number; totalMs: number };
+  patched?: { toFirstScenarioMs?: number; totalMs: number };
+}
+
 export interface CellResult {
   config: string;
   status: StageStatus;
   durationMs: number;
   summary: string;
+  /** The build stage's cells carry build metrics, the boot stage's boot metrics. */
+  metrics?: BuildCellMetrics | BootCellMetrics;
+  /** The cell's artifact directory (build log, .config, kernels, consoles, KTAP, coverage). */
+  artifacts?: string;
   /** For a cell that failed: the shell lines that do it again (make O= ARCH=, the QEMU command line, the scenarios). */
   reproduce?: string[];
 }

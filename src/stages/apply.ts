@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Finding, StageResult } from '../results/model.js';
 import { hunkAt } from '../series/diff.js';
 import type { Patch } from '../series/intake.js';
-import type { RunContext, Stage } from './stage.js';
+import type { AppliedSeries, RunContext, Stage, StageOutput } from './stage.js';
 
 export interface ApplyFailure {
   file: string;
@@ -74,14 +74,14 @@ async function explainFailure(ctx: RunContext, patch: Patch, amOutput: string): 
   return findings;
 }
 
-async function applySeries(ctx: RunContext): Promise<StageResult> {
+async function applySeries(ctx: RunContext): Promise<StageOutput<AppliedSeries>> {
   const { git, dir } = ctx.tree;
   const patches = ctx.series.patches;
   const total = patches.length;
   const commits: string[] = [];
   const created = new Set<string>();
-  const result = (status: StageResult['status'], summary: string, findings: Finding[]): StageResult => ({
-    name: 'apply', status, durationMs: 0, summary, findings,
+  const result = (status: StageResult['status'], summary: string, findings: Finding[]): StageOutput<AppliedSeries> => ({
+    result: { name: 'apply', status, durationMs: 0, summary, findings },
   });
 
   for (const patch of patches) {
@@ -103,8 +103,8 @@ async function applySeries(ctx: RunContext): Promise<StageResult> {
     commits.push((await git.revParse('HEAD'))!);
     for (const f of patch.files) if (f.status === 'added') created.add(f.path);
   }
-  ctx.applied = { commits };
-  return result('pass', `${total} patch${total === 1 ? '' : 'es'} applied on ${ctx.tree.baseCommit.slice(0, 12)}`, []);
+  const handoff: AppliedSeries = { baseCommit: ctx.tree.baseCommit, commits, patchedCommit: commits.at(-1) ?? ctx.tree.baseCommit };
+  return { ...result('pass', `${total} patch${total === 1 ? '' : 'es'} applied on ${ctx.tree.baseCommit.slice(0, 12)}`, []), handoff };
 }
 
-export const applyStage: Stage = { name: 'apply', needs: [], run: applySeries };
+export const applyStage: Stage<never, AppliedSeries> = { name: 'apply', needs: [], uses: [], run: applySeries };

@@ -1,13 +1,18 @@
 // boot: every built config's base and patched kernels in QEMU with the guest scenarios the series needs.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { inputError } from '../errors.js';
-import type { CellResult, Finding, StageResult } from '../results/model.js';
+import type { CellResult, Finding } from '../results/model.js';
 import { worstStatus } from '../results/verdict.js';
-import { bootCell, type BootCellOutcome, type BootSettings } from '../boot/cell.js';
+import { reproduceBoot, runBootCell, type BootSettings } from '../boot/runner.js';
+import { judgeBoot } from '../boot/judge.js';
+import { cellArtifacts, type CellKernels } from '../build/artifacts.js';
+import type { Cell } from '../kernel/cells.js';
 import { chooseScenarios } from '../boot/choose.js';
 import { readScenarios } from '../guest/scenarios.js';
 import { changedFunctions, type ChangedFunction } from '../series/changed.js';
 import type { Patch } from '../series/intake.js';
-import type { RunContext, Stage } from './stage.js';
+import type { RunContext, Stage, StageInput, StageOutput } from './stage.js';
 
 interface Workload {
   /** Scenario names for kpci.only; undefined runs every scenario. */
@@ -40,17 +45,43 @@ async function chooseWorkload(settings: BootSettings, patches: readonly Patch[],
   };
 }
 
-async function bootEveryCell(ctx: RunContext): Promise<StageResult> {
-  await ctx.tree.git.run(['checkout', '--quiet', '--detach', ctx.applied!.commits.at(-1)!]);
+/** One cell: its kernels booted (runner), then judged (judge), as the stage's cell result. */
+async function bootOneCell(ctx: RunContext, cell: Cell, kernels: CellKernels | undefined, settings: BootSettings, changed: readonly ChangedFunction[]): Promise<{ result: CellResult; findings: Finding[] }> {
+  const t0 = Date.now();
+  const artifacts = kernels?.dir ?? cellArtifacts(ctx.outDir, ctx.workDir, cell.name).dir;
+  const patched = kernels?.patched;
+  if (!kernels || !patched || !existsSync(patched.image)) {
+    const summary = 'skipped: the build stage produced no patched kernel for this config';
+    return { result: { config: cell.name, status: 'skip', durationMs: 0, summary, artifacts }, findings: [] };
+  }
+  const scratchDir = path.join(ctx.workDir, 'boot', cell.name);
+  const run = await runBootCell({ cell, kernels: { ...kernels, patched }, settings, treeDir: ctx.tree.dir, scratchDir, changed, progress: ctx.progress });
+  const judged = judgeBoot(run.record, ctx.settings.failOn);
+  const broke = judged.status === 'fail' || judged.status === 'error';
+  const result: CellResult = {
+    config: cell.name,
+    status: judged.status,
+    durationMs: Date.now() - t0,
+    summary: judged.summary,
+    metrics: run.metrics,
+    artifacts,
+    ...(broke ? { reproduce: reproduceBoot(cell, run) } : {}),
+  };
+  return { result, findings: judged.findings };
+}
+
+async function bootEveryCell(ctx: RunContext, input: StageInput<'apply' | 'build'>): Promise<StageOutput<void>> {
+  await ctx.tree.git.run(['checkout', '--quiet', '--detach', input.apply.patchedCommit]);
   const changed = await changedFunctions(ctx.tree.dir, ctx.series.patches);
   const workload = await chooseWorkload(ctx.settings.boot, ctx.series.patches, changed);
   const settings: BootSettings = { ...ctx.settings.boot, ...(workload.only ? { scenarios: workload.only } : { scenarios: undefined }) };
   ctx.progress.info(`boot: ${workload.summary}`);
-  const outcomes: BootCellOutcome[] = [];
+  const outcomes: { result: CellResult; findings: Finding[] }[] = [];
   for (const cell of ctx.settings.cells) {
     ctx.progress.info(`boot: ${cell.name} (ARCH=${cell.arch})`);
-    const outcome = await bootCell(ctx, cell, settings, changed);
-    ctx.progress.info(`boot: ${cell.name} ${outcome.result.status} in ${(outcome.result.durationMs / 1000).toFixed(1)}s — ${outcome.result.summary}`);
+    const outcome = await bootOneCell(ctx, cell, input.build.cells[cell.name], settings, changed);
+    const { status, durationMs, summary } = outcome.result;
+    ctx.progress.info(`boot: ${cell.name} ${status} in ${(durationMs / 1000).toFixed(1)}s — ${summary}`);
     outcomes.push(outcome);
   }
   const cells: CellResult[] = outcomes.map((o) => o.result);
@@ -60,7 +91,8 @@ async function bootEveryCell(ctx: RunContext): Promise<StageResult> {
   const summary = booted.length === 0
     ? 'skip: no config produced a kernel'
     : `${workload.summary}; ${(bad.length ? bad : cells).map((c) => `${c.config}: ${c.summary}`).join('; ')}`;
-  return { name: 'boot', status: booted.length === 0 ? 'skip' : status, durationMs: 0, summary, cells, findings: [...workload.findings, ...outcomes.flatMap((o) => o.findings)] };
+  const findings = [...workload.findings, ...outcomes.flatMap((o) => o.findings)];
+  return { result: { name: 'boot', status: booted.length === 0 ? 'skip' : status, durationMs: 0, summary, cells, findings } };
 }
 
-export const bootStage: Stage = { name: 'boot', needs: ['apply'], run: bootEveryCell };
+export const bootStage: Stage<'apply' | 'build'> = { name: 'boot', needs: ['apply'], uses: ['build'], run: bootEveryCell };

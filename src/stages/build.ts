@@ -1,7 +1,11 @@
 // build: every config cell, base and patched, per-patch compiles, new-warning diff, proof that changed files compiled.
-import type { CellResult, StageResult } from '../results/model.js';
+import type { CellResult, Finding } from '../results/model.js';
 import { statusFromFindings, worstStatus } from '../results/verdict.js';
-import { buildCell, type CellOutcome } from '../build/cell.js';
+import { reproduceBuild, runBuildCell, type SeriesForCell } from '../build/runner.js';
+import { judgeBuildCell } from '../build/judge.js';
+import type { BuiltKernels, CellKernels } from '../build/artifacts.js';
+import type { FileLines } from '../build/line-proof.js';
+import type { Cell } from '../kernel/cells.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { definedSymbols, makefileVersion } from '../kernel/kconfig.js';
@@ -11,7 +15,7 @@ import { addedLinesInFinalTree } from '../series/changed.js';
 import { seriesAdditions, symbolsBuilding } from '../build/series-config.js';
 import { linesNotCompiled, tallyAnywhere } from '../build/line-judge.js';
 import { ccacheEnv } from '../tools/ccache.js';
-import type { RunContext, Stage } from './stage.js';
+import type { RunContext, Stage, StageInput, StageOutput } from './stage.js';
 
 /** The patched text of each changed .c file, for naming the #if around a line no cell compiled. */
 async function patchedSources(ctx: RunContext, files: Iterable<string>): Promise<Map<string, string>> {
@@ -40,54 +44,85 @@ async function shippedFragmentsMisfit(ctx: RunContext): Promise<string | undefin
   return `no shipped config fits this tree (linux ${version ?? 'of unknown version'}): ${misfits.join('; ')}, which it does not define; give fragments of your own with --configs`;
 }
 
-async function buildEveryCell(ctx: RunContext): Promise<StageResult> {
+interface CellOutcome {
+  result: CellResult;
+  findings: Finding[];
+  /** What this cell's preprocessor kept of each changed file's added lines (empty for a cell that errored). */
+  lines: Map<string, FileLines>;
+  kernels?: CellKernels;
+}
+
+/** One cell: its makes (runner), then the verdict on what they printed (judge), as the stage's cell result. */
+async function buildOneCell(ctx: RunContext, cell: Cell, series: SeriesForCell): Promise<CellOutcome> {
+  const t0 = Date.now();
+  const toolchain = await toolchainFor(cell.arch);
+  if (!toolchain.ok) {
+    return {
+      result: { config: cell.name, status: 'error', durationMs: 0, summary: toolchain.reason },
+      findings: [{ tool: 'kbuild', severity: 'error', type: 'NO_COMPILER', config: cell.name, message: toolchain.reason }],
+      lines: new Map(),
+    };
+  }
+  ctx.progress.info(`build: ${cell.name} (ARCH=${cell.arch})`);
+  const { settings } = ctx;
+  const kbuild = {
+    srcDir: ctx.tree.dir,
+    ...(toolchain.crossCompile ? { crossCompile: toolchain.crossCompile } : {}),
+    jobs: settings.jobs,
+    timeoutMs: settings.stepTimeoutMs,
+    ccache: ccacheEnv({ dir: settings.ccacheDir, maxSize: settings.ccacheSize, baseDir: ctx.workDir }),
+  };
+  const run = await runBuildCell({ cell, kbuild, git: ctx.tree.git, treeDir: ctx.tree.dir, outDir: ctx.outDir, workDir: ctx.workDir, series, progress: ctx.progress });
+  const judged = judgeBuildCell(run.record, series.patches, settings.failOn);
+  const broke = judged.status === 'fail' || judged.status === 'error';
+  const result: CellResult = {
+    config: cell.name,
+    status: judged.status,
+    durationMs: Date.now() - t0,
+    summary: judged.summary,
+    metrics: run.metrics,
+    artifacts: run.kernels.dir,
+    ...(broke ? { reproduce: reproduceBuild(cell, run.kernels.dir, run.commands) } : {}),
+  };
+  ctx.progress.info(`build: ${cell.name} ${result.status} in ${(result.durationMs / 1000).toFixed(1)}s — ${result.summary}`);
+  return { result, findings: judged.findings, lines: judged.status === 'error' ? new Map() : judged.lines, kernels: run.kernels };
+}
+
+async function buildEveryCell(ctx: RunContext, input: StageInput<'apply'>): Promise<StageOutput<BuiltKernels>> {
   const settings = ctx.settings;
   const misfit = await shippedFragmentsMisfit(ctx);
-  if (misfit) return { name: 'build', status: 'error', durationMs: 0, summary: misfit, findings: [{ tool: 'kbuild', severity: 'error', type: 'CONFIG_DOES_NOT_FIT', new: false, message: misfit }] };
-  const outcomes: CellOutcome[] = [];
+  if (misfit) {
+    const finding: Finding = { tool: 'kbuild', severity: 'error', type: 'CONFIG_DOES_NOT_FIT', new: false, message: misfit };
+    return { result: { name: 'build', status: 'error', durationMs: 0, summary: misfit, findings: [finding] } };
+  }
+  const applied = input.apply;
   // What the series needs is read from the patched tree (a patch may add the Makefile line), once for all cells.
-  await ctx.tree.git.run(['checkout', '--quiet', '--detach', ctx.applied!.commits.at(-1)!]);
+  await ctx.tree.git.run(['checkout', '--quiet', '--detach', applied.patchedCommit]);
   const needs = await symbolsBuilding(ctx.tree.dir, touchedCFiles(ctx.series.patches));
   const definesWerror = (await definedSymbols(ctx.tree.git, ['WERROR'])).has('WERROR');
   const changedLines = addedLinesInFinalTree(ctx.series.patches);
   const sources = await patchedSources(ctx, changedLines.keys());
-  const additions = new Map(await Promise.all(settings.cells.map(async (c) => [c.name, await seriesAdditions(ctx.tree.git, ctx.tree.dir, needs, c.arch, c.wanted)] as const)));
+  const outcomes: CellOutcome[] = [];
   for (const cell of settings.cells) {
-    const toolchain = await toolchainFor(cell.arch);
-    if (!toolchain.ok) {
-      outcomes.push({
-        result: { config: cell.name, status: 'error', durationMs: 0, summary: toolchain.reason },
-        findings: [{ tool: 'kbuild', severity: 'error', type: 'NO_COMPILER', config: cell.name, message: toolchain.reason }],
-        compiled: [],
-        lines: new Map(),
-      });
-      continue;
-    }
-    ctx.progress.info(`build: ${cell.name} (ARCH=${cell.arch})`);
-    const outcome = await buildCell(ctx, cell, {
-      srcDir: ctx.tree.dir,
-      crossCompile: toolchain.crossCompile,
-      jobs: settings.jobs,
-      timeoutMs: settings.stepTimeoutMs,
-      ccache: ccacheEnv({ dir: settings.ccacheDir, maxSize: settings.ccacheSize, baseDir: ctx.workDir }),
-    }, { additions: additions.get(cell.name)!, definesWerror, changedLines });
-    ctx.progress.info(`build: ${cell.name} ${outcome.result.status} in ${(outcome.result.durationMs / 1000).toFixed(1)}s — ${outcome.result.summary}`);
-    outcomes.push(outcome);
+    const additions = await seriesAdditions(ctx.tree.git, ctx.tree.dir, needs, cell.arch, cell.wanted);
+    const series: SeriesForCell = { patches: ctx.series.patches, commits: applied.commits, baseCommit: applied.baseCommit, additions, definesWerror, changedLines };
+    outcomes.push(await buildOneCell(ctx, cell, series));
   }
-  await ctx.tree.git.run(['checkout', '--quiet', '--detach', ctx.applied!.commits.at(-1)!]);
+  await ctx.tree.git.run(['checkout', '--quiet', '--detach', applied.patchedCommit]);
   const judged = outcomes.filter((o) => o.result.status !== 'error').map((o) => ({ cell: o.result.config, files: o.lines }));
   const proof = judged.length ? linesNotCompiled(judged, sources) : [];
   const anywhere = tallyAnywhere(judged);
   const findings = [...outcomes.flatMap((o) => o.findings), ...proof];
   const cells: CellResult[] = outcomes.map((o) => o.result);
   const worstCell = worstStatus(cells.map((c) => c.status), 'pass');
-  const fromProof = statusFromFindings(proof, settings.failOn);
-  const status = worstStatus([fromProof], worstCell);
+  const status = worstStatus([statusFromFindings(proof, settings.failOn)], worstCell);
   const bad = cells.filter((c) => c.status === 'fail' || c.status === 'error');
+  const built = cells.map((c) => c.config).join(', ');
   const summary = bad.length
     ? bad.map((c) => `${c.config}: ${c.summary}`).join('; ')
-    : `${cells.length} config${cells.length === 1 ? '' : 's'} built: ${cells.map((c) => c.config).join(', ')}; ${anywhere.compiled}/${anywhere.total} changed lines compiled in at least one`;
-  return { name: 'build', status, durationMs: 0, summary, cells, findings };
+    : `${cells.length} config${cells.length === 1 ? '' : 's'} built: ${built}; ${anywhere.compiled}/${anywhere.total} changed lines compiled in at least one`;
+  const handoff: BuiltKernels = { cells: Object.fromEntries(outcomes.flatMap((o) => (o.kernels ? [[o.result.config, o.kernels]] : []))) };
+  return { result: { name: 'build', status, durationMs: 0, summary, cells, findings }, handoff };
 }
 
-export const buildStage: Stage = { name: 'build', needs: ['apply'], run: buildEveryCell };
+export const buildStage: Stage<'apply', BuiltKernels> = { name: 'build', needs: ['apply'], uses: [], run: buildEveryCell };

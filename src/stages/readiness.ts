@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RunError, oneLine } from '../errors.js';
-import type { Finding, StageResult } from '../results/model.js';
+import type { Finding } from '../results/model.js';
 import { statusFromFindings } from '../results/verdict.js';
 import { checkHygiene, hygieneFacts } from '../readiness/hygiene.js';
 import { loadPrefixTable } from '../readiness/prefixes.js';
@@ -12,7 +12,7 @@ import { checkShape } from '../readiness/shape.js';
 import { lintKmapLocal } from '../readiness/kmap-lint.js';
 import { coverLetterBody, coverLetterSubject, mailRoundTrip, readCoverLetter, type MailReport } from '../readiness/mail.js';
 import { TOOL_VERSION } from '../version.js';
-import type { RunContext, Stage } from './stage.js';
+import type { RunContext, Stage, StageInput, StageOutput } from './stage.js';
 
 const problem = (severity: Finding['severity'], type: string, message: string): Finding => ({ tool: 'readiness', severity, type, message, new: true });
 
@@ -27,8 +27,11 @@ async function attempt<T>(findings: Finding[], type: string, work: () => Promise
   }
 }
 
-async function checkReadiness(ctx: RunContext): Promise<StageResult> {
-  const { git, dir, baseCommit } = ctx.tree;
+async function checkReadiness(ctx: RunContext, input: StageInput<'apply'>): Promise<StageOutput<void>> {
+  const { git, dir } = ctx.tree;
+  const { baseCommit, patchedCommit } = input.apply;
+  // get_maintainer.pl, MAINTAINERS and the lint read the tree as the series leaves it
+  await git.run(['checkout', '--quiet', '--detach', patchedCommit]);
   const { patches } = ctx.series;
   const timeoutMs = ctx.settings.stepTimeoutMs;
   const findings: Finding[] = [];
@@ -55,7 +58,7 @@ async function checkReadiness(ctx: RunContext): Promise<StageResult> {
   ctx.progress.info('readiness: git format-patch and git send-email --dry-run');
   const coverLetter = patches.length < 2 ? undefined : cover ?? {
     subject: coverLetterSubject(patches),
-    body: coverLetterBody(patches, ctx.previous ?? [], { tool: `kernel-patch-ci ${TOOL_VERSION}`, tree: ctx.tree.source, base: baseCommit }),
+    body: coverLetterBody(patches, input.earlier, { tool: `kernel-patch-ci ${TOOL_VERSION}`, tree: ctx.tree.source, base: baseCommit }),
   };
   const mail: MailReport | undefined = await attempt(findings, 'MAIL_FAILED', () => mailRoundTrip({
     git, base: baseCommit, version: shape.version, patches, recipients, ...(coverLetter ? { coverLetter } : {}),
@@ -76,7 +79,7 @@ async function checkReadiness(ctx: RunContext): Promise<StageResult> {
     `deprecated kmap/kmap_atomic/kunmap/kunmap_atomic calls in the touched files ${lint.deprecated.before} → ${lint.deprecated.after}`,
     mail ? `${mail.files.length} mails in ${path.relative(ctx.outDir, mail.dir) || '.'}/ (send-email dry run: ${mail.dryRun.length} OK)${mail.sentToSelf ? `, sent to ${mail.sentToSelf.to}` : ''}` : 'no mails made',
   ].join('; ');
-  return { name: 'readiness', status, durationMs: 0, summary, findings };
+  return { result: { name: 'readiness', status, durationMs: 0, summary, findings } };
 }
 
-export const readinessStage: Stage = { name: 'readiness', needs: ['apply'], run: checkReadiness };
+export const readinessStage: Stage<'apply'> = { name: 'readiness', needs: ['apply'], uses: [], run: checkReadiness };

@@ -5,14 +5,14 @@ import path from 'node:path';
 import type { Finding, StageResult } from '../results/model.js';
 import { statusFromFindings } from '../results/verdict.js';
 import { buildRuleFor, definedSymbols, parseConfig } from '../kernel/kconfig.js';
-import { compareByFingerprint } from '../findings/fingerprint.js';
+import { classifyAgainstBase, comparisonFindings } from '../findings/fingerprint.js';
 import { locate, type Located } from '../findings/locate.js';
 import { parseDiagnostics } from '../tools/gcc-diagnostics.js';
 import { onlyPatchTouching, touchedCFiles } from '../series/touched.js';
 import { ANALYSIS_KCFLAGS, firstError, make, type KbuildOptions } from '../tools/kbuild.js';
 import { ccacheEnv } from '../tools/ccache.js';
 import { judgeAdditions, seriesAdditions, symbolsBuilding, type SeriesAdditions, type SymbolNeeds } from '../build/series-config.js';
-import type { RunContext, Stage } from './stage.js';
+import type { AppliedSeries, RunContext, Stage, StageInput, StageOutput } from './stage.js';
 
 interface SparseConfig {
   name: string;
@@ -70,8 +70,7 @@ async function configure(kb: KbuildOptions, sc: SparseConfig, additions: SeriesA
 }
 
 /** One configuration: which touched files it builds, and sparse's output on base and patched for them. */
-async function checkInConfig(ctx: RunContext, sc: SparseConfig, files: string[], needs: SymbolNeeds, definesWerror: boolean, findings: Finding[]): Promise<{ base: Checked; patched: Checked; objects: string[] } | undefined> {
-  const patched = ctx.applied!.commits.at(-1)!;
+async function checkInConfig(ctx: RunContext, applied: AppliedSeries, sc: SparseConfig, files: string[], needs: SymbolNeeds, definesWerror: boolean, findings: Finding[]): Promise<{ base: Checked; patched: Checked; objects: string[] } | undefined> {
   const kb: KbuildOptions = {
     srcDir: ctx.tree.dir,
     buildDir: path.join(ctx.workDir, `sparse-${sc.arch}`),
@@ -83,7 +82,7 @@ async function checkInConfig(ctx: RunContext, sc: SparseConfig, files: string[],
   };
   await mkdir(kb.buildDir, { recursive: true });
   const additions = await seriesAdditions(ctx.tree.git, ctx.tree.dir, needs, sc.arch, new Map(Object.entries(sc.extra)));
-  await ctx.tree.git.run(['checkout', '--quiet', '--detach', ctx.tree.baseCommit]);
+  await ctx.tree.git.run(['checkout', '--quiet', '--detach', applied.baseCommit]);
   const config = await configure(kb, sc, additions, definesWerror);
   if (typeof config === 'string') {
     findings.push({ tool: 'sparse', severity: 'error', type: 'SPARSE_FAILED', config: sc.name, message: config });
@@ -108,7 +107,7 @@ async function checkInConfig(ctx: RunContext, sc: SparseConfig, files: string[],
     findings.push(base);
     return undefined;
   }
-  await ctx.tree.git.run(['checkout', '--quiet', '--detach', patched]);
+  await ctx.tree.git.run(['checkout', '--quiet', '--detach', applied.patchedCommit]);
   const after = await checkRevision(ctx, kb, sc, objects, 'patched');
   if (!Array.isArray(after)) {
     findings.push(after);
@@ -117,13 +116,13 @@ async function checkInConfig(ctx: RunContext, sc: SparseConfig, files: string[],
   return { base: { config: sc.name, diagnostics: base }, patched: { config: sc.name, diagnostics: after }, objects };
 }
 
-async function runSparse(ctx: RunContext): Promise<StageResult> {
-  const result = (status: StageResult['status'], summary: string, findings: Finding[] = []): StageResult => ({
-    name: 'sparse', status, durationMs: 0, summary, findings,
+async function runSparse(ctx: RunContext, input: StageInput<'apply'>): Promise<StageOutput<void>> {
+  const result = (status: StageResult['status'], summary: string, findings: Finding[] = []): StageOutput<void> => ({
+    result: { name: 'sparse', status, durationMs: 0, summary, findings },
   });
   const files = touchedCFiles(ctx.series.patches);
   if (files.length === 0) return result('pass', 'no C files changed: nothing to check');
-  const patched = ctx.applied!.commits.at(-1)!;
+  const patched = input.apply.patchedCommit;
   const findings: Finding[] = [];
   await mkdir(path.join(ctx.outDir, 'logs'), { recursive: true });
   try {
@@ -139,7 +138,7 @@ async function runSparse(ctx: RunContext): Promise<StageResult> {
     const definesWerror = (await definedSymbols(ctx.tree.git, ['WERROR'])).has('WERROR');
     const runs = [];
     for (const sc of SPARSE_CONFIGS) {
-      const r = await checkInConfig(ctx, sc, checkable, needs, definesWerror, findings);
+      const r = await checkInConfig(ctx, input.apply, sc, checkable, needs, definesWerror, findings);
       if (r) runs.push(r);
     }
     const compileError = findings.find((f) => f.type === 'COMPILE_ERROR' && f.new);
@@ -149,32 +148,29 @@ async function runSparse(ctx: RunContext): Promise<StageResult> {
     // one warning seen in both configs is one finding (the first config's)
     const seen = new Set<string>();
     const once = (kind: string, d: Located) => !seen.has(`${kind} ${d.key}`) && seen.add(`${kind} ${d.key}`);
-    let [introducedCount, fixedCount, existingCount] = [0, 0, 0];
+    const counts = { introduced: 0, fixed: 0, existing: 0 };
     for (const r of runs) {
-      const { introduced, fixed, existing } = compareByFingerprint(r.base.diagnostics, r.patched.diagnostics, (d) => d.key);
-      for (const d of introduced.filter((x) => once('new', x))) {
-        introducedCount++;
-        findings.push({ tool: 'sparse', severity: d.severity, type: 'SPARSE', message: d.message, file: d.file, line: d.line, patch: onlyPatchTouching(ctx.series.patches, d.file), config: r.patched.config, new: true });
-      }
-      for (const d of fixed.filter((x) => once('fixed', x))) {
-        fixedCount++;
-        findings.push({ tool: 'sparse', severity: 'info', type: 'SPARSE_FIXED', message: `fixed: ${d.message}`, file: d.file, line: d.line, config: r.base.config, new: false });
-      }
-      for (const d of existing.filter((x) => once('old', x))) {
-        existingCount++;
-        findings.push({ tool: 'sparse', severity: d.severity, type: 'SPARSE', message: d.message, file: d.file, line: d.line, config: r.patched.config, new: false });
-      }
+      const comparison = classifyAgainstBase(r.base.diagnostics, r.patched.diagnostics, (d) => d.key);
+      comparison.introduced = comparison.introduced.filter((d) => once('new', d));
+      comparison.fixed = comparison.fixed.filter((d) => once('fixed', d));
+      comparison.existing = comparison.existing.filter((d) => once('old', d));
+      for (const kind of ['introduced', 'fixed', 'existing'] as const) counts[kind] += comparison[kind].length;
+      findings.push(...comparisonFindings<Located, Finding>(comparison, {
+        introduced: (d) => ({ tool: 'sparse', severity: d.severity, type: 'SPARSE', message: d.message, file: d.file, line: d.line, patch: onlyPatchTouching(ctx.series.patches, d.file), config: r.patched.config, new: true }),
+        fixed: (d) => ({ tool: 'sparse', severity: 'info', type: 'SPARSE_FIXED', message: `fixed: ${d.message}`, file: d.file, line: d.line, config: r.base.config, new: false }),
+        existing: (d) => ({ tool: 'sparse', severity: d.severity, type: 'SPARSE', message: d.message, file: d.file, line: d.line, config: r.patched.config, new: false }),
+      }));
     }
     const checked = new Set(runs.flatMap((r) => r.objects));
     const perConfig = runs.map((r) => `${r.objects.length} in ${r.patched.config}`).join(', ');
-    const counts = `${introducedCount} new, ${fixedCount} fixed, ${existingCount} pre-existing`;
-    if (compileError) return result('fail', `${compileError.message}${runs.length ? `; ${counts}` : ''}`, findings);
+    const tally = `${counts.introduced} new, ${counts.fixed} fixed, ${counts.existing} pre-existing`;
+    if (compileError) return result('fail', `${compileError.message}${runs.length ? `; ${tally}` : ''}`, findings);
     if (broken) return result('error', broken.message, findings);
-    const summary = `${checked.size} file${checked.size === 1 ? '' : 's'} checked (${perConfig}): ${counts}`;
+    const summary = `${checked.size} file${checked.size === 1 ? '' : 's'} checked (${perConfig}): ${tally}`;
     return result(statusFromFindings(findings, ctx.settings.failOn), summary, findings);
   } finally {
     await ctx.tree.git.exec(['checkout', '--quiet', '--detach', patched]);
   }
 }
 
-export const sparseStage: Stage = { name: 'sparse', needs: ['apply'], run: runSparse };
+export const sparseStage: Stage<'apply'> = { name: 'sparse', needs: ['apply'], uses: [], run: runSparse };

@@ -1,11 +1,12 @@
-// The one interface every stage implements, and the context the pipeline hands to each.
+// The one interface every stage implements, the context the pipeline hands to each, and what stages hand on.
 import type { FailOn, StageName, StageResult } from '../results/model.js';
 import type { Series } from '../series/intake.js';
 import type { PreparedTree } from '../tree/prepare.js';
 import type { Progress } from '../report/progress.js';
 import type { Cell } from '../kernel/cells.js';
-import type { BootSettings } from '../boot/cell.js';
+import type { BootSettings } from '../boot/runner.js';
 import type { MailSettings } from '../readiness/mail.js';
+import type { BuiltKernels } from '../build/artifacts.js';
 
 export interface StageSettings {
   failOn: FailOn;
@@ -32,15 +33,40 @@ export interface RunContext {
   /** Where stages keep artifacts for the user (logs worth reading). */
   outDir: string;
   progress: Progress;
-  /** Filled by the apply stage: the commit after each patch, in order; the last is the patched tree. */
-  applied?: { commits: string[] };
-  /** The results of the stages that ran before this one, in order (the readiness stage quotes them). */
-  previous?: StageResult[];
 }
 
-export interface Stage {
+/** What apply hands on: the commit after each patch, in order. The worktree's HEAD is not part of it. */
+export interface AppliedSeries {
+  baseCommit: string;
+  commits: string[];
+  /** The last of commits: the tree with the whole series. */
+  patchedCommit: string;
+}
+
+/** Every stage's hand-on, by the stage that makes it. The pipeline keeps them (on disk for --continue steps). */
+export interface Handoffs {
+  apply: AppliedSeries;
+  build: BuiltKernels;
+}
+export type HandingStage = keyof Handoffs;
+
+/** A stage's input: the hand-ons of the stages it needs or uses, and every result before it. */
+export type StageInput<From extends HandingStage> = { [K in From]: Handoffs[K] } & {
+  /** The results of the stages before this one, this step's and a --continue run's earlier steps' (read-only). */
+  earlier: readonly StageResult[];
+};
+
+export interface StageOutput<Out> {
+  result: StageResult;
+  /** What the stages after it may use; absent when it made nothing (apply that failed). */
+  handoff?: Out;
+}
+
+export interface Stage<From extends HandingStage = HandingStage, Out = void> {
   name: StageName;
-  /** Stages that must have passed (or warned) for this one to run. */
-  needs: StageName[];
-  run(ctx: RunContext): Promise<StageResult>;
+  /** Stages that must have passed (or warned) for this one to run; the pipeline runs them first. */
+  needs: readonly (StageName & From)[];
+  /** Stages whose hand-on it takes whatever their verdict (boot boots the kernels a failing build still made). */
+  uses: readonly (StageName & From)[];
+  run(ctx: RunContext, input: StageInput<From>): Promise<StageOutput<Out>>;
 }

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { execTool } from '../tools/exec.js';
+import { extractTar } from '../tools/tar.js';
 import { Git } from '../tools/git.js';
 import { infraError, inputError } from '../errors.js';
 
@@ -61,8 +61,8 @@ export async function importTarball(file: string, cacheDir: string, onLine?: (l:
   try {
     const unpack = path.join(scratch, 'src');
     await mkdir(unpack);
-    const tar = await execTool('tar', ['-xf', file, '-C', unpack], { timeoutMs: 20 * 60_000, onLine });
-    if (tar.code !== 0) throw inputError(`cannot unpack ${file}: ${tar.stderr.trim().split('\n')[0] ?? 'tar failed'}`);
+    const tar = await extractTar(file, unpack, { timeoutMs: 20 * 60_000, ...(onLine ? { onLine } : {}) });
+    if (!tar.ok) throw inputError(`cannot unpack ${file}: ${tar.why}`);
     const root = await unpackedRoot(unpack);
     if (!existsSync(path.join(root, 'Makefile')) || !existsSync(path.join(root, 'Kconfig'))) {
       throw inputError(`${file} does not contain a kernel source tree (no top-level Makefile and Kconfig)`);

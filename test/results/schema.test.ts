@@ -1,7 +1,7 @@
 // The schema itself: it accepts what the code writes and refuses what the contract forbids.
 import { describe, expect, test } from '@jest/globals';
 import { schemaProblems } from '../helpers/results-schema.js';
-import { errorResults } from '../../src/results/write.js';
+import { errorResults } from '../../src/results/store.js';
 
 const ok = {
   schemaVersion: 1, tool: { name: 'kernel-patch-ci', version: '0.1.0' }, verdict: 'fail', reason: 'checkpatch: 1 error',

@@ -1,0 +1,186 @@
+// One boot cell's I/O: the cell's base and patched kernels booted with the same workload (one QEMU each, side by
+// side when the machine has the cores), their consoles and KTAP kept, splats decoded, and the coverage of the
+// changed functions read. What it returns is a plain record for boot/judge.ts.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { BootCellMetrics } from '../results/model.js';
+import type { Cell } from '../kernel/cells.js';
+import { guestOf } from '../kernel/arches.js';
+import { parseConfig } from '../kernel/kconfig.js';
+import type { CellKernels } from '../build/artifacts.js';
+import type { Progress } from '../report/progress.js';
+import { buildInitramfs } from '../guest/initramfs.js';
+import { readNotReached, readScenarios } from '../guest/scenarios.js';
+import type { ChangedFunction } from '../series/changed.js';
+import { decodeStacktrace } from '../tools/decode-stacktrace.js';
+import { bootKernel, chooseAccel, type KernelBoot } from './guest-run.js';
+import { ktapDocument } from './console.js';
+import { findSplats, type Splat } from './watchdog.js';
+import { coverageMarkdown, coverageOfChanges, gcdaPath, readCounters, type FunctionCoverage } from './coverage.js';
+import type { BootRecord } from './judge.js';
+
+export interface BootSettings {
+  guestDir: string;
+  cacheDir: string;
+  scenarios?: string[];
+  bootTimeoutMs: number;
+  scenarioTimeoutMs: number;
+}
+
+
+export interface BootCellInput {
+  cell: Cell;
+  kernels: CellKernels & { patched: NonNullable<CellKernels['patched']> };
+  settings: BootSettings;
+  /** The tree at the patched commit: changed files' text, decode_stacktrace.sh. */
+  treeDir: string;
+  /** This cell's scratch dir (disks, initramfs, unpacked results). */
+  scratchDir: string;
+  changed: readonly ChangedFunction[];
+  progress: Progress;
+}
+
+export interface BootCellRun {
+  record: BootRecord;
+  metrics: BootCellMetrics;
+  patched: KernelBoot;
+  base?: KernelBoot;
+}
+
+const GUEST_CPUS = 2;
+
+/**
+ * Base and patched boot side by side only when each guest's CPUs get host cores of their own. The guest's two queues
+ * keep both its CPUs busy, and more TCG vCPUs than cores spin on guest locks whose holder is not running: on two
+ * cores the x86_64 cell took 171 s side by side and 74 s one after the other.
+ */
+export function bootTogether(cpusPerGuest: number, hostCores = os.availableParallelism()): boolean {
+  return hostCores >= 2 * cpusPerGuest;
+}
+
+const EXCERPT_LINES = 25;
+/** A kernel that splats in a loop still gets its first reports decoded, in seconds rather than minutes. */
+const MAX_DECODED = 10;
+
+/** Each splat's excerpt with its frames decoded against the patched vmlinux (by console line), where that works. */
+async function decodeSplats(treeDir: string, vmlinux: string, splats: readonly Splat[]): Promise<Map<number, string[]>> {
+  const decoded = new Map<number, string[]>();
+  for (const splat of splats.slice(0, MAX_DECODED)) {
+    const lines = await decodeStacktrace({ treeDir, vmlinux, messages: splat.excerpt.slice(0, EXCERPT_LINES) });
+    if (lines) decoded.set(splat.line, lines);
+  }
+  return decoded;
+}
+
+/** The changed functions' coverage from the patched kernel's counters, with the guest's reasons for the unreached. */
+async function readCoverage(input: BootCellInput, resultsDir: string | undefined): Promise<FunctionCoverage[]> {
+  const { changed, kernels } = input;
+  if (!resultsDir || changed.length === 0) return [];
+  const coverage: FunctionCoverage[] = [];
+  const reasons = await readNotReached(input.settings.guestDir);
+  for (const file of new Set(changed.map((c) => c.file))) {
+    const report = await readCounters(kernels.buildDir, gcdaPath(resultsDir, kernels.buildDir, file), file);
+    for (const fn of coverageOfChanges(report, changed.filter((c) => c.file === file))) {
+      const why = reasons.get(`${fn.file}:${fn.name}`);
+      coverage.push(fn.calls === 0 && why ? { ...fn, notReachedBecause: why } : fn);
+    }
+  }
+  await writeFile(path.join(kernels.dir, 'coverage.md'), coverageMarkdown(input.cell.name, coverage));
+  return coverage;
+}
+
+export async function runBootCell(input: BootCellInput): Promise<BootCellRun> {
+  const { cell, kernels, settings, progress } = input;
+  const dir = input.scratchDir;
+  await mkdir(dir, { recursive: true });
+
+  let t = Date.now();
+  const initramfs = await progress.alive(
+    `guest userspace (${cell.name})`,
+    buildInitramfs({ guestDir: settings.guestDir, arch: cell.arch, cacheDir: settings.cacheDir, outFile: path.join(dir, 'initramfs.cpio') }),
+  );
+  const metrics: BootCellMetrics = { accel: 'tcg', initramfsMs: Date.now() - t, initramfsCached: initramfs.cached };
+  if (initramfs.warning) progress.info(`boot: ${initramfs.warning}`);
+
+  const common = {
+    arch: cell.arch,
+    initrd: initramfs.file,
+    memoryMiB: guestOf(cell.arch)!.memoryMiB,
+    cpus: GUEST_CPUS,
+    bootTimeoutMs: settings.bootTimeoutMs,
+    scenarioTimeoutMs: settings.scenarioTimeoutMs,
+  };
+  const accel = await chooseAccel({ ...common, kernel: kernels.patched.image, dir, totalTimeoutMs: 20_000 });
+  metrics.accel = accel.accel;
+  progress.info(`boot: ${cell.name} under ${accel.accel.toUpperCase()} (${accel.why})`);
+
+  const planned = settings.scenarios?.length ?? (await readScenarios(settings.guestDir)).length;
+  // boot + every scenario at its limit, so the per-scenario watchdog always fires first
+  const totalTimeoutMs = settings.bootTimeoutMs + planned * settings.scenarioTimeoutMs + 30_000;
+  const bootOne = (kind: 'base' | 'patched', kernel: string) =>
+    bootKernel({
+      ...common,
+      kernel,
+      dir: path.join(dir, kind),
+      accel: accel.accel,
+      totalTimeoutMs,
+      ...(settings.scenarios ? { only: settings.scenarios } : {}),
+      collectResults: kind === 'patched',
+    });
+  t = Date.now();
+  const baseKernel = kernels.base && existsSync(kernels.base.image) ? kernels.base : undefined;
+  const together = baseKernel !== undefined && bootTogether(GUEST_CPUS);
+  const how = baseKernel ? `base and patched kernels, ${together ? 'side by side' : 'one after the other'}` : 'patched kernel';
+  const [patched, base] = await progress.alive(
+    `booting ${cell.name} (${how})`,
+    together
+      ? Promise.all([bootOne('patched', kernels.patched.image), bootOne('base', baseKernel.image)])
+      : (async () => {
+          const first = await bootOne('patched', kernels.patched.image);
+          return [first, baseKernel ? await bootOne('base', baseKernel.image) : undefined] as const;
+        })(),
+  );
+  for (const [kind, boot] of [['patched', patched], ['base', base]] as const) {
+    if (!boot) continue;
+    await writeFile(path.join(kernels.dir, `console-${kind}.log`), boot.console);
+    await writeFile(path.join(kernels.dir, `ktap-${kind}.txt`), ktapDocument(boot.report));
+    const first = boot.toFirstScenarioMs !== undefined ? { toFirstScenarioMs: boot.toFirstScenarioMs } : {};
+    metrics[kind] = { totalMs: boot.durationMs, ...first };
+  }
+
+  const config = parseConfig(await readFile(path.join(kernels.dir, 'config'), 'utf8').catch(() => ''));
+  const highmem = config.get('HIGHMEM4G') === 'y' || config.get('HIGHMEM64G') === 'y';
+  // the changed files as patched: a splat can surface in a caller of a changed function
+  const sources = new Map<string, string>();
+  for (const file of new Set(input.changed.map((c) => c.file))) {
+    sources.set(file, await readFile(path.join(input.treeDir, file), 'utf8'));
+  }
+  const decoded = await decodeSplats(input.treeDir, kernels.patched.vmlinux, findSplats(patched.report));
+  const coverage = await readCoverage(input, patched.resultsDir);
+  const record: BootRecord = {
+    cell: cell.name,
+    accel: accel.accel,
+    patched,
+    ...(base ? { base } : {}),
+    highmem,
+    changed: input.changed,
+    sources,
+    decoded,
+    coverage,
+  };
+  return { record, metrics, patched, ...(base ? { base } : {}) };
+}
+
+/** The boots of a failing cell as shell lines: each kernel's disks and QEMU command line, and the scenarios run. */
+export function reproduceBoot(cell: Cell, run: BootCellRun): string[] {
+  const scenarios = run.patched.report.scenarios.map((s) => s.name);
+  return [
+    `# ${cell.name} under QEMU; the guest's init ran the scenarios ${scenarios.join(', ') || '(none)'}` +
+      ' (kpci.only= on the command line picks them)',
+    '# the patched kernel',
+    ...run.patched.command,
+    ...(run.base ? ['# the base kernel, for comparison', ...run.base.command] : []),
+  ];
+}
