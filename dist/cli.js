@@ -2135,60 +2135,60 @@ const SPARSE_CONFIGS = [
     { name: 'i386-highmem-defconfig', arch: 'i386', extra: { HIGHMEM4G: 'y' } },
 ];
 /** Compile, then check: a second make with C=2 on up-to-date objects prints sparse's output and nothing else. */
-async function checkRevision(ctx, kb, sc, objects, label) {
-    const log = path.join(ctx.outDir, 'logs', `sparse-${sc.name}-${label}.log`);
-    const compile = await ctx.progress.alive(`compiling the ${label} tree (${sc.name})`, make(kb, [ANALYSIS_KCFLAGS, ...objects]));
+async function checkRevision(ctx, kbuild, sparseConfig, objects, label) {
+    const log = path.join(ctx.outDir, 'logs', `sparse-${sparseConfig.name}-${label}.log`);
+    const compile = await ctx.progress.alive(`compiling the ${label} tree (${sparseConfig.name})`, make(kbuild, [ANALYSIS_KCFLAGS, ...objects]));
     await writeFile(log, compile.stdout + compile.stderr);
     if (compile.code !== 0) {
-        const error = compile.timedOut ? `timed out after ${kb.timeoutMs / 1000}s` : firstError(compile);
-        const located = compile.timedOut ? [] : (await locate(parseDiagnostics(compile.stdout + compile.stderr, ctx.tree.dir, kb.buildDir), ctx.tree.dir)).filter((d) => d.severity === 'error');
+        const error = compile.timedOut ? `timed out after ${kbuild.timeoutMs / 1000}s` : firstError(compile);
+        const located = compile.timedOut ? [] : (await locate(parseDiagnostics(compile.stdout + compile.stderr, ctx.tree.dir, kbuild.buildDir), ctx.tree.dir)).filter((d) => d.severity === 'error');
         const at = located[0];
         return {
-            tool: 'gcc', severity: 'error', type: 'COMPILE_ERROR', config: sc.name, new: label === 'patched',
-            message: `the ${label} tree does not compile (${sc.name}): ${at ? at.message : error}`,
+            tool: 'gcc', severity: 'error', type: 'COMPILE_ERROR', config: sparseConfig.name, new: label === 'patched',
+            message: `the ${label} tree does not compile (${sparseConfig.name}): ${at ? at.message : error}`,
             ...(at?.file ? { file: at.file, line: at.line, patch: onlyPatchTouching(ctx.series.patches, at.file) } : {}),
         };
     }
-    const check = await ctx.progress.alive(`running sparse on the ${label} tree (${sc.name})`, make(kb, [ANALYSIS_KCFLAGS, 'C=2', ...objects]));
+    const check = await ctx.progress.alive(`running sparse on the ${label} tree (${sparseConfig.name})`, make(kbuild, [ANALYSIS_KCFLAGS, 'C=2', ...objects]));
     await appendFile(log, check.stdout + check.stderr);
     if (check.code !== 0) {
-        return { tool: 'sparse', severity: 'error', type: 'SPARSE_FAILED', config: sc.name, message: `sparse failed on the ${label} tree (${sc.name}): ${firstError(check)}` };
+        return { tool: 'sparse', severity: 'error', type: 'SPARSE_FAILED', config: sparseConfig.name, message: `sparse failed on the ${label} tree (${sparseConfig.name}): ${firstError(check)}` };
     }
-    return locate(parseDiagnostics(check.stdout + check.stderr, ctx.tree.dir, kb.buildDir), ctx.tree.dir);
+    return locate(parseDiagnostics(check.stdout + check.stderr, ctx.tree.dir, kbuild.buildDir), ctx.tree.dir);
 }
 /** The config for one sparse run: defconfig, our extras, the series' symbols, and warnings left as warnings. */
-async function configure(kb, sc, additions, definesWerror) {
-    const defconfig = await make(kb, ['defconfig']);
+async function configure(kbuild, sparseConfig, additions, definesWerror) {
+    const defconfig = await make(kbuild, ['defconfig']);
     if (defconfig.code !== 0)
-        return `make defconfig failed (${sc.name}): ${firstError(defconfig)}`;
-    const configFile = path.join(kb.buildDir, '.config');
-    const lines = [...Object.entries(sc.extra).map(([s, v]) => `CONFIG_${s}=${v}`), ...[...additions.asked.keys()].map((s) => `CONFIG_${s}=y`)];
+        return `make defconfig failed (${sparseConfig.name}): ${firstError(defconfig)}`;
+    const configFile = path.join(kbuild.buildDir, '.config');
+    const lines = [...Object.entries(sparseConfig.extra).map(([s, v]) => `CONFIG_${s}=${v}`), ...[...additions.asked.keys()].map((s) => `CONFIG_${s}=y`)];
     // defconfig sets CONFIG_WERROR: one unused variable would hide every other finding
     if (definesWerror)
         lines.push('# CONFIG_WERROR is not set');
     await appendFile(configFile, lines.map((l) => `${l}\n`).join(''));
-    const olddefconfig = await make(kb, ['olddefconfig']);
+    const olddefconfig = await make(kbuild, ['olddefconfig']);
     if (olddefconfig.code !== 0)
-        return `make olddefconfig failed (${sc.name}): ${firstError(olddefconfig)}`;
+        return `make olddefconfig failed (${sparseConfig.name}): ${firstError(olddefconfig)}`;
     return parseConfig(await readFile(configFile, 'utf8'));
 }
 /** One configuration: which touched files it builds, and sparse's output on base and patched for them. */
-async function checkInConfig(ctx, applied, sc, files, needs, definesWerror, findings) {
-    const kb = {
+async function checkInConfig(ctx, applied, sparseConfig, files, needs, definesWerror, findings) {
+    const kbuild = {
         srcDir: ctx.tree.dir,
-        buildDir: path.join(ctx.workDir, `sparse-${sc.arch}`),
-        arch: sc.arch,
+        buildDir: path.join(ctx.workDir, `sparse-${sparseConfig.arch}`),
+        arch: sparseConfig.arch,
         jobs: ctx.settings.jobs,
         timeoutMs: ctx.settings.stepTimeoutMs,
         // the same compiler cache as the build cells: a new out dir does not recompile prepare's host tools
         ccache: ccacheEnv({ dir: ctx.settings.ccacheDir, maxSize: ctx.settings.ccacheSize, baseDir: ctx.workDir }),
     };
-    await mkdir(kb.buildDir, { recursive: true });
-    const additions = await seriesAdditions(ctx.tree.git, ctx.tree.dir, needs, sc.arch, new Map(Object.entries(sc.extra)));
+    await mkdir(kbuild.buildDir, { recursive: true });
+    const additions = await seriesAdditions(ctx.tree.git, ctx.tree.dir, needs, sparseConfig.arch, new Map(Object.entries(sparseConfig.extra)));
     await ctx.tree.git.run(['checkout', '--quiet', '--detach', applied.baseCommit]);
-    const config = await configure(kb, sc, additions, definesWerror);
+    const config = await configure(kbuild, sparseConfig, additions, definesWerror);
     if (typeof config === 'string') {
-        findings.push({ tool: 'sparse', severity: 'error', type: 'SPARSE_FAILED', config: sc.name, message: config });
+        findings.push({ tool: 'sparse', severity: 'error', type: 'SPARSE_FAILED', config: sparseConfig.name, message: config });
         return undefined;
     }
     const refused = judgeAdditions(additions, config).refused;
@@ -2203,22 +2203,22 @@ async function checkInConfig(ctx, applied, sc, files, needs, definesWerror, find
             continue;
         }
         const why = off.map((s) => `CONFIG_${s} stays off: ${refused.find((r) => r.symbol === s)?.reason ?? 'a dependency is off'}`).join('; ');
-        findings.push({ tool: 'sparse', severity: 'info', type: 'NOT_CHECKED', file, config: sc.name, message: `${file} is not checked in ${sc.name}: ${why}` });
+        findings.push({ tool: 'sparse', severity: 'info', type: 'NOT_CHECKED', file, config: sparseConfig.name, message: `${file} is not checked in ${sparseConfig.name}: ${why}` });
     }
     if (objects.length === 0)
         return undefined;
-    const base = await checkRevision(ctx, kb, sc, objects, 'base');
+    const base = await checkRevision(ctx, kbuild, sparseConfig, objects, 'base');
     if (!Array.isArray(base)) {
         findings.push(base);
         return undefined;
     }
     await ctx.tree.git.run(['checkout', '--quiet', '--detach', applied.patchedCommit]);
-    const after = await checkRevision(ctx, kb, sc, objects, 'patched');
+    const after = await checkRevision(ctx, kbuild, sparseConfig, objects, 'patched');
     if (!Array.isArray(after)) {
         findings.push(after);
         return undefined;
     }
-    return { base: { config: sc.name, diagnostics: base }, patched: { config: sc.name, diagnostics: after }, objects };
+    return { base: { config: sparseConfig.name, diagnostics: base }, patched: { config: sparseConfig.name, diagnostics: after }, objects };
 }
 async function runSparse(ctx, input) {
     const result = (status, summary, findings = []) => ({
@@ -2244,8 +2244,8 @@ async function runSparse(ctx, input) {
         const needs = await symbolsBuilding(ctx.tree.dir, checkable);
         const definesWerror = (await definedSymbols(ctx.tree.git, ['WERROR'])).has('WERROR');
         const runs = [];
-        for (const sc of SPARSE_CONFIGS) {
-            const r = await checkInConfig(ctx, input.apply, sc, checkable, needs, definesWerror, findings);
+        for (const sparseConfig of SPARSE_CONFIGS) {
+            const r = await checkInConfig(ctx, input.apply, sparseConfig, checkable, needs, definesWerror, findings);
             if (r)
                 runs.push(r);
         }
@@ -2500,22 +2500,22 @@ function reproduceBuild(cell, artifactsDir, commands) {
 async function step(run, label, args, phase) {
     args = [...args, ...run.vars];
     await appendFile(run.log, `\n### ${label}: make ${args.join(' ')}\n`);
-    const invocation = makeInvocation(run.kb, args);
+    const invocation = makeInvocation(run.options, args);
     run.commands.push(`# ${label}`, commandLine(invocation.argv, invocation.env));
-    const statsLog = path.join(run.kb.buildDir, `.kpci-ccache-${phase}.log`);
-    const ccache = run.kb.ccache && { ...run.kb.ccache, CCACHE_STATSLOG: statsLog };
-    const result = await run.input.progress.alive(`${label} (${run.input.cell.name})`, make({ ...run.kb, ccache }, args));
-    const killed = result.timedOut ? `\n### killed after ${run.kb.timeoutMs / 1000}s\n` : '';
+    const statsLog = path.join(run.options.buildDir, `.kpci-ccache-${phase}.log`);
+    const ccache = run.options.ccache && { ...run.options.ccache, CCACHE_STATSLOG: statsLog };
+    const result = await run.input.progress.alive(`${label} (${run.input.cell.name})`, make({ ...run.options, ccache }, args));
+    const killed = result.timedOut ? `\n### killed after ${run.options.timeoutMs / 1000}s\n` : '';
     await appendFile(run.log, result.stdout + result.stderr + killed);
     return result;
 }
 async function phaseHitRate(run, phase) {
-    const text = await readFile(path.join(run.kb.buildDir, `.kpci-ccache-${phase}.log`), 'utf8').catch(() => '');
+    const text = await readFile(path.join(run.options.buildDir, `.kpci-ccache-${phase}.log`), 'utf8').catch(() => '');
     return hitRate(parseStatsLog(text));
 }
 async function clearStats(run, ...phases) {
     for (const phase of phases)
-        await rm(path.join(run.kb.buildDir, `.kpci-ccache-${phase}.log`), { force: true });
+        await rm(path.join(run.options.buildDir, `.kpci-ccache-${phase}.log`), { force: true });
 }
 /** The image and vmlinux just built, where the boot stage looks for them (the base kernel in its own folder). */
 async function keepKernel(run, kind) {
@@ -2524,20 +2524,20 @@ async function keepKernel(run, kind) {
     await mkdir(path.dirname(image), { recursive: true });
     for (const f of [image, vmlinux])
         await rm(f, { force: true }); // a failed build must not leave an old kernel behind
-    const built = path.join(run.kb.buildDir, archOf(run.input.cell.arch).imagePath);
+    const built = path.join(run.options.buildDir, archOf(run.input.cell.arch).imagePath);
     if (!existsSync(built))
         return undefined;
     await copyFile(built, image);
-    await copyFile(path.join(run.kb.buildDir, 'vmlinux'), vmlinux).catch(() => undefined);
+    await copyFile(path.join(run.options.buildDir, 'vmlinux'), vmlinux).catch(() => undefined);
     return { image, vmlinux };
 }
 function failure(result, run) {
-    return result.timedOut ? `killed after the ${run.kb.timeoutMs / 1000}s step timeout` : firstError(result);
+    return result.timedOut ? `killed after the ${run.options.timeoutMs / 1000}s step timeout` : firstError(result);
 }
 /** gcc/sparse-style diagnostics plus linker errors, as located diagnostics of this revision. */
 async function diagnosticsOf(run, results) {
     const text = results.map((r) => r.stdout + r.stderr).join('\n');
-    const diags = parseDiagnostics(text, run.input.treeDir, run.kb.buildDir).filter((d) => d.severity !== 'info');
+    const diags = parseDiagnostics(text, run.input.treeDir, run.options.buildDir).filter((d) => d.severity !== 'info');
     const touched = touchedCFiles(run.input.series.patches);
     for (const link of parseLinkErrors(text)) {
         // ld names a source by its basename only; the series' own files are the likely owners
@@ -2567,12 +2567,12 @@ async function runBuildCell(input) {
     const paths = cellArtifacts(input.outDir, input.workDir, cell.name);
     const run = {
         input,
-        kb: { ...input.kbuild, buildDir: paths.buildDir, arch: cell.arch },
+        options: { ...input.kbuild, buildDir: paths.buildDir, arch: cell.arch },
         log: path.join(paths.dir, 'build.log'),
         vars: [],
         commands: [],
     };
-    await mkdir(run.kb.buildDir, { recursive: true });
+    await mkdir(run.options.buildDir, { recursive: true });
     await mkdir(paths.dir, { recursive: true });
     for (const f of [paths.bzImage, paths.vmlinux, paths.baseBzImage, paths.baseVmlinux])
         await rm(f, { force: true }); // no stale kernel
@@ -2600,14 +2600,14 @@ async function runBuildCell(input) {
     const seriesFragment = path.join(paths.dir, 'series.config');
     await writeSeriesFragment(seriesFragment, series.additions, series.definesWerror);
     const fragments = [cell.fragmentPath, seriesFragment];
-    run.commands.push('# configure: tinyconfig, the fragments merged, olddefconfig', ...configureCommands(run.kb, fragments));
-    const configFailed = await configureFromFragment(run.kb, fragments);
+    run.commands.push('# configure: tinyconfig, the fragments merged, olddefconfig', ...configureCommands(run.options, fragments));
+    const configFailed = await configureFromFragment(run.options, fragments);
     metrics.configureMs = Date.now() - t;
     if (configFailed) {
         record.stopped = { phase: 'configure', failure: failure(configFailed, run) };
         return done();
     }
-    const configText = await readFile(path.join(run.kb.buildDir, '.config'), 'utf8');
+    const configText = await readFile(path.join(run.options.buildDir, '.config'), 'utf8');
     await writeFile(path.join(paths.dir, 'config'), configText);
     const config = parseConfig(configText);
     const dropped = droppedSymbols(cell.wanted, config);
@@ -2669,8 +2669,8 @@ async function runBuildCell(input) {
     };
     // 5. what the proof of compile needs: the objects' mtimes, and which changed lines they contain
     for (const obj of objects)
-        record.objectMtimes[obj] = (await stat(path.join(run.kb.buildDir, obj)).catch(() => undefined))?.mtimeMs;
-    record.lines = await compiledLines(input.treeDir, run.kb.buildDir, series.changedLines, objects, run.kb.timeoutMs);
+        record.objectMtimes[obj] = (await stat(path.join(run.options.buildDir, obj)).catch(() => undefined))?.mtimeMs;
+    record.lines = await compiledLines(input.treeDir, run.options.buildDir, series.changedLines, objects, run.options.timeoutMs);
     // 6. the kernels for the boot stage and for decoding stack traces
     if (patchedImage.code === 0) {
         const patchedKernel = await keepKernel(run, 'patched');
@@ -3463,6 +3463,7 @@ function kernelMessage(line) {
 }
 // Serial consoles deliver \r\n and, after a guest crash, arbitrary bytes: keep lines printable.
 function clean(line) {
+    // eslint-disable-next-line no-control-regex -- control characters are what this removes
     return line.replace(/\r/g, '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f\ufffd]/g, '');
 }
 // A record printed while another CPU or userspace was half-way through a line lands in the middle of it. Each
@@ -3938,7 +3939,7 @@ async function runBootCell(input) {
     const { cell, kernels, settings, progress } = input;
     const dir = input.scratchDir;
     await mkdir(dir, { recursive: true });
-    let t = Date.now();
+    const t = Date.now();
     const initramfs = await progress.alive(`guest userspace (${cell.name})`, buildInitramfs({ guestDir: settings.guestDir, arch: cell.arch, cacheDir: settings.cacheDir, outFile: path.join(dir, 'initramfs.cpio') }));
     const metrics = { accel: 'tcg', initramfsMs: Date.now() - t, initramfsCached: initramfs.cached };
     if (initramfs.warning)
@@ -3966,7 +3967,6 @@ async function runBootCell(input) {
         ...(settings.scenarios ? { only: settings.scenarios } : {}),
         collectResults: kind === 'patched',
     });
-    t = Date.now();
     const baseKernel = kernels.base && existsSync(kernels.base.image) ? kernels.base : undefined;
     const together = baseKernel !== undefined && bootTogether(GUEST_CPUS);
     const how = baseKernel ? `base and patched kernels, ${together ? 'side by side' : 'one after the other'}` : 'patched kernel';

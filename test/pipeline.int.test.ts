@@ -72,7 +72,7 @@ describe('series that fail', () => {
     expect(apply.findings).toEqual([
       {
         tool: 'git', severity: 'error', type: 'APPLY_FAILED', patch: 2, new: true, file: 'drivers/md/dm-delay.c', line: 17,
-        message: 'patch 2/3 "dm delay: add a blank line after the message prefix" does not apply: hunk #1 @@ -17,6 +17,7 @@ (expecting "#define DM_MSG_PREFIX \"delayed\"") of drivers/md/dm-delay.c failed',
+        message: 'patch 2/3 "dm delay: add a blank line after the message prefix" does not apply: hunk #1 @@ -17,6 +17,7 @@ (expecting "#define DM_MSG_PREFIX "delayed"") of drivers/md/dm-delay.c failed',
       },
     ]);
     expect(run.results.reason).toBe('apply: patch 2/3 "dm delay: add a blank line after the message prefix" does not apply to drivers/md/dm-delay.c');

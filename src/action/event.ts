@@ -17,6 +17,7 @@ export interface EventSeries {
 
 export interface EventSeriesOptions {
   eventName: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a webhook payload, read field by field
   event: Record<string, any>;
   workspace: string;
   /** Where the patches go (inside our out dir). */

@@ -115,7 +115,7 @@ export function actionOutDir(env: NodeJS.ProcessEnv): string {
  */
 export function artifactName(env: NodeJS.ProcessEnv): string {
   const parts = [env[INPUTS.configs], env[INPUTS.stages]].map((v) => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean).join('+')).filter(Boolean);
-  return ['kernel-patch-ci', ...parts].join('-').replace(/["\/:<>|*?\\\r\n]/g, '_');
+  return ['kernel-patch-ci', ...parts].join('-').replace(/["/:<>|*?\\\r\n]/g, '_');
 }
 
 /** What the report step can still do when the inputs are bad: summary, outputs and verdict, no comment. */

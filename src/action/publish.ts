@@ -22,6 +22,7 @@ export const defaultGitHub: GitHubDeps = { octokit: (token) => createOctokit(tok
 async function commentTarget(octokit: Octokit, s: ActionSettings, env: NodeJS.ProcessEnv): Promise<CommentTarget | undefined> {
   const { owner, repo } = s.repository!;
   if (env.KPCI_PR_NUMBER?.trim()) return { owner, repo, issueNumber: Number(env.KPCI_PR_NUMBER) }; // workflow_run recipe
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a webhook payload, read field by field
   const event = s.eventPath ? (JSON.parse(await readFile(s.eventPath, 'utf8').catch(() => '{}')) as Record<string, any>) : {};
   if (event.pull_request?.number) return { owner, repo, issueNumber: Number(event.pull_request.number) };
   if (s.eventName !== 'push' || !/^[0-9a-f]{40}$/.test(event.after ?? '')) return undefined;

@@ -96,7 +96,7 @@ export async function runBootCell(input: BootCellInput): Promise<BootCellRun> {
   const dir = input.scratchDir;
   await mkdir(dir, { recursive: true });
 
-  let t = Date.now();
+  const t = Date.now();
   const initramfs = await progress.alive(
     `guest userspace (${cell.name})`,
     buildInitramfs({ guestDir: settings.guestDir, arch: cell.arch, cacheDir: settings.cacheDir, outFile: path.join(dir, 'initramfs.cpio') }),
@@ -129,7 +129,6 @@ export async function runBootCell(input: BootCellInput): Promise<BootCellRun> {
       ...(settings.scenarios ? { only: settings.scenarios } : {}),
       collectResults: kind === 'patched',
     });
-  t = Date.now();
   const baseKernel = kernels.base && existsSync(kernels.base.image) ? kernels.base : undefined;
   const together = baseKernel !== undefined && bootTogether(GUEST_CPUS);
   const how = baseKernel ? `base and patched kernels, ${together ? 'side by side' : 'one after the other'}` : 'patched kernel';

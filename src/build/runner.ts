@@ -58,7 +58,7 @@ export interface BuildCellRun {
 
 interface CellMakes {
   input: BuildCellInput;
-  kb: KbuildOptions;
+  options: KbuildOptions;
   log: string;
   /** Make variables given to every make of the cell (gcov profiling of the touched objects). */
   vars: string[];
@@ -78,23 +78,23 @@ export function reproduceBuild(cell: Cell, artifactsDir: string, commands: reado
 async function step(run: CellMakes, label: string, args: string[], phase: string): Promise<ExecResult> {
   args = [...args, ...run.vars];
   await appendFile(run.log, `\n### ${label}: make ${args.join(' ')}\n`);
-  const invocation = makeInvocation(run.kb, args);
+  const invocation = makeInvocation(run.options, args);
   run.commands.push(`# ${label}`, commandLine(invocation.argv, invocation.env));
-  const statsLog = path.join(run.kb.buildDir, `.kpci-ccache-${phase}.log`);
-  const ccache = run.kb.ccache && { ...run.kb.ccache, CCACHE_STATSLOG: statsLog };
-  const result = await run.input.progress.alive(`${label} (${run.input.cell.name})`, make({ ...run.kb, ccache }, args));
-  const killed = result.timedOut ? `\n### killed after ${run.kb.timeoutMs / 1000}s\n` : '';
+  const statsLog = path.join(run.options.buildDir, `.kpci-ccache-${phase}.log`);
+  const ccache = run.options.ccache && { ...run.options.ccache, CCACHE_STATSLOG: statsLog };
+  const result = await run.input.progress.alive(`${label} (${run.input.cell.name})`, make({ ...run.options, ccache }, args));
+  const killed = result.timedOut ? `\n### killed after ${run.options.timeoutMs / 1000}s\n` : '';
   await appendFile(run.log, result.stdout + result.stderr + killed);
   return result;
 }
 
 async function phaseHitRate(run: CellMakes, phase: string): Promise<number | undefined> {
-  const text = await readFile(path.join(run.kb.buildDir, `.kpci-ccache-${phase}.log`), 'utf8').catch(() => '');
+  const text = await readFile(path.join(run.options.buildDir, `.kpci-ccache-${phase}.log`), 'utf8').catch(() => '');
   return hitRate(parseStatsLog(text));
 }
 
 async function clearStats(run: CellMakes, ...phases: string[]): Promise<void> {
-  for (const phase of phases) await rm(path.join(run.kb.buildDir, `.kpci-ccache-${phase}.log`), { force: true });
+  for (const phase of phases) await rm(path.join(run.options.buildDir, `.kpci-ccache-${phase}.log`), { force: true });
 }
 
 /** The image and vmlinux just built, where the boot stage looks for them (the base kernel in its own folder). */
@@ -103,21 +103,21 @@ async function keepKernel(run: CellMakes, kind: 'base' | 'patched'): Promise<{ i
   const [image, vmlinux] = kind === 'base' ? [paths.baseBzImage, paths.baseVmlinux] : [paths.bzImage, paths.vmlinux];
   await mkdir(path.dirname(image), { recursive: true });
   for (const f of [image, vmlinux]) await rm(f, { force: true }); // a failed build must not leave an old kernel behind
-  const built = path.join(run.kb.buildDir, archOf(run.input.cell.arch).imagePath);
+  const built = path.join(run.options.buildDir, archOf(run.input.cell.arch).imagePath);
   if (!existsSync(built)) return undefined;
   await copyFile(built, image);
-  await copyFile(path.join(run.kb.buildDir, 'vmlinux'), vmlinux).catch(() => undefined);
+  await copyFile(path.join(run.options.buildDir, 'vmlinux'), vmlinux).catch(() => undefined);
   return { image, vmlinux };
 }
 
 function failure(result: ExecResult, run: CellMakes): string {
-  return result.timedOut ? `killed after the ${run.kb.timeoutMs / 1000}s step timeout` : firstError(result);
+  return result.timedOut ? `killed after the ${run.options.timeoutMs / 1000}s step timeout` : firstError(result);
 }
 
 /** gcc/sparse-style diagnostics plus linker errors, as located diagnostics of this revision. */
 async function diagnosticsOf(run: CellMakes, results: ExecResult[]): Promise<Located[]> {
   const text = results.map((r) => r.stdout + r.stderr).join('\n');
-  const diags = parseDiagnostics(text, run.input.treeDir, run.kb.buildDir).filter((d) => d.severity !== 'info');
+  const diags = parseDiagnostics(text, run.input.treeDir, run.options.buildDir).filter((d) => d.severity !== 'info');
   const touched = touchedCFiles(run.input.series.patches);
   for (const link of parseLinkErrors(text)) {
     // ld names a source by its basename only; the series' own files are the likely owners
@@ -148,12 +148,12 @@ export async function runBuildCell(input: BuildCellInput): Promise<BuildCellRun>
   const paths = cellArtifacts(input.outDir, input.workDir, cell.name);
   const run: CellMakes = {
     input,
-    kb: { ...input.kbuild, buildDir: paths.buildDir, arch: cell.arch },
+    options: { ...input.kbuild, buildDir: paths.buildDir, arch: cell.arch },
     log: path.join(paths.dir, 'build.log'),
     vars: [],
     commands: [],
   };
-  await mkdir(run.kb.buildDir, { recursive: true });
+  await mkdir(run.options.buildDir, { recursive: true });
   await mkdir(paths.dir, { recursive: true });
   for (const f of [paths.bzImage, paths.vmlinux, paths.baseBzImage, paths.baseVmlinux]) await rm(f, { force: true }); // no stale kernel
   await writeFile(run.log, `# kernel-patch-ci build log for ${cell.name} (ARCH=${cell.arch})\n`);
@@ -181,14 +181,14 @@ export async function runBuildCell(input: BuildCellInput): Promise<BuildCellRun>
   const seriesFragment = path.join(paths.dir, 'series.config');
   await writeSeriesFragment(seriesFragment, series.additions, series.definesWerror);
   const fragments = [cell.fragmentPath, seriesFragment];
-  run.commands.push('# configure: tinyconfig, the fragments merged, olddefconfig', ...configureCommands(run.kb, fragments));
-  const configFailed = await configureFromFragment(run.kb, fragments);
+  run.commands.push('# configure: tinyconfig, the fragments merged, olddefconfig', ...configureCommands(run.options, fragments));
+  const configFailed = await configureFromFragment(run.options, fragments);
   metrics.configureMs = Date.now() - t;
   if (configFailed) {
     record.stopped = { phase: 'configure', failure: failure(configFailed, run) };
     return done();
   }
-  const configText = await readFile(path.join(run.kb.buildDir, '.config'), 'utf8');
+  const configText = await readFile(path.join(run.options.buildDir, '.config'), 'utf8');
   await writeFile(path.join(paths.dir, 'config'), configText);
   const config = parseConfig(configText);
   const dropped = droppedSymbols(cell.wanted, config);
@@ -247,8 +247,8 @@ export async function runBuildCell(input: BuildCellInput): Promise<BuildCellRun>
   };
 
   // 5. what the proof of compile needs: the objects' mtimes, and which changed lines they contain
-  for (const obj of objects) record.objectMtimes[obj] = (await stat(path.join(run.kb.buildDir, obj)).catch(() => undefined))?.mtimeMs;
-  record.lines = await compiledLines(input.treeDir, run.kb.buildDir, series.changedLines, objects, run.kb.timeoutMs);
+  for (const obj of objects) record.objectMtimes[obj] = (await stat(path.join(run.options.buildDir, obj)).catch(() => undefined))?.mtimeMs;
+  record.lines = await compiledLines(input.treeDir, run.options.buildDir, series.changedLines, objects, run.options.timeoutMs);
 
   // 6. the kernels for the boot stage and for decoding stack traces
   if (patchedImage.code === 0) {

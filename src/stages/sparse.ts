@@ -33,59 +33,59 @@ interface Checked {
 }
 
 /** Compile, then check: a second make with C=2 on up-to-date objects prints sparse's output and nothing else. */
-async function checkRevision(ctx: RunContext, kb: KbuildOptions, sc: SparseConfig, objects: string[], label: string): Promise<Located[] | Finding> {
-  const log = path.join(ctx.outDir, 'logs', `sparse-${sc.name}-${label}.log`);
-  const compile = await ctx.progress.alive(`compiling the ${label} tree (${sc.name})`, make(kb, [ANALYSIS_KCFLAGS, ...objects]));
+async function checkRevision(ctx: RunContext, kbuild: KbuildOptions, sparseConfig: SparseConfig, objects: string[], label: string): Promise<Located[] | Finding> {
+  const log = path.join(ctx.outDir, 'logs', `sparse-${sparseConfig.name}-${label}.log`);
+  const compile = await ctx.progress.alive(`compiling the ${label} tree (${sparseConfig.name})`, make(kbuild, [ANALYSIS_KCFLAGS, ...objects]));
   await writeFile(log, compile.stdout + compile.stderr);
   if (compile.code !== 0) {
-    const error = compile.timedOut ? `timed out after ${kb.timeoutMs / 1000}s` : firstError(compile);
-    const located = compile.timedOut ? [] : (await locate(parseDiagnostics(compile.stdout + compile.stderr, ctx.tree.dir, kb.buildDir), ctx.tree.dir)).filter((d) => d.severity === 'error');
+    const error = compile.timedOut ? `timed out after ${kbuild.timeoutMs / 1000}s` : firstError(compile);
+    const located = compile.timedOut ? [] : (await locate(parseDiagnostics(compile.stdout + compile.stderr, ctx.tree.dir, kbuild.buildDir), ctx.tree.dir)).filter((d) => d.severity === 'error');
     const at = located[0];
     return {
-      tool: 'gcc', severity: 'error', type: 'COMPILE_ERROR', config: sc.name, new: label === 'patched',
-      message: `the ${label} tree does not compile (${sc.name}): ${at ? at.message : error}`,
+      tool: 'gcc', severity: 'error', type: 'COMPILE_ERROR', config: sparseConfig.name, new: label === 'patched',
+      message: `the ${label} tree does not compile (${sparseConfig.name}): ${at ? at.message : error}`,
       ...(at?.file ? { file: at.file, line: at.line, patch: onlyPatchTouching(ctx.series.patches, at.file) } : {}),
     };
   }
-  const check = await ctx.progress.alive(`running sparse on the ${label} tree (${sc.name})`, make(kb, [ANALYSIS_KCFLAGS, 'C=2', ...objects]));
+  const check = await ctx.progress.alive(`running sparse on the ${label} tree (${sparseConfig.name})`, make(kbuild, [ANALYSIS_KCFLAGS, 'C=2', ...objects]));
   await appendFile(log, check.stdout + check.stderr);
   if (check.code !== 0) {
-    return { tool: 'sparse', severity: 'error', type: 'SPARSE_FAILED', config: sc.name, message: `sparse failed on the ${label} tree (${sc.name}): ${firstError(check)}` };
+    return { tool: 'sparse', severity: 'error', type: 'SPARSE_FAILED', config: sparseConfig.name, message: `sparse failed on the ${label} tree (${sparseConfig.name}): ${firstError(check)}` };
   }
-  return locate(parseDiagnostics(check.stdout + check.stderr, ctx.tree.dir, kb.buildDir), ctx.tree.dir);
+  return locate(parseDiagnostics(check.stdout + check.stderr, ctx.tree.dir, kbuild.buildDir), ctx.tree.dir);
 }
 
 /** The config for one sparse run: defconfig, our extras, the series' symbols, and warnings left as warnings. */
-async function configure(kb: KbuildOptions, sc: SparseConfig, additions: SeriesAdditions, definesWerror: boolean): Promise<Map<string, string> | string> {
-  const defconfig = await make(kb, ['defconfig']);
-  if (defconfig.code !== 0) return `make defconfig failed (${sc.name}): ${firstError(defconfig)}`;
-  const configFile = path.join(kb.buildDir, '.config');
-  const lines = [...Object.entries(sc.extra).map(([s, v]) => `CONFIG_${s}=${v}`), ...[...additions.asked.keys()].map((s) => `CONFIG_${s}=y`)];
+async function configure(kbuild: KbuildOptions, sparseConfig: SparseConfig, additions: SeriesAdditions, definesWerror: boolean): Promise<Map<string, string> | string> {
+  const defconfig = await make(kbuild, ['defconfig']);
+  if (defconfig.code !== 0) return `make defconfig failed (${sparseConfig.name}): ${firstError(defconfig)}`;
+  const configFile = path.join(kbuild.buildDir, '.config');
+  const lines = [...Object.entries(sparseConfig.extra).map(([s, v]) => `CONFIG_${s}=${v}`), ...[...additions.asked.keys()].map((s) => `CONFIG_${s}=y`)];
   // defconfig sets CONFIG_WERROR: one unused variable would hide every other finding
   if (definesWerror) lines.push('# CONFIG_WERROR is not set');
   await appendFile(configFile, lines.map((l) => `${l}\n`).join(''));
-  const olddefconfig = await make(kb, ['olddefconfig']);
-  if (olddefconfig.code !== 0) return `make olddefconfig failed (${sc.name}): ${firstError(olddefconfig)}`;
+  const olddefconfig = await make(kbuild, ['olddefconfig']);
+  if (olddefconfig.code !== 0) return `make olddefconfig failed (${sparseConfig.name}): ${firstError(olddefconfig)}`;
   return parseConfig(await readFile(configFile, 'utf8'));
 }
 
 /** One configuration: which touched files it builds, and sparse's output on base and patched for them. */
-async function checkInConfig(ctx: RunContext, applied: AppliedSeries, sc: SparseConfig, files: string[], needs: SymbolNeeds, definesWerror: boolean, findings: Finding[]): Promise<{ base: Checked; patched: Checked; objects: string[] } | undefined> {
-  const kb: KbuildOptions = {
+async function checkInConfig(ctx: RunContext, applied: AppliedSeries, sparseConfig: SparseConfig, files: string[], needs: SymbolNeeds, definesWerror: boolean, findings: Finding[]): Promise<{ base: Checked; patched: Checked; objects: string[] } | undefined> {
+  const kbuild: KbuildOptions = {
     srcDir: ctx.tree.dir,
-    buildDir: path.join(ctx.workDir, `sparse-${sc.arch}`),
-    arch: sc.arch,
+    buildDir: path.join(ctx.workDir, `sparse-${sparseConfig.arch}`),
+    arch: sparseConfig.arch,
     jobs: ctx.settings.jobs,
     timeoutMs: ctx.settings.stepTimeoutMs,
     // the same compiler cache as the build cells: a new out dir does not recompile prepare's host tools
     ccache: ccacheEnv({ dir: ctx.settings.ccacheDir, maxSize: ctx.settings.ccacheSize, baseDir: ctx.workDir }),
   };
-  await mkdir(kb.buildDir, { recursive: true });
-  const additions = await seriesAdditions(ctx.tree.git, ctx.tree.dir, needs, sc.arch, new Map(Object.entries(sc.extra)));
+  await mkdir(kbuild.buildDir, { recursive: true });
+  const additions = await seriesAdditions(ctx.tree.git, ctx.tree.dir, needs, sparseConfig.arch, new Map(Object.entries(sparseConfig.extra)));
   await ctx.tree.git.run(['checkout', '--quiet', '--detach', applied.baseCommit]);
-  const config = await configure(kb, sc, additions, definesWerror);
+  const config = await configure(kbuild, sparseConfig, additions, definesWerror);
   if (typeof config === 'string') {
-    findings.push({ tool: 'sparse', severity: 'error', type: 'SPARSE_FAILED', config: sc.name, message: config });
+    findings.push({ tool: 'sparse', severity: 'error', type: 'SPARSE_FAILED', config: sparseConfig.name, message: config });
     return undefined;
   }
   const refused = judgeAdditions(additions, config).refused;
@@ -99,21 +99,21 @@ async function checkInConfig(ctx: RunContext, applied: AppliedSeries, sc: Sparse
       continue;
     }
     const why = off.map((s) => `CONFIG_${s} stays off: ${refused.find((r) => r.symbol === s)?.reason ?? 'a dependency is off'}`).join('; ');
-    findings.push({ tool: 'sparse', severity: 'info', type: 'NOT_CHECKED', file, config: sc.name, message: `${file} is not checked in ${sc.name}: ${why}` });
+    findings.push({ tool: 'sparse', severity: 'info', type: 'NOT_CHECKED', file, config: sparseConfig.name, message: `${file} is not checked in ${sparseConfig.name}: ${why}` });
   }
   if (objects.length === 0) return undefined;
-  const base = await checkRevision(ctx, kb, sc, objects, 'base');
+  const base = await checkRevision(ctx, kbuild, sparseConfig, objects, 'base');
   if (!Array.isArray(base)) {
     findings.push(base);
     return undefined;
   }
   await ctx.tree.git.run(['checkout', '--quiet', '--detach', applied.patchedCommit]);
-  const after = await checkRevision(ctx, kb, sc, objects, 'patched');
+  const after = await checkRevision(ctx, kbuild, sparseConfig, objects, 'patched');
   if (!Array.isArray(after)) {
     findings.push(after);
     return undefined;
   }
-  return { base: { config: sc.name, diagnostics: base }, patched: { config: sc.name, diagnostics: after }, objects };
+  return { base: { config: sparseConfig.name, diagnostics: base }, patched: { config: sparseConfig.name, diagnostics: after }, objects };
 }
 
 async function runSparse(ctx: RunContext, input: StageInput<'apply'>): Promise<StageOutput<void>> {
@@ -137,8 +137,8 @@ async function runSparse(ctx: RunContext, input: StageInput<'apply'>): Promise<S
     const needs = await symbolsBuilding(ctx.tree.dir, checkable);
     const definesWerror = (await definedSymbols(ctx.tree.git, ['WERROR'])).has('WERROR');
     const runs = [];
-    for (const sc of SPARSE_CONFIGS) {
-      const r = await checkInConfig(ctx, input.apply, sc, checkable, needs, definesWerror, findings);
+    for (const sparseConfig of SPARSE_CONFIGS) {
+      const r = await checkInConfig(ctx, input.apply, sparseConfig, checkable, needs, definesWerror, findings);
       if (r) runs.push(r);
     }
     const compileError = findings.find((f) => f.type === 'COMPILE_ERROR' && f.new);

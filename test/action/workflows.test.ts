@@ -43,7 +43,7 @@ describe('GitHub Actions files', () => {
 
   test('every input of action.yml is passed to the steps through env (composite steps get no INPUT_*)', () => {
     const text = readFileSync(path.join(REPO, 'action.yml'), 'utf8');
-    const inputs = [...text.split('\noutputs:')[0]!.matchAll(/^  ([a-z-]+):$/gm)].map((m) => m[1]!);
+    const inputs = [...text.split('\noutputs:')[0]!.matchAll(/^ {2}([a-z-]+):$/gm)].map((m) => m[1]!);
     expect(inputs).toEqual(['tree', 'ref', 'series', 'configs', 'stages', 'fail-on', 'token', 'comment', 'comment-on-push', 'ccache-size', 'header']);
     for (const name of inputs) expect(text).toContain(`KPCI_${name.toUpperCase().replace(/-/g, '_')}: \${{ inputs.${name} }}`);
   });

@@ -69,6 +69,7 @@ export class FakeGitHub {
   }
 
   static async start(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
+    // eslint-disable-next-line prefer-const -- the handler refers to it before the server has a port to make it
     let gh: FakeGitHub | undefined;
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];

@@ -58,8 +58,8 @@ describe('readiness of the example series (dm crypt + dm log writes kmap_local_p
     const cover = await readFile(path.join(run.outDir, 'mail', mails[0]!), 'utf8');
     expect(cover).toContain('Subject: [PATCH v1 0/2] dm: use kmap_local_page() instead of deprecated kmap_atomic()');
     expect(cover).toContain('From: Kernel Patch CI Example <example@kernel-patch-ci.invalid>');
-    expect(cover).toMatch(/^  1\/2 dm crypt: use kmap_local_page\(\) instead of deprecated kmap_atomic\(\)$/m);
-    expect(cover).toMatch(/^  apply: pass — 2 patches applied on [0-9a-f]{12}$/m);
+    expect(cover).toMatch(/^ {2}1\/2 dm crypt: use kmap_local_page\(\) instead of deprecated kmap_atomic\(\)$/m);
+    expect(cover).toMatch(/^ {2}apply: pass — 2 patches applied on [0-9a-f]{12}$/m);
     expect(cover).toContain(`base-commit: ${run.results.tree.baseCommit}`);
     expect(cover).not.toContain('***');
   }, TEN_MINUTES);
@@ -68,7 +68,7 @@ describe('readiness of the example series (dm crypt + dm log writes kmap_local_p
     const run = await runCli(['--tree', KERNEL_TARBALL, '--stages', 'checkpatch,readiness', '--series', EXAMPLE_SERIES]);
     expect(run.results.stages.map((s) => [s.name, s.status])).toEqual([['apply', 'pass'], ['checkpatch', 'pass'], ['readiness', 'pass']]);
     const cover = await readFile(path.join(run.outDir, 'mail', 'v1-0000-cover-letter.patch'), 'utf8');
-    expect(cover).toMatch(/^  checkpatch: pass — 2 patches: 0 errors, 0 warnings$/m);
+    expect(cover).toMatch(/^ {2}checkpatch: pass — 2 patches: 0 errors, 0 warnings$/m);
   }, TEN_MINUTES);
 });
 
