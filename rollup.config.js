@@ -10,7 +10,13 @@ const bundle = (input, file, banner) => ({
   input,
   output: { file, format: 'es', sourcemap: false, banner, inlineDynamicImports: true },
   plugins: [
-    typescript({ tsconfig: './tsconfig.json', include: ['src/**/*.ts'], outDir, declaration: false, noEmitOnError: true }),
+    typescript({
+      tsconfig: './tsconfig.json',
+      include: ['src/**/*.ts'],
+      outDir,
+      declaration: false,
+      noEmitOnError: true,
+    }),
     nodeResolve({ preferBuiltins: true, exportConditions: ['node'] }),
     commonjs(),
     json(),

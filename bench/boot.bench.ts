@@ -25,10 +25,27 @@ const rows: string[][] = [];
 try {
   // kernels to boot: the example series built by the real pipeline (a warm ccache makes this quick)
   const out = path.join(scratch, 'out');
-  process.stderr.write('building the example series\' kernels\n');
-  const code = await main(['run', '--tree', tarball, '--series', path.join(repo, 'examples', 'dm-kmap-local'), '--stages', 'build', '--configs', cellNames.join(','), '--out', out],
-    { out: () => undefined, err: (l) => process.stderr.write(`  ${l}\n`), env: process.env });
-  if (code !== 0) throw new Error(`the build ended with ${code}: ${(JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')) as Results).reason}`);
+  process.stderr.write("building the example series' kernels\n");
+  const code = await main(
+    [
+      'run',
+      '--tree',
+      tarball,
+      '--series',
+      path.join(repo, 'examples', 'dm-kmap-local'),
+      '--stages',
+      'build',
+      '--configs',
+      cellNames.join(','),
+      '--out',
+      out,
+    ],
+    { out: () => undefined, err: (l) => process.stderr.write(`  ${l}\n`), env: process.env },
+  );
+  if (code !== 0)
+    throw new Error(
+      `the build ended with ${code}: ${(JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')) as Results).reason}`,
+    );
   for (const cell of await resolveCells(cellNames)) {
     const cache = path.join(scratch, `cache-${cell.name}`);
     const initrd = path.join(scratch, `${cell.name}.cpio`);
@@ -39,21 +56,50 @@ try {
     await buildInitramfs({ guestDir, arch: cell.arch, cacheDir: cache, outFile: initrd });
     const cachedMs = Date.now() - t;
     const art = cellArtifacts(out, path.join(out, 'work'), cell.name);
-    const common = { arch: cell.arch, kernel: art.bzImage, initrd, memoryMiB: guestOf(cell.arch)!.memoryMiB, cpus: 2, bootTimeoutMs: 120_000, scenarioTimeoutMs: 300_000, totalTimeoutMs: 1_800_000 };
+    const common = {
+      arch: cell.arch,
+      kernel: art.bzImage,
+      initrd,
+      memoryMiB: guestOf(cell.arch)!.memoryMiB,
+      cpus: 2,
+      bootTimeoutMs: 120_000,
+      scenarioTimeoutMs: 300_000,
+      totalTimeoutMs: 1_800_000,
+    };
     const accel = await chooseAccel({ ...common, dir: path.join(scratch, 'probe') });
     process.stderr.write(`${cell.name}: booting the patched kernel alone under ${accel.accel} (${accel.why})\n`);
     const boot = await bootKernel({ ...common, accel: accel.accel, dir: path.join(scratch, `boot-${cell.name}`) });
     const passed = boot.report.scenarios.filter((x) => x.status === 'pass').length;
-    rows.push([cell.name, s(coldMs), s(cachedMs), accel.accel.toUpperCase(), s(boot.toFirstScenarioMs), s(boot.durationMs), `${passed}/${boot.report.planned ?? '?'}`, boot.durationMs <= 60_000 ? 'yes' : 'no']);
+    rows.push([
+      cell.name,
+      s(coldMs),
+      s(cachedMs),
+      accel.accel.toUpperCase(),
+      s(boot.toFirstScenarioMs),
+      s(boot.durationMs),
+      `${passed}/${boot.report.planned ?? '?'}`,
+      boot.durationMs <= 60_000 ? 'yes' : 'no',
+    ]);
   }
 } finally {
   await rm(scratch, { recursive: true, force: true });
 }
 
-const head = ['cell', 'initramfs cold', 'initramfs cached', 'accel', 'boot to 1st scenario', 'boot + workload', 'scenarios passed', '≤ 60 s'];
+const head = [
+  'cell',
+  'initramfs cold',
+  'initramfs cached',
+  'accel',
+  'boot to 1st scenario',
+  'boot + workload',
+  'scenarios passed',
+  '≤ 60 s',
+];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
 console.log(line(head));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));
-console.log(`\n${os.availableParallelism()} cores; one QEMU at a time. In a run the stage boots base and patched side by side only with 4 cores or more.`);
+console.log(
+  `\n${os.availableParallelism()} cores; one QEMU at a time. In a run the stage boots base and patched side by side only with 4 cores or more.`,
+);

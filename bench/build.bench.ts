@@ -18,22 +18,57 @@ const cellNames = (process.env.KPCI_BENCH_CELLS ?? 'x86_64-dm,i386-highmem').spl
 const series = path.resolve(repo, process.env.KPCI_BENCH_SERIES ?? path.join('examples', 'dm-kmap-local'));
 const jobs = String(os.availableParallelism());
 
-interface CellMetrics { configureMs: number; baseBuildMs: number; perPatchMs: number; patchedBuildMs: number; ccacheHitRate: { base?: number; patched?: number } }
+interface CellMetrics {
+  configureMs: number;
+  baseBuildMs: number;
+  perPatchMs: number;
+  patchedBuildMs: number;
+  ccacheHitRate: { base?: number; patched?: number };
+}
 
-async function vet(outDir: string, ccacheDir: string, cell: string): Promise<{ results: Results; metrics: CellMetrics; wallMs: number }> {
+async function vet(
+  outDir: string,
+  ccacheDir: string,
+  cell: string,
+): Promise<{ results: Results; metrics: CellMetrics; wallMs: number }> {
   const t0 = Date.now();
-  const code = await main(['run', '--tree', tarball, '--series', series, '--stages', 'build', '--configs', cell,
-    '--out', outDir, '--ccache-dir', ccacheDir, '--jobs', jobs], { out: () => undefined, err: (l) => process.stderr.write(`  ${l}\n`), env: process.env });
+  const code = await main(
+    [
+      'run',
+      '--tree',
+      tarball,
+      '--series',
+      series,
+      '--stages',
+      'build',
+      '--configs',
+      cell,
+      '--out',
+      outDir,
+      '--ccache-dir',
+      ccacheDir,
+      '--jobs',
+      jobs,
+    ],
+    { out: () => undefined, err: (l) => process.stderr.write(`  ${l}\n`), env: process.env },
+  );
   const results = JSON.parse(await readFile(path.join(outDir, 'results.json'), 'utf8')) as Results;
   if (code !== 0) throw new Error(`run for ${cell} ended with ${code}: ${results.reason}`);
-  const metrics = (results.stages.find((s) => s.name === 'build')!.cells![0] as unknown as { metrics: CellMetrics }).metrics;
+  const metrics = (results.stages.find((s) => s.name === 'build')!.cells![0] as unknown as { metrics: CellMetrics })
+    .metrics;
   return { results, metrics, wallMs: Date.now() - t0 };
 }
 
 /** The patched tree built the way one would without this tool: a fresh O= dir, no ccache. */
 async function naiveBuild(srcDir: string, cell: string, scratch: string): Promise<number> {
   const [c] = await resolveCells([cell]);
-  const kb = { srcDir, buildDir: path.join(scratch, `naive-${cell}`), arch: c!.arch, jobs: Number(jobs), timeoutMs: 3_600_000 };
+  const kb = {
+    srcDir,
+    buildDir: path.join(scratch, `naive-${cell}`),
+    arch: c!.arch,
+    jobs: Number(jobs),
+    timeoutMs: 3_600_000,
+  };
   const t0 = Date.now();
   if (await configureFromFragment(kb, [c!.fragmentPath])) throw new Error('naive configure failed');
   const built = await make(kb, ['bzImage']);
@@ -59,18 +94,41 @@ try {
     const cellSummary = cold.results.stages.find((x) => x.name === 'build')!.cells![0]!.summary;
     const added = /added for the series: (.*)$/.exec(cellSummary)?.[1] ?? 'none';
     const rebuilt = /(\d+\/\d+) changed objects rebuilt/.exec(cellSummary)?.[1] ?? '?';
-    rows.push([cell, added, rebuilt, s(m.configureMs + m.baseBuildMs), s(m.patchedBuildMs), s(m.perPatchMs), s(warm.metrics.configureMs + warm.metrics.baseBuildMs),
-      pct(warm.metrics.ccacheHitRate.base), s(naive), `${(naive / Math.max(m.patchedBuildMs, 1)).toFixed(1)}×`]);
+    rows.push([
+      cell,
+      added,
+      rebuilt,
+      s(m.configureMs + m.baseBuildMs),
+      s(m.patchedBuildMs),
+      s(m.perPatchMs),
+      s(warm.metrics.configureMs + warm.metrics.baseBuildMs),
+      pct(warm.metrics.ccacheHitRate.base),
+      s(naive),
+      `${(naive / Math.max(m.patchedBuildMs, 1)).toFixed(1)}×`,
+    ]);
     await rm(path.join(scratch, `naive-${cell}`), { recursive: true, force: true });
   }
 } finally {
   await rm(scratch, { recursive: true, force: true });
 }
 
-const head = ['cell', 'symbols added for the series', 'changed objects rebuilt', 'cold base build', 'base→patched rebuild', 'per-patch builds', 'base build, warm ccache', 'ccache hits (warm)', 'naive patched build', 'naive / rebuild'];
+const head = [
+  'cell',
+  'symbols added for the series',
+  'changed objects rebuilt',
+  'cold base build',
+  'base→patched rebuild',
+  'per-patch builds',
+  'base build, warm ccache',
+  'ccache hits (warm)',
+  'naive patched build',
+  'naive / rebuild',
+];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
 console.log(line(head));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));
-console.log(`\n${path.relative(repo, series)} on ${path.basename(tarball)}; ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; targets: cold x86_64-dm ≤ 360 s, i386-highmem ≤ 300 s, rebuild ≤ 60 s.`);
+console.log(
+  `\n${path.relative(repo, series)} on ${path.basename(tarball)}; ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; targets: cold x86_64-dm ≤ 360 s, i386-highmem ≤ 300 s, rebuild ≤ 60 s.`,
+);

@@ -332,7 +332,10 @@ class GitError extends RunError {
     }
 }
 function lastMeaningfulLine(text) {
-    const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('hint:'));
+    const lines = text
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('hint:'));
     const fatal = lines.find((l) => l.startsWith('fatal:') || l.startsWith('error:'));
     return (fatal ?? lines.at(-1) ?? 'no output').replace(/^(fatal|error): /, '');
 }
@@ -476,7 +479,8 @@ function parseDiff(text) {
 /** The hunk of `file` whose old range contains `oldLine` (what "patch failed: file:N" points at). */
 function hunkAt(files, file, oldLine) {
     const change = files.find((f) => f.path === file || f.oldPath === file);
-    return change?.hunks.find((h) => h.oldStart === oldLine) ?? change?.hunks.find((h) => oldLine >= h.oldStart && oldLine < h.oldStart + Math.max(h.oldLines, 1));
+    return (change?.hunks.find((h) => h.oldStart === oldLine) ??
+        change?.hunks.find((h) => oldLine >= h.oldStart && oldLine < h.oldStart + Math.max(h.oldLines, 1)));
 }
 
 // Read --series (patch files, a directory, an mbox, or BASE..HEAD of a local tree) into parsed patches.
@@ -609,7 +613,9 @@ async function exportRange(treeDir, base, head, splitDir) {
         throw inputError(`${base} is not a commit in ${treeDir}`);
     if (!headSha)
         throw inputError(`${head} is not a commit in ${treeDir}`);
-    const mbox = await git.run(['format-patch', '--stdout', '--no-signature', `${baseSha}..${headSha}`], { timeoutMs: 10 * 60_000 });
+    const mbox = await git.run(['format-patch', '--stdout', '--no-signature', `${baseSha}..${headSha}`], {
+        timeoutMs: 10 * 60_000,
+    });
     if (mbox.trim() === '')
         throw inputError(`${base}..${head} contains no commits`);
     const file = path.join(splitDir, 'range.mbox');
@@ -656,7 +662,9 @@ async function classifyTree(spec) {
     if (!existsSync(path.join(resolved, 'Makefile')) || !existsSync(path.join(resolved, 'Kconfig'))) {
         throw inputError(`tree ${spec} is not a kernel source tree (no top-level Makefile and Kconfig)`);
     }
-    return existsSync(path.join(resolved, '.git')) ? { kind: 'git-dir', dir: resolved } : { kind: 'plain-dir', dir: resolved };
+    return existsSync(path.join(resolved, '.git'))
+        ? { kind: 'git-dir', dir: resolved }
+        : { kind: 'plain-dir', dir: resolved };
 }
 function describeSource(source) {
     switch (source.kind) {
@@ -672,10 +680,18 @@ function describeSource(source) {
 // tar, for unpacking only: a kernel source tarball, the guest's results disk (a tar written onto a raw disk).
 /** Unpack `archive` into `dir` (which must exist); the first line of tar's complaint when it cannot. */
 async function extractTar(archive, dir, options) {
-    const result = await execTool('tar', ['-xf', archive, '-C', dir], { timeoutMs: options.timeoutMs, ...(options.onLine ? { onLine: options.onLine } : {}) });
+    const result = await execTool('tar', ['-xf', archive, '-C', dir], {
+        timeoutMs: options.timeoutMs,
+        ...(options.onLine ? { onLine: options.onLine } : {}),
+    });
     if (result.code === 0)
         return { ok: true };
-    return { ok: false, why: result.timedOut ? `tar took longer than ${options.timeoutMs / 1000}s` : (result.stderr.trim().split('\n')[0] || 'tar failed') };
+    return {
+        ok: false,
+        why: result.timedOut
+            ? `tar took longer than ${options.timeoutMs / 1000}s`
+            : result.stderr.trim().split('\n')[0] || 'tar failed',
+    };
 }
 
 // Turn a tarball or a plain directory into one commit in a cached bare repository, without writing into the source.
@@ -690,7 +706,12 @@ async function commitSnapshot(gitDir, workTree, message) {
     // Debian's linux-source ignores everything in its top-level .gitignore: -f takes the files regardless.
     await git.run(['--work-tree', workTree, 'add', '-f', '-A', '.'], { timeoutMs: 20 * 60_000 });
     const tree = (await git.run(['write-tree'])).trim();
-    const env = { GIT_AUTHOR_DATE: IMPORT_DATE, GIT_COMMITTER_DATE: IMPORT_DATE, GIT_AUTHOR_NAME: 'kernel-patch-ci', GIT_AUTHOR_EMAIL: 'kernel-patch-ci@localhost' };
+    const env = {
+        GIT_AUTHOR_DATE: IMPORT_DATE,
+        GIT_COMMITTER_DATE: IMPORT_DATE,
+        GIT_AUTHOR_NAME: 'kernel-patch-ci',
+        GIT_AUTHOR_EMAIL: 'kernel-patch-ci@localhost',
+    };
     const commit = (await git.run(['commit-tree', tree, '-m', message], { env })).trim();
     await git.run(['update-ref', IMPORT_REF, commit]);
     return commit;
@@ -780,7 +801,9 @@ async function fetchRemote(url, ref, options) {
         });
         if (result.code === 0)
             return { gitDir, commit: (await git.revParse(target)) };
-        lastError = result.timedOut ? 'timed out' : (result.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit ${result.code}`);
+        lastError = result.timedOut
+            ? 'timed out'
+            : (result.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit ${result.code}`);
         if (/couldn't find remote ref|not our ref/i.test(result.stderr))
             break; // the ref is wrong: retrying will not help
         if (attempt < options.fetchAttempts)
@@ -859,8 +882,20 @@ async function prepareTree(source, options) {
     }
     try {
         const git = await checkout(origin.gitDir, origin.commit, dir);
-        const how = source.kind === 'tarball' ? (origin.cached ? `${path.basename(source.file)} imported earlier, from the cache` : `${path.basename(source.file)} imported`) : undefined;
-        return { dir, git, baseCommit: origin.commit, source: describeSource(source), ref, ...(upstream ? { upstream } : {}), ...(how ? { how } : {}) };
+        const how = source.kind === 'tarball'
+            ? origin.cached
+                ? `${path.basename(source.file)} imported earlier, from the cache`
+                : `${path.basename(source.file)} imported`
+            : undefined;
+        return {
+            dir,
+            git,
+            baseCommit: origin.commit,
+            source: describeSource(source),
+            ref,
+            ...(upstream ? { upstream } : {}),
+            ...(how ? { how } : {}),
+        };
     }
     catch (error) {
         if (error instanceof GitError)
@@ -888,7 +923,9 @@ function parseApplyFailure(output) {
             failures.push({ file: m[1], line: Number(m[2]) });
         else if ((m = /^CONFLICT \([^)]*\): Merge conflict in (.+)$/.exec(l)) && !has(m[1]))
             failures.push({ file: m[1] });
-        else if ((m = /^error: (.+): (does not exist in index|No such file or directory|already exists in (?:index|working directory))$/.exec(l)) && !has(m[1])) {
+        else if ((m =
+            /^error: (.+): (does not exist in index|No such file or directory|already exists in (?:index|working directory))$/.exec(l)) &&
+            !has(m[1])) {
             failures.push({ file: m[1] });
         }
     }
@@ -900,12 +937,16 @@ function describe$1(patch, total) {
 }
 /** Files a patch expects to find: modified, deleted or renamed, and not created by an earlier patch. */
 function expectedFiles(patch, createdEarlier) {
-    return patch.files.filter((f) => f.status !== 'added' && !createdEarlier.has(f.oldPath ?? f.path)).map((f) => f.oldPath ?? f.path);
+    return patch.files
+        .filter((f) => f.status !== 'added' && !createdEarlier.has(f.oldPath ?? f.path))
+        .map((f) => f.oldPath ?? f.path);
 }
 /** Which hunks failed: `git apply --reject` names each one; the work tree is reset afterwards. */
 async function explainFailure(ctx, patch, amOutput) {
     const { git } = ctx.tree;
-    const probe = await git.exec(['apply', '--reject', '--verbose', patch.file], { timeoutMs: ctx.settings.stepTimeoutMs });
+    const probe = await git.exec(['apply', '--reject', '--verbose', patch.file], {
+        timeoutMs: ctx.settings.stepTimeoutMs,
+    });
     await git.exec(['reset', '--hard', '--quiet']);
     await git.exec(['clean', '-fdxq']); // .rej files are in .gitignore; build dirs live outside this tree
     let failures = parseApplyFailure(`${probe.stdout}\n${probe.stderr}`);
@@ -914,20 +955,36 @@ async function explainFailure(ctx, patch, amOutput) {
     const total = ctx.series.patches.length;
     const findings = failures.map((f) => {
         const change = patch.files.find((c) => c.path === f.file || c.oldPath === f.file);
-        const hunk = f.hunk !== undefined ? change?.hunks[f.hunk - 1] : f.line !== undefined ? hunkAt(patch.files, f.file, f.line) : undefined;
+        const hunk = f.hunk !== undefined
+            ? change?.hunks[f.hunk - 1]
+            : f.line !== undefined
+                ? hunkAt(patch.files, f.file, f.line)
+                : undefined;
         const firstLine = hunk?.firstOldLine?.trim();
         const what = hunk
             ? `hunk${f.hunk ? ` #${f.hunk}` : ''} ${hunk.header}${firstLine && !hunk.header.includes(firstLine) ? ` (expecting "${firstLine}")` : ''}`
             : 'its changes';
         return {
-            tool: 'git', severity: 'error', type: 'APPLY_FAILED', patch: patch.index, new: true,
-            file: f.file, line: hunk?.oldStart ?? f.line,
+            tool: 'git',
+            severity: 'error',
+            type: 'APPLY_FAILED',
+            patch: patch.index,
+            new: true,
+            file: f.file,
+            line: hunk?.oldStart ?? f.line,
             message: `${describe$1(patch, total)} does not apply: ${what} of ${f.file} failed`,
         };
     });
     if (findings.length === 0) {
         const reason = amOutput.split('\n').find((l) => l.startsWith('error:') || l.startsWith('fatal:')) ?? 'git am failed';
-        findings.push({ tool: 'git', severity: 'error', type: 'APPLY_FAILED', patch: patch.index, new: true, message: `${describe$1(patch, total)} does not apply: ${reason}` });
+        findings.push({
+            tool: 'git',
+            severity: 'error',
+            type: 'APPLY_FAILED',
+            patch: patch.index,
+            new: true,
+            message: `${describe$1(patch, total)} does not apply: ${reason}`,
+        });
     }
     return findings;
 }
@@ -946,7 +1003,9 @@ async function applySeries(ctx) {
         if (expected.length > 0 && missing.length === expected.length) {
             // Nothing it changes is here: a patch for another project or tree, not a conflict to resolve.
             const summary = `${describe$1(patch, total)} is not for this tree: ${missing.slice(0, 3).join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist in it`;
-            return result('error', summary, [{ tool: 'git', severity: 'error', type: 'WRONG_TREE', message: summary, patch: patch.index, new: true }]);
+            return result('error', summary, [
+                { tool: 'git', severity: 'error', type: 'WRONG_TREE', message: summary, patch: patch.index, new: true },
+            ]);
         }
         const am = await git.exec(['am', '--3way', patch.file], { timeoutMs: ctx.settings.stepTimeoutMs });
         if (am.code !== 0) {
@@ -961,8 +1020,15 @@ async function applySeries(ctx) {
             if (f.status === 'added')
                 created.add(f.path);
     }
-    const handoff = { baseCommit: ctx.tree.baseCommit, commits, patchedCommit: commits.at(-1) ?? ctx.tree.baseCommit };
-    return { ...result('pass', `${total} patch${total === 1 ? '' : 'es'} applied on ${ctx.tree.baseCommit.slice(0, 12)}`, []), handoff };
+    const handoff = {
+        baseCommit: ctx.tree.baseCommit,
+        commits,
+        patchedCommit: commits.at(-1) ?? ctx.tree.baseCommit,
+    };
+    return {
+        ...result('pass', `${total} patch${total === 1 ? '' : 'es'} applied on ${ctx.tree.baseCommit.slice(0, 12)}`, []),
+        handoff,
+    };
 }
 const applyStage = { name: 'apply', needs: [], uses: [], run: applySeries };
 
@@ -985,7 +1051,12 @@ function parseCheckpatch(output) {
         }
         const total = TOTAL.exec(line);
         if (total) {
-            report.totals = { errors: Number(total[1]), warnings: Number(total[2]), checks: Number(total[3] ?? 0), lines: Number(total[4]) };
+            report.totals = {
+                errors: Number(total[1]),
+                warnings: Number(total[2]),
+                checks: Number(total[3] ?? 0),
+                lines: Number(total[4]),
+            };
             current = undefined;
             continue;
         }
@@ -1009,13 +1080,22 @@ function parseCheckpatch(output) {
     return report;
 }
 async function runCheckpatch(patchFile, options) {
-    const args = [path.join(options.treeDir, 'scripts', 'checkpatch.pl'), '--no-color', '--show-types', '--no-summary-file'];
+    const args = [
+        path.join(options.treeDir, 'scripts', 'checkpatch.pl'),
+        '--no-color',
+        '--show-types',
+        '--no-summary-file',
+    ];
     if (options.strict)
         args.push('--strict');
     if (options.ignore.length > 0)
         args.push('--ignore', options.ignore.join(','));
     args.push(patchFile);
-    const result = await execTool('perl', args, { cwd: options.treeDir, timeoutMs: options.timeoutMs, env: { ...process.env, LC_ALL: 'C' } });
+    const result = await execTool('perl', args, {
+        cwd: options.treeDir,
+        timeoutMs: options.timeoutMs,
+        env: { ...process.env, LC_ALL: 'C' },
+    });
     const report = parseCheckpatch(result.stdout);
     // 0 = clean, 1 = style problems; anything else, or no totals line, means checkpatch itself did not run right.
     if (result.timedOut || (result.code !== 0 && result.code !== 1) || (!report.totals && report.findings.length === 0)) {
@@ -1107,16 +1187,33 @@ async function checkEveryPatch(ctx, input) {
         for (const f of report.findings) {
             counts[f.level === 'ERROR' ? 'errors' : f.level === 'WARNING' ? 'warnings' : 'checks']++;
             findings.push({
-                tool: 'checkpatch', severity: SEVERITY$1[f.level], type: f.type, message: f.message,
+                tool: 'checkpatch',
+                severity: SEVERITY$1[f.level],
+                type: f.type,
+                message: f.message,
                 // checkpatch counts lines right after this patch; later patches may move them
-                ...(f.file ? { file: f.file, line: f.line === undefined ? undefined : lineInFinalTree(ctx.series.patches, patch.index, f.file, f.line) } : {}),
-                patch: patch.index, new: true,
+                ...(f.file
+                    ? {
+                        file: f.file,
+                        line: f.line === undefined ? undefined : lineInFinalTree(ctx.series.patches, patch.index, f.file, f.line),
+                    }
+                    : {}),
+                patch: patch.index,
+                new: true,
             });
         }
     }
     const n = ctx.series.patches.length;
     const summary = `${n} patch${n === 1 ? '' : 'es'}: ${counts.errors} errors, ${counts.warnings} warnings${ctx.settings.checkpatchStrict ? `, ${counts.checks} checks` : ''}`;
-    return { result: { name: 'checkpatch', status: statusFromFindings(findings, ctx.settings.failOn), durationMs: 0, summary, findings } };
+    return {
+        result: {
+            name: 'checkpatch',
+            status: statusFromFindings(findings, ctx.settings.failOn),
+            durationMs: 0,
+            summary,
+            findings,
+        },
+    };
 }
 const checkpatchStage = { name: 'checkpatch', needs: ['apply'], uses: [], run: checkEveryPatch };
 
@@ -1163,7 +1260,11 @@ function buildRuleIn(makefile, object, depth = 0) {
             continue;
         const own = [...conditions.filter((c) => c !== undefined), ...(symbol ? [symbol] : [])];
         if (target === 'obj')
-            return kind === 'y' ? withSymbols({ kind: 'always' }, own) : symbol ? { kind: 'symbols', symbols: own } : { kind: 'unknown' };
+            return kind === 'y'
+                ? withSymbols({ kind: 'always' }, own)
+                : symbol
+                    ? { kind: 'symbols', symbols: own }
+                    : { kind: 'unknown' };
         if (target === 'lib' || target === 'extra' || target === 'always')
             continue;
         // `object` is part of the composite `target.o`: it needs whatever builds the composite, plus its own symbols.
@@ -1199,7 +1300,13 @@ async function buildRuleWithParents(treeDir, cFile) {
     for (let dir = path.dirname(cFile); path.dirname(dir) !== '.'; dir = path.dirname(dir)) {
         const parent = await buildRuleFor(treeDir, path.join(path.dirname(dir), `${path.basename(dir)}/`));
         if (parent.kind === 'symbols')
-            rule = { kind: 'symbols', symbols: [...parent.symbols.filter((s) => !(rule.kind === 'symbols' && rule.symbols.includes(s))), ...(rule.kind === 'symbols' ? rule.symbols : [])] };
+            rule = {
+                kind: 'symbols',
+                symbols: [
+                    ...parent.symbols.filter((s) => !(rule.kind === 'symbols' && rule.symbols.includes(s))),
+                    ...(rule.kind === 'symbols' ? rule.symbols : []),
+                ],
+            };
     }
     return rule;
 }
@@ -1329,12 +1436,58 @@ function comparisonFindings(comparison, make) {
 const HEADER_WINDOW = 120;
 /** Words written like calls around a declarator that are never the function's name. */
 const NOT_A_NAME = new Set([
-    '__attribute__', '__attribute', '__printf', '__scanf', '__section', '__aligned', '__acquires', '__releases',
-    '__must_hold', '__cond_acquires', '__cond_releases', '__alloc_size', '__realloc_size', '__assume_aligned',
-    '__diagnose_as', '__counted_by', '__malloc', '__access', '__cleanup', 'alignas', '_Alignas', '__declspec',
-    '__typeof__', '__typeof', 'typeof', 'sizeof', '_Static_assert', 'static_assert', 'asm', '__asm__',
-    'void', 'char', 'short', 'int', 'long', 'float', 'double', 'signed', 'unsigned', 'const', 'volatile',
-    'struct', 'union', 'enum', 'static', 'inline', 'extern', 'return', 'if', 'while', 'for', 'switch',
+    '__attribute__',
+    '__attribute',
+    '__printf',
+    '__scanf',
+    '__section',
+    '__aligned',
+    '__acquires',
+    '__releases',
+    '__must_hold',
+    '__cond_acquires',
+    '__cond_releases',
+    '__alloc_size',
+    '__realloc_size',
+    '__assume_aligned',
+    '__diagnose_as',
+    '__counted_by',
+    '__malloc',
+    '__access',
+    '__cleanup',
+    'alignas',
+    '_Alignas',
+    '__declspec',
+    '__typeof__',
+    '__typeof',
+    'typeof',
+    'sizeof',
+    '_Static_assert',
+    'static_assert',
+    'asm',
+    '__asm__',
+    'void',
+    'char',
+    'short',
+    'int',
+    'long',
+    'float',
+    'double',
+    'signed',
+    'unsigned',
+    'const',
+    'volatile',
+    'struct',
+    'union',
+    'enum',
+    'static',
+    'inline',
+    'extern',
+    'return',
+    'if',
+    'while',
+    'for',
+    'switch',
 ]);
 /** Comments, string and character literals blanked out (newlines kept, so line numbers stay). */
 function withoutCommentsAndStrings(text) {
@@ -1608,12 +1761,23 @@ function parseLinkErrors(output) {
         if (undef) {
             const symbol = undef[4];
             const source = undef[1] === undefined ? undefined : path.basename(undef[1]);
-            errors.push({ object: object ?? undef[3] ?? '', source, ...(undef[2] ? { line: Number(undef[2]) } : {}), function: fn, symbol, message: `undefined reference to \`${symbol}'${fn ? ` in ${fn}()` : ''}` });
+            errors.push({
+                object: object ?? undef[3] ?? '',
+                source,
+                ...(undef[2] ? { line: Number(undef[2]) } : {}),
+                function: fn,
+                symbol,
+                message: `undefined reference to \`${symbol}'${fn ? ` in ${fn}()` : ''}`,
+            });
             continue;
         }
         const modpost = /^ERROR: modpost: "([^"]+)" \[([^\]]+)\] undefined!$/.exec(line);
         if (modpost)
-            errors.push({ object: modpost[2], symbol: modpost[1], message: `undefined reference to \`${modpost[1]}' (modpost)` });
+            errors.push({
+                object: modpost[2],
+                symbol: modpost[1],
+                message: `undefined reference to \`${modpost[1]}' (modpost)`,
+            });
     }
     return errors;
 }
@@ -1648,7 +1812,9 @@ function shellQuote(word) {
     return word !== '' && SAFE.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 function commandLine(argv, env = {}) {
-    const assignments = Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${shellQuote(v)}`);
+    const assignments = Object.entries(env)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => `${k}=${shellQuote(v)}`);
     return [...assignments, ...argv.map(shellQuote)].join(' ');
 }
 
@@ -1667,7 +1833,10 @@ function makeInvocation(options, args, extraEnv = {}) {
         vars.push(`CROSS_COMPILE=${options.crossCompile}`);
     if (options.ccache)
         vars.push(`CC=ccache ${options.crossCompile ?? ''}gcc`, 'HOSTCC=ccache gcc');
-    return { argv: ['make', '-C', options.srcDir, `-j${options.jobs}`, ...vars, ...args], env: { ...REPRODUCIBLE_ENV, ...options.ccache, ...extraEnv } };
+    return {
+        argv: ['make', '-C', options.srcDir, `-j${options.jobs}`, ...vars, ...args],
+        env: { ...REPRODUCIBLE_ENV, ...options.ccache, ...extraEnv },
+    };
 }
 function make(options, args, extraEnv = {}) {
     const { argv, env } = makeInvocation(options, args, extraEnv);
@@ -1697,7 +1866,15 @@ function configureCommands(options, fragments) {
         const m = makeInvocation(quiet, [target]);
         return commandLine(m.argv, m.env);
     };
-    const merge = commandLine(['bash', `${options.srcDir}/scripts/kconfig/merge_config.sh`, '-m', '-O', options.buildDir, `${options.buildDir}/.config`, ...fragments], { ...REPRODUCIBLE_ENV, ...(options.arch ? { ARCH: options.arch } : {}) });
+    const merge = commandLine([
+        'bash',
+        `${options.srcDir}/scripts/kconfig/merge_config.sh`,
+        '-m',
+        '-O',
+        options.buildDir,
+        `${options.buildDir}/.config`,
+        ...fragments,
+    ], { ...REPRODUCIBLE_ENV, ...(options.arch ? { ARCH: options.arch } : {}) });
     return [make('tinyconfig'), `(cd ${shellQuote(options.srcDir)} && ${merge})`, make('olddefconfig')];
 }
 async function configureFromFragment(options, fragments) {
@@ -1705,7 +1882,14 @@ async function configureFromFragment(options, fragments) {
     const tiny = await make(quiet, ['tinyconfig']);
     if (tiny.code !== 0)
         return tiny;
-    const merge = await execTool('bash', [`${options.srcDir}/scripts/kconfig/merge_config.sh`, '-m', '-O', options.buildDir, `${options.buildDir}/.config`, ...fragments], {
+    const merge = await execTool('bash', [
+        `${options.srcDir}/scripts/kconfig/merge_config.sh`,
+        '-m',
+        '-O',
+        options.buildDir,
+        `${options.buildDir}/.config`,
+        ...fragments,
+    ], {
         cwd: options.srcDir,
         env: { ...process.env, ...REPRODUCIBLE_ENV, ...(options.arch ? { ARCH: options.arch } : {}) },
         timeoutMs: options.timeoutMs,
@@ -1730,7 +1914,10 @@ function ccacheEnv(settings) {
 function parseStatsLog(text) {
     const stats = { hits: 0, misses: 0 };
     for (const block of text.split(/^# /m).slice(1)) {
-        const counters = new Set(block.split('\n').slice(1).map((l) => l.trim()));
+        const counters = new Set(block
+            .split('\n')
+            .slice(1)
+            .map((l) => l.trim()));
         if (counters.has('direct_cache_hit') || counters.has('preprocessed_cache_hit'))
             stats.hits++;
         else if (counters.has('cache_miss'))
@@ -1912,7 +2099,8 @@ function evaluate(expr, config) {
             const [a, b] = [valueOf(expr.left, config), valueOf(expr.right, config)];
             const numeric = /^-?\d+$/.test(a) && /^-?\d+$/.test(b);
             const cmp = numeric ? Number(a) - Number(b) : a.localeCompare(b);
-            const holds = { '=': cmp === 0, '!=': cmp !== 0, '<': cmp < 0, '>': cmp > 0, '<=': cmp <= 0, '>=': cmp >= 0 }[expr.op] ?? false;
+            const holds = { '=': cmp === 0, '!=': cmp !== 0, '<': cmp < 0, '>': cmp > 0, '<=': cmp <= 0, '>=': cmp >= 0 }[expr.op] ??
+                false;
             return holds ? 2 : 0;
         }
     }
@@ -2009,7 +2197,7 @@ function parseKconfig(text, file) {
         else if (word === 'depends' && rest.startsWith('on ')) {
             (entry ?? menuHeader)?.depends.push(rest.slice(3).trim());
         }
-        else if (entry && (/^(bool|tristate|string|int|hex)$/.test(word) && /^["']/.test(rest) || word === 'prompt')) {
+        else if (entry && ((/^(bool|tristate|string|int|hex)$/.test(word) && /^["']/.test(rest)) || word === 'prompt')) {
             entry.prompt = true;
         }
         else if (/^(source|comment|mainmenu|endchoice)$/.test(word))
@@ -2024,7 +2212,9 @@ async function kconfigEntries(git, treeDir, symbols, srcArch) {
         return found;
     const pattern = `^[[:space:]]*(menu)?config[[:space:]]+(${symbols.join('|')})[[:space:]]*$`;
     const hits = await git.exec(['grep', '-l', '-E', pattern, '--', '*Kconfig*']);
-    const files = hits.stdout.split('\n').filter((f) => f && (!f.startsWith('arch/') || f.startsWith(`arch/${srcArch}/`)));
+    const files = hits.stdout
+        .split('\n')
+        .filter((f) => f && (!f.startsWith('arch/') || f.startsWith(`arch/${srcArch}/`)));
     const wanted = new Set(symbols);
     for (const file of files) {
         const text = await readFile(path.join(treeDir, file), 'utf8').catch(() => '');
@@ -2141,10 +2331,16 @@ async function checkRevision(ctx, kbuild, sparseConfig, objects, label) {
     await writeFile(log, compile.stdout + compile.stderr);
     if (compile.code !== 0) {
         const error = compile.timedOut ? `timed out after ${kbuild.timeoutMs / 1000}s` : firstError(compile);
-        const located = compile.timedOut ? [] : (await locate(parseDiagnostics(compile.stdout + compile.stderr, ctx.tree.dir, kbuild.buildDir), ctx.tree.dir)).filter((d) => d.severity === 'error');
+        const located = compile.timedOut
+            ? []
+            : (await locate(parseDiagnostics(compile.stdout + compile.stderr, ctx.tree.dir, kbuild.buildDir), ctx.tree.dir)).filter((d) => d.severity === 'error');
         const at = located[0];
         return {
-            tool: 'gcc', severity: 'error', type: 'COMPILE_ERROR', config: sparseConfig.name, new: label === 'patched',
+            tool: 'gcc',
+            severity: 'error',
+            type: 'COMPILE_ERROR',
+            config: sparseConfig.name,
+            new: label === 'patched',
             message: `the ${label} tree does not compile (${sparseConfig.name}): ${at ? at.message : error}`,
             ...(at?.file ? { file: at.file, line: at.line, patch: onlyPatchTouching(ctx.series.patches, at.file) } : {}),
         };
@@ -2152,7 +2348,13 @@ async function checkRevision(ctx, kbuild, sparseConfig, objects, label) {
     const check = await ctx.progress.alive(`running sparse on the ${label} tree (${sparseConfig.name})`, make(kbuild, [ANALYSIS_KCFLAGS, 'C=2', ...objects]));
     await appendFile(log, check.stdout + check.stderr);
     if (check.code !== 0) {
-        return { tool: 'sparse', severity: 'error', type: 'SPARSE_FAILED', config: sparseConfig.name, message: `sparse failed on the ${label} tree (${sparseConfig.name}): ${firstError(check)}` };
+        return {
+            tool: 'sparse',
+            severity: 'error',
+            type: 'SPARSE_FAILED',
+            config: sparseConfig.name,
+            message: `sparse failed on the ${label} tree (${sparseConfig.name}): ${firstError(check)}`,
+        };
     }
     return locate(parseDiagnostics(check.stdout + check.stderr, ctx.tree.dir, kbuild.buildDir), ctx.tree.dir);
 }
@@ -2162,7 +2364,10 @@ async function configure(kbuild, sparseConfig, additions, definesWerror) {
     if (defconfig.code !== 0)
         return `make defconfig failed (${sparseConfig.name}): ${firstError(defconfig)}`;
     const configFile = path.join(kbuild.buildDir, '.config');
-    const lines = [...Object.entries(sparseConfig.extra).map(([s, v]) => `CONFIG_${s}=${v}`), ...[...additions.asked.keys()].map((s) => `CONFIG_${s}=y`)];
+    const lines = [
+        ...Object.entries(sparseConfig.extra).map(([s, v]) => `CONFIG_${s}=${v}`),
+        ...[...additions.asked.keys()].map((s) => `CONFIG_${s}=y`),
+    ];
     // defconfig sets CONFIG_WERROR: one unused variable would hide every other finding
     if (definesWerror)
         lines.push('# CONFIG_WERROR is not set');
@@ -2188,7 +2393,13 @@ async function checkInConfig(ctx, applied, sparseConfig, files, needs, definesWe
     await ctx.tree.git.run(['checkout', '--quiet', '--detach', applied.baseCommit]);
     const config = await configure(kbuild, sparseConfig, additions, definesWerror);
     if (typeof config === 'string') {
-        findings.push({ tool: 'sparse', severity: 'error', type: 'SPARSE_FAILED', config: sparseConfig.name, message: config });
+        findings.push({
+            tool: 'sparse',
+            severity: 'error',
+            type: 'SPARSE_FAILED',
+            config: sparseConfig.name,
+            message: config,
+        });
         return undefined;
     }
     const refused = judgeAdditions(additions, config).refused;
@@ -2202,8 +2413,17 @@ async function checkInConfig(ctx, applied, sparseConfig, files, needs, definesWe
             objects.push(file.replace(/\.c$/, '.o'));
             continue;
         }
-        const why = off.map((s) => `CONFIG_${s} stays off: ${refused.find((r) => r.symbol === s)?.reason ?? 'a dependency is off'}`).join('; ');
-        findings.push({ tool: 'sparse', severity: 'info', type: 'NOT_CHECKED', file, config: sparseConfig.name, message: `${file} is not checked in ${sparseConfig.name}: ${why}` });
+        const why = off
+            .map((s) => `CONFIG_${s} stays off: ${refused.find((r) => r.symbol === s)?.reason ?? 'a dependency is off'}`)
+            .join('; ');
+        findings.push({
+            tool: 'sparse',
+            severity: 'info',
+            type: 'NOT_CHECKED',
+            file,
+            config: sparseConfig.name,
+            message: `${file} is not checked in ${sparseConfig.name}: ${why}`,
+        });
     }
     if (objects.length === 0)
         return undefined;
@@ -2218,7 +2438,11 @@ async function checkInConfig(ctx, applied, sparseConfig, files, needs, definesWe
         findings.push(after);
         return undefined;
     }
-    return { base: { config: sparseConfig.name, diagnostics: base }, patched: { config: sparseConfig.name, diagnostics: after }, objects };
+    return {
+        base: { config: sparseConfig.name, diagnostics: base },
+        patched: { config: sparseConfig.name, diagnostics: after },
+        objects,
+    };
 }
 async function runSparse(ctx, input) {
     const result = (status, summary, findings = []) => ({
@@ -2236,7 +2460,13 @@ async function runSparse(ctx, input) {
         const checkable = [];
         for (const file of files) {
             if ((await buildRuleFor(ctx.tree.dir, file)).kind === 'unknown') {
-                findings.push({ tool: 'sparse', severity: 'info', type: 'NOT_CHECKED', file, message: `${file} is not checked: no Makefile rule in its directory builds it` });
+                findings.push({
+                    tool: 'sparse',
+                    severity: 'info',
+                    type: 'NOT_CHECKED',
+                    file,
+                    message: `${file} is not checked: no Makefile rule in its directory builds it`,
+                });
             }
             else
                 checkable.push(file);
@@ -2265,9 +2495,37 @@ async function runSparse(ctx, input) {
             for (const kind of ['introduced', 'fixed', 'existing'])
                 counts[kind] += comparison[kind].length;
             findings.push(...comparisonFindings(comparison, {
-                introduced: (d) => ({ tool: 'sparse', severity: d.severity, type: 'SPARSE', message: d.message, file: d.file, line: d.line, patch: onlyPatchTouching(ctx.series.patches, d.file), config: r.patched.config, new: true }),
-                fixed: (d) => ({ tool: 'sparse', severity: 'info', type: 'SPARSE_FIXED', message: `fixed: ${d.message}`, file: d.file, line: d.line, config: r.base.config, new: false }),
-                existing: (d) => ({ tool: 'sparse', severity: d.severity, type: 'SPARSE', message: d.message, file: d.file, line: d.line, config: r.patched.config, new: false }),
+                introduced: (d) => ({
+                    tool: 'sparse',
+                    severity: d.severity,
+                    type: 'SPARSE',
+                    message: d.message,
+                    file: d.file,
+                    line: d.line,
+                    patch: onlyPatchTouching(ctx.series.patches, d.file),
+                    config: r.patched.config,
+                    new: true,
+                }),
+                fixed: (d) => ({
+                    tool: 'sparse',
+                    severity: 'info',
+                    type: 'SPARSE_FIXED',
+                    message: `fixed: ${d.message}`,
+                    file: d.file,
+                    line: d.line,
+                    config: r.base.config,
+                    new: false,
+                }),
+                existing: (d) => ({
+                    tool: 'sparse',
+                    severity: d.severity,
+                    type: 'SPARSE',
+                    message: d.message,
+                    file: d.file,
+                    line: d.line,
+                    config: r.patched.config,
+                    new: false,
+                }),
             }));
         }
         const checked = new Set(runs.flatMap((r) => r.objects));
@@ -2577,7 +2835,13 @@ async function runBuildCell(input) {
     for (const f of [paths.bzImage, paths.vmlinux, paths.baseBzImage, paths.baseVmlinux])
         await rm(f, { force: true }); // no stale kernel
     await writeFile(run.log, `# kernel-patch-ci build log for ${cell.name} (ARCH=${cell.arch})\n`);
-    const metrics = { configureMs: 0, baseBuildMs: 0, perPatchMs: 0, patchedBuildMs: 0, ccacheHitRate: {} };
+    const metrics = {
+        configureMs: 0,
+        baseBuildMs: 0,
+        perPatchMs: 0,
+        patchedBuildMs: 0,
+        ccacheHitRate: {},
+    };
     const kernels = { dir: paths.dir, buildDir: paths.buildDir };
     const record = {
         cell: cell.name,
@@ -2745,7 +3009,12 @@ function linesNotCompiled(cells, sources) {
         const unbuilt = views.filter((v) => !v.lines.built).map((v) => `${v.cell}: ${v.lines.why}`);
         if (builders.length === 0) {
             findings.push({
-                tool: 'kbuild', severity: 'warning', type: 'NOT_COMPILED', file, line: marked[0], new: true,
+                tool: 'kbuild',
+                severity: 'warning',
+                type: 'NOT_COMPILED',
+                file,
+                line: marked[0],
+                new: true,
                 message: `changed file not built by any config, ${marked.length} changed line${marked.length === 1 ? '' : 's'} never compiled (${unbuilt.join('; ')})`,
             });
             continue;
@@ -2758,7 +3027,15 @@ function linesNotCompiled(cells, sources) {
                 return;
             const where = run.first === run.last ? `changed line ${run.first}` : `changed lines ${run.first}-${run.last}`;
             const elsewhere = unbuilt.length ? `; not built in ${unbuilt.join('; ')}` : '';
-            findings.push({ tool: 'kbuild', severity: 'warning', type: 'NOT_COMPILED_LINE', file, line: run.first, new: true, message: `${where} not compiled by any config: ${run.why}${elsewhere}` });
+            findings.push({
+                tool: 'kbuild',
+                severity: 'warning',
+                type: 'NOT_COMPILED_LINE',
+                file,
+                line: run.first,
+                new: true,
+                message: `${where} not compiled by any config: ${run.why}${elsewhere}`,
+            });
             run = undefined;
         };
         for (const [i, line] of marked.entries()) {
@@ -2820,13 +3097,39 @@ function diagnosticFindings(record, patches) {
     comparison.fixed = comparison.fixed.filter((d) => changedFiles.has(d.file));
     const tool = (d) => (d.fromLinker ? 'kbuild' : 'gcc');
     const at = (d) => ({ file: d.file, ...(d.line ? { line: d.line } : {}) });
-    const newType = (d) => (d.fromLinker ? 'LINK_ERROR' : d.severity === 'error' ? 'COMPILE_ERROR' : 'COMPILER_WARNING');
+    const newType = (d) => d.fromLinker ? 'LINK_ERROR' : d.severity === 'error' ? 'COMPILE_ERROR' : 'COMPILER_WARNING';
     const findings = comparisonFindings(comparison, {
-        introduced: (d) => ({ tool: tool(d), severity: d.severity, type: newType(d), message: d.message, ...at(d), patch: onlyPatchTouching(patches, d.file), new: true }),
-        fixed: (d) => ({ tool: tool(d), severity: 'info', type: 'WARNING_FIXED', message: `fixed: ${d.message}`, ...at(d), new: false }),
-        existing: (d) => ({ tool: tool(d), severity: d.severity, type: 'COMPILER_WARNING', message: d.message, ...at(d), new: false }),
+        introduced: (d) => ({
+            tool: tool(d),
+            severity: d.severity,
+            type: newType(d),
+            message: d.message,
+            ...at(d),
+            patch: onlyPatchTouching(patches, d.file),
+            new: true,
+        }),
+        fixed: (d) => ({
+            tool: tool(d),
+            severity: 'info',
+            type: 'WARNING_FIXED',
+            message: `fixed: ${d.message}`,
+            ...at(d),
+            new: false,
+        }),
+        existing: (d) => ({
+            tool: tool(d),
+            severity: d.severity,
+            type: 'COMPILER_WARNING',
+            message: d.message,
+            ...at(d),
+            new: false,
+        }),
     });
-    const counts = { introduced: comparison.introduced.length, fixed: comparison.fixed.length, existing: comparison.existing.length };
+    const counts = {
+        introduced: comparison.introduced.length,
+        fixed: comparison.fixed.length,
+        existing: comparison.existing.length,
+    };
     const firstError = comparison.introduced.find((d) => d.severity === 'error');
     return { findings, counts, ...(firstError ? { firstError } : {}) };
 }
@@ -2892,7 +3195,10 @@ async function toolchainFor(archName, hostArch = os.arch()) {
         return { ok: false, reason: `no known compiler for ARCH=${arch.name} on a ${hostArch} host` };
     const version = await gccVersion(arch.crossPrefix);
     if (!version) {
-        return { ok: false, reason: `no compiler for ARCH=${arch.name}: ${arch.crossPrefix}gcc is not installed (Debian package: ${arch.crossPackage})` };
+        return {
+            ok: false,
+            reason: `no compiler for ARCH=${arch.name}: ${arch.crossPrefix}gcc is not installed (Debian package: ${arch.crossPackage})`,
+        };
     }
     return { ok: true, crossCompile: arch.crossPrefix };
 }
@@ -2982,7 +3288,9 @@ async function buildOneCell(ctx, cell, series) {
     if (!toolchain.ok) {
         return {
             result: { config: cell.name, status: 'error', durationMs: 0, summary: toolchain.reason },
-            findings: [{ tool: 'kbuild', severity: 'error', type: 'NO_COMPILER', config: cell.name, message: toolchain.reason }],
+            findings: [
+                { tool: 'kbuild', severity: 'error', type: 'NO_COMPILER', config: cell.name, message: toolchain.reason },
+            ],
             lines: new Map(),
         };
     }
@@ -2995,7 +3303,16 @@ async function buildOneCell(ctx, cell, series) {
         timeoutMs: settings.stepTimeoutMs,
         ccache: ccacheEnv({ dir: settings.ccacheDir, maxSize: settings.ccacheSize, baseDir: ctx.workDir }),
     };
-    const run = await runBuildCell({ cell, kbuild, git: ctx.tree.git, treeDir: ctx.tree.dir, outDir: ctx.outDir, workDir: ctx.workDir, series, progress: ctx.progress });
+    const run = await runBuildCell({
+        cell,
+        kbuild,
+        git: ctx.tree.git,
+        treeDir: ctx.tree.dir,
+        outDir: ctx.outDir,
+        workDir: ctx.workDir,
+        series,
+        progress: ctx.progress,
+    });
     const judged = judgeBuildCell(run.record, series.patches, settings.failOn);
     const broke = judged.status === 'fail' || judged.status === 'error';
     const result = {
@@ -3008,13 +3325,24 @@ async function buildOneCell(ctx, cell, series) {
         ...(broke ? { reproduce: reproduceBuild(cell, run.kernels.dir, run.commands) } : {}),
     };
     ctx.progress.info(`build: ${cell.name} ${result.status} in ${(result.durationMs / 1000).toFixed(1)}s — ${result.summary}`);
-    return { result, findings: judged.findings, lines: judged.status === 'error' ? new Map() : judged.lines, kernels: run.kernels };
+    return {
+        result,
+        findings: judged.findings,
+        lines: judged.status === 'error' ? new Map() : judged.lines,
+        kernels: run.kernels,
+    };
 }
 async function buildEveryCell(ctx, input) {
     const settings = ctx.settings;
     const misfit = await shippedFragmentsMisfit(ctx);
     if (misfit) {
-        const finding = { tool: 'kbuild', severity: 'error', type: 'CONFIG_DOES_NOT_FIT', new: false, message: misfit };
+        const finding = {
+            tool: 'kbuild',
+            severity: 'error',
+            type: 'CONFIG_DOES_NOT_FIT',
+            new: false,
+            message: misfit,
+        };
         return { result: { name: 'build', status: 'error', durationMs: 0, summary: misfit, findings: [finding] } };
     }
     const applied = input.apply;
@@ -3027,11 +3355,20 @@ async function buildEveryCell(ctx, input) {
     const outcomes = [];
     for (const cell of settings.cells) {
         const additions = await seriesAdditions(ctx.tree.git, ctx.tree.dir, needs, cell.arch, cell.wanted);
-        const series = { patches: ctx.series.patches, commits: applied.commits, baseCommit: applied.baseCommit, additions, definesWerror, changedLines };
+        const series = {
+            patches: ctx.series.patches,
+            commits: applied.commits,
+            baseCommit: applied.baseCommit,
+            additions,
+            definesWerror,
+            changedLines,
+        };
         outcomes.push(await buildOneCell(ctx, cell, series));
     }
     await ctx.tree.git.run(['checkout', '--quiet', '--detach', applied.patchedCommit]);
-    const judged = outcomes.filter((o) => o.result.status !== 'error').map((o) => ({ cell: o.result.config, files: o.lines }));
+    const judged = outcomes
+        .filter((o) => o.result.status !== 'error')
+        .map((o) => ({ cell: o.result.config, files: o.lines }));
     const proof = judged.length ? linesNotCompiled(judged, sources) : [];
     const anywhere = tallyAnywhere(judged);
     const findings = [...outcomes.flatMap((o) => o.findings), ...proof];
@@ -3043,10 +3380,17 @@ async function buildEveryCell(ctx, input) {
     const summary = bad.length
         ? bad.map((c) => `${c.config}: ${c.summary}`).join('; ')
         : `${cells.length} config${cells.length === 1 ? '' : 's'} built: ${built}; ${anywhere.compiled}/${anywhere.total} changed lines compiled in at least one`;
-    const handoff = { cells: Object.fromEntries(outcomes.flatMap((o) => (o.kernels ? [[o.result.config, o.kernels]] : []))) };
+    const handoff = {
+        cells: Object.fromEntries(outcomes.flatMap((o) => (o.kernels ? [[o.result.config, o.kernels]] : []))),
+    };
     return { result: { name: 'build', status, durationMs: 0, summary, cells, findings }, handoff };
 }
-const buildStage = { name: 'build', needs: ['apply'], uses: [], run: buildEveryCell };
+const buildStage = {
+    name: 'build',
+    needs: ['apply'],
+    uses: [],
+    run: buildEveryCell,
+};
 
 // apt-get against a private root per architecture: resolves and downloads Debian packages for the guest without
 // installing anything or touching the host's apt state (no dpkg --add-architecture, no root needed).
@@ -3087,9 +3431,17 @@ async function createAptRoot(dir, arch, sources = HOST_SOURCES) {
     return { dir, arch };
 }
 function aptGet(root, args, cwd, timeoutMs = 300_000) {
-    return execTool('apt-get', [...aptOptions(root), '-q', ...args], { cwd, timeoutMs, env: { ...process.env, LC_ALL: 'C' } });
+    return execTool('apt-get', [...aptOptions(root), '-q', ...args], {
+        cwd,
+        timeoutMs,
+        env: { ...process.env, LC_ALL: 'C' },
+    });
 }
-const firstAptError = (r) => (r.stderr + r.stdout).split('\n').find((l) => /^E: /.test(l))?.slice(3).trim() ?? `exit status ${r.code}`;
+const firstAptError = (r) => (r.stderr + r.stdout)
+    .split('\n')
+    .find((l) => /^E: /.test(l))
+    ?.slice(3)
+    .trim() ?? `exit status ${r.code}`;
 /**
  * Refresh the package indexes. One index can fail while a mirror syncs ("File has unexpected size"); that is not
  * fatal when the others arrived: resolving the packages tells whether what we need is there.
@@ -3170,7 +3522,11 @@ async function walk(root, rel = '') {
 /** Every file under `dir` into the newc archive `outFile`, in name order so the archive is reproducible. */
 async function packDirectory(dir, outFile) {
     const files = await walk(dir);
-    const result = await execTool('cpio', ['-o', '-H', 'newc', '-R', '0:0', '--quiet', '-O', outFile], { cwd: dir, input: files.join('\n') + '\n', timeoutMs: 300_000 });
+    const result = await execTool('cpio', ['-o', '-H', 'newc', '-R', '0:0', '--quiet', '-O', outFile], {
+        cwd: dir,
+        input: files.join('\n') + '\n',
+        timeoutMs: 300_000,
+    });
     if (result.code !== 0)
         throw infraError(`cpio could not pack ${dir}: ${result.stderr.trim().split('\n')[0] ?? `exit status ${result.code}`}`);
 }
@@ -3293,7 +3649,12 @@ async function buildInitramfs(opts) {
     await pipeline(createReadStream(pkgs.file), out, { end: false });
     await pipeline(createReadStream(scripts), out);
     await rm(scripts, { force: true });
-    return { file: opts.outFile, packages: pkgs.packages, cached: pkgs.cached, ...(pkgs.warning ? { warning: pkgs.warning } : {}) };
+    return {
+        file: opts.outFile,
+        packages: pkgs.packages,
+        cached: pkgs.cached,
+        ...(pkgs.warning ? { warning: pkgs.warning } : {}),
+    };
 }
 
 // The guest's scenarios as the host sees them: name, and what each says it reaches in its header
@@ -3349,15 +3710,23 @@ async function decodeStacktrace(req) {
     // the script reads with a plain `read`: it drops leading blanks and backslashes, so those are put back after
     const input = req.messages.map((m) => (/\bCode: /.test(m) ? '' : m.replace(/\\/g, '')));
     // the source root is given, not guessed: the script guesses from init/main.c, which may have no debug info
-    const result = await execTool('bash', [script, req.vmlinux, path.resolve(req.treeDir)], { input: input.join('\n') + '\n', timeoutMs: req.timeoutMs ?? 60_000 }).catch(() => undefined);
+    const result = await execTool('bash', [script, req.vmlinux, path.resolve(req.treeDir)], {
+        input: input.join('\n') + '\n',
+        timeoutMs: req.timeoutMs ?? 60_000,
+    }).catch(() => undefined);
     if (!result || result.code !== 0 || result.timedOut)
         return undefined;
     // addr2line tells apart code paths on one line with "(discriminator N)": no use to a reader, and it would nest
-    const out = result.stdout.replace(/\n$/, '').split('\n').map((l) => l.replace(/ \(discriminator \d+\)/g, ''));
+    const out = result.stdout
+        .replace(/\n$/, '')
+        .split('\n')
+        .map((l) => l.replace(/ \(discriminator \d+\)/g, ''));
     if (out.length !== input.length)
         return undefined;
     // only lines that gained a location are taken: the script rewrites some others ("[<addr>]" words) on its way
-    return req.messages.map((m, i) => (LOCATED.test(out[i]) && !LOCATED.test(m) ? `${/^\s*/.exec(m)[0]}${locationsInTree(out[i].trim(), req.treeDir)}` : m));
+    return req.messages.map((m, i) => LOCATED.test(out[i]) && !LOCATED.test(m)
+        ? `${/^\s*/.exec(m)[0]}${locationsInTree(out[i].trim(), req.treeDir)}`
+        : m);
 }
 /** Locations as paths in the tree: an O= build records "<build dir>/../../linux/drivers/md/dm-crypt.c". */
 function locationsInTree(decoded, treeDir) {
@@ -3381,18 +3750,38 @@ function qemuBinary(arch) {
 function qemuArgs(boot) {
     const { machine, console } = guest(boot.arch);
     return [
-        '-nodefaults', '-no-reboot', '-display', 'none', '-serial', 'stdio',
-        '-machine', machine, '-accel', boot.accel, ...(boot.accel === 'kvm' ? ['-cpu', 'host'] : []),
+        '-nodefaults',
+        '-no-reboot',
+        '-display',
+        'none',
+        '-serial',
+        'stdio',
+        '-machine',
+        machine,
+        '-accel',
+        boot.accel,
+        ...(boot.accel === 'kvm' ? ['-cpu', 'host'] : []),
         // one CPU per socket: SeaBIOS's MP table lists only each socket's first core, and our kernels find their CPUs
         // there (no ACPI), so QEMU's default of cores in one socket leaves the guest with one CPU
-        '-m', String(boot.memoryMiB), '-smp', `${boot.cpus},sockets=${boot.cpus},cores=1,threads=1`,
-        '-kernel', boot.kernel, '-initrd', boot.initrd,
-        '-append', [`console=${console}`, 'panic=-1', ...boot.append].join(' '),
+        '-m',
+        String(boot.memoryMiB),
+        '-smp',
+        `${boot.cpus},sockets=${boot.cpus},cores=1,threads=1`,
+        '-kernel',
+        boot.kernel,
+        '-initrd',
+        boot.initrd,
+        '-append',
+        [`console=${console}`, 'panic=-1', ...boot.append].join(' '),
         ...boot.disks.flatMap((file) => ['-drive', `file=${file},format=raw,if=virtio,cache=unsafe`]),
     ];
 }
 function runQemu(boot, options) {
-    return execTool(qemuBinary(boot.arch), qemuArgs(boot), { timeoutMs: options.timeoutMs, onLine: options.onLine, signal: options.signal });
+    return execTool(qemuBinary(boot.arch), qemuArgs(boot), {
+        timeoutMs: options.timeoutMs,
+        onLine: options.onLine,
+        signal: options.signal,
+    });
 }
 
 // Does a guest really start under KVM? /dev/kvm can be there and QEMU still fail with the run's own command line
@@ -3406,9 +3795,19 @@ function multibootProbeImage() {
     const magic = 0x1badb002;
     const flags = 0x00010000; // the address fields below are valid
     const header = Buffer.alloc(32);
-    [magic, flags, (-464433154) >>> 0, LOAD_ADDRESS, LOAD_ADDRESS, 0, 0, LOAD_ADDRESS + 32].forEach((v, i) => header.writeUInt32LE(v >>> 0, i * 4));
+    [magic, flags, -464433154 >>> 0, LOAD_ADDRESS, LOAD_ADDRESS, 0, 0, LOAD_ADDRESS + 32].forEach((v, i) => header.writeUInt32LE(v >>> 0, i * 4));
     const out = (ch) => [0xb0, ch, 0xee]; // mov al, ch; out dx, al
-    const code = Buffer.from([0x66, 0xba, 0xf8, 0x03, ...[...PROBE_TEXT, '\n'].flatMap((c) => out(c.charCodeAt(0))), 0xfa, 0xf4, 0xeb, 0xfd]); // mov dx, 0x3f8 … cli; hlt; jmp hlt
+    const code = Buffer.from([
+        0x66,
+        0xba,
+        0xf8,
+        0x03,
+        ...[...PROBE_TEXT, '\n'].flatMap((c) => out(c.charCodeAt(0))),
+        0xfa,
+        0xf4,
+        0xeb,
+        0xfd,
+    ]); // mov dx, 0x3f8 … cli; hlt; jmp hlt
     return Buffer.concat([header, code]);
 }
 /** Boot the probe image with the run's QEMU command line under `accel`: did it print, and if not, what QEMU said. */
@@ -3422,7 +3821,16 @@ async function probeGuest(arch, accel, timeoutMs = 15_000) {
         const abort = new AbortController();
         const started = Date.now();
         let seen = false;
-        const r = await execTool(qemuBinary(arch), qemuArgs({ arch, kernel, initrd, append: [], memoryMiB: 64, cpus: Math.min(2, os.availableParallelism()), disks: [], accel }), {
+        const r = await execTool(qemuBinary(arch), qemuArgs({
+            arch,
+            kernel,
+            initrd,
+            append: [],
+            memoryMiB: 64,
+            cpus: Math.min(2, os.availableParallelism()),
+            disks: [],
+            accel,
+        }), {
             timeoutMs,
             signal: abort.signal,
             onLine: (line) => {
@@ -3432,7 +3840,11 @@ async function probeGuest(arch, accel, timeoutMs = 15_000) {
                 }
             },
         }).catch((error) => ({ code: -1, stdout: '', stderr: error.message }));
-        const said = `${r.stderr}\n${r.stdout}`.split('\n').map((l) => l.trim()).filter(Boolean).find((l) => /error|fail/i.test(l)) ?? `no output in ${timeoutMs / 1000}s`;
+        const said = `${r.stderr}\n${r.stdout}`
+            .split('\n')
+            .map((l) => l.trim())
+            .filter(Boolean)
+            .find((l) => /error|fail/i.test(l)) ?? `no output in ${timeoutMs / 1000}s`;
         return { started: seen, ms: Date.now() - started, said: said.slice(0, 160) };
     }
     finally {
@@ -3464,7 +3876,10 @@ function kernelMessage(line) {
 // Serial consoles deliver \r\n and, after a guest crash, arbitrary bytes: keep lines printable.
 function clean(line) {
     // eslint-disable-next-line no-control-regex -- control characters are what this removes
-    return line.replace(/\r/g, '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f\ufffd]/g, '');
+    return line
+        .replace(/\r/g, '')
+        .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
+        .replace(/[\x00-\x08\x0b-\x1f\x7f\ufffd]/g, '');
 }
 // A record printed while another CPU or userspace was half-way through a line lands in the middle of it. Each
 // record gets its own line, and the interrupted userspace text is joined to its rest on the next userspace line.
@@ -3525,7 +3940,15 @@ function parseConsole(text) {
         else if ((m = /^1\.\.(\d+)$/.exec(line)))
             report.planned = Number(m[1]);
         else if ((m = GUEST_MARKERS.begin.exec(line))) {
-            report.scenarios.push({ n: Number(m[1]), name: m[2], status: 'missing', hashes: {}, notes: [], firstLine: i, endLine: -1 });
+            report.scenarios.push({
+                n: Number(m[1]),
+                name: m[2],
+                status: 'missing',
+                hashes: {},
+                notes: [],
+                firstLine: i,
+                endLine: -1,
+            });
         }
         else if ((m = /^# kpci-time (\S+) /.exec(line))) {
             reporting = lastWhere(report.scenarios, (x) => x.name === m[1] && x.status === 'missing');
@@ -3598,7 +4021,13 @@ function ktapDocument(report) {
             out.push(`# kpci-hash ${label} ${hash}`);
         for (const note of s.notes)
             out.push(`# ${note}`);
-        const directive = s.status === 'skip' ? ` # SKIP${s.reason ? ` ${s.reason}` : ''}` : s.status === 'missing' ? ' # no result' : s.reason ? ` # ${s.reason}` : '';
+        const directive = s.status === 'skip'
+            ? ` # SKIP${s.reason ? ` ${s.reason}` : ''}`
+            : s.status === 'missing'
+                ? ' # no result'
+                : s.reason
+                    ? ` # ${s.reason}`
+                    : '';
         out.push(`${s.status === 'pass' || s.status === 'skip' ? 'ok' : 'not ok'} ${s.n} ${s.name}${directive}`);
     }
     return out.join('\n') + '\n';
@@ -3643,7 +4072,9 @@ class LiveConsole {
     /** Why the guest must be stopped at `now`, if it must. */
     overdue(now, limits) {
         if (!this.init)
-            return now - this.startedAt > limits.bootTimeoutMs ? `the kernel did not start our init within ${limits.bootTimeoutMs / 1000}s` : undefined;
+            return now - this.startedAt > limits.bootTimeoutMs
+                ? `the kernel did not start our init within ${limits.bootTimeoutMs / 1000}s`
+                : undefined;
         const late = [...this.running].find(([, since]) => now - since > limits.scenarioTimeoutMs);
         return late && `scenario ${late[0]} did not finish within ${limits.scenarioTimeoutMs / 1000}s`;
     }
@@ -3674,8 +4105,21 @@ async function bootKernel(opts) {
         ...(opts.only ? [`kpci.only=${opts.only.join(',') || '-'}`] : []),
         ...(opts.append ?? []),
     ];
-    const qemu = { arch: opts.arch, kernel: opts.kernel, initrd: opts.initrd, append, memoryMiB: opts.memoryMiB, cpus: opts.cpus, disks: [...disks, resultsDisk], accel: opts.accel };
-    const command = [...disks.map((d) => `truncate -s ${SCRATCH_MIB}M ${shellQuote(d)}`), `truncate -s ${RESULTS_MIB}M ${shellQuote(resultsDisk)}`, commandLine([qemuBinary(opts.arch), ...qemuArgs(qemu)])];
+    const qemu = {
+        arch: opts.arch,
+        kernel: opts.kernel,
+        initrd: opts.initrd,
+        append,
+        memoryMiB: opts.memoryMiB,
+        cpus: opts.cpus,
+        disks: [...disks, resultsDisk],
+        accel: opts.accel,
+    };
+    const command = [
+        ...disks.map((d) => `truncate -s ${SCRATCH_MIB}M ${shellQuote(d)}`),
+        `truncate -s ${RESULTS_MIB}M ${shellQuote(resultsDisk)}`,
+        commandLine([qemuBinary(opts.arch), ...qemuArgs(qemu)]),
+    ];
     let result;
     try {
         result = await runQemu(qemu, { timeoutMs: opts.totalTimeoutMs, onLine, signal: abort.signal });
@@ -3700,7 +4144,15 @@ async function bootKernel(opts) {
     }
     for (const d of [...disks, resultsDisk])
         await rm(d, { force: true });
-    return { console, report, command, ...(killed ? { killed } : {}), durationMs: Date.now() - started, ...(live.firstScenarioAt !== undefined ? { toFirstScenarioMs: live.firstScenarioAt } : {}), ...(resultsDir ? { resultsDir } : {}) };
+    return {
+        console,
+        report,
+        command,
+        ...(killed ? { killed } : {}),
+        durationMs: Date.now() - started,
+        ...(live.firstScenarioAt !== undefined ? { toFirstScenarioMs: live.firstScenarioAt } : {}),
+        ...(resultsDir ? { resultsDir } : {}),
+    };
 }
 const probed = new Map();
 /**
@@ -3720,13 +4172,28 @@ function chooseAccel(probe, env = process.env) {
             const quick = await probeKvm(probe.arch);
             if (quick.accel === 'tcg')
                 return quick;
-            const boot = await bootKernel({ ...probe, accel: 'kvm', only: [], totalTimeoutMs: 20_000, bootTimeoutMs: 15_000, dir: path.join(probe.dir, 'kvm-probe') });
+            const boot = await bootKernel({
+                ...probe,
+                accel: 'kvm',
+                only: [],
+                totalTimeoutMs: 20_000,
+                bootTimeoutMs: 15_000,
+                dir: path.join(probe.dir, 'kvm-probe'),
+            });
             await rm(path.join(probe.dir, 'kvm-probe'), { recursive: true, force: true });
             if (boot.report.ended)
                 return { accel: 'kvm', why: `a probe guest booted under KVM in ${(boot.durationMs / 1000).toFixed(1)}s` };
             await writeFile(path.join(probe.dir, 'kvm-probe.log'), boot.console).catch(() => undefined);
-            const last = boot.console.split('\n').map((l) => l.trim()).filter(Boolean).at(-1)?.slice(0, 160);
-            return { accel: 'tcg', why: `/dev/kvm is there but a probe guest did not start under it (${boot.killed ?? last ?? 'no console output'})` };
+            const last = boot.console
+                .split('\n')
+                .map((l) => l.trim())
+                .filter(Boolean)
+                .at(-1)
+                ?.slice(0, 160);
+            return {
+                accel: 'tcg',
+                why: `/dev/kvm is there but a probe guest did not start under it (${boot.killed ?? last ?? 'no console output'})`,
+            };
         })();
         probed.set(key, choice);
         choice.catch(() => probed.delete(key)); // a failure (qemu missing) is reported, not remembered
@@ -3761,7 +4228,10 @@ function scenarioAt(report, line) {
     const running = runningAt(report, line);
     if (running.length)
         return running.map((s) => s.name).join(' and ');
-    if (report.initLine === undefined || line < report.initLine || report.scenarios.length === 0 || line < report.scenarios[0].firstLine)
+    if (report.initLine === undefined ||
+        line < report.initLine ||
+        report.scenarios.length === 0 ||
+        line < report.scenarios[0].firstLine)
         return 'boot';
     if (report.endLine !== undefined && line > report.endLine)
         return 'shutdown';
@@ -3793,7 +4263,13 @@ function findSplats(report) {
         }
         // "DEBUG_LOCKS_WARN_ON(…)" comes before the "WARNING: … at file:line func" that says where
         const headline = excerpt.slice(0, 4).find((l) => /^(WARNING|BUG|kernel BUG|Oops|Kernel panic)\b/.test(l)) ?? message;
-        splats.push({ line: i, title: headline.trim().replace(/(\.\.\/)+linux\//g, ''), excerpt, functions, scenario: scenarioAt(report, i) });
+        splats.push({
+            line: i,
+            title: headline.trim().replace(/(\.\.\/)+linux\//g, ''),
+            excerpt,
+            functions,
+            scenario: scenarioAt(report, i),
+        });
         i = j; // lines inside one report (a lockdep report prints several headers) do not start another
     }
     return splats;
@@ -3825,7 +4301,10 @@ function blameChanged(splat, changed, sources) {
             const body = functionBodies(source).find((b) => b.name === name);
             if (!body)
                 continue;
-            const text = source.split('\n').slice(body.start - 1, body.end).join('\n');
+            const text = source
+                .split('\n')
+                .slice(body.start - 1, body.end)
+                .join('\n');
             const fn = changed.find((c) => c.file === file && c.name !== name && new RegExp(`\\b${c.name}\\s*\\(`).test(text));
             if (fn)
                 return { fn, via: name };
@@ -3837,7 +4316,10 @@ function blameChanged(splat, changed, sources) {
 // gcov: the JSON intermediate format of one source file's counters, read from its object directory.
 /** gcov's JSON document for `<objDir>/<base>.gcda` against its .gcno; undefined when gcov cannot read them. */
 async function gcovJson(objDir, base) {
-    const result = await execTool('gcov', ['--json-format', '--stdout', '--object-directory', objDir, `${base}.c`], { cwd: objDir, timeoutMs: 60_000 });
+    const result = await execTool('gcov', ['--json-format', '--stdout', '--object-directory', objDir, `${base}.c`], {
+        cwd: objDir,
+        timeoutMs: 60_000,
+    });
     if (result.code !== 0)
         return undefined;
     const json = result.stdout.split('\n').find((l) => l.startsWith('{'));
@@ -3885,9 +4367,18 @@ function coverageOfChanges(report, changed) {
 }
 /** Markdown table for the artifact and the report. */
 function coverageMarkdown(cell, rows) {
-    const out = [`# Coverage of the changed functions (${cell}, patched kernel, all scenarios)`, '', '| file | function | patch | calls | changed lines run | verdict |', '|---|---|---|---|---|---|'];
+    const out = [
+        `# Coverage of the changed functions (${cell}, patched kernel, all scenarios)`,
+        '',
+        '| file | function | patch | calls | changed lines run | verdict |',
+        '|---|---|---|---|---|---|',
+    ];
     for (const r of rows) {
-        const verdict = r.calls === undefined ? 'no counters' : r.calls > 0 ? 'executed' : `not reached by any scenario${r.notReachedBecause ? `: ${r.notReachedBecause}` : ''}`;
+        const verdict = r.calls === undefined
+            ? 'no counters'
+            : r.calls > 0
+                ? 'executed'
+                : `not reached by any scenario${r.notReachedBecause ? `: ${r.notReachedBecause}` : ''}`;
         out.push(`| ${r.file} | ${r.name} | ${r.patches.join(', ')} | ${r.calls ?? '–'} | ${r.linesRun}/${r.linesWithCode} | ${verdict} |`);
     }
     return out.join('\n') + '\n';
@@ -3940,7 +4431,12 @@ async function runBootCell(input) {
     const dir = input.scratchDir;
     await mkdir(dir, { recursive: true });
     const t = Date.now();
-    const initramfs = await progress.alive(`guest userspace (${cell.name})`, buildInitramfs({ guestDir: settings.guestDir, arch: cell.arch, cacheDir: settings.cacheDir, outFile: path.join(dir, 'initramfs.cpio') }));
+    const initramfs = await progress.alive(`guest userspace (${cell.name})`, buildInitramfs({
+        guestDir: settings.guestDir,
+        arch: cell.arch,
+        cacheDir: settings.cacheDir,
+        outFile: path.join(dir, 'initramfs.cpio'),
+    }));
     const metrics = { accel: 'tcg', initramfsMs: Date.now() - t, initramfsCached: initramfs.cached };
     if (initramfs.warning)
         progress.info(`boot: ${initramfs.warning}`);
@@ -3969,14 +4465,19 @@ async function runBootCell(input) {
     });
     const baseKernel = kernels.base && existsSync(kernels.base.image) ? kernels.base : undefined;
     const together = baseKernel !== undefined && bootTogether(GUEST_CPUS);
-    const how = baseKernel ? `base and patched kernels, ${together ? 'side by side' : 'one after the other'}` : 'patched kernel';
+    const how = baseKernel
+        ? `base and patched kernels, ${together ? 'side by side' : 'one after the other'}`
+        : 'patched kernel';
     const [patched, base] = await progress.alive(`booting ${cell.name} (${how})`, together
         ? Promise.all([bootOne('patched', kernels.patched.image), bootOne('base', baseKernel.image)])
         : (async () => {
             const first = await bootOne('patched', kernels.patched.image);
             return [first, baseKernel ? await bootOne('base', baseKernel.image) : undefined];
         })());
-    for (const [kind, boot] of [['patched', patched], ['base', base]]) {
+    for (const [kind, boot] of [
+        ['patched', patched],
+        ['base', base],
+    ]) {
         if (!boot)
             continue;
         await writeFile(path.join(kernels.dir, `console-${kind}.log`), boot.console);
@@ -4061,7 +4562,9 @@ function scenarioFindings(record) {
             ? onBase.status === 'fail' || onBase.status === 'missing'
             : base !== undefined && silentScenario(base.report) === scenario.n;
         const why = scenario.status === 'missing' ? `no result${killed}` : (scenario.reason ?? 'failed');
-        const details = scenario.status === 'missing' ? tail(patched.report.lines.slice(scenario.firstLine), 10) : scenario.notes.slice(-8);
+        const details = scenario.status === 'missing'
+            ? tail(patched.report.lines.slice(scenario.firstLine), 10)
+            : scenario.notes.slice(-8);
         const preNote = pre ? ' (pre-existing: it fails on the base kernel too)' : '';
         findings.push({
             tool: 'workload',
@@ -4144,7 +4647,14 @@ function coverageFindings(record) {
             ? `${c.name}() executed ${c.calls} times; ${c.linesRun}/${c.linesWithCode} changed lines ran`
             : `${c.name}() was not reached by any scenario that ran${c.notReachedBecause ? `: ${c.notReachedBecause}` : ''}`;
         return [
-            { tool: 'kernel', severity: 'info', type: c.calls > 0 ? 'CHANGE_EXECUTED' : 'CHANGE_NOT_REACHED', file: c.file, line, message },
+            {
+                tool: 'kernel',
+                severity: 'info',
+                type: c.calls > 0 ? 'CHANGE_EXECUTED' : 'CHANGE_NOT_REACHED',
+                file: c.file,
+                line,
+                message,
+            },
         ];
     });
 }
@@ -4176,7 +4686,10 @@ function judgeBoot(record, failOn) {
 }
 
 function globToRegExp$1(glob) {
-    return new RegExp(`^${glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    return new RegExp(`^${glob
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`);
 }
 function matches(pattern, file, fn) {
     const [filePart, fnPart] = pattern.split(':');
@@ -4231,14 +4744,22 @@ async function chooseWorkload(settings, patches, changed) {
         const unknown = settings.scenarios.filter((n) => !names.includes(n));
         if (unknown.length)
             throw inputError(`--scenarios: no scenario ${unknown.join(', ')} in ${settings.guestDir} (scenarios: ${names.join(', ')}, or all)`);
-        return { only: settings.scenarios, summary: `${settings.scenarios.length} of ${names.length} scenarios (--scenarios)`, findings: [] };
+        return {
+            only: settings.scenarios,
+            summary: `${settings.scenarios.length} of ${names.length} scenarios (--scenarios)`,
+            findings: [],
+        };
     }
     const files = [...new Set(patches.flatMap((p) => p.files.map((f) => f.path)))];
     const choice = chooseScenarios(available, files, changed);
     const message = [
         `${choice.names.length} of ${names.length} scenarios chosen by the change (--scenarios all runs every one):`,
         ...choice.reasons.map((r) => `  ${r}`),
-        ...(choice.unreached.length ? [`no scenario says it reaches ${choice.unreached.join(', ')}: only the smoke scenarios run for ${choice.unreached.length === 1 ? 'it' : 'them'}`] : []),
+        ...(choice.unreached.length
+            ? [
+                `no scenario says it reaches ${choice.unreached.join(', ')}: only the smoke scenarios run for ${choice.unreached.length === 1 ? 'it' : 'them'}`,
+            ]
+            : []),
     ].join('\n');
     return {
         only: choice.names,
@@ -4256,7 +4777,15 @@ async function bootOneCell(ctx, cell, kernels, settings, changed) {
         return { result: { config: cell.name, status: 'skip', durationMs: 0, summary, artifacts }, findings: [] };
     }
     const scratchDir = path.join(ctx.workDir, 'boot', cell.name);
-    const run = await runBootCell({ cell, kernels: { ...kernels, patched }, settings, treeDir: ctx.tree.dir, scratchDir, changed, progress: ctx.progress });
+    const run = await runBootCell({
+        cell,
+        kernels: { ...kernels, patched },
+        settings,
+        treeDir: ctx.tree.dir,
+        scratchDir,
+        changed,
+        progress: ctx.progress,
+    });
     const judged = judgeBoot(run.record, ctx.settings.failOn);
     const broke = judged.status === 'fail' || judged.status === 'error';
     const result = {
@@ -4274,7 +4803,10 @@ async function bootEveryCell(ctx, input) {
     await ctx.tree.git.run(['checkout', '--quiet', '--detach', input.apply.patchedCommit]);
     const changed = await changedFunctions(ctx.tree.dir, ctx.series.patches);
     const workload = await chooseWorkload(ctx.settings.boot, ctx.series.patches, changed);
-    const settings = { ...ctx.settings.boot, ...(workload.only ? { scenarios: workload.only } : { scenarios: undefined }) };
+    const settings = {
+        ...ctx.settings.boot,
+        ...(workload.only ? { scenarios: workload.only } : { scenarios: undefined }),
+    };
     ctx.progress.info(`boot: ${workload.summary}`);
     const outcomes = [];
     for (const cell of ctx.settings.cells) {
@@ -4292,9 +4824,16 @@ async function bootEveryCell(ctx, input) {
         ? 'skip: no config produced a kernel'
         : `${workload.summary}; ${(bad.length ? bad : cells).map((c) => `${c.config}: ${c.summary}`).join('; ')}`;
     const findings = [...workload.findings, ...outcomes.flatMap((o) => o.findings)];
-    return { result: { name: 'boot', status: booted.length === 0 ? 'skip' : status, durationMs: 0, summary, cells, findings } };
+    return {
+        result: { name: 'boot', status: booted.length === 0 ? 'skip' : status, durationMs: 0, summary, cells, findings },
+    };
 }
-const bootStage = { name: 'boot', needs: ['apply'], uses: ['build'], run: bootEveryCell };
+const bootStage = {
+    name: 'boot',
+    needs: ['apply'],
+    uses: ['build'],
+    run: bootEveryCell,
+};
 
 // Build cells: a named config fragment (configs/<name>.config, or a user's file) and the arch it is for.
 const DEFAULT_CELLS = ['x86_64-dm', 'i386-highmem'];
@@ -4363,13 +4902,25 @@ function subjectPrefix(subject) {
 }
 /** Pure: the table's lines ("glob<TAB>a, b, c"), comments and blank lines skipped. */
 function parsePrefixTable(text) {
-    return text.split('\n').filter((l) => l.trim() && !l.startsWith('#')).map((l) => {
+    return text
+        .split('\n')
+        .filter((l) => l.trim() && !l.startsWith('#'))
+        .map((l) => {
         const [pattern, list] = l.split('\t');
-        return { pattern: pattern.trim(), prefixes: (list ?? '').split(',').map((p) => p.trim()).filter(Boolean) };
+        return {
+            pattern: pattern.trim(),
+            prefixes: (list ?? '')
+                .split(',')
+                .map((p) => p.trim())
+                .filter(Boolean),
+        };
     });
 }
 function globToRegExp(glob) {
-    return new RegExp(`^${glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
+    return new RegExp(`^${glob
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('[^/]*')}$`);
 }
 /** Pure: the first rule whose pattern matches the file. */
 function prefixesFromTable(rules, file) {
@@ -4454,7 +5005,10 @@ function checkHygiene(patch, facts) {
     for (const [i, line] of lines.entries()) {
         if (!/^Reported-by:/i.test(line.trim()))
             continue;
-        const next = lines.slice(i + 1).find((l) => l.trim() !== '')?.trim() ?? '';
+        const next = lines
+            .slice(i + 1)
+            .find((l) => l.trim() !== '')
+            ?.trim() ?? '';
         if (!/^(Closes|Link):\s*\S/i.test(next))
             add('warning', 'MISSING_CLOSES_TAG', `"${line.trim()}" should be followed by a Closes: (or Link:) line with the URL of the report`);
     }
@@ -4501,13 +5055,21 @@ function splitRoles(text) {
 /** Pure: "Name <email> (role:SECTION,…)" and "email (role)" lines; anything else is ignored. */
 function parseAddresses(output) {
     const addresses = [];
-    for (const line of output.split('\n').map((l) => l.trim()).filter(Boolean)) {
+    for (const line of output
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)) {
         const m = /^(?:(.*?)\s*<([^<>\s]+@[^<>\s]+)>|([^\s()<>]+@[^\s()<>]+))(?:\s+\((.*)\))?$/.exec(line);
         if (!m)
             continue;
         const email = (m[2] ?? m[3]);
         const name = m[1]?.replace(/^"|"$/g, '') || undefined;
-        addresses.push({ address: name ? `${name} <${email}>` : email, email, ...(name ? { name } : {}), roles: m[4] ? splitRoles(m[4]) : [] });
+        addresses.push({
+            address: name ? `${name} <${email}>` : email,
+            email,
+            ...(name ? { name } : {}),
+            roles: m[4] ? splitRoles(m[4]) : [],
+        });
     }
     return addresses;
 }
@@ -4539,9 +5101,13 @@ async function getMaintainer(args, options) {
     if (!existsSync(script))
         throw new RunError(`the tree has no scripts/get_maintainer.pl`, 'tool');
     // run from the tree dir: the script finds MAINTAINERS (and checks it is a kernel tree) relative to it
-    const result = await execTool('perl', [script, ...BASE_ARGS, ...args], { cwd: options.treeDir, timeoutMs: options.timeoutMs, env: { ...process.env, LC_ALL: 'C' } });
+    const result = await execTool('perl', [script, ...BASE_ARGS, ...args], {
+        cwd: options.treeDir,
+        timeoutMs: options.timeoutMs,
+        env: { ...process.env, LC_ALL: 'C' },
+    });
     if (result.code !== 0 || result.timedOut) {
-        const why = result.timedOut ? 'timed out' : (result.stderr.trim().split('\n')[0] || `exit ${result.code}`);
+        const why = result.timedOut ? 'timed out' : result.stderr.trim().split('\n')[0] || `exit ${result.code}`;
         throw new RunError(`get_maintainer.pl failed: ${why}`, 'tool');
     }
     return result.stdout;
@@ -4568,13 +5134,28 @@ function splitRecipients(addresses) {
 }
 /** Pure: git://git.kernel.org/pub/scm/…/linux-dm.git and https://…/linux-dm are the same tree. */
 function sameTree(a, b) {
-    const norm = (u) => u.trim().replace(/^[a-z+]+:\/\//i, '').replace(/^[^@/]+@/, '').replace(/:(?!\d)/, '/').replace(/\/+$/, '').replace(/\.git$/, '').toLowerCase();
+    const norm = (u) => u
+        .trim()
+        .replace(/^[a-z+]+:\/\//i, '')
+        .replace(/^[^@/]+@/, '')
+        .replace(/:(?!\d)/, '/')
+        .replace(/\/+$/, '')
+        .replace(/\.git$/, '')
+        .toLowerCase();
     return norm(a) === norm(b);
 }
 function fileHome(file, sections) {
-    return { file, sections: sections.map((s) => s.name).filter((n) => n !== REST), trees: sections.flatMap((s) => s.gitTrees) };
+    return {
+        file,
+        sections: sections.map((s) => s.name).filter((n) => n !== REST),
+        trees: sections.flatMap((s) => s.gitTrees),
+    };
 }
-const shortName = (url) => url.replace(/\/+$/, '').replace(/\.git$/, '').split('/').at(-1) ?? url;
+const shortName = (url) => url
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '')
+    .split('/')
+    .at(-1) ?? url;
 const isMainline = (url) => /torvalds\/linux(\.git)?$/.test(url.replace(/\/+$/, ''));
 /** Pure: the trees the files' own MAINTAINERS sections name (THE REST's mainline only when nothing else does). */
 function ownTrees(h) {
@@ -4601,16 +5182,26 @@ function treeFindings(homes, target, patches) {
         if (target === undefined || h.trees.length === 0 || h.trees.some((t) => sameTree(t, target)))
             continue;
         findings.push({
-            tool: 'readiness', severity: 'warning', type: 'NOT_FOR_THIS_TREE', file: h.file, patch: patchOf(h.file), new: true,
+            tool: 'readiness',
+            severity: 'warning',
+            type: 'NOT_FOR_THIS_TREE',
+            file: h.file,
+            patch: patchOf(h.file),
+            new: true,
             message: `${h.file} is maintained in ${ownTrees(h).map(shortName).join(', ')} (${h.sections.join('; ') || REST}), not in ${shortName(target)}, the tree under test: base the series on ${ownTrees(h).join(' or ')} and send it there`,
         });
     }
     const specific = homes.filter((h) => h.sections.length > 0);
-    const common = specific.length ? specific[0].sections.filter((s) => specific.every((h) => h.sections.includes(s))) : [];
+    const common = specific.length
+        ? specific[0].sections.filter((s) => specific.every((h) => h.sections.includes(s)))
+        : [];
     if (specific.length > 1 && common.length === 0) {
         const areas = [...new Set(specific.flatMap((h) => h.sections))];
         findings.push({
-            tool: 'readiness', severity: 'warning', type: 'SPANS_MAINTAINERS', new: true,
+            tool: 'readiness',
+            severity: 'warning',
+            type: 'SPANS_MAINTAINERS',
+            new: true,
             message: `the series spans maintainers' areas (${areas.join('; ')}): split it per area, or say in the cover letter which tree should take it`,
         });
     }
@@ -4633,9 +5224,36 @@ async function findMaintainers(patches, upstream, options) {
         homes.push(fileHome(f, await sectionsOfFile(f, options)));
     const destination = destinationTrees(homes);
     const findings = [
-        ...patches.map((p, i) => ({ tool: 'readiness', severity: 'info', type: 'RECIPIENTS', patch: p.index, new: true, message: `patch ${p.index}: ${describeRecipients(perPatch[i])}` })),
-        { tool: 'readiness', severity: 'info', type: 'RECIPIENTS', new: true, message: `series: ${describeRecipients(series)}` },
-        ...(destination.length ? [{ tool: 'readiness', severity: 'info', type: 'SEND_TO_TREE', new: true, message: `base the series on ${describeDestination(destination)} and send it there: the tree MAINTAINERS names for ${homes.filter((h) => h.sections.length).map((h) => h.sections.join('; ')).filter((v, i, a) => a.indexOf(v) === i).join(' and ') || REST}` }] : []),
+        ...patches.map((p, i) => ({
+            tool: 'readiness',
+            severity: 'info',
+            type: 'RECIPIENTS',
+            patch: p.index,
+            new: true,
+            message: `patch ${p.index}: ${describeRecipients(perPatch[i])}`,
+        })),
+        {
+            tool: 'readiness',
+            severity: 'info',
+            type: 'RECIPIENTS',
+            new: true,
+            message: `series: ${describeRecipients(series)}`,
+        },
+        ...(destination.length
+            ? [
+                {
+                    tool: 'readiness',
+                    severity: 'info',
+                    type: 'SEND_TO_TREE',
+                    new: true,
+                    message: `base the series on ${describeDestination(destination)} and send it there: the tree MAINTAINERS names for ${homes
+                        .filter((h) => h.sections.length)
+                        .map((h) => h.sections.join('; '))
+                        .filter((v, i, a) => a.indexOf(v) === i)
+                        .join(' and ') || REST}`,
+                },
+            ]
+            : []),
         ...treeFindings(homes, upstream, patches),
     ];
     return { series, destination, perPatch, homes, findings };
@@ -4690,10 +5308,17 @@ async function runSpatch(rule, files, options) {
         return [];
     // --no-includes: the rules match call shapes inside one file, and parsing every header would cost minutes
     const result = await execTool('spatch', ['--very-quiet', '--no-includes', '--no-show-diff', '--sp-file', rule, ...files], {
-        cwd: options.cwd, timeoutMs: options.timeoutMs, env: { ...process.env, LC_ALL: 'C' },
+        cwd: options.cwd,
+        timeoutMs: options.timeoutMs,
+        env: { ...process.env, LC_ALL: 'C' },
     });
     if (result.code !== 0 || result.timedOut) {
-        const why = result.timedOut ? 'timed out' : (result.stderr.trim().split('\n').find((l) => l.trim()) ?? `exit ${result.code}`);
+        const why = result.timedOut
+            ? 'timed out'
+            : (result.stderr
+                .trim()
+                .split('\n')
+                .find((l) => l.trim()) ?? `exit ${result.code}`);
         throw new RunError(`spatch ${rule.split('/').at(-1)} on ${files.length === 1 ? files[0] : `${files.length} files`} failed: ${why}`, 'tool');
     }
     return parseSpatchMatches(result.stdout);
@@ -4708,7 +5333,7 @@ const MEANING = {
     KMAP_LOCAL_UNMAP_PAGE: 'kunmap_local() is given a struct page *; it takes the address kmap_local_page() returned',
     KMAP_LOCAL_LIFO: 'nested local mappings are released out of order; unmap the inner (later) mapping first',
     KMAP_LOCAL_ESCAPES: "a local mapping's address leaves the task that made it (handed to a scatterlist, a new thread or another CPU, or stored where a work item, completion or wakeup it starts can find it); a scatterlist takes virt_to_page() of it, which is not the mapped page on HIGHMEM",
-    KMAP_LOCAL_PERCPU: "per-CPU state or smp_processor_id() is used under a local mapping, which (unlike kmap_atomic) leaves preemption enabled; disable preemption explicitly",
+    KMAP_LOCAL_PERCPU: 'per-CPU state or smp_processor_id() is used under a local mapping, which (unlike kmap_atomic) leaves preemption enabled; disable preemption explicitly',
 };
 /** Pure: calls of the deprecated mapping API in C source, comments and strings left out. */
 function countDeprecated(source) {
@@ -4729,7 +5354,12 @@ function keepChanged(matches, file, changed) {
             continue;
         seen.add(key);
         findings.push({
-            tool: 'readiness', severity: 'error', type: m.type, file, line: m.line, new: true,
+            tool: 'readiness',
+            severity: 'error',
+            type: m.type,
+            file,
+            line: m.line,
+            new: true,
             ...(fn.patches.length === 1 ? { patch: fn.patches[0] } : {}),
             message: `${MEANING[m.type] ?? m.type} (in ${fn.name}())`,
         });
@@ -4798,7 +5428,15 @@ function parseSendEmailLog(output) {
 }
 async function sendEmail(git, options) {
     // --no-to/--no-cc/--no-bcc first: nothing from any configuration adds recipients behind our back
-    const args = ['send-email', '--confirm=never', '--no-to', '--no-cc', '--no-bcc', '--no-format-patch', `--from=${options.from}`];
+    const args = [
+        'send-email',
+        '--confirm=never',
+        '--no-to',
+        '--no-cc',
+        '--no-bcc',
+        '--no-format-patch',
+        `--from=${options.from}`,
+    ];
     if (options.dryRun)
         args.push('--dry-run');
     if (options.suppressCc)
@@ -4816,13 +5454,22 @@ async function sendEmail(git, options) {
         if (smtp.user)
             args.push(`--smtp-user=${smtp.user}`);
         if (smtp.password !== undefined)
-            Object.assign(env, { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'sendemail.smtpPass', GIT_CONFIG_VALUE_0: smtp.password });
+            Object.assign(env, {
+                GIT_CONFIG_COUNT: '1',
+                GIT_CONFIG_KEY_0: 'sendemail.smtpPass',
+                GIT_CONFIG_VALUE_0: smtp.password,
+            });
     }
     args.push(...options.files); // absolute paths; no "--", after which send-email takes them for revisions
     const result = await git.exec(args, { timeoutMs: options.timeoutMs, env });
     if (result.code !== 0 || result.timedOut) {
-        const lines = `${result.stderr}\n${result.stdout}`.split('\n').map((l) => l.trim()).filter(Boolean);
-        const why = result.timedOut ? 'timed out' : (lines.find((l) => /^(fatal|error|Unable|Failed|Refusing)/i.test(l)) ?? lines.at(-1) ?? `exit ${result.code}`);
+        const lines = `${result.stderr}\n${result.stdout}`
+            .split('\n')
+            .map((l) => l.trim())
+            .filter(Boolean);
+        const why = result.timedOut
+            ? 'timed out'
+            : (lines.find((l) => /^(fatal|error|Unable|Failed|Refusing)/i.test(l)) ?? lines.at(-1) ?? `exit ${result.code}`);
         throw new RunError(`git send-email${options.dryRun ? ' --dry-run' : ''} failed: ${why}`, 'tool');
     }
     return parseSendEmailLog(result.stdout);
@@ -4833,10 +5480,20 @@ async function sendEmail(git, options) {
 /** Pure: the subject and the text between the headers and the shortlog of a cover letter (mbox form). */
 function readCoverLetter(mail) {
     const [head = '', ...rest] = mail.replace(/\r\n/g, '\n').split('\n\n');
-    const rawSubject = /^Subject: ((?:.*)(?:\n[ \t].*)*)/m.exec(head)?.[1]?.replace(/\n[ \t]+/g, ' ').trim() ?? '';
+    const rawSubject = /^Subject: ((?:.*)(?:\n[ \t].*)*)/m
+        .exec(head)?.[1]
+        ?.replace(/\n[ \t]+/g, ' ')
+        .trim() ?? '';
     const lines = rest.join('\n\n').split('\n');
     const end = lines.findIndex((l) => /^\S.* \(\d+\):$/.test(l) || l === '-- ' || /^ \S.*\| +\d+/.test(l));
-    return { rawSubject, subject: rawSubject.replace(/^(\s*\[[^\]]*\]\s*)+/, '').trim(), body: lines.slice(0, end < 0 ? undefined : end).join('\n').trim() };
+    return {
+        rawSubject,
+        subject: rawSubject.replace(/^(\s*\[[^\]]*\]\s*)+/, '').trim(),
+        body: lines
+            .slice(0, end < 0 ? undefined : end)
+            .join('\n')
+            .trim(),
+    };
 }
 /** Pure: a cover letter subject: the area the patches share, and their summary when they all say the same. */
 function coverLetterSubject(patches) {
@@ -4846,9 +5503,17 @@ function coverLetterSubject(patches) {
     let common = 0;
     while (words.every((w) => w[common] !== undefined && w[common] === words[0][common]))
         common++;
-    const shared = common ? prefixes[0].split(/(?<=[\s/])/).slice(0, common).join('').replace(/[\s/]+$/, '') : '';
+    const shared = common
+        ? prefixes[0]
+            .split(/(?<=[\s/])/)
+            .slice(0, common)
+            .join('')
+            .replace(/[\s/]+$/, '')
+        : '';
     const summaries = patches.map((p, i) => (prefixes[i] ? p.subject.slice(prefixes[i].length + 1).trim() : p.subject));
-    const summary = summaries.every((s) => s === summaries[0]) ? summaries[0] : `${patches.length} patches: ${summaries[0]}, …`;
+    const summary = summaries.every((s) => s === summaries[0])
+        ? summaries[0]
+        : `${patches.length} patches: ${summaries[0]}, …`;
     return shared ? `${shared}: ${summary}` : summary;
 }
 /** Pure: a cover letter body listing the patches and, as the testing statement, this run's stage results. */
@@ -4879,19 +5544,39 @@ async function mailRoundTrip(options) {
         args.push('--cover-letter');
     // the cover letter's From: is the committer's identity; make it the submitter's, as on their own machine
     const ident = { GIT_COMMITTER_NAME: patches[0].author, GIT_COMMITTER_EMAIL: patches[0].authorEmail };
-    const files = (await git.run([...args, `${options.base}..HEAD`], { timeoutMs: options.timeoutMs, env: ident })).split('\n').map((l) => l.trim()).filter(Boolean);
+    const files = (await git.run([...args, `${options.base}..HEAD`], { timeoutMs: options.timeoutMs, env: ident }))
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
     const coverLetterFile = options.coverLetter ? files.find((f) => /-0000-cover-letter\.patch$/.test(f)) : undefined;
     if (coverLetterFile)
         await writeFile(coverLetterFile, fillCoverLetter(await readFile(coverLetterFile, 'utf8'), options.coverLetter));
     const { to, cc } = options.recipients;
     const dryRun = await sendEmail(git, { files, from, to, cc, dryRun: true, timeoutMs: options.timeoutMs });
     const report = {
-        dir, files, ...(coverLetterFile ? { coverLetterFile } : {}), dryRun,
-        sendCommand: ['git send-email', ...to.map((t) => `--to=${shellQuote(t)}`), ...cc.map((c) => `--cc=${shellQuote(c)}`), ...files.map((f) => shellQuote(path.relative(process.cwd(), f) || f))].join(' '),
+        dir,
+        files,
+        ...(coverLetterFile ? { coverLetterFile } : {}),
+        dryRun,
+        sendCommand: [
+            'git send-email',
+            ...to.map((t) => `--to=${shellQuote(t)}`),
+            ...cc.map((c) => `--cc=${shellQuote(c)}`),
+            ...files.map((f) => shellQuote(path.relative(process.cwd(), f) || f)),
+        ].join(' '),
     };
     if (options.settings.sendToSelf && options.settings.smtp) {
         const self = patches[0].authorEmail;
-        const mails = await sendEmail(git, { files, from, to: [self], cc: [], dryRun: false, suppressCc: true, smtp: options.settings.smtp, timeoutMs: options.timeoutMs });
+        const mails = await sendEmail(git, {
+            files,
+            from,
+            to: [self],
+            cc: [],
+            dryRun: false,
+            suppressCc: true,
+            smtp: options.settings.smtp,
+            timeoutMs: options.timeoutMs,
+        });
         report.sentToSelf = { to: self, mails };
     }
     return report;
@@ -4899,7 +5584,13 @@ async function mailRoundTrip(options) {
 
 // readiness: is the series ready to mail to the right people? Hygiene, maintainers and tree, shape, kmap_local
 // lint, and a format-patch/send-email round trip. Runs last, so the cover letter can quote this run's results.
-const problem = (severity, type, message) => ({ tool: 'readiness', severity, type, message, new: true });
+const problem = (severity, type, message) => ({
+    tool: 'readiness',
+    severity,
+    type,
+    message,
+    new: true,
+});
 /** A tool that cannot run (no get_maintainer.pl, no spatch, a failing send-email) is a finding, not the end of the stage. */
 async function attempt(findings, type, work) {
     try {
@@ -4930,7 +5621,9 @@ async function checkReadiness(ctx, input) {
     if (maintainers)
         findings.push(...maintainers.findings);
     const recipients = maintainers?.series ?? { to: [], cc: [] };
-    const cover = ctx.series.coverLetter ? readCoverLetter(await readFile(ctx.series.coverLetter.file, 'utf8')) : undefined;
+    const cover = ctx.series.coverLetter
+        ? readCoverLetter(await readFile(ctx.series.coverLetter.file, 'utf8'))
+        : undefined;
     const shape = checkShape(ctx.series, cover?.rawSubject);
     findings.push(...shape.findings);
     ctx.progress.info('readiness: kmap_local lint (spatch) on the touched files');
@@ -4939,13 +5632,26 @@ async function checkReadiness(ctx, input) {
     if (lint.notRun)
         findings.push(problem('warning', 'KMAP_LINT_NOT_RUN', `kmap_local lint did not run: ${lint.notRun}`));
     ctx.progress.info('readiness: git format-patch and git send-email --dry-run');
-    const coverLetter = patches.length < 2 ? undefined : cover ?? {
-        subject: coverLetterSubject(patches),
-        body: coverLetterBody(patches, input.earlier, { tool: `kernel-patch-ci ${TOOL_VERSION}`, tree: ctx.tree.source, base: baseCommit }),
-    };
+    const coverLetter = patches.length < 2
+        ? undefined
+        : (cover ?? {
+            subject: coverLetterSubject(patches),
+            body: coverLetterBody(patches, input.earlier, {
+                tool: `kernel-patch-ci ${TOOL_VERSION}`,
+                tree: ctx.tree.source,
+                base: baseCommit,
+            }),
+        });
     const mail = await attempt(findings, 'MAIL_FAILED', () => mailRoundTrip({
-        git, base: baseCommit, version: shape.version, patches, recipients, ...(coverLetter ? { coverLetter } : {}),
-        outDir: ctx.outDir, settings: ctx.settings.mail ?? { sendToSelf: false }, timeoutMs,
+        git,
+        base: baseCommit,
+        version: shape.version,
+        patches,
+        recipients,
+        ...(coverLetter ? { coverLetter } : {}),
+        outDir: ctx.outDir,
+        settings: ctx.settings.mail ?? { sendToSelf: false },
+        timeoutMs,
     }));
     if (shape.needsCoverLetter && mail?.coverLetterFile) {
         findings.push(problem('info', 'COVER_LETTER_GENERATED', `no cover letter: generated ${mail.coverLetterFile} with the patch list and this run's results; review its text before sending`));
@@ -4961,7 +5667,9 @@ async function checkReadiness(ctx, input) {
         `To: ${recipients.to.join(', ') || '?'}; Cc: ${recipients.cc.join(', ') || '?'}`,
         ...(maintainers?.destination.length ? [`tree: ${describeDestination(maintainers.destination)}`] : []),
         `deprecated kmap/kmap_atomic/kunmap/kunmap_atomic calls in the touched files ${lint.deprecated.before} → ${lint.deprecated.after}`,
-        mail ? `${mail.files.length} mails in ${path.relative(ctx.outDir, mail.dir) || '.'}/ (send-email dry run: ${mail.dryRun.length} OK)${mail.sentToSelf ? `, sent to ${mail.sentToSelf.to}` : ''}` : 'no mails made',
+        mail
+            ? `${mail.files.length} mails in ${path.relative(ctx.outDir, mail.dir) || '.'}/ (send-email dry run: ${mail.dryRun.length} OK)${mail.sentToSelf ? `, sent to ${mail.sentToSelf.to}` : ''}`
+            : 'no mails made',
     ].join('; ');
     return { result: { name: 'readiness', status, durationMs: 0, summary, findings } };
 }
@@ -5018,7 +5726,13 @@ async function loadHandoff(workDir, stage, baseCommit) {
     }
 }
 
-const tool = (command, pkg, why, required = true, args = ['--version']) => ({ command, args, pkg, required, why });
+const tool = (command, pkg, why, required = true, args = ['--version']) => ({
+    command,
+    args,
+    pkg,
+    required,
+    why,
+});
 /** Per stage, the commands it runs; the build's compiler and the boot's QEMU depend on the cells' arches. */
 function stageNeeds(stage, arches) {
     switch (stage) {
@@ -5027,11 +5741,19 @@ function stageNeeds(stage, arches) {
         case 'checkpatch':
             return [tool('perl', 'perl', "the tree's scripts/checkpatch.pl")];
         case 'sparse':
-            return [tool('sparse', 'sparse', 'make C=1'), tool('gcc', 'gcc', 'the kernel build'), tool('make', 'make', 'kbuild')];
+            return [
+                tool('sparse', 'sparse', 'make C=1'),
+                tool('gcc', 'gcc', 'the kernel build'),
+                tool('make', 'make', 'kbuild'),
+            ];
         case 'build':
             return [
-                tool('gcc', 'gcc', 'the kernel build'), tool('make', 'make', 'kbuild'), tool('ccache', 'ccache', 'CC=ccache gcc'),
-                tool('flex', 'flex', 'Kconfig and dtc'), tool('bison', 'bison', 'Kconfig and dtc'), tool('bc', 'bc', 'kernel/time/timeconst.bc'),
+                tool('gcc', 'gcc', 'the kernel build'),
+                tool('make', 'make', 'kbuild'),
+                tool('ccache', 'ccache', 'CC=ccache gcc'),
+                tool('flex', 'flex', 'Kconfig and dtc'),
+                tool('bison', 'bison', 'Kconfig and dtc'),
+                tool('bc', 'bc', 'kernel/time/timeconst.bc'),
             ];
         case 'boot':
             return [
@@ -5040,18 +5762,28 @@ function stageNeeds(stage, arches) {
                     const guest = ARCHES[a]?.guest;
                     return guest ? [tool(guest.qemuBinary, guest.qemuPackage, `the ${a} guests`)] : [];
                 }),
-                tool('cpio', 'cpio', 'the initramfs'), tool('apt-get', 'apt', 'the guest packages'), tool('dpkg-deb', 'dpkg', 'the guest packages'),
+                tool('cpio', 'cpio', 'the initramfs'),
+                tool('apt-get', 'apt', 'the guest packages'),
+                tool('dpkg-deb', 'dpkg', 'the guest packages'),
                 tool('gcov', 'gcc', 'coverage of the changed functions', false),
             ];
         case 'readiness':
-            return [tool('spatch', 'coccinelle', 'the kmap_local lint', false), tool('perl', 'perl', "the tree's scripts/get_maintainer.pl")];
+            return [
+                tool('spatch', 'coccinelle', 'the kmap_local lint', false),
+                tool('perl', 'perl', "the tree's scripts/get_maintainer.pl"),
+            ];
     }
 }
 const versionCache = new Map();
 function probe(need) {
     let p = versionCache.get(need.command);
     if (!p) {
-        p = execTool(need.command, need.args, { timeoutMs: 20_000 }).then((r) => ({ version: `${r.stdout}\n${r.stderr}`.split('\n').map((l) => l.trim()).find(Boolean) ?? `exit ${r.code}` }), () => ({ problem: `${need.command} is not installed (Debian package: ${need.pkg})` }));
+        p = execTool(need.command, need.args, { timeoutMs: 20_000 }).then((r) => ({
+            version: `${r.stdout}\n${r.stderr}`
+                .split('\n')
+                .map((l) => l.trim())
+                .find(Boolean) ?? `exit ${r.code}`,
+        }), () => ({ problem: `${need.command} is not installed (Debian package: ${need.pkg})` }));
         versionCache.set(need.command, p);
     }
     return p;
@@ -5059,11 +5791,24 @@ function probe(need) {
 /** Every tool the stages need, checked (in parallel); cross compilers for the build's arches too. */
 async function checkStages(stages, arches) {
     versionCache.clear(); // a run sees this moment's PATH, not an earlier one's
-    const checks = stages.flatMap((stage) => stageNeeds(stage, arches).map(async (need) => ({ stage, command: need.command, required: need.required, why: need.why, ...(await probe(need)) })));
+    const checks = stages.flatMap((stage) => stageNeeds(stage, arches).map(async (need) => ({
+        stage,
+        command: need.command,
+        required: need.required,
+        why: need.why,
+        ...(await probe(need)),
+    })));
     const compilers = stages.includes('build')
         ? [...new Set(arches)].map(async (arch) => {
             const t = await toolchainFor(arch);
-            return { stage: 'build', command: `compiler for ARCH=${arch}`, required: true, perCell: true, why: `the ${arch} cells`, ...(t.ok ? { version: t.crossCompile ? `${t.crossCompile}gcc` : 'the host gcc' } : { problem: t.reason }) };
+            return {
+                stage: 'build',
+                command: `compiler for ARCH=${arch}`,
+                required: true,
+                perCell: true,
+                why: `the ${arch} cells`,
+                ...(t.ok ? { version: t.crossCompile ? `${t.crossCompile}gcc` : 'the host gcc' } : { problem: t.reason }),
+            };
         })
         : [];
     return Promise.all([...checks, ...compilers]);
@@ -5093,15 +5838,32 @@ async function namedBaseCommit(series) {
 function chooseBase(opts) {
     const short = opts.named?.slice(0, 12);
     if (opts.ref !== undefined) {
-        return { ref: opts.ref, why: '--ref', ...(opts.named && opts.named !== opts.ref ? { note: `the series names base-commit ${short}; --ref ${opts.ref} is used instead` } : {}) };
+        return {
+            ref: opts.ref,
+            why: '--ref',
+            ...(opts.named && opts.named !== opts.ref
+                ? { note: `the series names base-commit ${short}; --ref ${opts.ref} is used instead` }
+                : {}),
+        };
     }
     if (opts.rangeBase !== undefined)
         return { ref: opts.rangeBase, why: 'the base of the commit range' };
     if (opts.named && (opts.source === 'remote' || opts.source === 'git-dir'))
         return { ref: opts.named, why: "the series' base-commit:" };
     if (opts.named)
-        return { why: opts.source === 'tarball' ? 'the tarball' : 'the directory', note: `the series names base-commit ${short}, but a ${opts.source === 'tarball' ? 'tarball' : 'plain directory'} has no history: applied to its tree` };
-    return { why: opts.source === 'remote' ? 'the default branch for-next' : opts.source === 'git-dir' ? "the checkout's HEAD" : opts.source === 'tarball' ? 'the tarball' : 'the directory' };
+        return {
+            why: opts.source === 'tarball' ? 'the tarball' : 'the directory',
+            note: `the series names base-commit ${short}, but a ${opts.source === 'tarball' ? 'tarball' : 'plain directory'} has no history: applied to its tree`,
+        };
+    return {
+        why: opts.source === 'remote'
+            ? 'the default branch for-next'
+            : opts.source === 'git-dir'
+                ? "the checkout's HEAD"
+                : opts.source === 'tarball'
+                    ? 'the tarball'
+                    : 'the directory',
+    };
 }
 
 // The pipeline: read the series, prepare the tree, run the chosen stages in the contract's order, write results.
@@ -5140,7 +5902,13 @@ async function earlierStages(outDir, baseCommit, series) {
     return earlier.stages;
 }
 const inStageOrder = (a, b) => STAGE_ORDER.indexOf(a.name) - STAGE_ORDER.indexOf(b.name);
-const skipped = (name, summary) => ({ name, status: 'skip', durationMs: 0, summary, findings: [] });
+const skipped = (name, summary) => ({
+    name,
+    status: 'skip',
+    durationMs: 0,
+    summary,
+    findings: [],
+});
 /** The hand-ons a stage takes, or why it cannot run: a needed stage did not pass, a used one left nothing. */
 function inputFor(stage, done, handoffs) {
     for (const name of stage.needs) {
@@ -5152,7 +5920,9 @@ function inputFor(stage, done, handoffs) {
         if (handoffs[name] !== undefined)
             continue;
         const ran = done.find((d) => d.name === name);
-        return ran ? `skipped: ${name} (${ran.status}) left nothing to use` : `skipped: ${name} has not run in this out dir`;
+        return ran
+            ? `skipped: ${name} (${ran.status}) left nothing to use`
+            : `skipped: ${name} has not run in this out dir`;
     }
     return { ...handoffs, earlier: [...done] };
 }
@@ -5209,7 +5979,12 @@ async function runPipeline(settings, progress) {
         progress.info(`series: ${series.patches.length} patch${series.patches.length === 1 ? '' : 'es'}; preparing the tree ${settings.tree}`);
         const t0 = Date.now();
         const named = await namedBaseCommit(series);
-        const base = chooseBase({ ...(settings.ref !== undefined ? { ref: settings.ref } : {}), ...(rangeBase ? { rangeBase } : {}), ...(named ? { named } : {}), source: source.kind });
+        const base = chooseBase({
+            ...(settings.ref !== undefined ? { ref: settings.ref } : {}),
+            ...(rangeBase ? { rangeBase } : {}),
+            ...(named ? { named } : {}),
+            source: source.kind,
+        });
         if (base.note)
             progress.info(base.note);
         const tree = await progress.alive('preparing the tree', prepareTree(source, { ...settings, ref: base.ref, workDir }).catch((error) => {
@@ -5217,12 +5992,32 @@ async function runPipeline(settings, progress) {
                 throw error;
             throw inputError(`the series' base-commit ${named} is not in ${settings.tree} (${oneLine(error)}): fetch it there, or give --ref`);
         }));
-        results.tree = { source: tree.source, ...(tree.ref ? { ref: tree.ref } : {}), baseCommit: tree.baseCommit, baseFrom: base.why };
+        results.tree = {
+            source: tree.source,
+            ...(tree.ref ? { ref: tree.ref } : {}),
+            baseCommit: tree.baseCommit,
+            baseFrom: base.why,
+        };
         progress.info(`tree ready at ${tree.baseCommit.slice(0, 12)} in ${((Date.now() - t0) / 1000).toFixed(1)}s${tree.how ? ` (${tree.how})` : ''}`);
-        const boot = { guestDir: settings.guestDir, cacheDir: settings.cacheDir, bootTimeoutMs: settings.bootTimeoutMs, scenarioTimeoutMs: settings.scenarioTimeoutMs, ...(settings.scenarios ? { scenarios: settings.scenarios } : {}) };
-        const ctx = { settings: { ...settings, cells, boot }, tree, series, workDir, outDir: settings.outDir, progress };
+        const boot = {
+            guestDir: settings.guestDir,
+            cacheDir: settings.cacheDir,
+            bootTimeoutMs: settings.bootTimeoutMs,
+            scenarioTimeoutMs: settings.scenarioTimeoutMs,
+            ...(settings.scenarios ? { scenarios: settings.scenarios } : {}),
+        };
+        const ctx = {
+            settings: { ...settings, cells, boot },
+            tree,
+            series,
+            workDir,
+            outDir: settings.outDir,
+            progress,
+        };
         const wanted = new Set(settings.stages);
-        const kept = settings.continueRun ? (await earlierStages(settings.outDir, tree.baseCommit, results.series)).filter((s) => !wanted.has(s.name)) : [];
+        const kept = settings.continueRun
+            ? (await earlierStages(settings.outDir, tree.baseCommit, results.series)).filter((s) => !wanted.has(s.name))
+            : [];
         results.stages = [...kept];
         const handoffs = await keptHandoffs(workDir, tree.baseCommit, kept);
         // before the first long step: a stage whose tools are missing is an error now, and nothing but apply runs
@@ -5234,7 +6029,13 @@ async function runPipeline(settings, progress) {
             if (blocked.size && (stage.name !== 'apply' || blocked.has('apply'))) {
                 const problem = blocked.get(stage.name);
                 const [first, why] = [...blocked][0];
-                results.stages.push({ name: stage.name, status: problem ? 'error' : 'skip', durationMs: 0, summary: problem ?? `not run: ${first} cannot run here (${why})`, findings: [] });
+                results.stages.push({
+                    name: stage.name,
+                    status: problem ? 'error' : 'skip',
+                    durationMs: 0,
+                    summary: problem ?? `not run: ${first} cannot run here (${why})`,
+                    findings: [],
+                });
                 progress.stageEnd(stage.name, problem ? 'error' : 'skip', results.stages.at(-1).summary, 0);
                 continue;
             }
@@ -5279,40 +6080,140 @@ function stderrProgress(write = (l) => process.stderr.write(l + '\n'), heartbeat
 }
 
 const RUN_OPTIONS = [
-    { name: 'series', type: 'string', multiple: true, arg: 'PATCH|DIR|MBOX|BASE..HEAD', help: 'the series: patch files (also as plain arguments), a directory of them, an mbox, or a commit range of a local --tree' },
-    { name: 'tree', type: 'string', arg: 'URL|DIR|TARBALL', help: 'the kernel tree to apply to: a git URL, a checkout (never modified) or a source tarball; default linux-dm.git, or the kernel checkout you are in' },
-    { name: 'ref', type: 'string', arg: 'REF', help: 'branch, tag or commit of --tree (for a URL, default for-next); a series with base-commit: applies there instead' },
-    { name: 'stages', type: 'string', arg: 'NAME[,NAME…]', help: 'apply, checkpatch, sparse, build, boot, readiness (default all; apply always runs)' },
-    { name: 'configs', type: 'string', arg: 'NAME|FILE[,…]', help: 'build matrix: shipped cells (x86_64-dm, i386-highmem) or config fragment files' },
-    { name: 'out', type: 'string', arg: 'DIR', help: 'where results.json, report.md and the artifacts go (default ./kernel-patch-ci-out)' },
-    { name: 'format', type: 'string', arg: 'terse|md|json', help: 'what stdout gets: file:line: findings as gcc prints them (terse, default), report.md, or results.json' },
+    {
+        name: 'series',
+        type: 'string',
+        multiple: true,
+        arg: 'PATCH|DIR|MBOX|BASE..HEAD',
+        help: 'the series: patch files (also as plain arguments), a directory of them, an mbox, or a commit range of a local --tree',
+    },
+    {
+        name: 'tree',
+        type: 'string',
+        arg: 'URL|DIR|TARBALL',
+        help: 'the kernel tree to apply to: a git URL, a checkout (never modified) or a source tarball; default linux-dm.git, or the kernel checkout you are in',
+    },
+    {
+        name: 'ref',
+        type: 'string',
+        arg: 'REF',
+        help: 'branch, tag or commit of --tree (for a URL, default for-next); a series with base-commit: applies there instead',
+    },
+    {
+        name: 'stages',
+        type: 'string',
+        arg: 'NAME[,NAME…]',
+        help: 'apply, checkpatch, sparse, build, boot, readiness (default all; apply always runs)',
+    },
+    {
+        name: 'configs',
+        type: 'string',
+        arg: 'NAME|FILE[,…]',
+        help: 'build matrix: shipped cells (x86_64-dm, i386-highmem) or config fragment files',
+    },
+    {
+        name: 'out',
+        type: 'string',
+        arg: 'DIR',
+        help: 'where results.json, report.md and the artifacts go (default ./kernel-patch-ci-out)',
+    },
+    {
+        name: 'format',
+        type: 'string',
+        arg: 'terse|md|json',
+        help: 'what stdout gets: file:line: findings as gcc prints them (terse, default), report.md, or results.json',
+    },
     { name: 'all-findings', type: 'boolean', help: 'with --format terse, also print what the base tree already had' },
     { name: 'jobs', short: 'j', type: 'string', arg: 'N', help: 'make -j for the builds (default: the number of CPUs)' },
-    { name: 'fail-on', type: 'string', arg: 'error|warning|new-warning', help: 'which findings fail the verdict (default new-warning)' },
+    {
+        name: 'fail-on',
+        type: 'string',
+        arg: 'error|warning|new-warning',
+        help: 'which findings fail the verdict (default new-warning)',
+    },
     { name: 'checkpatch-strict', type: 'boolean', help: 'run checkpatch.pl --strict' },
-    { name: 'checkpatch-ignore', type: 'string', arg: 'TYPE[,TYPE…]', help: 'checkpatch types to ignore, like LONG_LINE' },
-    { name: 'cache-dir', type: 'string', arg: 'DIR', help: 'trees, guest packages and ccache kept between runs (default $KPCI_CACHE_DIR or ~/.cache/kernel-patch-ci)' },
-    { name: 'ccache-dir', type: 'string', arg: 'DIR', help: 'the compiler cache (default $CCACHE_DIR or <cache-dir>/ccache)' },
+    {
+        name: 'checkpatch-ignore',
+        type: 'string',
+        arg: 'TYPE[,TYPE…]',
+        help: 'checkpatch types to ignore, like LONG_LINE',
+    },
+    {
+        name: 'cache-dir',
+        type: 'string',
+        arg: 'DIR',
+        help: 'trees, guest packages and ccache kept between runs (default $KPCI_CACHE_DIR or ~/.cache/kernel-patch-ci)',
+    },
+    {
+        name: 'ccache-dir',
+        type: 'string',
+        arg: 'DIR',
+        help: 'the compiler cache (default $CCACHE_DIR or <cache-dir>/ccache)',
+    },
     { name: 'ccache-size', type: 'string', arg: 'SIZE', help: 'ccache -M, like 5G (default 5G)' },
-    { name: 'step-timeout', type: 'string', arg: 'SECONDS', help: 'the limit of one tool run, a build included (default 3600)' },
-    { name: 'scenarios', type: 'string', arg: 'NAME[,…]', help: 'boot: run only these guest scenarios (default: those the change reaches)' },
-    { name: 'guest-dir', type: 'string', arg: 'DIR', help: 'boot: the guest init, scenarios and package list (default the shipped guest/)' },
-    { name: 'boot-timeout', type: 'string', arg: 'SECONDS', help: 'boot: the limit for a guest to reach its init (default 120)' },
+    {
+        name: 'step-timeout',
+        type: 'string',
+        arg: 'SECONDS',
+        help: 'the limit of one tool run, a build included (default 3600)',
+    },
+    {
+        name: 'scenarios',
+        type: 'string',
+        arg: 'NAME[,…]',
+        help: 'boot: run only these guest scenarios (default: those the change reaches)',
+    },
+    {
+        name: 'guest-dir',
+        type: 'string',
+        arg: 'DIR',
+        help: 'boot: the guest init, scenarios and package list (default the shipped guest/)',
+    },
+    {
+        name: 'boot-timeout',
+        type: 'string',
+        arg: 'SECONDS',
+        help: 'boot: the limit for a guest to reach its init (default 120)',
+    },
     { name: 'scenario-timeout', type: 'string', arg: 'SECONDS', help: 'boot: the limit of one scenario (default 180)' },
-    { name: 'continue', type: 'boolean', help: 'add to the results.json already in --out (one stage per call, as the Action runs)' },
-    { name: 'smtp-server', type: 'string', arg: 'HOST[:PORT]', help: 'readiness: the server --send-to-self mails through' },
-    { name: 'smtp-user', type: 'string', arg: 'USER', help: 'readiness: SMTP login (the password in $KPCI_SMTP_PASSWORD)' },
+    {
+        name: 'continue',
+        type: 'boolean',
+        help: 'add to the results.json already in --out (one stage per call, as the Action runs)',
+    },
+    {
+        name: 'smtp-server',
+        type: 'string',
+        arg: 'HOST[:PORT]',
+        help: 'readiness: the server --send-to-self mails through',
+    },
+    {
+        name: 'smtp-user',
+        type: 'string',
+        arg: 'USER',
+        help: 'readiness: SMTP login (the password in $KPCI_SMTP_PASSWORD)',
+    },
     { name: 'smtp-encryption', type: 'string', arg: 'none|tls|ssl', help: 'readiness: SMTP encryption (default none)' },
-    { name: 'send-to-self', type: 'boolean', help: 'readiness: mail the series to its author with git send-email, as a last check' },
+    {
+        name: 'send-to-self',
+        type: 'boolean',
+        help: 'readiness: mail the series to its author with git send-email, as a last check',
+    },
 ];
 /** The parseArgs options object for RUN_OPTIONS. */
 function parseArgsOptions() {
-    return Object.fromEntries(RUN_OPTIONS.map((o) => [o.name, { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) }]));
+    return Object.fromEntries(RUN_OPTIONS.map((o) => [
+        o.name,
+        { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) },
+    ]));
 }
 const EXIT_CODES = [
     ['0', 'the series passed'],
     ['1', 'the series has problems: the verdict is fail'],
-    ['2', 'the run could not be done: bad usage, unreadable input, a missing tool, an infrastructure failure (one line says which)'],
+    [
+        '2',
+        'the run could not be done: bad usage, unreadable input, a missing tool, an infrastructure failure (one line says which)',
+    ],
 ];
 const ENVIRONMENT = [
     ['KPCI_CACHE_DIR', 'the default of --cache-dir'],
@@ -5349,17 +6250,28 @@ const COMMANDS = [
     ['help', 'print this, or `help run`'],
 ];
 function mainHelp() {
-    return ['usage: kernel-patch-ci <command> [OPTIONS]', '', 'commands:', table(COMMANDS, 7), '', 'exit codes:', table(EXIT_CODES, 1)].join('\n');
+    return [
+        'usage: kernel-patch-ci <command> [OPTIONS]',
+        '',
+        'commands:',
+        table(COMMANDS, 7),
+        '',
+        'exit codes:',
+        table(EXIT_CODES, 1),
+    ].join('\n');
 }
 function doctorHelp() {
     return [
         'usage: kernel-patch-ci doctor [--stages NAME[,NAME…]] [--configs NAME|FILE[,…]] [--cache-dir DIR]',
         '',
-        'Per stage, the tools it needs and their versions, the compilers for the cells\' arches, whether QEMU really',
+        "Per stage, the tools it needs and their versions, the compilers for the cells' arches, whether QEMU really",
         'starts a guest under KVM (else TCG), the free disk under the cache dir, and Node: one table.',
         '',
         'exit codes:',
-        table([['0', 'every asked stage can run here'], ['2', 'something a stage needs is missing (the table says what)']], 1),
+        table([
+            ['0', 'every asked stage can run here'],
+            ['2', 'something a stage needs is missing (the table says what)'],
+        ], 1),
     ].join('\n');
 }
 
@@ -5408,11 +6320,19 @@ function parseMail(v, env) {
         throw usageError('--smtp-user needs the password in the environment variable KPCI_SMTP_PASSWORD');
     if (!sendToSelf)
         throw usageError('--smtp-server is only used with --send-to-self (the dry run needs no server)');
-    const smtp = { host: m[1].replace(/^\[|\]$/g, ''), port, encryption, ...(user !== undefined ? { user, password: env.KPCI_SMTP_PASSWORD } : {}) };
+    const smtp = {
+        host: m[1].replace(/^\[|\]$/g, ''),
+        port,
+        encryption,
+        ...(user !== undefined ? { user, password: env.KPCI_SMTP_PASSWORD } : {}),
+    };
     return { smtp, sendToSelf };
 }
 function list(value) {
-    return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    return (value ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
 }
 function parseStages(value, continueRun = false) {
     if (value === undefined)
@@ -5515,12 +6435,17 @@ const SEVERITY = { error: 'error', warning: 'warning', info: 'note' };
 function terseFinding(f) {
     const where = f.file ? `${f.file}:${f.line ? `${f.line}:` : ''} ` : '';
     const what = f.type ? `${f.tool}/${f.type}` : f.tool;
-    const context = [f.patch ? `patch ${f.patch}` : '', f.config ?? '', f.new === false ? 'already in the base' : ''].filter(Boolean).join(', ');
+    const context = [f.patch ? `patch ${f.patch}` : '', f.config ?? '', f.new === false ? 'already in the base' : '']
+        .filter(Boolean)
+        .join(', ');
     return `${where}${SEVERITY[f.severity]}: ${what}: ${f.message.split('\n')[0]}${context ? ` (${context})` : ''}`;
 }
 /** Every finding of the run in stage order; what the base already had only when asked for. */
 function terseFindings(results, opts = {}) {
-    return results.stages.flatMap((s) => s.findings).filter((f) => opts.all || f.new !== false).map(terseFinding);
+    return results.stages
+        .flatMap((s) => s.findings)
+        .filter((f) => opts.all || f.new !== false)
+        .map(terseFinding);
 }
 
 // What the Action needs of its runner before the first long step: Linux (QEMU, KVM, apt and the kernel build all are)
@@ -5534,27 +6459,60 @@ const MIN_FREE_GIB = 20;
 function doctorRows(checks, host) {
     const nodeOk = Number(host.node.split('.')[0]) >= MIN_NODE_MAJOR;
     const rows = [
-        { stage: 'host', what: 'node', status: nodeOk ? 'ok' : 'missing', detail: nodeOk ? `v${host.node}` : `v${host.node}: Node ${MIN_NODE_MAJOR} or later is needed` },
+        {
+            stage: 'host',
+            what: 'node',
+            status: nodeOk ? 'ok' : 'missing',
+            detail: nodeOk ? `v${host.node}` : `v${host.node}: Node ${MIN_NODE_MAJOR} or later is needed`,
+        },
         host.freeGiB === undefined
             ? { stage: 'host', what: 'disk', status: 'note', detail: `cannot tell the free space under ${host.cacheDir}` }
-            : { stage: 'host', what: 'disk', status: host.freeGiB >= MIN_FREE_GIB ? 'ok' : 'missing', detail: `${host.freeGiB.toFixed(0)} GiB free under ${host.cacheDir}${host.freeGiB >= MIN_FREE_GIB ? '' : ` (a run wants ${MIN_FREE_GIB} GiB)`}` },
+            : {
+                stage: 'host',
+                what: 'disk',
+                status: host.freeGiB >= MIN_FREE_GIB ? 'ok' : 'missing',
+                detail: `${host.freeGiB.toFixed(0)} GiB free under ${host.cacheDir}${host.freeGiB >= MIN_FREE_GIB ? '' : ` (a run wants ${MIN_FREE_GIB} GiB)`}`,
+            },
     ];
     for (const c of checks) {
-        rows.push({ stage: c.stage, what: c.command, status: c.problem ? (c.required ? 'missing' : 'optional-missing') : 'ok', detail: c.problem ? `${c.problem}${c.required ? '' : ` — ${c.why} is skipped`}` : c.version ?? '' });
+        rows.push({
+            stage: c.stage,
+            what: c.command,
+            status: c.problem ? (c.required ? 'missing' : 'optional-missing') : 'ok',
+            detail: c.problem ? `${c.problem}${c.required ? '' : ` — ${c.why} is skipped`}` : (c.version ?? ''),
+        });
     }
     for (const [arch, probe] of host.accel)
-        rows.push({ stage: 'boot', what: `accelerator (${arch})`, status: 'note', detail: `${probe.accel.toUpperCase()}: ${probe.why}` });
+        rows.push({
+            stage: 'boot',
+            what: `accelerator (${arch})`,
+            status: 'note',
+            detail: `${probe.accel.toUpperCase()}: ${probe.why}`,
+        });
     const order = ['host', ...STAGE_ORDER];
     rows.sort((a, b) => order.indexOf(a.stage) - order.indexOf(b.stage)); // stable: each stage's rows keep their order
-    const canRun = nodeOk && (host.freeGiB === undefined || host.freeGiB >= MIN_FREE_GIB) && blockedStages(checks).size === 0 && !checks.some((c) => c.perCell && c.problem);
+    const canRun = nodeOk &&
+        (host.freeGiB === undefined || host.freeGiB >= MIN_FREE_GIB) &&
+        blockedStages(checks).size === 0 &&
+        !checks.some((c) => c.perCell && c.problem);
     return { rows, canRun };
 }
 function renderDoctor(report) {
     const mark = { ok: 'ok', missing: 'MISSING', 'optional-missing': 'missing (optional)', note: '' };
     const cells = report.rows.map((r) => [r.stage, r.what, mark[r.status], r.detail]);
     const widths = [0, 1, 2].map((i) => Math.max(...[['stage', 'tool', 'status'][i].length, ...cells.map((c) => c[i].length)]));
-    const line = (c) => c.map((v, i) => (i < 3 ? v.padEnd(widths[i]) : v)).join('  ').trimEnd();
-    return [line(['stage', 'tool', 'status', 'version / detail']), ...cells.map(line), '', report.canRun ? 'every asked stage can run here' : 'some asked stage cannot run here: install what is MISSING (bash scripts/install-deps.sh)'].join('\n');
+    const line = (c) => c
+        .map((v, i) => (i < 3 ? v.padEnd(widths[i]) : v))
+        .join('  ')
+        .trimEnd();
+    return [
+        line(['stage', 'tool', 'status', 'version / detail']),
+        ...cells.map(line),
+        '',
+        report.canRun
+            ? 'every asked stage can run here'
+            : 'some asked stage cannot run here: install what is MISSING (bash scripts/install-deps.sh)',
+    ].join('\n');
 }
 async function freeGiB(dir) {
     let d = dir;
@@ -5566,13 +6524,22 @@ async function freeGiB(dir) {
 async function doctor(argv, env) {
     let v;
     try {
-        v = parseArgs({ args: [...argv], strict: true, options: { stages: { type: 'string' }, configs: { type: 'string' }, 'cache-dir': { type: 'string' } } }).values;
+        v = parseArgs({
+            args: [...argv],
+            strict: true,
+            options: { stages: { type: 'string' }, configs: { type: 'string' }, 'cache-dir': { type: 'string' } },
+        }).values;
     }
     catch (error) {
         throw usageError(error.message.split('\n')[0]);
     }
     const stages = parseStages(v.stages);
-    const cells = await resolveCells(v.configs ? v.configs.split(',').map((s) => s.trim()).filter(Boolean) : DEFAULT_CELLS);
+    const cells = await resolveCells(v.configs
+        ? v.configs
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : DEFAULT_CELLS);
     const arches = [...new Set(cells.map((c) => c.arch))];
     const cacheDir = v['cache-dir'] ? path.resolve(v['cache-dir']) : defaultCacheDir(env);
     const checks = await checkStages(stages, arches);
@@ -5582,7 +6549,9 @@ async function doctor(argv, env) {
             const binary = ARCHES[arch]?.guest?.qemuBinary; // no QEMU for s390: nothing to probe
             const qemuThere = checks.some((c) => c.command === binary && !c.problem);
             if (qemuThere)
-                accel.set(arch, env.KPCI_ACCEL === 'tcg' || env.KPCI_ACCEL === 'kvm' ? { accel: env.KPCI_ACCEL, why: 'KPCI_ACCEL says so' } : await probeKvm(arch));
+                accel.set(arch, env.KPCI_ACCEL === 'tcg' || env.KPCI_ACCEL === 'kvm'
+                    ? { accel: env.KPCI_ACCEL, why: 'KPCI_ACCEL says so' }
+                    : await probeKvm(arch));
         }
     }
     const report = doctorRows(checks, { node: process.versions.node, freeGiB: await freeGiB(cacheDir), cacheDir, accel });

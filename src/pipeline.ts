@@ -3,7 +3,14 @@ import { existsSync } from 'node:fs';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RunError, infraError, inputError, oneLine } from './errors.js';
-import { SCHEMA_VERSION, STAGE_ORDER, type Results, type SeriesEntry, type StageName, type StageResult } from './results/model.js';
+import {
+  SCHEMA_VERSION,
+  STAGE_ORDER,
+  type Results,
+  type SeriesEntry,
+  type StageName,
+  type StageResult,
+} from './results/model.js';
 import { overallVerdict, verdictReason } from './results/verdict.js';
 import { readResults, writeResults } from './results/store.js';
 import type { Progress } from './report/progress.js';
@@ -36,7 +43,9 @@ async function claimWorkDir(outDir: string): Promise<string> {
 async function recordInternalError(outDir: string, error: unknown): Promise<string> {
   const log = path.join(outDir, 'logs', 'internal-error.log');
   await mkdir(path.dirname(log), { recursive: true }).catch(() => undefined);
-  await appendFile(log, `${new Date().toISOString()} ${(error as Error)?.stack ?? String(error)}\n`).catch(() => undefined);
+  await appendFile(log, `${new Date().toISOString()} ${(error as Error)?.stack ?? String(error)}\n`).catch(
+    () => undefined,
+  );
   return `${oneLine(error)} (details in ${log})`;
 }
 
@@ -44,37 +53,62 @@ async function recordInternalError(outDir: string, error: unknown): Promise<stri
  * --continue: the stages an earlier step of this run already wrote to the out dir's results.json. They must be of
  * the same tree and series, or the step would mix two runs' verdicts.
  */
-async function earlierStages(outDir: string, baseCommit: string, series: readonly SeriesEntry[]): Promise<StageResult[]> {
+async function earlierStages(
+  outDir: string,
+  baseCommit: string,
+  series: readonly SeriesEntry[],
+): Promise<StageResult[]> {
   const earlier = await readResults(outDir).catch((error: unknown) => {
     throw inputError(`--continue: ${oneLine(error)}: use a new --out`);
   });
   if (!earlier) return [];
-  const sameSeries = JSON.stringify(earlier.series?.map((p) => p.subject)) === JSON.stringify(series.map((p) => p.subject));
+  const sameSeries =
+    JSON.stringify(earlier.series?.map((p) => p.subject)) === JSON.stringify(series.map((p) => p.subject));
   if (earlier.tree?.baseCommit !== baseCommit || !sameSeries) {
-    throw inputError(`--continue: ${path.join(outDir, 'results.json')} is from another tree or series: use a new --out`);
+    throw inputError(
+      `--continue: ${path.join(outDir, 'results.json')} is from another tree or series: use a new --out`,
+    );
   }
   return earlier.stages;
 }
 
 const inStageOrder = (a: StageResult, b: StageResult) => STAGE_ORDER.indexOf(a.name) - STAGE_ORDER.indexOf(b.name);
 
-const skipped = (name: StageName, summary: string): StageResult => ({ name, status: 'skip', durationMs: 0, summary, findings: [] });
+const skipped = (name: StageName, summary: string): StageResult => ({
+  name,
+  status: 'skip',
+  durationMs: 0,
+  summary,
+  findings: [],
+});
 
 /** The hand-ons a stage takes, or why it cannot run: a needed stage did not pass, a used one left nothing. */
-function inputFor(stage: AnyStage, done: readonly StageResult[], handoffs: Partial<Handoffs>): StageInput<HandingStage> | string {
+function inputFor(
+  stage: AnyStage,
+  done: readonly StageResult[],
+  handoffs: Partial<Handoffs>,
+): StageInput<HandingStage> | string {
   for (const name of stage.needs) {
     const need = done.find((d) => d.name === name);
-    if (need && need.status !== 'pass' && need.status !== 'warn') return `skipped: ${name} ${need.status === 'skip' ? 'was skipped' : 'did not pass'}`;
+    if (need && need.status !== 'pass' && need.status !== 'warn')
+      return `skipped: ${name} ${need.status === 'skip' ? 'was skipped' : 'did not pass'}`;
   }
   for (const name of [...stage.needs, ...stage.uses]) {
     if (handoffs[name] !== undefined) continue;
     const ran = done.find((d) => d.name === name);
-    return ran ? `skipped: ${name} (${ran.status}) left nothing to use` : `skipped: ${name} has not run in this out dir`;
+    return ran
+      ? `skipped: ${name} (${ran.status}) left nothing to use`
+      : `skipped: ${name} has not run in this out dir`;
   }
   return { ...(handoffs as Handoffs), earlier: [...done] };
 }
 
-async function runStage(stage: AnyStage, ctx: RunContext, done: readonly StageResult[], handoffs: Partial<Handoffs>): Promise<StageResult> {
+async function runStage(
+  stage: AnyStage,
+  ctx: RunContext,
+  done: readonly StageResult[],
+  handoffs: Partial<Handoffs>,
+): Promise<StageResult> {
   const input = inputFor(stage, done, handoffs);
   if (typeof input === 'string') return skipped(stage.name, input);
   ctx.progress.stageStart(stage.name);
@@ -97,7 +131,11 @@ async function runStage(stage: AnyStage, ctx: RunContext, done: readonly StageRe
 }
 
 /** --continue: what the kept stages handed on in their step, for the stages of this one. */
-async function keptHandoffs(workDir: string, baseCommit: string, kept: readonly StageResult[]): Promise<Partial<Handoffs>> {
+async function keptHandoffs(
+  workDir: string,
+  baseCommit: string,
+  kept: readonly StageResult[],
+): Promise<Partial<Handoffs>> {
   const handoffs: Partial<Handoffs> = {};
   if (kept.some((s) => s.name === 'build')) {
     const built = await loadHandoff(workDir, 'build', baseCommit);
@@ -118,41 +156,84 @@ export async function runPipeline(settings: RunSettings, progress: Progress): Pr
   try {
     const workDir = await claimWorkDir(settings.outDir);
     // boot without build (a --continue step) boots the kernels an earlier step built for the same matrix
-    const cells = settings.stages.includes('build') || settings.stages.includes('boot') ? await resolveCells(settings.configs) : [];
+    const cells =
+      settings.stages.includes('build') || settings.stages.includes('boot') ? await resolveCells(settings.configs) : [];
     const source = await classifyTree(settings.tree);
     progress.info('reading the series');
     const { series, rangeBase } = await readSeries(settings.series, source, workDir);
     results.series = toSeriesEntries(series);
-    progress.info(`series: ${series.patches.length} patch${series.patches.length === 1 ? '' : 'es'}; preparing the tree ${settings.tree}`);
+    progress.info(
+      `series: ${series.patches.length} patch${series.patches.length === 1 ? '' : 'es'}; preparing the tree ${settings.tree}`,
+    );
     const t0 = Date.now();
     const named = await namedBaseCommit(series);
-    const base = chooseBase({ ...(settings.ref !== undefined ? { ref: settings.ref } : {}), ...(rangeBase ? { rangeBase } : {}), ...(named ? { named } : {}), source: source.kind });
+    const base = chooseBase({
+      ...(settings.ref !== undefined ? { ref: settings.ref } : {}),
+      ...(rangeBase ? { rangeBase } : {}),
+      ...(named ? { named } : {}),
+      source: source.kind,
+    });
     if (base.note) progress.info(base.note);
     const tree = await progress.alive(
       'preparing the tree',
       prepareTree(source, { ...settings, ref: base.ref, workDir }).catch((error: unknown) => {
         if (base.why !== "the series' base-commit:") throw error;
-        throw inputError(`the series' base-commit ${named} is not in ${settings.tree} (${oneLine(error)}): fetch it there, or give --ref`);
+        throw inputError(
+          `the series' base-commit ${named} is not in ${settings.tree} (${oneLine(error)}): fetch it there, or give --ref`,
+        );
       }),
     );
-    results.tree = { source: tree.source, ...(tree.ref ? { ref: tree.ref } : {}), baseCommit: tree.baseCommit, baseFrom: base.why };
-    progress.info(`tree ready at ${tree.baseCommit.slice(0, 12)} in ${((Date.now() - t0) / 1000).toFixed(1)}s${tree.how ? ` (${tree.how})` : ''}`);
+    results.tree = {
+      source: tree.source,
+      ...(tree.ref ? { ref: tree.ref } : {}),
+      baseCommit: tree.baseCommit,
+      baseFrom: base.why,
+    };
+    progress.info(
+      `tree ready at ${tree.baseCommit.slice(0, 12)} in ${((Date.now() - t0) / 1000).toFixed(1)}s${tree.how ? ` (${tree.how})` : ''}`,
+    );
 
-    const boot = { guestDir: settings.guestDir, cacheDir: settings.cacheDir, bootTimeoutMs: settings.bootTimeoutMs, scenarioTimeoutMs: settings.scenarioTimeoutMs, ...(settings.scenarios ? { scenarios: settings.scenarios } : {}) };
-    const ctx: RunContext = { settings: { ...settings, cells, boot }, tree, series, workDir, outDir: settings.outDir, progress };
+    const boot = {
+      guestDir: settings.guestDir,
+      cacheDir: settings.cacheDir,
+      bootTimeoutMs: settings.bootTimeoutMs,
+      scenarioTimeoutMs: settings.scenarioTimeoutMs,
+      ...(settings.scenarios ? { scenarios: settings.scenarios } : {}),
+    };
+    const ctx: RunContext = {
+      settings: { ...settings, cells, boot },
+      tree,
+      series,
+      workDir,
+      outDir: settings.outDir,
+      progress,
+    };
     const wanted = new Set<StageName>(settings.stages);
-    const kept = settings.continueRun ? (await earlierStages(settings.outDir, tree.baseCommit, results.series)).filter((s) => !wanted.has(s.name)) : [];
+    const kept = settings.continueRun
+      ? (await earlierStages(settings.outDir, tree.baseCommit, results.series)).filter((s) => !wanted.has(s.name))
+      : [];
     results.stages = [...kept];
     const handoffs = await keptHandoffs(workDir, tree.baseCommit, kept);
     // before the first long step: a stage whose tools are missing is an error now, and nothing but apply runs
-    const blocked = blockedStages(await checkStages([...wanted], cells.map((c) => c.arch)));
+    const blocked = blockedStages(
+      await checkStages(
+        [...wanted],
+        cells.map((c) => c.arch),
+      ),
+    );
     for (const name of STAGE_ORDER) {
       const stage = STAGES[name];
       if (!wanted.has(name)) continue;
       if (blocked.size && (stage.name !== 'apply' || blocked.has('apply'))) {
         const problem = blocked.get(stage.name);
         const [first, why] = [...blocked][0]!;
-        results.stages.push({ name: stage.name, status: problem ? 'error' : 'skip', durationMs: 0, summary: problem ?? `not run: ${first} cannot run here (${why})`, findings: [] });
+        results.stages.push({
+          name: stage.name,
+          status: problem ? 'error' : 'skip',
+          durationMs: 0,
+          summary: problem ?? `not run: ${first} cannot run here (${why})`,
+          findings: [],
+        });
         progress.stageEnd(stage.name, problem ? 'error' : 'skip', results.stages.at(-1)!.summary, 0);
         continue;
       }

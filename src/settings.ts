@@ -49,11 +49,31 @@ export interface RunSettings {
 }
 
 type ParsedValues = Record<string, string | boolean | string[] | undefined> & {
-  series?: string[]; tree?: string; ref?: string; configs?: string; stages?: string; out?: string; jobs?: string; format?: string;
-  'fail-on'?: string; 'checkpatch-strict'?: boolean; 'checkpatch-ignore'?: string; 'cache-dir'?: string; 'ccache-dir'?: string;
-  'ccache-size'?: string; 'step-timeout'?: string; scenarios?: string; 'guest-dir'?: string; 'boot-timeout'?: string;
-  'scenario-timeout'?: string; continue?: boolean; 'all-findings'?: boolean;
-  'smtp-server'?: string; 'smtp-user'?: string; 'smtp-encryption'?: string; 'send-to-self'?: boolean;
+  series?: string[];
+  tree?: string;
+  ref?: string;
+  configs?: string;
+  stages?: string;
+  out?: string;
+  jobs?: string;
+  format?: string;
+  'fail-on'?: string;
+  'checkpatch-strict'?: boolean;
+  'checkpatch-ignore'?: string;
+  'cache-dir'?: string;
+  'ccache-dir'?: string;
+  'ccache-size'?: string;
+  'step-timeout'?: string;
+  scenarios?: string;
+  'guest-dir'?: string;
+  'boot-timeout'?: string;
+  'scenario-timeout'?: string;
+  continue?: boolean;
+  'all-findings'?: boolean;
+  'smtp-server'?: string;
+  'smtp-user'?: string;
+  'smtp-encryption'?: string;
+  'send-to-self'?: boolean;
 };
 
 export type OutputFormat = 'terse' | 'md' | 'json';
@@ -67,19 +87,24 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw usageError(`${name} must be a positive whole number, not ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw usageError(`${name} must be a positive whole number, not ${JSON.stringify(value)}`);
   return Number(value);
 }
 
 const ENCRYPTIONS: readonly SmtpSettings['encryption'][] = ['none', 'tls', 'ssl'];
 
 /** --smtp-server host[:port] (an IPv6 address in brackets), --smtp-user with KPCI_SMTP_PASSWORD, --send-to-self. */
-function parseMail(v: { 'smtp-server'?: string; 'smtp-user'?: string; 'smtp-encryption'?: string; 'send-to-self'?: boolean }, env: NodeJS.ProcessEnv): MailSettings {
+function parseMail(
+  v: { 'smtp-server'?: string; 'smtp-user'?: string; 'smtp-encryption'?: string; 'send-to-self'?: boolean },
+  env: NodeJS.ProcessEnv,
+): MailSettings {
   const sendToSelf = v['send-to-self'] ?? false;
   const server = v['smtp-server'];
   if (server === undefined) {
     if (sendToSelf) throw usageError('--send-to-self needs --smtp-server HOST[:PORT]');
-    if (v['smtp-user'] !== undefined || v['smtp-encryption'] !== undefined) throw usageError('--smtp-user and --smtp-encryption need --smtp-server HOST[:PORT]');
+    if (v['smtp-user'] !== undefined || v['smtp-encryption'] !== undefined)
+      throw usageError('--smtp-user and --smtp-encryption need --smtp-server HOST[:PORT]');
     return { sendToSelf };
   }
   const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::(\d+))?$/.exec(server);
@@ -87,17 +112,30 @@ function parseMail(v: { 'smtp-server'?: string; 'smtp-user'?: string; 'smtp-encr
   const port = m[2] === undefined ? 25 : Number(m[2]);
   if (!(port >= 1 && port <= 65535)) throw usageError(`--smtp-server port must be 1-65535, not ${m[2]}`);
   const encryption = (v['smtp-encryption'] ?? 'none') as SmtpSettings['encryption'];
-  if (!ENCRYPTIONS.includes(encryption)) throw usageError(`--smtp-encryption must be one of ${ENCRYPTIONS.join(', ')}, not ${JSON.stringify(v['smtp-encryption'])}`);
+  if (!ENCRYPTIONS.includes(encryption))
+    throw usageError(
+      `--smtp-encryption must be one of ${ENCRYPTIONS.join(', ')}, not ${JSON.stringify(v['smtp-encryption'])}`,
+    );
   const user = v['smtp-user'];
-  if (user !== undefined && !/^[^\s]+$/.test(user)) throw usageError(`--smtp-user must be one word, not ${JSON.stringify(user)}`);
-  if (user !== undefined && !env.KPCI_SMTP_PASSWORD) throw usageError('--smtp-user needs the password in the environment variable KPCI_SMTP_PASSWORD');
+  if (user !== undefined && !/^[^\s]+$/.test(user))
+    throw usageError(`--smtp-user must be one word, not ${JSON.stringify(user)}`);
+  if (user !== undefined && !env.KPCI_SMTP_PASSWORD)
+    throw usageError('--smtp-user needs the password in the environment variable KPCI_SMTP_PASSWORD');
   if (!sendToSelf) throw usageError('--smtp-server is only used with --send-to-self (the dry run needs no server)');
-  const smtp: SmtpSettings = { host: m[1]!.replace(/^\[|\]$/g, ''), port, encryption, ...(user !== undefined ? { user, password: env.KPCI_SMTP_PASSWORD! } : {}) };
+  const smtp: SmtpSettings = {
+    host: m[1]!.replace(/^\[|\]$/g, ''),
+    port,
+    encryption,
+    ...(user !== undefined ? { user, password: env.KPCI_SMTP_PASSWORD! } : {}),
+  };
   return { smtp, sendToSelf };
 }
 
 function list(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export function parseStages(value: string | undefined, continueRun = false): StageName[] {
@@ -105,7 +143,8 @@ export function parseStages(value: string | undefined, continueRun = false): Sta
   const asked = list(value);
   if (asked.length === 0) throw usageError('--stages is empty');
   for (const name of asked) {
-    if (!(STAGE_ORDER as readonly string[]).includes(name)) throw usageError(`unknown stage ${JSON.stringify(name)} (stages: ${STAGE_ORDER.join(', ')})`);
+    if (!(STAGE_ORDER as readonly string[]).includes(name))
+      throw usageError(`unknown stage ${JSON.stringify(name)} (stages: ${STAGE_ORDER.join(', ')})`);
   }
   // what the asked stages need and use runs too (apply under every stage, build under boot unless an earlier
   // --continue step built); the order is the contract's, not the user's
@@ -131,28 +170,36 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   if (series.length === 0) throw usageError('no series: give patch files, or --series PATCH|DIR|MBOX|BASE..HEAD');
   if (series.some((s) => s.trim() === '')) throw usageError('--series is empty');
   const format = (v.format ?? 'terse') as OutputFormat;
-  if (!FORMATS.includes(format)) throw usageError(`--format must be one of ${FORMATS.join(', ')}, not ${JSON.stringify(v.format)}`);
+  if (!FORMATS.includes(format))
+    throw usageError(`--format must be one of ${FORMATS.join(', ')}, not ${JSON.stringify(v.format)}`);
   const stages = parseStages(v.stages, v.continue ?? false);
   const configs = v.configs === undefined ? DEFAULT_CELLS : list(v.configs);
   if (v.configs !== undefined && configs.length === 0) throw usageError('--configs is empty');
   // boot without build is a --continue step booting what an earlier step built: it needs the matrix too
-  if (v.configs !== undefined && !stages.includes('build') && !stages.includes('boot')) throw usageError('--configs needs the build or boot stage (add build to --stages)');
+  if (v.configs !== undefined && !stages.includes('build') && !stages.includes('boot'))
+    throw usageError('--configs needs the build or boot stage (add build to --stages)');
   const ccacheSize = v['ccache-size'] ?? '5G';
-  if (!/^\d+(\.\d+)?[kKMGT]?i?$/.test(ccacheSize)) throw usageError(`--ccache-size takes a size like 5G or 500M, not ${JSON.stringify(ccacheSize)}`);
+  if (!/^\d+(\.\d+)?[kKMGT]?i?$/.test(ccacheSize))
+    throw usageError(`--ccache-size takes a size like 5G or 500M, not ${JSON.stringify(ccacheSize)}`);
   const cacheDir = v['cache-dir'] ? path.resolve(v['cache-dir']) : defaultCacheDir(env);
   const failOn = (v['fail-on'] ?? 'new-warning') as FailOn;
-  if (!FAIL_ON.includes(failOn)) throw usageError(`--fail-on must be one of ${FAIL_ON.join(', ')}, not ${JSON.stringify(v['fail-on'])}`);
+  if (!FAIL_ON.includes(failOn))
+    throw usageError(`--fail-on must be one of ${FAIL_ON.join(', ')}, not ${JSON.stringify(v['fail-on'])}`);
   const ignore = list(v['checkpatch-ignore']);
   const badType = ignore.find((t) => !/^[A-Z0-9_]+$/i.test(t));
-  if (badType) throw usageError(`--checkpatch-ignore takes checkpatch types like LONG_LINE, not ${JSON.stringify(badType)}`);
+  if (badType)
+    throw usageError(`--checkpatch-ignore takes checkpatch types like LONG_LINE, not ${JSON.stringify(badType)}`);
   if (v.tree !== undefined && v.tree.trim() === '') throw usageError('--tree is empty');
   const scenarios = v.scenarios === undefined ? undefined : list(v.scenarios);
   if (scenarios && scenarios.length === 0) throw usageError('--scenarios is empty');
   const badScenario = scenarios?.find((n) => !/^[\w.-]+$/.test(n));
-  if (badScenario) throw usageError(`--scenarios takes scenario names like crypt-lmk, not ${JSON.stringify(badScenario)}`);
-  if ((scenarios || v['guest-dir']) && !stages.includes('boot')) throw usageError('--scenarios and --guest-dir need the boot stage (add boot to --stages)');
+  if (badScenario)
+    throw usageError(`--scenarios takes scenario names like crypt-lmk, not ${JSON.stringify(badScenario)}`);
+  if ((scenarios || v['guest-dir']) && !stages.includes('boot'))
+    throw usageError('--scenarios and --guest-dir need the boot stage (add boot to --stages)');
   const mail = parseMail(v, env);
-  if (mail.sendToSelf && !stages.includes('readiness')) throw usageError('--send-to-self needs the readiness stage (add readiness to --stages)');
+  if (mail.sendToSelf && !stages.includes('readiness'))
+    throw usageError('--send-to-self needs the readiness stage (add readiness to --stages)');
   return {
     tree: v.tree ?? DEFAULT_TREE_URL,
     ref: v.ref,

@@ -10,13 +10,24 @@ describe('dist/', () => {
   test('rebuilding from src/ gives the committed bundles byte for byte', () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'kpci-dist-'));
     try {
-      execFileSync(process.execPath, [path.join(REPO, 'node_modules', 'rollup', 'dist', 'bin', 'rollup'), '--silent', '--config', 'rollup.config.js'], {
-        cwd: REPO,
-        env: { ...process.env, KPCI_DIST_DIR: out },
-        stdio: 'pipe',
-      });
+      execFileSync(
+        process.execPath,
+        [
+          path.join(REPO, 'node_modules', 'rollup', 'dist', 'bin', 'rollup'),
+          '--silent',
+          '--config',
+          'rollup.config.js',
+        ],
+        {
+          cwd: REPO,
+          env: { ...process.env, KPCI_DIST_DIR: out },
+          stdio: 'pipe',
+        },
+      );
       for (const name of ['index.js', 'cli.js']) {
-        expect(readFileSync(path.join(out, name), 'utf8') === readFileSync(path.join(REPO, 'dist', name), 'utf8')).toBe(true);
+        expect(readFileSync(path.join(out, name), 'utf8') === readFileSync(path.join(REPO, 'dist', name), 'utf8')).toBe(
+          true,
+        );
       }
       expect(statSync(path.join(REPO, 'dist', 'cli.js')).mode & 0o111).not.toBe(0);
     } finally {

@@ -28,7 +28,8 @@ const part = (s: string) => s.replace(/[^\w.+-]/g, '_');
 function keyFrom(name: string, parts: string[], minimum = 1): { key: string; restoreKeys: string[] } {
   const key = [`kpci-${name}`, ...parts.map(part)].join('-');
   const restoreKeys: string[] = [];
-  for (let n = parts.length - 1; n >= minimum; n--) restoreKeys.push([`kpci-${name}`, ...parts.slice(0, n).map(part)].join('-') + '-');
+  for (let n = parts.length - 1; n >= minimum; n--)
+    restoreKeys.push([`kpci-${name}`, ...parts.slice(0, n).map(part)].join('-') + '-');
   return { key, restoreKeys };
 }
 
@@ -36,10 +37,22 @@ function keyFrom(name: string, parts: string[], minimum = 1): { key: string; res
  * ccache of the cells this job builds: arch, compiler version and the fragments' content decide whether objects
  * can be shared; the base commit makes each run's save a new entry, restored by prefix next time.
  */
-export async function ccacheSpec(opts: { os: string; cells: Cell[]; compiler: string; baseCommit: string; ccacheDir: string }): Promise<CacheSpec> {
-  const fragments = await Promise.all(opts.cells.map(async (c) => `${c.name}\n${await readFile(c.fragmentPath, 'utf8')}`));
+export async function ccacheSpec(opts: {
+  os: string;
+  cells: Cell[];
+  compiler: string;
+  baseCommit: string;
+  ccacheDir: string;
+}): Promise<CacheSpec> {
+  const fragments = await Promise.all(
+    opts.cells.map(async (c) => `${c.name}\n${await readFile(c.fragmentPath, 'utf8')}`),
+  );
   const arches = [...new Set(opts.cells.map((c) => c.arch))].join('+');
-  const { key, restoreKeys } = keyFrom('ccache', [opts.os, arches, hash(opts.compiler), hash(...fragments), opts.baseCommit.slice(0, 12)], 3);
+  const { key, restoreKeys } = keyFrom(
+    'ccache',
+    [opts.os, arches, hash(opts.compiler), hash(...fragments), opts.baseCommit.slice(0, 12)],
+    3,
+  );
   return { what: `ccache (${opts.cells.map((c) => c.name).join(', ')})`, paths: [opts.ccacheDir], key, restoreKeys };
 }
 
@@ -57,8 +70,18 @@ export async function treeCacheDir(source: TreeSource, cacheDir: string): Promis
   }
 }
 
-export function treeSpec(opts: { os: string; source: string; ref?: string; dir: string; baseCommit?: string }): CacheSpec {
-  const { key, restoreKeys } = keyFrom('tree', [opts.os, hash(opts.source, opts.ref ?? ''), (opts.baseCommit ?? 'unknown').slice(0, 12)], 2);
+export function treeSpec(opts: {
+  os: string;
+  source: string;
+  ref?: string;
+  dir: string;
+  baseCommit?: string;
+}): CacheSpec {
+  const { key, restoreKeys } = keyFrom(
+    'tree',
+    [opts.os, hash(opts.source, opts.ref ?? ''), (opts.baseCommit ?? 'unknown').slice(0, 12)],
+    2,
+  );
   return { what: 'kernel tree', paths: [opts.dir], key, restoreKeys };
 }
 
@@ -66,20 +89,33 @@ export function treeSpec(opts: { os: string; source: string; ref?: string; dir: 
  * The guest packages: the package list decides what is wanted; the names of the cached archives (which carry the
  * resolved versions) make the key of what was saved, so a new Debian point release saves a new entry.
  */
-export async function guestSpec(opts: { os: string; arches: string[]; guestDir: string; cacheDir: string }): Promise<CacheSpec> {
+export async function guestSpec(opts: {
+  os: string;
+  arches: string[];
+  guestDir: string;
+  cacheDir: string;
+}): Promise<CacheSpec> {
   const list = await readFile(path.join(opts.guestDir, 'packages.txt'), 'utf8').catch(() => '');
   const dir = path.join(opts.cacheDir, 'guest');
   const archives: string[] = [];
   for (const arch of existsSync(dir) ? (await readdir(dir)).sort() : []) {
     for (const name of (await readdir(path.join(dir, arch)).catch(() => [])).sort()) archives.push(`${arch}/${name}`);
   }
-  const { key, restoreKeys } = keyFrom('guest', [opts.os, [...opts.arches].sort().join('+'), hash(list), archives.length ? hash(...archives) : 'none'], 3);
+  const { key, restoreKeys } = keyFrom(
+    'guest',
+    [opts.os, [...opts.arches].sort().join('+'), hash(list), archives.length ? hash(...archives) : 'none'],
+    3,
+  );
   return { what: 'guest packages', paths: [dir], key, restoreKeys };
 }
 
 /** A spec as the outputs the cache steps read: `<name>-path`, `<name>-key`, `<name>-restore-keys` (one per line). */
 export function cacheOutputs(name: string, spec: CacheSpec): Record<string, string> {
-  return { [`${name}-path`]: spec.paths.join('\n'), [`${name}-key`]: spec.key, [`${name}-restore-keys`]: spec.restoreKeys.join('\n') };
+  return {
+    [`${name}-path`]: spec.paths.join('\n'),
+    [`${name}-key`]: spec.key,
+    [`${name}-restore-keys`]: spec.restoreKeys.join('\n'),
+  };
 }
 
 /** The same outputs, empty: the cache steps of a stage that does not run are skipped on `key != ''`. */

@@ -62,7 +62,8 @@ export function input(env: NodeJS.ProcessEnv, name: InputName): string | undefin
 
 function oneOf<T extends string>(name: InputName, value: string | undefined, allowed: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(value)) throw usageError(`input ${name} must be one of ${allowed.join(', ')}, not ${JSON.stringify(value)}`);
+  if (!(allowed as readonly string[]).includes(value))
+    throw usageError(`input ${name} must be one of ${allowed.join(', ')}, not ${JSON.stringify(value)}`);
   return value as T;
 }
 
@@ -89,14 +90,16 @@ export async function expandGlob(spec: string, workspace: string): Promise<strin
         while (stack.length) {
           const d = stack.pop()!;
           next.push(d);
-          for (const e of await readdir(d, { withFileTypes: true }).catch(() => [])) if (e.isDirectory() && !e.name.startsWith('.')) stack.push(path.join(d, e.name));
+          for (const e of await readdir(d, { withFileTypes: true }).catch(() => []))
+            if (e.isDirectory() && !e.name.startsWith('.')) stack.push(path.join(d, e.name));
         }
       } else if (!GLOB_CHARS.test(segment)) {
         const p = path.join(dir, segment);
         if (existsSync(p)) next.push(p);
       } else {
         const re = segmentPattern(segment);
-        for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) if (re.test(e.name) && !e.name.startsWith('.')) next.push(path.join(dir, e.name));
+        for (const e of await readdir(dir, { withFileTypes: true }).catch(() => []))
+          if (re.test(e.name) && !e.name.startsWith('.')) next.push(path.join(dir, e.name));
       }
     }
     current = [...new Set(next)];
@@ -106,7 +109,9 @@ export async function expandGlob(spec: string, workspace: string): Promise<strin
 
 /** The run's out dir: from the runner alone, so that even a bad input leaves its results.json where the steps look. */
 export function actionOutDir(env: NodeJS.ProcessEnv): string {
-  return env.KPCI_OUT?.trim() ? path.resolve(env.KPCI_OUT.trim()) : path.join(env.RUNNER_TEMP || os.tmpdir(), 'kernel-patch-ci');
+  return env.KPCI_OUT?.trim()
+    ? path.resolve(env.KPCI_OUT.trim())
+    : path.join(env.RUNNER_TEMP || os.tmpdir(), 'kernel-patch-ci');
 }
 
 /**
@@ -114,25 +119,46 @@ export function actionOutDir(env: NodeJS.ProcessEnv): string {
  * (a fragment path's `/`, and `":<>|*?\\`) made `_`. Read from the env alone, so even a bad input has one.
  */
 export function artifactName(env: NodeJS.ProcessEnv): string {
-  const parts = [env[INPUTS.configs], env[INPUTS.stages]].map((v) => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean).join('+')).filter(Boolean);
+  const parts = [env[INPUTS.configs], env[INPUTS.stages]]
+    .map((v) =>
+      (v ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean)
+        .join('+'),
+    )
+    .filter(Boolean);
   return ['kernel-patch-ci', ...parts].join('-').replace(/["/:<>|*?\\\r\n]/g, '_');
 }
 
 /** What the report step can still do when the inputs are bad: summary, outputs and verdict, no comment. */
 export function fallbackSettings(env: NodeJS.ProcessEnv): ActionSettings {
-  return { series: [], token: '', comment: 'off', commentOnPush: 'off', workspace: path.resolve(env.GITHUB_WORKSPACE ?? process.cwd()), outDir: actionOutDir(env), cacheDir: '', eventName: env.GITHUB_EVENT_NAME ?? '' };
+  return {
+    series: [],
+    token: '',
+    comment: 'off',
+    commentOnPush: 'off',
+    workspace: path.resolve(env.GITHUB_WORKSPACE ?? process.cwd()),
+    outDir: actionOutDir(env),
+    cacheDir: '',
+    eventName: env.GITHUB_EVENT_NAME ?? '',
+  };
 }
 
 export async function readActionInputs(env: NodeJS.ProcessEnv = process.env): Promise<ActionSettings> {
   const workspace = path.resolve(env.GITHUB_WORKSPACE ?? process.cwd());
   const series: string[] = [];
-  for (const entry of (env[INPUTS.series] ?? '').split('\n').map((l) => l.trim()).filter(Boolean)) {
+  for (const entry of (env[INPUTS.series] ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     if (SERIES_RANGE.test(entry)) {
       series.push(entry); // BASE..HEAD of the tree input, which must be a local checkout
       continue;
     }
     const matches = await expandGlob(entry, workspace);
-    if (matches.length === 0 || (matches.length === 1 && !existsSync(matches[0]!))) throw usageError(`input series: nothing matches ${JSON.stringify(entry)} in ${workspace}`);
+    if (matches.length === 0 || (matches.length === 1 && !existsSync(matches[0]!)))
+      throw usageError(`input series: nothing matches ${JSON.stringify(entry)} in ${workspace}`);
     series.push(...matches);
   }
   const tree = input(env, 'tree');
@@ -151,11 +177,15 @@ export async function readActionInputs(env: NodeJS.ProcessEnv = process.env): Pr
     commentOnPush: oneOf('comment-on-push', input(env, 'comment-on-push'), PUSH_MODES, 'off'),
     workspace,
     outDir: actionOutDir(env),
-    cacheDir: env.KPCI_CACHE_DIR?.trim() ? path.resolve(env.KPCI_CACHE_DIR.trim()) : path.join(env.HOME || os.homedir(), '.cache', 'kernel-patch-ci'),
+    cacheDir: env.KPCI_CACHE_DIR?.trim()
+      ? path.resolve(env.KPCI_CACHE_DIR.trim())
+      : path.join(env.HOME || os.homedir(), '.cache', 'kernel-patch-ci'),
     eventName: env.GITHUB_EVENT_NAME ?? '',
     ...(env.GITHUB_EVENT_PATH ? { eventPath: env.GITHUB_EVENT_PATH } : {}),
     ...(owner && repo ? { repository: { owner, repo } } : {}),
-    ...(env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? { runUrl: `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` } : {}),
+    ...(env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+      ? { runUrl: `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` }
+      : {}),
   };
 }
 

@@ -17,7 +17,12 @@ export async function cellLogs(outDir: string, stage: StageName, cell: string): 
   const dir = path.join(outDir, 'artifacts', cell);
   if (!existsSync(dir)) return [];
   const names = (await readdir(dir)).sort();
-  const wanted = stage === 'build' ? names.filter((n) => n === 'build.log') : stage === 'boot' ? names.filter((n) => /^console-.*\.log$/.test(n)) : [];
+  const wanted =
+    stage === 'build'
+      ? names.filter((n) => n === 'build.log')
+      : stage === 'boot'
+        ? names.filter((n) => /^console-.*\.log$/.test(n))
+        : [];
   return wanted.map((n) => path.join(dir, n));
 }
 
@@ -41,7 +46,10 @@ export async function failureGroups(results: Results, name: StageName, outDir: s
     for (const file of await cellLogs(outDir, name, cell.config)) {
       const text = await readFile(file, 'utf8').catch(() => '');
       if (!text) continue;
-      groups.push({ title: `${name} ${cell.config}: last ${TAIL_LINES} lines of ${path.relative(outDir, file)}`, body: lastLines(text) });
+      groups.push({
+        title: `${name} ${cell.config}: last ${TAIL_LINES} lines of ${path.relative(outDir, file)}`,
+        body: lastLines(text),
+      });
     }
   }
   return groups;

@@ -18,9 +18,25 @@ import { classifyTree, DEFAULT_TREE_URL } from '../tree/source.js';
 import { resolveCells, type Cell } from '../kernel/cells.js';
 import { guestOf } from '../kernel/arches.js';
 import { gccVersion } from '../tools/gcc.js';
-import { actionOutDir, artifactName, cliArguments, fallbackSettings, readActionInputs, type ActionSettings } from './inputs.js';
+import {
+  actionOutDir,
+  artifactName,
+  cliArguments,
+  fallbackSettings,
+  readActionInputs,
+  type ActionSettings,
+} from './inputs.js';
 import { seriesFromEvent } from './event.js';
-import { cacheOutputs, ccacheSpec, defaultCcacheSize, guestSpec, noCacheOutputs, treeCacheDir, treeSpec, type CacheSpec } from './cache.js';
+import {
+  cacheOutputs,
+  ccacheSpec,
+  defaultCcacheSize,
+  guestSpec,
+  noCacheOutputs,
+  treeCacheDir,
+  treeSpec,
+  type CacheSpec,
+} from './cache.js';
 import { failureGroups, stageBroke } from './logs.js';
 import { runnerProblem } from './runner.js';
 import { publishResults, type GitHubDeps, defaultGitHub } from './publish.js';
@@ -51,7 +67,10 @@ const runnerOs = (env: NodeJS.ProcessEnv) => (env.RUNNER_OS ?? process.platform)
  */
 async function runPipelineStep(argv: string[], env: NodeJS.ProcessEnv): Promise<Results | undefined> {
   const settings = parseRunArgs(argv, env); // checked by prepare: a failure here is a bug, reported as one line
-  return runPipeline(settings, stderrProgress((line) => core.info(line))).catch((error: unknown) => {
+  return runPipeline(
+    settings,
+    stderrProgress((line) => core.info(line)),
+  ).catch((error: unknown) => {
     core.error(`kernel-patch-ci: ${oneLine(error)}`);
     return undefined;
   });
@@ -62,11 +81,23 @@ function setOutputs(outputs: Record<string, string>): void {
 }
 
 /** The tree cache of the run's tree input; undefined for a local checkout, which is only borrowed. */
-async function treeCache(settings: ActionSettings, env: NodeJS.ProcessEnv, baseCommit?: string): Promise<CacheSpec | undefined> {
+async function treeCache(
+  settings: ActionSettings,
+  env: NodeJS.ProcessEnv,
+  baseCommit?: string,
+): Promise<CacheSpec | undefined> {
   const tree = settings.tree ?? DEFAULT_TREE_URL;
   const source = await classifyTree(tree).catch(() => undefined);
   const dir = source && (await treeCacheDir(source, settings.cacheDir).catch(() => undefined));
-  return dir ? treeSpec({ os: runnerOs(env), source: tree, ...(settings.ref ? { ref: settings.ref } : {}), dir, ...(baseCommit ? { baseCommit } : {}) }) : undefined;
+  return dir
+    ? treeSpec({
+        os: runnerOs(env),
+        source: tree,
+        ...(settings.ref ? { ref: settings.ref } : {}),
+        dir,
+        ...(baseCommit ? { baseCommit } : {}),
+      })
+    : undefined;
 }
 
 /** Inputs, series and the tree cache's key: everything before the tree is touched, so the tree can be restored. */
@@ -78,19 +109,34 @@ async function prepare(env: NodeJS.ProcessEnv): Promise<RunState> {
     const settings = (state.settings = await readActionInputs(env));
     let series = settings.series;
     if (series.length === 0) {
-      if (!settings.eventPath) throw new RunError('no series input and no event to take it from (GITHUB_EVENT_PATH)', 'usage');
+      if (!settings.eventPath)
+        throw new RunError('no series input and no event to take it from (GITHUB_EVENT_PATH)', 'usage');
       const event = JSON.parse(await readFile(settings.eventPath, 'utf8')) as Record<string, unknown>;
-      const found = await seriesFromEvent({ eventName: settings.eventName, event, workspace: settings.workspace, outDir: settings.outDir, tree: settings.tree ?? DEFAULT_TREE_URL, ...(settings.ref ? { treeRef: settings.ref } : {}) });
+      const found = await seriesFromEvent({
+        eventName: settings.eventName,
+        event,
+        workspace: settings.workspace,
+        outDir: settings.outDir,
+        tree: settings.tree ?? DEFAULT_TREE_URL,
+        ...(settings.ref ? { treeRef: settings.ref } : {}),
+      });
       core.info(`series: ${found.count} commit${found.count === 1 ? '' : 's'} from ${found.how}`);
       series = [found.dir];
     }
     state.stages = parseStages(settings.stages);
     const cells = await resolveCells(parseRunArgs(cliArguments(settings, series), env).configs);
-    state.argv = cliArguments({ ...settings, ccacheSize: settings.ccacheSize ?? defaultCcacheSize(cells.length) }, series);
+    state.argv = cliArguments(
+      { ...settings, ccacheSize: settings.ccacheSize ?? defaultCcacheSize(cells.length) },
+      series,
+    );
     parseRunArgs([...state.argv, '--stages', state.stages.join(',')], env); // every input checked now, not at its step
     const tree = await treeCache(settings, env);
     if (tree) setOutputs(cacheOutputs('tree', tree));
-    core.info(tree ? `cache: kernel tree under ${tree.paths[0]}, key ${tree.key}` : 'cache: the tree is a local checkout, nothing to cache');
+    core.info(
+      tree
+        ? `cache: kernel tree under ${tree.paths[0]}, key ${tree.key}`
+        : 'cache: the tree is a local checkout, nothing to cache',
+    );
   } catch (error) {
     state.aborted = oneLine(error);
     await writeResults(state.outDir, errorResults(state.aborted, state.settings?.tree));
@@ -119,10 +165,26 @@ async function applyStep(state: RunState, env: NodeJS.ProcessEnv): Promise<void>
   const cells = await resolveCells(parsed.configs);
   const os = runnerOs(env);
   if (!state.aborted && state.baseCommit && state.stages.includes('build')) {
-    setOutputs(cacheOutputs('ccache', await ccacheSpec({ os, cells, compiler: await compilerVersion(), baseCommit: state.baseCommit, ccacheDir: parsed.ccacheDir })));
+    setOutputs(
+      cacheOutputs(
+        'ccache',
+        await ccacheSpec({
+          os,
+          cells,
+          compiler: await compilerVersion(),
+          baseCommit: state.baseCommit,
+          ccacheDir: parsed.ccacheDir,
+        }),
+      ),
+    );
   }
   if (!state.aborted && state.stages.includes('boot')) {
-    setOutputs(cacheOutputs('guest', await guestSpec({ os, arches: guestArches(cells), guestDir: parsed.guestDir, cacheDir: settings.cacheDir })));
+    setOutputs(
+      cacheOutputs(
+        'guest',
+        await guestSpec({ os, arches: guestArches(cells), guestDir: parsed.guestDir, cacheDir: settings.cacheDir }),
+      ),
+    );
   }
   await markBroken('apply', results, settings.outDir, state.aborted);
 }
@@ -139,7 +201,12 @@ export function stepArguments(argv: readonly string[], stage: string): string[] 
 }
 
 /** A stage that failed or errored turns its own step red, with the tails of the logs that say why. */
-async function markBroken(name: StageName, results: Results | undefined, outDir: string, aborted?: string): Promise<void> {
+async function markBroken(
+  name: StageName,
+  results: Results | undefined,
+  outDir: string,
+  aborted?: string,
+): Promise<void> {
   const stage = results?.stages.find((s) => s.name === name);
   if (!stageBroke(stage) && !(name === 'apply' && aborted)) return;
   for (const group of results ? await failureGroups(results, name, outDir) : []) {
@@ -147,14 +214,17 @@ async function markBroken(name: StageName, results: Results | undefined, outDir:
     core.info(group.body);
     core.endGroup();
   }
-  core.info(`${name}: ${stage?.status ?? 'error'}${stage?.summary ? ` — ${stage.summary}` : aborted ? ` — ${aborted}` : ''}`);
+  core.info(
+    `${name}: ${stage?.status ?? 'error'}${stage?.summary ? ` — ${stage.summary}` : aborted ? ` — ${aborted}` : ''}`,
+  );
   process.exitCode = 1;
 }
 
 async function runStageStep(name: string, state: RunState, env: NodeJS.ProcessEnv): Promise<void> {
   if (name === 'boot') core.setOutput('guest-save-key', '');
   if (state.aborted) return core.info(`${name}: not run, the run stopped earlier: ${state.aborted}`);
-  if (!state.stages.includes(name as StageName)) return core.info(`${name}: not asked for (stages: ${state.stages.join(', ')})`);
+  if (!state.stages.includes(name as StageName))
+    return core.info(`${name}: not asked for (stages: ${state.stages.join(', ')})`);
   const settings = state.settings!;
   const argv = [...stepArguments(state.argv, name), '--stages', name, '--continue'];
   const results = await runPipelineStep(argv, env);
@@ -162,14 +232,20 @@ async function runStageStep(name: string, state: RunState, env: NodeJS.ProcessEn
     // the archives now in the cache carry the resolved versions: a new Debian point release saves a new entry
     const parsed = parseRunArgs(argv, env);
     const arches = guestArches(await resolveCells(parsed.configs));
-    core.setOutput('guest-save-key', (await guestSpec({ os: runnerOs(env), arches, guestDir: parsed.guestDir, cacheDir: settings.cacheDir })).key);
+    core.setOutput(
+      'guest-save-key',
+      (await guestSpec({ os: runnerOs(env), arches, guestDir: parsed.guestDir, cacheDir: settings.cacheDir })).key,
+    );
   }
   await markBroken(name as StageName, results, settings.outDir);
 }
 
 /** The token stays in the env of the steps that need it, never on disk. */
 async function saveState(state: RunState): Promise<void> {
-  await writeFile(statePath(state.outDir), JSON.stringify({ ...state, ...(state.settings ? { settings: { ...state.settings, token: '' } } : {}) }, null, 2));
+  await writeFile(
+    statePath(state.outDir),
+    JSON.stringify({ ...state, ...(state.settings ? { settings: { ...state.settings, token: '' } } : {}) }, null, 2),
+  );
 }
 
 async function loadState(env: NodeJS.ProcessEnv): Promise<RunState> {
@@ -213,7 +289,11 @@ async function reportSettings(env: NodeJS.ProcessEnv): Promise<ActionSettings> {
   }
 }
 
-export async function run(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env, deps: ActionDeps = defaultDeps): Promise<void> {
+export async function run(
+  argv: readonly string[] = process.argv.slice(2),
+  env: NodeJS.ProcessEnv = process.env,
+  deps: ActionDeps = defaultDeps,
+): Promise<void> {
   const [step, name] = argv;
   try {
     if (step === 'prepare' || step === undefined) {
@@ -235,7 +315,11 @@ export async function run(argv: readonly string[] = process.argv.slice(2), env: 
       return await runStageStep(name, await loadState(env), env);
     }
     if (step === 'check-runner') {
-      const problem = runnerProblem({ platform: process.platform, node: process.versions.node, ...(env.RUNNER_OS ? { runnerOs: env.RUNNER_OS } : {}) });
+      const problem = runnerProblem({
+        platform: process.platform,
+        node: process.versions.node,
+        ...(env.RUNNER_OS ? { runnerOs: env.RUNNER_OS } : {}),
+      });
       if (problem) throw new RunError(problem, 'usage');
       return core.info(`runner: ${env.RUNNER_OS ?? process.platform}, Node ${process.versions.node}`);
     }
@@ -245,7 +329,10 @@ export async function run(argv: readonly string[] = process.argv.slice(2), env: 
       await aggregate(env, settings);
       return await publishResults(settings, env, deps.github);
     }
-    throw new RunError(`unknown step ${JSON.stringify(step)} (check-runner, prepare, apply, stage <name>, report, aggregate)`, 'usage');
+    throw new RunError(
+      `unknown step ${JSON.stringify(step)} (check-runner, prepare, apply, stage <name>, report, aggregate)`,
+      'usage',
+    );
   } catch (error) {
     core.setFailed(oneLine(error));
   }

@@ -7,7 +7,14 @@ import type { Octokit } from 'octokit';
 import { oneLine } from '../errors.js';
 import type { Results } from '../results/model.js';
 import { renderMarkdown } from '../report/markdown.js';
-import { commentBody, commentMarker, createOctokit, publishComment, selectAnnotations, type CommentTarget } from '../report/github.js';
+import {
+  commentBody,
+  commentMarker,
+  createOctokit,
+  publishComment,
+  selectAnnotations,
+  type CommentTarget,
+} from '../report/github.js';
 import { errorResults, readResults } from '../results/store.js';
 import { OUTPUTS, type ActionSettings } from './inputs.js';
 
@@ -17,22 +24,37 @@ export interface GitHubDeps {
 
 export const defaultGitHub: GitHubDeps = { octokit: (token) => createOctokit(token) };
 
-
 /** Where the event says the comment goes: its PR, the PR a pushed commit heads, or (if asked) the commit. */
-async function commentTarget(octokit: Octokit, s: ActionSettings, env: NodeJS.ProcessEnv): Promise<CommentTarget | undefined> {
+async function commentTarget(
+  octokit: Octokit,
+  s: ActionSettings,
+  env: NodeJS.ProcessEnv,
+): Promise<CommentTarget | undefined> {
   const { owner, repo } = s.repository!;
   if (env.KPCI_PR_NUMBER?.trim()) return { owner, repo, issueNumber: Number(env.KPCI_PR_NUMBER) }; // workflow_run recipe
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a webhook payload, read field by field
-  const event = s.eventPath ? (JSON.parse(await readFile(s.eventPath, 'utf8').catch(() => '{}')) as Record<string, any>) : {};
+  const event = s.eventPath
+    ? (JSON.parse(await readFile(s.eventPath, 'utf8').catch(() => '{}')) as Record<string, any>)
+    : {};
   if (event.pull_request?.number) return { owner, repo, issueNumber: Number(event.pull_request.number) };
   if (s.eventName !== 'push' || !/^[0-9a-f]{40}$/.test(event.after ?? '')) return undefined;
-  const pulls = await octokit.request('GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls', { owner, repo, commit_sha: event.after }).then((r) => r.data, () => []);
+  const pulls = await octokit
+    .request('GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls', { owner, repo, commit_sha: event.after })
+    .then(
+      (r) => r.data,
+      () => [],
+    );
   const open = pulls.find((p) => p.state === 'open' && p.head.sha === event.after);
   if (open) return { owner, repo, issueNumber: open.number };
   return s.commentOnPush === 'commit' ? { owner, repo, commitSha: event.after } : undefined;
 }
 
-async function comment(results: Results, s: ActionSettings, env: NodeJS.ProcessEnv, gh: GitHubDeps): Promise<string | undefined> {
+async function comment(
+  results: Results,
+  s: ActionSettings,
+  env: NodeJS.ProcessEnv,
+  gh: GitHubDeps,
+): Promise<string | undefined> {
   if (s.comment === 'off') return undefined;
   if (!s.token || !s.repository) {
     core.info('comment: no token or repository, the report is in the job summary only');
@@ -42,11 +64,18 @@ async function comment(results: Results, s: ActionSettings, env: NodeJS.ProcessE
   try {
     const target = await commentTarget(octokit, s, env);
     if (!target) {
-      core.info(`comment: a ${s.eventName || 'local'} event without a pull request (comment-on-push: ${s.commentOnPush}): the report is in the job summary`);
+      core.info(
+        `comment: a ${s.eventName || 'local'} event without a pull request (comment-on-push: ${s.commentOnPush}): the report is in the job summary`,
+      );
       return undefined;
     }
     const marker = commentMarker(s.header);
-    const outcome = await publishComment(octokit, { mode: s.comment, target, marker, body: commentBody(results, { marker, ...(s.runUrl ? { summaryUrl: s.runUrl } : {}) }) });
+    const outcome = await publishComment(octokit, {
+      mode: s.comment,
+      target,
+      marker,
+      body: commentBody(results, { marker, ...(s.runUrl ? { summaryUrl: s.runUrl } : {}) }),
+    });
     if (outcome.warning) core.warning(outcome.warning);
     if (outcome.url) core.info(`comment: ${outcome.action} ${outcome.url}`);
     return outcome.url;
@@ -59,7 +88,8 @@ async function comment(results: Results, s: ActionSettings, env: NodeJS.ProcessE
 
 export async function publishResults(s: ActionSettings, env: NodeJS.ProcessEnv, gh: GitHubDeps): Promise<void> {
   const missing = `no results.json in ${s.outDir}: an earlier step failed before writing it`;
-  const results = (await readResults(s.outDir).catch((error: unknown) => errorResults(oneLine(error)))) ?? errorResults(missing);
+  const results =
+    (await readResults(s.outDir).catch((error: unknown) => errorResults(oneLine(error)))) ?? errorResults(missing);
   const { annotations, omitted } = selectAnnotations(results);
   for (const a of annotations) {
     const props = { title: a.title, ...(a.file ? { file: a.file } : {}), ...(a.line ? { startLine: a.line } : {}) };
@@ -69,12 +99,15 @@ export async function publishResults(s: ActionSettings, env: NodeJS.ProcessEnv, 
   }
   const left = omitted.error + omitted.warning + omitted.notice;
   if (env.GITHUB_STEP_SUMMARY) {
-    const note = left ? `\n> ${left} more finding${left === 1 ? '' : 's'} (${omitted.error} errors, ${omitted.warning} warnings, ${omitted.notice} notices) are listed above but not annotated: GitHub shows at most 10 annotations per level per step.\n` : '';
+    const note = left
+      ? `\n> ${left} more finding${left === 1 ? '' : 's'} (${omitted.error} errors, ${omitted.warning} warnings, ${omitted.notice} notices) are listed above but not annotated: GitHub shows at most 10 annotations per level per step.\n`
+      : '';
     await core.summary.addRaw(renderMarkdown(results) + note).write();
   }
   const url = await comment(results, s, env, gh);
   core.setOutput(OUTPUTS.verdict, results.verdict);
   core.setOutput(OUTPUTS.results, path.join(s.outDir, 'results.json'));
   core.setOutput(OUTPUTS.commentUrl, url ?? '');
-  if (results.verdict !== 'pass') core.setFailed(`kernel-patch-ci: ${results.verdict}${results.reason ? ` — ${results.reason}` : ''}`);
+  if (results.verdict !== 'pass')
+    core.setFailed(`kernel-patch-ci: ${results.verdict}${results.reason ? ` — ${results.reason}` : ''}`);
 }

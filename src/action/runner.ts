@@ -14,8 +14,10 @@ export interface RunnerFacts {
 /** One line saying why this runner cannot run the Action, or undefined when it can. */
 export function runnerProblem(facts: RunnerFacts): string | undefined {
   const os = facts.runnerOs || facts.platform;
-  if (facts.platform !== 'linux') return `kernel-patch-ci runs on Linux runners only (this one is ${os}): use runs-on: ubuntu-24.04`;
+  if (facts.platform !== 'linux')
+    return `kernel-patch-ci runs on Linux runners only (this one is ${os}): use runs-on: ubuntu-24.04`;
   const major = Number(/^v?(\d+)/.exec(facts.node)?.[1] ?? NaN);
-  if (!(major >= MIN_NODE_MAJOR)) return `kernel-patch-ci needs Node ${MIN_NODE_MAJOR} or later, this runner has ${facts.node}`;
+  if (!(major >= MIN_NODE_MAJOR))
+    return `kernel-patch-ci needs Node ${MIN_NODE_MAJOR} or later, this runner has ${facts.node}`;
   return undefined;
 }

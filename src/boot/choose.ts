@@ -12,7 +12,12 @@ export interface ScenarioChoice {
 }
 
 function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return new RegExp(
+    `^${glob
+      .split('*')
+      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
 }
 
 function matches(pattern: string, file: string, fn?: string): boolean {
@@ -26,7 +31,11 @@ function matches(pattern: string, file: string, fn?: string): boolean {
  * changed file with no changed function (a header, a Makefile, lines outside any function) to those that reach the
  * file. The smoke scenarios always run.
  */
-export function chooseScenarios(scenarios: readonly ScenarioInfo[], files: readonly string[], functions: readonly { file: string; name: string }[]): ScenarioChoice {
+export function chooseScenarios(
+  scenarios: readonly ScenarioInfo[],
+  files: readonly string[],
+  functions: readonly { file: string; name: string }[],
+): ScenarioChoice {
   const why = new Map<string, string[]>();
   const add = (s: ScenarioInfo, reason: string) => why.set(s.name, [...(why.get(s.name) ?? []), reason]);
   const unreached: string[] = [];

@@ -45,7 +45,10 @@ export function kernelMessage(line: string): string | undefined {
 // Serial consoles deliver \r\n and, after a guest crash, arbitrary bytes: keep lines printable.
 function clean(line: string): string {
   // eslint-disable-next-line no-control-regex -- control characters are what this removes
-  return line.replace(/\r/g, '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f\ufffd]/g, '');
+  return line
+    .replace(/\r/g, '')
+    .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
+    .replace(/[\x00-\x08\x0b-\x1f\x7f\ufffd]/g, '');
 }
 
 // A record printed while another CPU or userspace was half-way through a line lands in the middle of it. Each
@@ -105,7 +108,15 @@ export function parseConsole(text: string): ConsoleReport {
       else report.highTotalKb = Number(m[2]);
     } else if ((m = /^1\.\.(\d+)$/.exec(line))) report.planned = Number(m[1]);
     else if ((m = GUEST_MARKERS.begin.exec(line))) {
-      report.scenarios.push({ n: Number(m[1]), name: m[2]!, status: 'missing', hashes: {}, notes: [], firstLine: i, endLine: -1 });
+      report.scenarios.push({
+        n: Number(m[1]),
+        name: m[2]!,
+        status: 'missing',
+        hashes: {},
+        notes: [],
+        firstLine: i,
+        endLine: -1,
+      });
     } else if ((m = /^# kpci-time (\S+) /.exec(line))) {
       reporting = lastWhere(report.scenarios, (x) => x.name === m![1] && x.status === 'missing');
     } else if ((m = GUEST_MARKERS.result.exec(line))) {
@@ -164,7 +175,14 @@ export function ktapDocument(report: ConsoleReport): string {
     out.push(`# kpci-begin ${s.n} ${s.name}`);
     for (const [label, hash] of Object.entries(s.hashes)) out.push(`# kpci-hash ${label} ${hash}`);
     for (const note of s.notes) out.push(`# ${note}`);
-    const directive = s.status === 'skip' ? ` # SKIP${s.reason ? ` ${s.reason}` : ''}` : s.status === 'missing' ? ' # no result' : s.reason ? ` # ${s.reason}` : '';
+    const directive =
+      s.status === 'skip'
+        ? ` # SKIP${s.reason ? ` ${s.reason}` : ''}`
+        : s.status === 'missing'
+          ? ' # no result'
+          : s.reason
+            ? ` # ${s.reason}`
+            : '';
     out.push(`${s.status === 'pass' || s.status === 'skip' ? 'ok' : 'not ok'} ${s.n} ${s.name}${directive}`);
   }
   return out.join('\n') + '\n';

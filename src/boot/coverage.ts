@@ -6,10 +6,25 @@ import path from 'node:path';
 import { gcovJson } from '../tools/gcov.js';
 import type { ChangedFunction } from '../series/changed.js';
 
-interface GcovFunction { name: string; demangled_name?: string; start_line: number; end_line: number; execution_count: number }
-interface GcovLine { line_number: number; count: number }
-interface GcovFile { file: string; functions: GcovFunction[]; lines: GcovLine[] }
-export interface GcovReport { files: GcovFile[] }
+interface GcovFunction {
+  name: string;
+  demangled_name?: string;
+  start_line: number;
+  end_line: number;
+  execution_count: number;
+}
+interface GcovLine {
+  line_number: number;
+  count: number;
+}
+interface GcovFile {
+  file: string;
+  functions: GcovFunction[];
+  lines: GcovLine[];
+}
+export interface GcovReport {
+  files: GcovFile[];
+}
 
 export interface FunctionCoverage {
   file: string;
@@ -44,7 +59,10 @@ export async function readCounters(buildDir: string, gcda: string, file: string)
 }
 
 /** Pure: per changed function, whether it ran and how many of its changed lines did. */
-export function coverageOfChanges(report: GcovReport | undefined, changed: readonly ChangedFunction[]): FunctionCoverage[] {
+export function coverageOfChanges(
+  report: GcovReport | undefined,
+  changed: readonly ChangedFunction[],
+): FunctionCoverage[] {
   return changed.map((fn) => {
     const file = report?.files.find((f) => f.file === fn.file || f.file.endsWith(`/${fn.file}`));
     if (!file) return { file: fn.file, name: fn.name, linesWithCode: 0, linesRun: 0, patches: fn.patches };
@@ -63,10 +81,22 @@ export function coverageOfChanges(report: GcovReport | undefined, changed: reado
 
 /** Markdown table for the artifact and the report. */
 export function coverageMarkdown(cell: string, rows: readonly FunctionCoverage[]): string {
-  const out = [`# Coverage of the changed functions (${cell}, patched kernel, all scenarios)`, '', '| file | function | patch | calls | changed lines run | verdict |', '|---|---|---|---|---|---|'];
+  const out = [
+    `# Coverage of the changed functions (${cell}, patched kernel, all scenarios)`,
+    '',
+    '| file | function | patch | calls | changed lines run | verdict |',
+    '|---|---|---|---|---|---|',
+  ];
   for (const r of rows) {
-    const verdict = r.calls === undefined ? 'no counters' : r.calls > 0 ? 'executed' : `not reached by any scenario${r.notReachedBecause ? `: ${r.notReachedBecause}` : ''}`;
-    out.push(`| ${r.file} | ${r.name} | ${r.patches.join(', ')} | ${r.calls ?? '–'} | ${r.linesRun}/${r.linesWithCode} | ${verdict} |`);
+    const verdict =
+      r.calls === undefined
+        ? 'no counters'
+        : r.calls > 0
+          ? 'executed'
+          : `not reached by any scenario${r.notReachedBecause ? `: ${r.notReachedBecause}` : ''}`;
+    out.push(
+      `| ${r.file} | ${r.name} | ${r.patches.join(', ')} | ${r.calls ?? '–'} | ${r.linesRun}/${r.linesWithCode} | ${verdict} |`,
+    );
   }
   return out.join('\n') + '\n';
 }

@@ -78,7 +78,10 @@ export class LiveConsole {
 
   /** Why the guest must be stopped at `now`, if it must. */
   overdue(now: number, limits: Pick<KernelBootOptions, 'bootTimeoutMs' | 'scenarioTimeoutMs'>): string | undefined {
-    if (!this.init) return now - this.startedAt > limits.bootTimeoutMs ? `the kernel did not start our init within ${limits.bootTimeoutMs / 1000}s` : undefined;
+    if (!this.init)
+      return now - this.startedAt > limits.bootTimeoutMs
+        ? `the kernel did not start our init within ${limits.bootTimeoutMs / 1000}s`
+        : undefined;
     const late = [...this.running].find(([, since]) => now - since > limits.scenarioTimeoutMs);
     return late && `scenario ${late[0]} did not finish within ${limits.scenarioTimeoutMs / 1000}s`;
   }
@@ -110,14 +113,24 @@ export async function bootKernel(opts: KernelBootOptions): Promise<KernelBoot> {
     ...(opts.only ? [`kpci.only=${opts.only.join(',') || '-'}`] : []),
     ...(opts.append ?? []),
   ];
-  const qemu = { arch: opts.arch, kernel: opts.kernel, initrd: opts.initrd, append, memoryMiB: opts.memoryMiB, cpus: opts.cpus, disks: [...disks, resultsDisk], accel: opts.accel };
-  const command = [...disks.map((d) => `truncate -s ${SCRATCH_MIB}M ${shellQuote(d)}`), `truncate -s ${RESULTS_MIB}M ${shellQuote(resultsDisk)}`, commandLine([qemuBinary(opts.arch), ...qemuArgs(qemu)])];
+  const qemu = {
+    arch: opts.arch,
+    kernel: opts.kernel,
+    initrd: opts.initrd,
+    append,
+    memoryMiB: opts.memoryMiB,
+    cpus: opts.cpus,
+    disks: [...disks, resultsDisk],
+    accel: opts.accel,
+  };
+  const command = [
+    ...disks.map((d) => `truncate -s ${SCRATCH_MIB}M ${shellQuote(d)}`),
+    `truncate -s ${RESULTS_MIB}M ${shellQuote(resultsDisk)}`,
+    commandLine([qemuBinary(opts.arch), ...qemuArgs(qemu)]),
+  ];
   let result;
   try {
-    result = await runQemu(
-      qemu,
-      { timeoutMs: opts.totalTimeoutMs, onLine, signal: abort.signal },
-    );
+    result = await runQemu(qemu, { timeoutMs: opts.totalTimeoutMs, onLine, signal: abort.signal });
   } catch (error) {
     await rm(opts.dir, { recursive: true, force: true }); // QEMU could not start: leave no disks behind
     throw error;
@@ -135,7 +148,15 @@ export async function bootKernel(opts: KernelBootOptions): Promise<KernelBoot> {
     if ((await extractTar(resultsDisk, dir, { timeoutMs: 60_000 })).ok) resultsDir = dir;
   }
   for (const d of [...disks, resultsDisk]) await rm(d, { force: true });
-  return { console, report, command, ...(killed ? { killed } : {}), durationMs: Date.now() - started, ...(live.firstScenarioAt !== undefined ? { toFirstScenarioMs: live.firstScenarioAt } : {}), ...(resultsDir ? { resultsDir } : {}) };
+  return {
+    console,
+    report,
+    command,
+    ...(killed ? { killed } : {}),
+    durationMs: Date.now() - started,
+    ...(live.firstScenarioAt !== undefined ? { toFirstScenarioMs: live.firstScenarioAt } : {}),
+    ...(resultsDir ? { resultsDir } : {}),
+  };
 }
 
 export interface AccelChoice {
@@ -150,7 +171,10 @@ const probed = new Map<string, Promise<AccelChoice>>();
  * first console line (seen on this project's build machines). The tiny probe guest must run, then the real kernel
  * must reach its init. KPCI_ACCEL=tcg|kvm overrides both.
  */
-export function chooseAccel(probe: Omit<KernelBootOptions, 'accel' | 'only' | 'dir' | 'collectResults'> & { dir: string }, env: NodeJS.ProcessEnv = process.env): Promise<AccelChoice> {
+export function chooseAccel(
+  probe: Omit<KernelBootOptions, 'accel' | 'only' | 'dir' | 'collectResults'> & { dir: string },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<AccelChoice> {
   const forced = env.KPCI_ACCEL;
   if (forced === 'tcg' || forced === 'kvm') return Promise.resolve({ accel: forced, why: 'KPCI_ACCEL' });
   const key = probe.arch;
@@ -160,12 +184,28 @@ export function chooseAccel(probe: Omit<KernelBootOptions, 'accel' | 'only' | 'd
       // the sub-second probe first (doctor's): where QEMU cannot run any guest under KVM, no kernel boot is spent
       const quick = await probeKvm(probe.arch);
       if (quick.accel === 'tcg') return quick;
-      const boot = await bootKernel({ ...probe, accel: 'kvm', only: [], totalTimeoutMs: 20_000, bootTimeoutMs: 15_000, dir: path.join(probe.dir, 'kvm-probe') });
+      const boot = await bootKernel({
+        ...probe,
+        accel: 'kvm',
+        only: [],
+        totalTimeoutMs: 20_000,
+        bootTimeoutMs: 15_000,
+        dir: path.join(probe.dir, 'kvm-probe'),
+      });
       await rm(path.join(probe.dir, 'kvm-probe'), { recursive: true, force: true });
-      if (boot.report.ended) return { accel: 'kvm', why: `a probe guest booted under KVM in ${(boot.durationMs / 1000).toFixed(1)}s` };
+      if (boot.report.ended)
+        return { accel: 'kvm', why: `a probe guest booted under KVM in ${(boot.durationMs / 1000).toFixed(1)}s` };
       await writeFile(path.join(probe.dir, 'kvm-probe.log'), boot.console).catch(() => undefined);
-      const last = boot.console.split('\n').map((l) => l.trim()).filter(Boolean).at(-1)?.slice(0, 160);
-      return { accel: 'tcg', why: `/dev/kvm is there but a probe guest did not start under it (${boot.killed ?? last ?? 'no console output'})` };
+      const last = boot.console
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .at(-1)
+        ?.slice(0, 160);
+      return {
+        accel: 'tcg',
+        why: `/dev/kvm is there but a probe guest did not start under it (${boot.killed ?? last ?? 'no console output'})`,
+      };
     })();
     probed.set(key, choice);
     choice.catch(() => probed.delete(key)); // a failure (qemu missing) is reported, not remembered

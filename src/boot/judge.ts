@@ -85,7 +85,9 @@ function scenarioFindings(record: BootRecord): Finding[] {
       : base !== undefined && silentScenario(base.report) === scenario.n;
     const why = scenario.status === 'missing' ? `no result${killed}` : (scenario.reason ?? 'failed');
     const details =
-      scenario.status === 'missing' ? tail(patched.report.lines.slice(scenario.firstLine), 10) : scenario.notes.slice(-8);
+      scenario.status === 'missing'
+        ? tail(patched.report.lines.slice(scenario.firstLine), 10)
+        : scenario.notes.slice(-8);
     const preNote = pre ? ' (pre-existing: it fails on the base kernel too)' : '';
     findings.push({
       tool: 'workload',
@@ -171,7 +173,14 @@ function coverageFindings(record: BootRecord): Finding[] {
         ? `${c.name}() executed ${c.calls} times; ${c.linesRun}/${c.linesWithCode} changed lines ran`
         : `${c.name}() was not reached by any scenario that ran${c.notReachedBecause ? `: ${c.notReachedBecause}` : ''}`;
     return [
-      { tool: 'kernel', severity: 'info', type: c.calls > 0 ? 'CHANGE_EXECUTED' : 'CHANGE_NOT_REACHED', file: c.file, line, message },
+      {
+        tool: 'kernel',
+        severity: 'info',
+        type: c.calls > 0 ? 'CHANGE_EXECUTED' : 'CHANGE_NOT_REACHED',
+        file: c.file,
+        line,
+        message,
+      },
     ];
   });
 }
@@ -187,7 +196,8 @@ export function judgeBoot(record: BootRecord, failOn: FailOn): Judgement {
     ...coverageFindings(record),
   ].map((f) => ({ ...f, config: record.cell }));
   const { report } = record.patched;
-  const neitherBooted = report.initLine === undefined && record.base?.report.initLine === undefined && record.base !== undefined;
+  const neitherBooted =
+    report.initLine === undefined && record.base?.report.initLine === undefined && record.base !== undefined;
   const status = neitherBooted ? 'error' : statusFromFindings(findings, failOn);
   const passed = report.scenarios.filter((s) => s.status === 'pass').length;
   const skipped = report.scenarios.filter((s) => s.status === 'skip').length;

@@ -29,7 +29,6 @@ export interface BootSettings {
   scenarioTimeoutMs: number;
 }
 
-
 export interface BootCellInput {
   cell: Cell;
   kernels: CellKernels & { patched: NonNullable<CellKernels['patched']> };
@@ -65,7 +64,11 @@ const EXCERPT_LINES = 25;
 const MAX_DECODED = 10;
 
 /** Each splat's excerpt with its frames decoded against the patched vmlinux (by console line), where that works. */
-async function decodeSplats(treeDir: string, vmlinux: string, splats: readonly Splat[]): Promise<Map<number, string[]>> {
+async function decodeSplats(
+  treeDir: string,
+  vmlinux: string,
+  splats: readonly Splat[],
+): Promise<Map<number, string[]>> {
   const decoded = new Map<number, string[]>();
   for (const splat of splats.slice(0, MAX_DECODED)) {
     const lines = await decodeStacktrace({ treeDir, vmlinux, messages: splat.excerpt.slice(0, EXCERPT_LINES) });
@@ -82,7 +85,10 @@ async function readCoverage(input: BootCellInput, resultsDir: string | undefined
   const reasons = await readNotReached(input.settings.guestDir);
   for (const file of new Set(changed.map((c) => c.file))) {
     const report = await readCounters(kernels.buildDir, gcdaPath(resultsDir, kernels.buildDir, file), file);
-    for (const fn of coverageOfChanges(report, changed.filter((c) => c.file === file))) {
+    for (const fn of coverageOfChanges(
+      report,
+      changed.filter((c) => c.file === file),
+    )) {
       const why = reasons.get(`${fn.file}:${fn.name}`);
       coverage.push(fn.calls === 0 && why ? { ...fn, notReachedBecause: why } : fn);
     }
@@ -99,7 +105,12 @@ export async function runBootCell(input: BootCellInput): Promise<BootCellRun> {
   const t = Date.now();
   const initramfs = await progress.alive(
     `guest userspace (${cell.name})`,
-    buildInitramfs({ guestDir: settings.guestDir, arch: cell.arch, cacheDir: settings.cacheDir, outFile: path.join(dir, 'initramfs.cpio') }),
+    buildInitramfs({
+      guestDir: settings.guestDir,
+      arch: cell.arch,
+      cacheDir: settings.cacheDir,
+      outFile: path.join(dir, 'initramfs.cpio'),
+    }),
   );
   const metrics: BootCellMetrics = { accel: 'tcg', initramfsMs: Date.now() - t, initramfsCached: initramfs.cached };
   if (initramfs.warning) progress.info(`boot: ${initramfs.warning}`);
@@ -131,7 +142,9 @@ export async function runBootCell(input: BootCellInput): Promise<BootCellRun> {
     });
   const baseKernel = kernels.base && existsSync(kernels.base.image) ? kernels.base : undefined;
   const together = baseKernel !== undefined && bootTogether(GUEST_CPUS);
-  const how = baseKernel ? `base and patched kernels, ${together ? 'side by side' : 'one after the other'}` : 'patched kernel';
+  const how = baseKernel
+    ? `base and patched kernels, ${together ? 'side by side' : 'one after the other'}`
+    : 'patched kernel';
   const [patched, base] = await progress.alive(
     `booting ${cell.name} (${how})`,
     together
@@ -141,7 +154,10 @@ export async function runBootCell(input: BootCellInput): Promise<BootCellRun> {
           return [first, baseKernel ? await bootOne('base', baseKernel.image) : undefined] as const;
         })(),
   );
-  for (const [kind, boot] of [['patched', patched], ['base', base]] as const) {
+  for (const [kind, boot] of [
+    ['patched', patched],
+    ['base', base],
+  ] as const) {
     if (!boot) continue;
     await writeFile(path.join(kernels.dir, `console-${kind}.log`), boot.console);
     await writeFile(path.join(kernels.dir, `ktap-${kind}.txt`), ktapDocument(boot.report));

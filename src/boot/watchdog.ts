@@ -44,7 +44,13 @@ export function isTrigger(message: string): boolean {
 function scenarioAt(report: ConsoleReport, line: number): string {
   const running = runningAt(report, line);
   if (running.length) return running.map((s) => s.name).join(' and ');
-  if (report.initLine === undefined || line < report.initLine || report.scenarios.length === 0 || line < report.scenarios[0]!.firstLine) return 'boot';
+  if (
+    report.initLine === undefined ||
+    line < report.initLine ||
+    report.scenarios.length === 0 ||
+    line < report.scenarios[0]!.firstLine
+  )
+    return 'boot';
   if (report.endLine !== undefined && line > report.endLine) return 'shutdown';
   // between two scenarios: late messages of the one that just finished (its cleanup's deferred work)
   return report.scenarios.filter((s) => s.endLine <= line).sort((a, b) => b.endLine - a.endLine)[0]?.name ?? 'shutdown';
@@ -70,8 +76,15 @@ export function findSplats(report: ConsoleReport): Splat[] {
       if (m && !functions.includes(m[1]!)) functions.push(m[1]!);
     }
     // "DEBUG_LOCKS_WARN_ON(…)" comes before the "WARNING: … at file:line func" that says where
-    const headline = excerpt.slice(0, 4).find((l) => /^(WARNING|BUG|kernel BUG|Oops|Kernel panic)\b/.test(l)) ?? message;
-    splats.push({ line: i, title: headline.trim().replace(/(\.\.\/)+linux\//g, ''), excerpt, functions, scenario: scenarioAt(report, i) });
+    const headline =
+      excerpt.slice(0, 4).find((l) => /^(WARNING|BUG|kernel BUG|Oops|Kernel panic)\b/.test(l)) ?? message;
+    splats.push({
+      line: i,
+      title: headline.trim().replace(/(\.\.\/)+linux\//g, ''),
+      excerpt,
+      functions,
+      scenario: scenarioAt(report, i),
+    });
     i = j; // lines inside one report (a lockdep report prints several headers) do not start another
   }
   return splats;
@@ -101,7 +114,11 @@ export interface Blame {
  * Pure: the changed function a splat is about: one in its call trace, or else one called from a function in its
  * trace (whose body, in a changed file's source, calls it).
  */
-export function blameChanged(splat: Splat, changed: readonly ChangedFunction[], sources: ReadonlyMap<string, string>): Blame | undefined {
+export function blameChanged(
+  splat: Splat,
+  changed: readonly ChangedFunction[],
+  sources: ReadonlyMap<string, string>,
+): Blame | undefined {
   for (const name of splat.functions) {
     const fn = changed.find((c) => c.name === name);
     if (fn) return { fn };
@@ -110,8 +127,13 @@ export function blameChanged(splat: Splat, changed: readonly ChangedFunction[], 
     for (const [file, source] of sources) {
       const body = functionBodies(source).find((b) => b.name === name);
       if (!body) continue;
-      const text = source.split('\n').slice(body.start - 1, body.end).join('\n');
-      const fn = changed.find((c) => c.file === file && c.name !== name && new RegExp(`\\b${c.name}\\s*\\(`).test(text));
+      const text = source
+        .split('\n')
+        .slice(body.start - 1, body.end)
+        .join('\n');
+      const fn = changed.find(
+        (c) => c.file === file && c.name !== name && new RegExp(`\\b${c.name}\\s*\\(`).test(text),
+      );
       if (fn) return { fn, via: name };
     }
   }

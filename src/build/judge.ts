@@ -89,19 +89,49 @@ function configFindings(record: BuildRecord): Finding[] {
  * missing from it is fixed only if its file is one the series changed (and so was recompiled); the others were
  * simply not printed again.
  */
-function diagnosticFindings(record: BuildRecord, patches: readonly Patch[]): { findings: Finding[]; counts: Record<'introduced' | 'fixed' | 'existing', number>; firstError?: Located } {
+function diagnosticFindings(
+  record: BuildRecord,
+  patches: readonly Patch[],
+): { findings: Finding[]; counts: Record<'introduced' | 'fixed' | 'existing', number>; firstError?: Located } {
   const changedFiles = new Set(patches.flatMap((p) => p.files.map((f) => f.path)));
   const comparison = classifyAgainstBase(record.base, record.patched, (d) => d.key);
   comparison.fixed = comparison.fixed.filter((d) => changedFiles.has(d.file));
   const tool = (d: Located): Finding['tool'] => (d.fromLinker ? 'kbuild' : 'gcc');
   const at = (d: Located) => ({ file: d.file, ...(d.line ? { line: d.line } : {}) });
-  const newType = (d: Located) => (d.fromLinker ? 'LINK_ERROR' : d.severity === 'error' ? 'COMPILE_ERROR' : 'COMPILER_WARNING');
+  const newType = (d: Located) =>
+    d.fromLinker ? 'LINK_ERROR' : d.severity === 'error' ? 'COMPILE_ERROR' : 'COMPILER_WARNING';
   const findings = comparisonFindings<Located, Finding>(comparison, {
-    introduced: (d) => ({ tool: tool(d), severity: d.severity, type: newType(d), message: d.message, ...at(d), patch: onlyPatchTouching(patches, d.file), new: true }),
-    fixed: (d) => ({ tool: tool(d), severity: 'info', type: 'WARNING_FIXED', message: `fixed: ${d.message}`, ...at(d), new: false }),
-    existing: (d) => ({ tool: tool(d), severity: d.severity, type: 'COMPILER_WARNING', message: d.message, ...at(d), new: false }),
+    introduced: (d) => ({
+      tool: tool(d),
+      severity: d.severity,
+      type: newType(d),
+      message: d.message,
+      ...at(d),
+      patch: onlyPatchTouching(patches, d.file),
+      new: true,
+    }),
+    fixed: (d) => ({
+      tool: tool(d),
+      severity: 'info',
+      type: 'WARNING_FIXED',
+      message: `fixed: ${d.message}`,
+      ...at(d),
+      new: false,
+    }),
+    existing: (d) => ({
+      tool: tool(d),
+      severity: d.severity,
+      type: 'COMPILER_WARNING',
+      message: d.message,
+      ...at(d),
+      new: false,
+    }),
   });
-  const counts = { introduced: comparison.introduced.length, fixed: comparison.fixed.length, existing: comparison.existing.length };
+  const counts = {
+    introduced: comparison.introduced.length,
+    fixed: comparison.fixed.length,
+    existing: comparison.existing.length,
+  };
   const firstError = comparison.introduced.find((d) => d.severity === 'error');
   return { findings, counts, ...(firstError ? { firstError } : {}) };
 }

@@ -77,7 +77,12 @@ export function linesNotCompiled(cells: readonly CellLines[], sources: ReadonlyM
     const unbuilt = views.filter((v) => !v.lines!.built).map((v) => `${v.cell}: ${(v.lines as { why: string }).why}`);
     if (builders.length === 0) {
       findings.push({
-        tool: 'kbuild', severity: 'warning', type: 'NOT_COMPILED', file, line: marked[0], new: true,
+        tool: 'kbuild',
+        severity: 'warning',
+        type: 'NOT_COMPILED',
+        file,
+        line: marked[0],
+        new: true,
         message: `changed file not built by any config, ${marked.length} changed line${marked.length === 1 ? '' : 's'} never compiled (${unbuilt.join('; ')})`,
       });
       continue;
@@ -89,7 +94,15 @@ export function linesNotCompiled(cells: readonly CellLines[], sources: ReadonlyM
       if (!run) return;
       const where = run.first === run.last ? `changed line ${run.first}` : `changed lines ${run.first}-${run.last}`;
       const elsewhere = unbuilt.length ? `; not built in ${unbuilt.join('; ')}` : '';
-      findings.push({ tool: 'kbuild', severity: 'warning', type: 'NOT_COMPILED_LINE', file, line: run.first, new: true, message: `${where} not compiled by any config: ${run.why}${elsewhere}` });
+      findings.push({
+        tool: 'kbuild',
+        severity: 'warning',
+        type: 'NOT_COMPILED_LINE',
+        file,
+        line: run.first,
+        new: true,
+        message: `${where} not compiled by any config: ${run.why}${elsewhere}`,
+      });
       run = undefined;
     };
     for (const [i, line] of marked.entries()) {

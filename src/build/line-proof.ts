@@ -7,8 +7,7 @@ import { runSavedCompile } from '../tools/gcc.js';
 
 /** What one cell's compiler saw of one changed file. */
 export type FileLines =
-  | { built: true; marked: number[]; kept: number[] }
-  | { built: false; marked: number[]; why: string };
+  { built: true; marked: number[]; kept: number[] } | { built: false; marked: number[]; why: string };
 
 /** Pure: the compile command a kbuild .cmd file saved for its object ("savedcmd_…" since 6.3, "cmd_…" before). */
 export function savedCompileCommand(cmdFile: string): string | undefined {
@@ -20,7 +19,13 @@ export function savedCompileCommand(cmdFile: string): string | undefined {
  * For each changed file whose object this cell built: which of its changed code lines the preprocessor kept.
  * Runs after the patched build, with the tree at the patched commit.
  */
-export async function compiledLines(treeDir: string, buildDir: string, changed: ReadonlyMap<string, number[]>, builtObjects: readonly string[], timeoutMs: number): Promise<Map<string, FileLines>> {
+export async function compiledLines(
+  treeDir: string,
+  buildDir: string,
+  changed: ReadonlyMap<string, number[]>,
+  builtObjects: readonly string[],
+  timeoutMs: number,
+): Promise<Map<string, FileLines>> {
   const out = new Map<string, FileLines>();
   const scratch = path.join(buildDir, '.kpci-lines');
   await mkdir(scratch, { recursive: true });

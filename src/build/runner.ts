@@ -9,7 +9,14 @@ import { archOf } from '../kernel/arches.js';
 import { buildRuleFor, definedSymbols, droppedSymbols, parseConfig, setsObjectCflags } from '../kernel/kconfig.js';
 import { locate, type Located } from '../findings/locate.js';
 import { parseDiagnostics, parseLinkErrors } from '../tools/gcc-diagnostics.js';
-import { configureCommands, configureFromFragment, firstError, make, makeInvocation, type KbuildOptions } from '../tools/kbuild.js';
+import {
+  configureCommands,
+  configureFromFragment,
+  firstError,
+  make,
+  makeInvocation,
+  type KbuildOptions,
+} from '../tools/kbuild.js';
 import { commandLine } from '../tools/shell-quote.js';
 import { hitRate, parseStatsLog } from '../tools/ccache.js';
 import type { ExecResult } from '../tools/exec.js';
@@ -82,7 +89,10 @@ async function step(run: CellMakes, label: string, args: string[], phase: string
   run.commands.push(`# ${label}`, commandLine(invocation.argv, invocation.env));
   const statsLog = path.join(run.options.buildDir, `.kpci-ccache-${phase}.log`);
   const ccache = run.options.ccache && { ...run.options.ccache, CCACHE_STATSLOG: statsLog };
-  const result = await run.input.progress.alive(`${label} (${run.input.cell.name})`, make({ ...run.options, ccache }, args));
+  const result = await run.input.progress.alive(
+    `${label} (${run.input.cell.name})`,
+    make({ ...run.options, ccache }, args),
+  );
   const killed = result.timedOut ? `\n### killed after ${run.options.timeoutMs / 1000}s\n` : '';
   await appendFile(run.log, result.stdout + result.stderr + killed);
   return result;
@@ -98,7 +108,10 @@ async function clearStats(run: CellMakes, ...phases: string[]): Promise<void> {
 }
 
 /** The image and vmlinux just built, where the boot stage looks for them (the base kernel in its own folder). */
-async function keepKernel(run: CellMakes, kind: 'base' | 'patched'): Promise<{ image: string; vmlinux: string } | undefined> {
+async function keepKernel(
+  run: CellMakes,
+  kind: 'base' | 'patched',
+): Promise<{ image: string; vmlinux: string } | undefined> {
   const paths = cellArtifacts(run.input.outDir, run.input.workDir, run.input.cell.name);
   const [image, vmlinux] = kind === 'base' ? [paths.baseBzImage, paths.baseVmlinux] : [paths.bzImage, paths.vmlinux];
   await mkdir(path.dirname(image), { recursive: true });
@@ -121,7 +134,8 @@ async function diagnosticsOf(run: CellMakes, results: ExecResult[]): Promise<Loc
   const touched = touchedCFiles(run.input.series.patches);
   for (const link of parseLinkErrors(text)) {
     // ld names a source by its basename only; the series' own files are the likely owners
-    const file = touched.find((f) => link.source && path.basename(f) === link.source) ?? link.object.replace(/\.o$/, '.c');
+    const file =
+      touched.find((f) => link.source && path.basename(f) === link.source) ?? link.object.replace(/\.o$/, '.c');
     diags.push({ file, line: link.line ?? 0, severity: 'error', message: link.message, fromLinker: true });
   }
   const located = await locate(diags, run.input.treeDir);
@@ -157,7 +171,13 @@ export async function runBuildCell(input: BuildCellInput): Promise<BuildCellRun>
   await mkdir(paths.dir, { recursive: true });
   for (const f of [paths.bzImage, paths.vmlinux, paths.baseBzImage, paths.baseVmlinux]) await rm(f, { force: true }); // no stale kernel
   await writeFile(run.log, `# kernel-patch-ci build log for ${cell.name} (ARCH=${cell.arch})\n`);
-  const metrics: BuildCellMetrics = { configureMs: 0, baseBuildMs: 0, perPatchMs: 0, patchedBuildMs: 0, ccacheHitRate: {} };
+  const metrics: BuildCellMetrics = {
+    configureMs: 0,
+    baseBuildMs: 0,
+    perPatchMs: 0,
+    patchedBuildMs: 0,
+    ccacheHitRate: {},
+  };
   const kernels: CellKernels = { dir: paths.dir, buildDir: paths.buildDir };
   const record: BuildRecord = {
     cell: cell.name,
@@ -181,7 +201,10 @@ export async function runBuildCell(input: BuildCellInput): Promise<BuildCellRun>
   const seriesFragment = path.join(paths.dir, 'series.config');
   await writeSeriesFragment(seriesFragment, series.additions, series.definesWerror);
   const fragments = [cell.fragmentPath, seriesFragment];
-  run.commands.push('# configure: tinyconfig, the fragments merged, olddefconfig', ...configureCommands(run.options, fragments));
+  run.commands.push(
+    '# configure: tinyconfig, the fragments merged, olddefconfig',
+    ...configureCommands(run.options, fragments),
+  );
   const configFailed = await configureFromFragment(run.options, fragments);
   metrics.configureMs = Date.now() - t;
   if (configFailed) {
@@ -192,7 +215,10 @@ export async function runBuildCell(input: BuildCellInput): Promise<BuildCellRun>
   await writeFile(path.join(paths.dir, 'config'), configText);
   const config = parseConfig(configText);
   const dropped = droppedSymbols(cell.wanted, config);
-  const defined = await definedSymbols(git, dropped.map((d) => d.symbol));
+  const defined = await definedSymbols(
+    git,
+    dropped.map((d) => d.symbol),
+  );
   record.dropped = dropped.map((d) => ({ ...d, defined: defined.has(d.symbol) }));
   record.additions = judgeAdditions(series.additions, config);
 
@@ -203,7 +229,8 @@ export async function runBuildCell(input: BuildCellInput): Promise<BuildCellRun>
   if (config.get('GCOV_KERNEL') === 'y') run.vars = objects.map((o) => `GCOV_PROFILE_${path.basename(o)}=y`);
   // debug info for the touched objects only, so that the boot stage's decoded stack traces give their line numbers
   // (for the whole kernel it would cost minutes per build)
-  for (const o of objects) if (!(await setsObjectCflags(input.treeDir, o))) run.vars.push(`CFLAGS_${path.basename(o)}=-g`);
+  for (const o of objects)
+    if (!(await setsObjectCflags(input.treeDir, o))) run.vars.push(`CFLAGS_${path.basename(o)}=-g`);
   await clearStats(run, 'base', 'per-patch', 'patched');
   const image = archOf(cell.arch).imageTarget;
   t = Date.now();
@@ -247,8 +274,15 @@ export async function runBuildCell(input: BuildCellInput): Promise<BuildCellRun>
   };
 
   // 5. what the proof of compile needs: the objects' mtimes, and which changed lines they contain
-  for (const obj of objects) record.objectMtimes[obj] = (await stat(path.join(run.options.buildDir, obj)).catch(() => undefined))?.mtimeMs;
-  record.lines = await compiledLines(input.treeDir, run.options.buildDir, series.changedLines, objects, run.options.timeoutMs);
+  for (const obj of objects)
+    record.objectMtimes[obj] = (await stat(path.join(run.options.buildDir, obj)).catch(() => undefined))?.mtimeMs;
+  record.lines = await compiledLines(
+    input.treeDir,
+    run.options.buildDir,
+    series.changedLines,
+    objects,
+    run.options.timeoutMs,
+  );
 
   // 6. the kernels for the boot stage and for decoding stack traces
   if (patchedImage.code === 0) {

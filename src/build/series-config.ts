@@ -36,17 +36,30 @@ export interface SeriesAdditions {
  * plus, a few levels deep, the prompted symbols their `depends on` requires (HIBERNATION needs SWAP). A symbol
  * the fragment turns off stays off: the cell's author meant it.
  */
-export async function seriesAdditions(git: Git, treeDir: string, needs: SymbolNeeds, arch: string, fragment: ReadonlyMap<string, string>): Promise<SeriesAdditions> {
+export async function seriesAdditions(
+  git: Git,
+  treeDir: string,
+  needs: SymbolNeeds,
+  arch: string,
+  fragment: ReadonlyMap<string, string>,
+): Promise<SeriesAdditions> {
   const asked: SymbolNeeds = new Map();
   const entries = new Map<string, KconfigEntry[]>();
   let level = [...needs.keys()].filter((s) => !fragment.has(s));
   for (const s of level) asked.set(s, needs.get(s)!);
   for (let depth = 0; depth < 4 && level.length; depth++) {
-    const found = await kconfigEntries(git, treeDir, level.filter((s) => !entries.has(s)), archOf(arch).srcArch);
+    const found = await kconfigEntries(
+      git,
+      treeDir,
+      level.filter((s) => !entries.has(s)),
+      archOf(arch).srcArch,
+    );
     for (const [s, e] of found) entries.set(s, e);
     const next: string[] = [];
     for (const s of level) {
-      for (const dep of (entries.get(s) ?? []).flatMap((e) => e.depends.flatMap((d) => requiredSymbols(parseExpr(d) ?? { kind: 'symbol', name: 'y' })))) {
+      for (const dep of (entries.get(s) ?? []).flatMap((e) =>
+        e.depends.flatMap((d) => requiredSymbols(parseExpr(d) ?? { kind: 'symbol', name: 'y' })),
+      )) {
         if (fragment.has(dep) || asked.has(dep) || next.includes(dep)) continue;
         next.push(dep);
         asked.set(dep, asked.get(s)!);
@@ -63,7 +76,11 @@ export async function seriesAdditions(git: Git, treeDir: string, needs: SymbolNe
 }
 
 /** The extra fragment of a cell: the series' symbols, and warnings never turned into errors (-Werror hides the rest). */
-export async function writeSeriesFragment(file: string, additions: SeriesAdditions, definesWerror: boolean): Promise<void> {
+export async function writeSeriesFragment(
+  file: string,
+  additions: SeriesAdditions,
+  definesWerror: boolean,
+): Promise<void> {
   const lines = ['# kernel-patch-ci: what the series needs, added to the cell before olddefconfig'];
   for (const [s, files] of additions.asked) lines.push(`CONFIG_${s}=y`, `# (for ${files.join(', ')})`);
   if (definesWerror) lines.push('# CONFIG_WERROR is not set');
@@ -82,7 +99,8 @@ export function judgeAdditions(additions: SeriesAdditions, finalConfig: Readonly
     const value = finalConfig.get(symbol);
     if (value === 'y' || value === 'm') outcome.added.push(symbol);
     // a dependency that stayed off shows in the reason of the symbol that needed it
-    else if (additions.direct.includes(symbol)) outcome.refused.push({ symbol, files, reason: whyOff(additions.entries.get(symbol), finalConfig) });
+    else if (additions.direct.includes(symbol))
+      outcome.refused.push({ symbol, files, reason: whyOff(additions.entries.get(symbol), finalConfig) });
   }
   return outcome;
 }

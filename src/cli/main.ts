@@ -42,7 +42,8 @@ export function enclosingKernelCheckout(dir: string): string | undefined {
   }
 }
 
-const hasOption = (argv: readonly string[], name: string) => argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+const hasOption = (argv: readonly string[], name: string) =>
+  argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
 
 export async function main(argv: readonly string[], io: CliIO = defaultIO, cwd = process.cwd()): Promise<number> {
   const [command, ...rest] = argv;

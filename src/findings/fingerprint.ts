@@ -30,7 +30,11 @@ export interface Comparison<T> {
 }
 
 /** Multiset difference by fingerprint, so a second copy of an existing warning still counts as new. */
-export function compareByFingerprint<T>(base: readonly T[], patched: readonly T[], key: (item: T) => string): Comparison<T> {
+export function compareByFingerprint<T>(
+  base: readonly T[],
+  patched: readonly T[],
+  key: (item: T) => string,
+): Comparison<T> {
   const remaining = new Map<string, T[]>();
   for (const item of base) {
     const k = key(item);
@@ -58,7 +62,12 @@ export interface ClassifyOptions {
 }
 
 /** Base against patched by key: the one comparison sparse, gcc and the kernel log watchdog share. */
-export function classifyAgainstBase<T>(base: readonly T[], patched: readonly T[], key: (item: T) => string, options: ClassifyOptions = { repeats: 'count' }): Comparison<T> {
+export function classifyAgainstBase<T>(
+  base: readonly T[],
+  patched: readonly T[],
+  key: (item: T) => string,
+  options: ClassifyOptions = { repeats: 'count' },
+): Comparison<T> {
   if (options.repeats === 'count') return compareByFingerprint(base, patched, key);
   const baseKeys = new Set(base.map(key));
   const patchedKeys = new Set(patched.map(key));
@@ -75,7 +84,10 @@ export type ComparisonKind = keyof Comparison<unknown>;
  * The comparison as findings, in patched order for new and pre-existing ones (new first when both are asked for),
  * then the fixed ones; a kind without a maker gives no findings.
  */
-export function comparisonFindings<T, F>(comparison: Comparison<T>, make: { [K in ComparisonKind]?: (item: T) => F | undefined }): F[] {
+export function comparisonFindings<T, F>(
+  comparison: Comparison<T>,
+  make: { [K in ComparisonKind]?: (item: T) => F | undefined },
+): F[] {
   const out: F[] = [];
   for (const kind of ['introduced', 'fixed', 'existing'] as const) {
     const maker = make[kind];

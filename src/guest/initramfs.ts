@@ -5,7 +5,14 @@ import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm } from '
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
-import { createAptRoot, downloadPackages, resolvePackages, unpackDeb, updateIndexes, type PackageVersion } from '../tools/apt.js';
+import {
+  createAptRoot,
+  downloadPackages,
+  resolvePackages,
+  unpackDeb,
+  updateIndexes,
+  type PackageVersion,
+} from '../tools/apt.js';
 import { packDirectory } from '../tools/cpio.js';
 import { inputError } from '../errors.js';
 import { guestOf } from '../kernel/arches.js';
@@ -26,7 +33,10 @@ export function parsePackageList(text: string, where = 'packages.txt'): GuestPac
     const line = raw.replace(/#.*$/, '').trim();
     if (!line) return;
     const m = /^(install|bare|drop):\s*(.*)$/.exec(line);
-    if (!m) throw inputError(`${where}:${i + 1}: expected "install: …", "bare: …" or "drop: …", got ${JSON.stringify(raw.trim())}`);
+    if (!m)
+      throw inputError(
+        `${where}:${i + 1}: expected "install: …", "bare: …" or "drop: …", got ${JSON.stringify(raw.trim())}`,
+      );
     list[m[1] as 'install' | 'bare' | 'drop'].push(...m[2]!.split(/\s+/).filter(Boolean));
   });
   if (list.install.length === 0) throw inputError(`${where} installs no packages`);
@@ -77,13 +87,19 @@ export interface Initramfs {
 }
 
 /** Resolve with the indexes we have; refresh them only when that fails, so a warm cache needs no network. */
-async function resolveGuestPackages(aptDir: string, debArch: string, list: GuestPackageList): Promise<{ packages: PackageVersion[]; warning?: string }> {
+async function resolveGuestPackages(
+  aptDir: string,
+  debArch: string,
+  list: GuestPackageList,
+): Promise<{ packages: PackageVersion[]; warning?: string }> {
   const root = await createAptRoot(aptDir, debArch);
   // the bare packages are resolved too (for their versions), and everything they alone would pull is left out
   const resolve = async () => {
     const withDeps = await resolvePackages(root, list.install);
     const bare = (await resolvePackages(root, list.bare)).filter((p) => list.bare.includes(p.name));
-    return [...withDeps, ...bare.filter((b) => !withDeps.some((p) => p.name === b.name))].sort((a, b) => a.name.localeCompare(b.name));
+    return [...withDeps, ...bare.filter((b) => !withDeps.some((p) => p.name === b.name))].sort((a, b) =>
+      a.name.localeCompare(b.name),
+    );
   };
   const lists = await readdir(path.join(aptDir, 'state', 'lists')).catch(() => []);
   if (lists.some((n) => n.includes('_Packages'))) {
@@ -94,18 +110,26 @@ async function resolveGuestPackages(aptDir: string, debArch: string, list: Guest
   return { packages: await resolve(), warning };
 }
 
-async function packageArchive(opts: InitramfsOptions, list: GuestPackageList): Promise<{ file: string; packages: PackageVersion[]; cached: boolean; warning?: string }> {
+async function packageArchive(
+  opts: InitramfsOptions,
+  list: GuestPackageList,
+): Promise<{ file: string; packages: PackageVersion[]; cached: boolean; warning?: string }> {
   const debArch = guestOf(opts.arch)?.debianArch;
   if (!debArch) throw inputError(`no guest userspace for ARCH=${opts.arch}: the arch table has no guest for it`);
   const base = path.join(opts.cacheDir, 'guest', debArch);
   const { packages, warning } = await resolveGuestPackages(path.join(base, 'apt'), debArch, list);
   const file = path.join(base, `packages-${packagesKey(debArch, packages, list.drop)}.cpio`);
   if (existsSync(file)) return { file, packages, cached: true, warning };
-  const debs = await downloadPackages(await createAptRoot(path.join(base, 'apt'), debArch), packages, path.join(base, 'debs'));
+  const debs = await downloadPackages(
+    await createAptRoot(path.join(base, 'apt'), debArch),
+    packages,
+    path.join(base, 'debs'),
+  );
   const staging = await mkdtemp(path.join(base, 'staging-'));
   try {
     for (const deb of debs) await unpackDeb(deb, staging);
-    for (const pattern of list.drop) for (const p of await expand(staging, pattern)) await rm(p, { recursive: true, force: true });
+    for (const pattern of list.drop)
+      for (const p of await expand(staging, pattern)) await rm(p, { recursive: true, force: true });
     const tmp = `${file}.tmp-${process.pid}`;
     await packDirectory(staging, tmp);
     await rename(tmp, file); // atomic: a concurrent run sees the whole archive or none
@@ -135,7 +159,10 @@ async function scriptsArchive(guestDir: string, outFile: string): Promise<void> 
 }
 
 export async function buildInitramfs(opts: InitramfsOptions): Promise<Initramfs> {
-  const list = parsePackageList(await readFile(path.join(opts.guestDir, 'packages.txt'), 'utf8'), path.join(opts.guestDir, 'packages.txt'));
+  const list = parsePackageList(
+    await readFile(path.join(opts.guestDir, 'packages.txt'), 'utf8'),
+    path.join(opts.guestDir, 'packages.txt'),
+  );
   const pkgs = await packageArchive(opts, list);
   await mkdir(path.dirname(opts.outFile), { recursive: true });
   const scripts = `${opts.outFile}.scripts`;
@@ -144,5 +171,10 @@ export async function buildInitramfs(opts: InitramfsOptions): Promise<Initramfs>
   await pipeline(createReadStream(pkgs.file), out, { end: false });
   await pipeline(createReadStream(scripts), out);
   await rm(scripts, { force: true });
-  return { file: opts.outFile, packages: pkgs.packages, cached: pkgs.cached, ...(pkgs.warning ? { warning: pkgs.warning } : {}) };
+  return {
+    file: opts.outFile,
+    packages: pkgs.packages,
+    cached: pkgs.cached,
+    ...(pkgs.warning ? { warning: pkgs.warning } : {}),
+  };
 }

@@ -107,7 +107,8 @@ export const ARCHES: Readonly<Record<string, Arch>> = {
 /** The table's entry; an architecture it does not know is the user's error, never a silent x86 default. */
 export function archOf(name: string): Arch {
   const arch = Object.hasOwn(ARCHES, name) ? ARCHES[name] : undefined;
-  if (!arch) throw usageError(`unknown architecture ${JSON.stringify(name)} (known: ${Object.keys(ARCHES).join(', ')})`);
+  if (!arch)
+    throw usageError(`unknown architecture ${JSON.stringify(name)} (known: ${Object.keys(ARCHES).join(', ')})`);
   return arch;
 }
 

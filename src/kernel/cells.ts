@@ -40,7 +40,8 @@ export function parseFragment(text: string, where: string): { arch?: string; wan
     if (unset) wanted.set(unset[1]!, 'n');
     if (line === '' || line.startsWith('#')) continue;
     const set = /^CONFIG_([A-Za-z0-9_]+)=(.*)$/.exec(line);
-    if (!set || !VALUE.test(set[2]!)) throw inputError(`${where}:${i + 1}: not a config line: ${JSON.stringify(raw.slice(0, 80))}`);
+    if (!set || !VALUE.test(set[2]!))
+      throw inputError(`${where}:${i + 1}: not a config line: ${JSON.stringify(raw.slice(0, 80))}`);
     wanted.set(set[1]!, set[2]!);
   }
   return { arch, wanted };
@@ -54,7 +55,9 @@ export async function resolveCells(specs: readonly string[], root = packageRoot(
     const fragmentPath = isPath ? path.resolve(spec) : path.join(root, 'configs', `${spec}.config`);
     if (!existsSync(fragmentPath)) {
       if (isPath) throw inputError(`config fragment ${spec} does not exist`);
-      throw usageError(`unknown config ${JSON.stringify(spec)} (shipped: ${DEFAULT_CELLS.join(', ')}; or give a path to a fragment)`);
+      throw usageError(
+        `unknown config ${JSON.stringify(spec)} (shipped: ${DEFAULT_CELLS.join(', ')}; or give a path to a fragment)`,
+      );
     }
     const name = path.basename(fragmentPath).replace(/\.config$/, '');
     const { arch, wanted } = parseFragment(await readFile(fragmentPath, 'utf8'), spec);

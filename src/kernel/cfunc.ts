@@ -6,18 +6,65 @@ const HEADER_WINDOW = 120;
 
 /** Words written like calls around a declarator that are never the function's name. */
 const NOT_A_NAME = new Set([
-  '__attribute__', '__attribute', '__printf', '__scanf', '__section', '__aligned', '__acquires', '__releases',
-  '__must_hold', '__cond_acquires', '__cond_releases', '__alloc_size', '__realloc_size', '__assume_aligned',
-  '__diagnose_as', '__counted_by', '__malloc', '__access', '__cleanup', 'alignas', '_Alignas', '__declspec',
-  '__typeof__', '__typeof', 'typeof', 'sizeof', '_Static_assert', 'static_assert', 'asm', '__asm__',
-  'void', 'char', 'short', 'int', 'long', 'float', 'double', 'signed', 'unsigned', 'const', 'volatile',
-  'struct', 'union', 'enum', 'static', 'inline', 'extern', 'return', 'if', 'while', 'for', 'switch',
+  '__attribute__',
+  '__attribute',
+  '__printf',
+  '__scanf',
+  '__section',
+  '__aligned',
+  '__acquires',
+  '__releases',
+  '__must_hold',
+  '__cond_acquires',
+  '__cond_releases',
+  '__alloc_size',
+  '__realloc_size',
+  '__assume_aligned',
+  '__diagnose_as',
+  '__counted_by',
+  '__malloc',
+  '__access',
+  '__cleanup',
+  'alignas',
+  '_Alignas',
+  '__declspec',
+  '__typeof__',
+  '__typeof',
+  'typeof',
+  'sizeof',
+  '_Static_assert',
+  'static_assert',
+  'asm',
+  '__asm__',
+  'void',
+  'char',
+  'short',
+  'int',
+  'long',
+  'float',
+  'double',
+  'signed',
+  'unsigned',
+  'const',
+  'volatile',
+  'struct',
+  'union',
+  'enum',
+  'static',
+  'inline',
+  'extern',
+  'return',
+  'if',
+  'while',
+  'for',
+  'switch',
 ]);
 
 /** Comments, string and character literals blanked out (newlines kept, so line numbers stay). */
 export function withoutCommentsAndStrings(text: string): string {
   return text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g, (m) =>
-    m.startsWith('"') ? '""' : m.startsWith("'") ? "''" : m.replace(/[^\n]/g, ' '));
+    m.startsWith('"') ? '""' : m.startsWith("'") ? "''" : m.replace(/[^\n]/g, ' '),
+  );
 }
 
 /**

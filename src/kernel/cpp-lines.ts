@@ -93,14 +93,16 @@ export function shellWords(command: string): string[] {
     } else if (c === '"') {
       let j = i + 1;
       let s = '';
-      for (; j < command.length && command[j] !== '"'; j++) s += command[j] === '\\' && /["\\$`]/.test(command[j + 1] ?? '') ? command[++j] : command[j];
+      for (; j < command.length && command[j] !== '"'; j++)
+        s += command[j] === '\\' && /["\\$`]/.test(command[j + 1] ?? '') ? command[++j] : command[j];
       word = (word ?? '') + s;
       i = j;
     } else if (c === '\\') word = (word ?? '') + (command[++i] ?? '');
     else if (/\s/.test(c)) {
       if (word !== undefined) words.push(word);
       word = undefined;
-    } else if (c === ';' || c === '|' || c === '&') break; // the next command (objtool) is not ours
+    } else if (c === ';' || c === '|' || c === '&')
+      break; // the next command (objtool) is not ours
     else word = (word ?? '') + c;
   }
   if (word !== undefined) words.push(word);

@@ -101,7 +101,9 @@ export function evaluate(expr: Expr, config: ReadonlyMap<string, string>): numbe
       const [a, b] = [valueOf(expr.left, config), valueOf(expr.right, config)];
       const numeric = /^-?\d+$/.test(a) && /^-?\d+$/.test(b);
       const cmp = numeric ? Number(a) - Number(b) : a.localeCompare(b);
-      const holds = { '=': cmp === 0, '!=': cmp !== 0, '<': cmp < 0, '>': cmp > 0, '<=': cmp <= 0, '>=': cmp >= 0 }[expr.op] ?? false;
+      const holds =
+        { '=': cmp === 0, '!=': cmp !== 0, '<': cmp < 0, '>': cmp > 0, '<=': cmp <= 0, '>=': cmp >= 0 }[expr.op] ??
+        false;
       return holds ? 2 : 0;
     }
   }
@@ -190,7 +192,7 @@ export function parseKconfig(text: string, file: string): KconfigEntry[] {
       helpIndent = undefined;
     } else if (word === 'depends' && rest.startsWith('on ')) {
       (entry ?? menuHeader)?.depends.push(rest.slice(3).trim());
-    } else if (entry && (/^(bool|tristate|string|int|hex)$/.test(word) && /^["']/.test(rest) || word === 'prompt')) {
+    } else if (entry && ((/^(bool|tristate|string|int|hex)$/.test(word) && /^["']/.test(rest)) || word === 'prompt')) {
       entry.prompt = true;
     } else if (/^(source|comment|mainmenu|endchoice)$/.test(word)) entry = menuHeader = undefined;
   }
@@ -198,12 +200,19 @@ export function parseKconfig(text: string, file: string): KconfigEntry[] {
 }
 
 /** The Kconfig entries of these symbols in the tree, leaving out other architectures' arch/ directories. */
-export async function kconfigEntries(git: Git, treeDir: string, symbols: readonly string[], srcArch: string): Promise<Map<string, KconfigEntry[]>> {
+export async function kconfigEntries(
+  git: Git,
+  treeDir: string,
+  symbols: readonly string[],
+  srcArch: string,
+): Promise<Map<string, KconfigEntry[]>> {
   const found = new Map<string, KconfigEntry[]>();
   if (symbols.length === 0) return found;
   const pattern = `^[[:space:]]*(menu)?config[[:space:]]+(${symbols.join('|')})[[:space:]]*$`;
   const hits = await git.exec(['grep', '-l', '-E', pattern, '--', '*Kconfig*']);
-  const files = hits.stdout.split('\n').filter((f) => f && (!f.startsWith('arch/') || f.startsWith(`arch/${srcArch}/`)));
+  const files = hits.stdout
+    .split('\n')
+    .filter((f) => f && (!f.startsWith('arch/') || f.startsWith(`arch/${srcArch}/`)));
   const wanted = new Set(symbols);
   for (const file of files) {
     const text = await readFile(path.join(treeDir, file), 'utf8').catch(() => '');

@@ -37,14 +37,20 @@ export function buildRuleIn(makefile: string, object: string, depth = 0): BuildR
       conditions.push(cond[1] ?? cond[2] ?? cond[3]);
       continue;
     }
-    if (/^if(n?eq|n?def)\b/.test(line)) conditions.push(undefined); // a condition we cannot read: no symbol from it
+    if (/^if(n?eq|n?def)\b/.test(line))
+      conditions.push(undefined); // a condition we cannot read: no symbol from it
     else if (line === 'endif') conditions.pop();
     const m = ASSIGN.exec(line);
     if (!m) continue;
     const [, target, kind, symbol, rhs] = m;
     if (!rhs!.split(/\s+/).includes(object)) continue;
     const own = [...conditions.filter((c): c is string => c !== undefined), ...(symbol ? [symbol] : [])];
-    if (target === 'obj') return kind === 'y' ? withSymbols({ kind: 'always' }, own) : symbol ? { kind: 'symbols', symbols: own } : { kind: 'unknown' };
+    if (target === 'obj')
+      return kind === 'y'
+        ? withSymbols({ kind: 'always' }, own)
+        : symbol
+          ? { kind: 'symbols', symbols: own }
+          : { kind: 'unknown' };
     if (target === 'lib' || target === 'extra' || target === 'always') continue;
     // `object` is part of the composite `target.o`: it needs whatever builds the composite, plus its own symbols.
     const parent = buildRuleIn(makefile, `${target}.o`, depth + 1);
@@ -76,7 +82,14 @@ export async function buildRuleWithParents(treeDir: string, cFile: string): Prom
   if (rule.kind === 'unknown') return rule;
   for (let dir = path.dirname(cFile); path.dirname(dir) !== '.'; dir = path.dirname(dir)) {
     const parent = await buildRuleFor(treeDir, path.join(path.dirname(dir), `${path.basename(dir)}/`));
-    if (parent.kind === 'symbols') rule = { kind: 'symbols', symbols: [...parent.symbols.filter((s) => !(rule.kind === 'symbols' && rule.symbols.includes(s))), ...(rule.kind === 'symbols' ? rule.symbols : [])] };
+    if (parent.kind === 'symbols')
+      rule = {
+        kind: 'symbols',
+        symbols: [
+          ...parent.symbols.filter((s) => !(rule.kind === 'symbols' && rule.symbols.includes(s))),
+          ...(rule.kind === 'symbols' ? rule.symbols : []),
+        ],
+      };
   }
   return rule;
 }

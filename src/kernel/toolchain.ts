@@ -11,7 +11,10 @@ export async function toolchainFor(archName: string, hostArch = os.arch()): Prom
   if (!arch.crossPrefix) return { ok: false, reason: `no known compiler for ARCH=${arch.name} on a ${hostArch} host` };
   const version = await gccVersion(arch.crossPrefix);
   if (!version) {
-    return { ok: false, reason: `no compiler for ARCH=${arch.name}: ${arch.crossPrefix}gcc is not installed (Debian package: ${arch.crossPackage})` };
+    return {
+      ok: false,
+      reason: `no compiler for ARCH=${arch.name}: ${arch.crossPrefix}gcc is not installed (Debian package: ${arch.crossPackage})`,
+    };
   }
   return { ok: true, crossCompile: arch.crossPrefix };
 }

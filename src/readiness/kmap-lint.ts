@@ -15,11 +15,14 @@ export const RULES_DIR = path.join(packageRoot(), 'lint', 'kmap-local');
 
 /** What each rule's match means, in a reviewer's words (DOMAIN.md's rules 1–3 and 5). */
 const MEANING: Record<string, string> = {
-  KMAP_LOCAL_WRONG_UNMAP: 'a kmap_local_page() mapping is released with kunmap_atomic() or kunmap(); use kunmap_local(addr)',
+  KMAP_LOCAL_WRONG_UNMAP:
+    'a kmap_local_page() mapping is released with kunmap_atomic() or kunmap(); use kunmap_local(addr)',
   KMAP_LOCAL_UNMAP_PAGE: 'kunmap_local() is given a struct page *; it takes the address kmap_local_page() returned',
   KMAP_LOCAL_LIFO: 'nested local mappings are released out of order; unmap the inner (later) mapping first',
-  KMAP_LOCAL_ESCAPES: "a local mapping's address leaves the task that made it (handed to a scatterlist, a new thread or another CPU, or stored where a work item, completion or wakeup it starts can find it); a scatterlist takes virt_to_page() of it, which is not the mapped page on HIGHMEM",
-  KMAP_LOCAL_PERCPU: "per-CPU state or smp_processor_id() is used under a local mapping, which (unlike kmap_atomic) leaves preemption enabled; disable preemption explicitly",
+  KMAP_LOCAL_ESCAPES:
+    "a local mapping's address leaves the task that made it (handed to a scatterlist, a new thread or another CPU, or stored where a work item, completion or wakeup it starts can find it); a scatterlist takes virt_to_page() of it, which is not the mapped page on HIGHMEM",
+  KMAP_LOCAL_PERCPU:
+    'per-CPU state or smp_processor_id() is used under a local mapping, which (unlike kmap_atomic) leaves preemption enabled; disable preemption explicitly',
 };
 
 /** Pure: calls of the deprecated mapping API in C source, comments and strings left out. */
@@ -32,7 +35,11 @@ export function countDeprecated(source: string): number {
 }
 
 /** Pure: keep matches inside a function the series changed (or on a changed line), tied to the patch that did it. */
-export function keepChanged(matches: readonly SpatchMatch[], file: string, changed: readonly ChangedFunction[]): Finding[] {
+export function keepChanged(
+  matches: readonly SpatchMatch[],
+  file: string,
+  changed: readonly ChangedFunction[],
+): Finding[] {
   const seen = new Set<string>();
   const findings: Finding[] = [];
   for (const m of matches) {
@@ -41,7 +48,12 @@ export function keepChanged(matches: readonly SpatchMatch[], file: string, chang
     if (!fn || seen.has(key)) continue;
     seen.add(key);
     findings.push({
-      tool: 'readiness', severity: 'error', type: m.type, file, line: m.line, new: true,
+      tool: 'readiness',
+      severity: 'error',
+      type: m.type,
+      file,
+      line: m.line,
+      new: true,
       ...(fn.patches.length === 1 ? { patch: fn.patches[0] } : {}),
       message: `${MEANING[m.type] ?? m.type} (in ${fn.name}())`,
     });
@@ -61,7 +73,11 @@ export interface KmapLintReport {
  * Every rule of lint/kmap-local/ over these files, in one spatch run: the rules are concatenated into one semantic
  * patch (their rule names are distinct), so each C file is parsed once rather than once per rule.
  */
-export async function runKmapRules(files: readonly string[], options: { cwd: string; timeoutMs: number }, rulesDir = RULES_DIR): Promise<SpatchMatch[]> {
+export async function runKmapRules(
+  files: readonly string[],
+  options: { cwd: string; timeoutMs: number },
+  rulesDir = RULES_DIR,
+): Promise<SpatchMatch[]> {
   const names = (await readdir(rulesDir)).filter((n) => n.endsWith('.cocci')).sort();
   const texts = await Promise.all(names.map((n) => readFile(path.join(rulesDir, n), 'utf8')));
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kpci-cocci-'));
@@ -74,7 +90,13 @@ export async function runKmapRules(files: readonly string[], options: { cwd: str
   }
 }
 
-export async function lintKmapLocal(treeDir: string, git: Git, base: string, patches: readonly Patch[], timeoutMs: number): Promise<KmapLintReport> {
+export async function lintKmapLocal(
+  treeDir: string,
+  git: Git,
+  base: string,
+  patches: readonly Patch[],
+  timeoutMs: number,
+): Promise<KmapLintReport> {
   const files = touchedCFiles(patches);
   const changed = await changedFunctions(treeDir, patches);
   const report: KmapLintReport = { findings: [], deprecated: { before: 0, after: 0 }, filesLinted: 0 };
@@ -87,7 +109,14 @@ export async function lintKmapLocal(treeDir: string, git: Git, base: string, pat
   const linted = files.filter((f) => changed.some((c) => c.file === f));
   try {
     const matches = await runKmapRules(linted, { cwd: treeDir, timeoutMs });
-    for (const file of linted) report.findings.push(...keepChanged(matches.filter((m) => m.file === file), file, changed));
+    for (const file of linted)
+      report.findings.push(
+        ...keepChanged(
+          matches.filter((m) => m.file === file),
+          file,
+          changed,
+        ),
+      );
     report.filesLinted = linted.length;
   } catch (error) {
     report.notRun = (error as Error).message;

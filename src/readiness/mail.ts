@@ -24,10 +24,21 @@ export interface CoverLetterText {
 /** Pure: the subject and the text between the headers and the shortlog of a cover letter (mbox form). */
 export function readCoverLetter(mail: string): CoverLetterText & { rawSubject: string } {
   const [head = '', ...rest] = mail.replace(/\r\n/g, '\n').split('\n\n');
-  const rawSubject = /^Subject: ((?:.*)(?:\n[ \t].*)*)/m.exec(head)?.[1]?.replace(/\n[ \t]+/g, ' ').trim() ?? '';
+  const rawSubject =
+    /^Subject: ((?:.*)(?:\n[ \t].*)*)/m
+      .exec(head)?.[1]
+      ?.replace(/\n[ \t]+/g, ' ')
+      .trim() ?? '';
   const lines = rest.join('\n\n').split('\n');
   const end = lines.findIndex((l) => /^\S.* \(\d+\):$/.test(l) || l === '-- ' || /^ \S.*\| +\d+/.test(l));
-  return { rawSubject, subject: rawSubject.replace(/^(\s*\[[^\]]*\]\s*)+/, '').trim(), body: lines.slice(0, end < 0 ? undefined : end).join('\n').trim() };
+  return {
+    rawSubject,
+    subject: rawSubject.replace(/^(\s*\[[^\]]*\]\s*)+/, '').trim(),
+    body: lines
+      .slice(0, end < 0 ? undefined : end)
+      .join('\n')
+      .trim(),
+  };
 }
 
 /** Pure: a cover letter subject: the area the patches share, and their summary when they all say the same. */
@@ -37,14 +48,26 @@ export function coverLetterSubject(patches: readonly Patch[]): string {
   const words = prefixes.map((p) => p.split(/[\s/]+/));
   let common = 0;
   while (words.every((w) => w[common] !== undefined && w[common] === words[0]![common])) common++;
-  const shared = common ? prefixes[0]!.split(/(?<=[\s/])/).slice(0, common).join('').replace(/[\s/]+$/, '') : '';
+  const shared = common
+    ? prefixes[0]!
+        .split(/(?<=[\s/])/)
+        .slice(0, common)
+        .join('')
+        .replace(/[\s/]+$/, '')
+    : '';
   const summaries = patches.map((p, i) => (prefixes[i] ? p.subject.slice(prefixes[i]!.length + 1).trim() : p.subject));
-  const summary = summaries.every((s) => s === summaries[0]) ? summaries[0]! : `${patches.length} patches: ${summaries[0]}, …`;
+  const summary = summaries.every((s) => s === summaries[0])
+    ? summaries[0]!
+    : `${patches.length} patches: ${summaries[0]}, …`;
   return shared ? `${shared}: ${summary}` : summary;
 }
 
 /** Pure: a cover letter body listing the patches and, as the testing statement, this run's stage results. */
-export function coverLetterBody(patches: readonly Patch[], previous: readonly StageResult[], tested: { tool: string; tree: string; base: string }): string {
+export function coverLetterBody(
+  patches: readonly Patch[],
+  previous: readonly StageResult[],
+  tested: { tool: string; tree: string; base: string },
+): string {
   const n = patches.length;
   const lines = [`This series has ${n} patches:`, '', ...patches.map((p) => `  ${p.index}/${n} ${p.subject}`), ''];
   lines.push(`Testing: ${tested.tool} on ${tested.tree} at ${tested.base.slice(0, 12)}:`, '');
@@ -82,7 +105,6 @@ export interface MailReport {
   sendCommand: string;
 }
 
-
 export async function mailRoundTrip(options: MailOptions): Promise<MailReport> {
   const { git, patches } = options;
   const dir = path.join(options.outDir, 'mail');
@@ -93,18 +115,39 @@ export async function mailRoundTrip(options: MailOptions): Promise<MailReport> {
   if (options.coverLetter) args.push('--cover-letter');
   // the cover letter's From: is the committer's identity; make it the submitter's, as on their own machine
   const ident = { GIT_COMMITTER_NAME: patches[0]!.author, GIT_COMMITTER_EMAIL: patches[0]!.authorEmail };
-  const files = (await git.run([...args, `${options.base}..HEAD`], { timeoutMs: options.timeoutMs, env: ident })).split('\n').map((l) => l.trim()).filter(Boolean);
+  const files = (await git.run([...args, `${options.base}..HEAD`], { timeoutMs: options.timeoutMs, env: ident }))
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const coverLetterFile = options.coverLetter ? files.find((f) => /-0000-cover-letter\.patch$/.test(f)) : undefined;
-  if (coverLetterFile) await writeFile(coverLetterFile, fillCoverLetter(await readFile(coverLetterFile, 'utf8'), options.coverLetter!));
+  if (coverLetterFile)
+    await writeFile(coverLetterFile, fillCoverLetter(await readFile(coverLetterFile, 'utf8'), options.coverLetter!));
   const { to, cc } = options.recipients;
   const dryRun = await sendEmail(git, { files, from, to, cc, dryRun: true, timeoutMs: options.timeoutMs });
   const report: MailReport = {
-    dir, files, ...(coverLetterFile ? { coverLetterFile } : {}), dryRun,
-    sendCommand: ['git send-email', ...to.map((t) => `--to=${shellQuote(t)}`), ...cc.map((c) => `--cc=${shellQuote(c)}`), ...files.map((f) => shellQuote(path.relative(process.cwd(), f) || f))].join(' '),
+    dir,
+    files,
+    ...(coverLetterFile ? { coverLetterFile } : {}),
+    dryRun,
+    sendCommand: [
+      'git send-email',
+      ...to.map((t) => `--to=${shellQuote(t)}`),
+      ...cc.map((c) => `--cc=${shellQuote(c)}`),
+      ...files.map((f) => shellQuote(path.relative(process.cwd(), f) || f)),
+    ].join(' '),
   };
   if (options.settings.sendToSelf && options.settings.smtp) {
     const self = patches[0]!.authorEmail;
-    const mails = await sendEmail(git, { files, from, to: [self], cc: [], dryRun: false, suppressCc: true, smtp: options.settings.smtp, timeoutMs: options.timeoutMs });
+    const mails = await sendEmail(git, {
+      files,
+      from,
+      to: [self],
+      cc: [],
+      dryRun: false,
+      suppressCc: true,
+      smtp: options.settings.smtp,
+      timeoutMs: options.timeoutMs,
+    });
     report.sentToSelf = { to: self, mails };
   }
   return report;

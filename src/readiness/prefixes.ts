@@ -27,14 +27,28 @@ export function subjectPrefix(subject: string): string | undefined {
 
 /** Pure: the table's lines ("glob<TAB>a, b, c"), comments and blank lines skipped. */
 export function parsePrefixTable(text: string): PrefixRule[] {
-  return text.split('\n').filter((l) => l.trim() && !l.startsWith('#')).map((l) => {
-    const [pattern, list] = l.split('\t');
-    return { pattern: pattern!.trim(), prefixes: (list ?? '').split(',').map((p) => p.trim()).filter(Boolean) };
-  });
+  return text
+    .split('\n')
+    .filter((l) => l.trim() && !l.startsWith('#'))
+    .map((l) => {
+      const [pattern, list] = l.split('\t');
+      return {
+        pattern: pattern!.trim(),
+        prefixes: (list ?? '')
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean),
+      };
+    });
 }
 
 function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
+  return new RegExp(
+    `^${glob
+      .split('*')
+      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('[^/]*')}$`,
+  );
 }
 
 /** Pure: the first rule whose pattern matches the file. */
@@ -54,12 +68,19 @@ export function prefixesFromHistory(subjects: readonly string[]): string[] {
   return often.length > 0 ? often : ranked.slice(0, 1).map(([p]) => p);
 }
 
-export async function loadPrefixTable(file = path.join(packageRoot(), 'lint', 'subject-prefixes.tsv')): Promise<PrefixRule[]> {
+export async function loadPrefixTable(
+  file = path.join(packageRoot(), 'lint', 'subject-prefixes.tsv'),
+): Promise<PrefixRule[]> {
   return parsePrefixTable(await readFile(file, 'utf8'));
 }
 
 /** What the file's maintainers expect, from `git log <base> -- file` (never the series' own commits) or the table. */
-export async function expectedPrefixes(git: Git, base: string, file: string, table: readonly PrefixRule[]): Promise<ExpectedPrefixes> {
+export async function expectedPrefixes(
+  git: Git,
+  base: string,
+  file: string,
+  table: readonly PrefixRule[],
+): Promise<ExpectedPrefixes> {
   const log = await git.exec(['log', '--no-merges', '--format=%s', '-n', '200', base, '--', file]);
   const subjects = log.code === 0 ? log.stdout.split('\n').filter(Boolean) : [];
   if (subjects.length >= MIN_HISTORY) {

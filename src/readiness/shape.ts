@@ -32,17 +32,29 @@ export function checkShape(series: Series, coverLetterRawSubject?: string): Shap
   const add = (severity: Finding['severity'], type: string, message: string, patch?: number) =>
     findings.push({ tool: 'readiness', severity, type, message, new: true, ...(patch ? { patch } : {}) });
   const n = series.patches.length;
-  if (n > MAX_PATCHES) add('warning', 'TOO_MANY_PATCHES', `${n} patches in one series; send at most ${MAX_PATCHES} at a time`);
+  if (n > MAX_PATCHES)
+    add('warning', 'TOO_MANY_PATCHES', `${n} patches in one series; send at most ${MAX_PATCHES} at a time`);
 
   const tags = series.patches.map((p) => parseSubjectTag(p.rawSubject));
   const cover = coverLetterRawSubject !== undefined ? parseSubjectTag(coverLetterRawSubject) : undefined;
   const versions = [...new Set([...tags.map((t) => t.version), ...(cover ? [cover.version] : [])])];
-  if (versions.length > 1) add('warning', 'INCONSISTENT_VERSION', `the mails carry different versions (${versions.map((v) => `v${v}`).join(', ')}): every mail of a series has the same [PATCH vN] tag`);
+  if (versions.length > 1)
+    add(
+      'warning',
+      'INCONSISTENT_VERSION',
+      `the mails carry different versions (${versions.map((v) => `v${v}`).join(', ')}): every mail of a series has the same [PATCH vN] tag`,
+    );
   for (const [i, t] of tags.entries()) {
     const p = series.patches[i]!;
-    if (n > 1 && t.number === undefined) add('warning', 'MISSING_PATCH_NUMBER', `patch ${p.index} has no n/${n} in its tag ("${p.rawSubject}")`, p.index);
+    if (n > 1 && t.number === undefined)
+      add('warning', 'MISSING_PATCH_NUMBER', `patch ${p.index} has no n/${n} in its tag ("${p.rawSubject}")`, p.index);
     else if (t.number !== undefined && (t.number !== p.index || t.total !== n)) {
-      add('warning', 'BAD_PATCH_NUMBER', `patch ${p.index} is tagged ${t.number}/${t.total}, but it is patch ${p.index} of ${n}`, p.index);
+      add(
+        'warning',
+        'BAD_PATCH_NUMBER',
+        `patch ${p.index} is tagged ${t.number}/${t.total}, but it is patch ${p.index} of ${n}`,
+        p.index,
+      );
     }
   }
   return { version: Math.max(...versions), needsCoverLetter: n >= 2 && !series.coverLetter, findings };

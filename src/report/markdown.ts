@@ -24,20 +24,35 @@ function stageSection(stage: StageResult): string {
   const lines = [`### ${ICON[stage.status] ?? ''} ${stage.name} — ${stage.status}`, '', esc(stage.summary), ''];
   if (stage.cells?.length) {
     lines.push('| config | status | time | summary |', '|---|---|---|---|');
-    for (const c of stage.cells) lines.push(`| ${c.config} | ${c.status} | ${secs(c.durationMs)} | ${esc(c.summary)} |`);
+    for (const c of stage.cells)
+      lines.push(`| ${c.config} | ${c.status} | ${secs(c.durationMs)} | ${esc(c.summary)} |`);
     lines.push('');
   }
   for (const c of stage.cells ?? []) {
     if (!c.reproduce?.length) continue;
     // a fence longer than any run of backticks inside, so a command line cannot close it
-    const fence = '`'.repeat(Math.max(3, ...c.reproduce.map((l) => (l.match(/`+/g) ?? []).reduce((n, r) => Math.max(n, r.length + 1), 0))));
-    lines.push(`<details><summary>Reproduce ${c.config} locally</summary>`, '', `${fence}sh`, ...c.reproduce, fence, '', '</details>', '');
+    const fence = '`'.repeat(
+      Math.max(3, ...c.reproduce.map((l) => (l.match(/`+/g) ?? []).reduce((n, r) => Math.max(n, r.length + 1), 0))),
+    );
+    lines.push(
+      `<details><summary>Reproduce ${c.config} locally</summary>`,
+      '',
+      `${fence}sh`,
+      ...c.reproduce,
+      fence,
+      '',
+      '</details>',
+      '',
+    );
   }
   const shown = stage.findings.filter((f) => f.new !== false);
   const preexisting = stage.findings.length - shown.length;
   if (shown.length > 0) lines.push(...shown.map(findingLine), '');
   if (preexisting > 0) {
-    lines.push(`<details><summary>${preexisting} finding${preexisting === 1 ? '' : 's'} the base tree already had (not blamed on the series)</summary>`, '');
+    lines.push(
+      `<details><summary>${preexisting} finding${preexisting === 1 ? '' : 's'} the base tree already had (not blamed on the series)</summary>`,
+      '',
+    );
     lines.push(...stage.findings.filter((f) => f.new === false).map(findingLine), '', '</details>', '');
   }
   return lines.join('\n');
@@ -48,15 +63,20 @@ export function renderMarkdown(results: Results): string {
   const lines = [head, ''];
   if (results.reason) lines.push(`**${esc(results.reason)}**`, '');
   const tree = results.tree;
-  lines.push(`Tree: \`${tree.source}\`${tree.ref ? ` (${tree.ref})` : ''}${tree.baseCommit ? ` at \`${tree.baseCommit.slice(0, 12)}\`` : ''}${tree.baseFrom ? ` (${tree.baseFrom})` : ''}`, '');
+  lines.push(
+    `Tree: \`${tree.source}\`${tree.ref ? ` (${tree.ref})` : ''}${tree.baseCommit ? ` at \`${tree.baseCommit.slice(0, 12)}\`` : ''}${tree.baseFrom ? ` (${tree.baseFrom})` : ''}`,
+    '',
+  );
   if (results.series.length > 0) {
     lines.push('| # | patch | author | files |', '|---|---|---|---|');
-    for (const p of results.series) lines.push(`| ${p.index} | ${esc(p.subject)} | ${esc(p.author)} | ${p.files.length} |`);
+    for (const p of results.series)
+      lines.push(`| ${p.index} | ${esc(p.subject)} | ${esc(p.author)} | ${p.files.length} |`);
     lines.push('');
   }
   if (results.stages.length > 0) {
     lines.push('| stage | status | time | summary |', '|---|---|---|---|');
-    for (const s of results.stages) lines.push(`| ${s.name} | ${ICON[s.status] ?? ''} ${s.status} | ${secs(s.durationMs)} | ${esc(s.summary)} |`);
+    for (const s of results.stages)
+      lines.push(`| ${s.name} | ${ICON[s.status] ?? ''} ${s.status} | ${secs(s.durationMs)} | ${esc(s.summary)} |`);
     lines.push('');
     for (const s of results.stages) lines.push(stageSection(s));
   }

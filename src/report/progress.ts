@@ -10,7 +10,10 @@ export interface Progress {
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
-export function stderrProgress(write: (line: string) => void = (l) => process.stderr.write(l + '\n'), heartbeatMs = 30_000): Progress {
+export function stderrProgress(
+  write: (line: string) => void = (l) => process.stderr.write(l + '\n'),
+  heartbeatMs = 30_000,
+): Progress {
   const started = Date.now();
   const stamp = () => `[${seconds(Date.now() - started).padStart(7)}]`;
   return {

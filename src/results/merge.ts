@@ -24,12 +24,16 @@ function mergeStage(parts: StageResult[]): StageResult {
 export function mergeResults(all: readonly Results[]): Results {
   if (all.length === 0) throw inputError('no results to merge: did every job fail before writing results.json?');
   for (const r of all) {
-    if (r.schemaVersion !== SCHEMA_VERSION) throw inputError(`cannot merge results of schema ${String(r.schemaVersion)} (expected ${SCHEMA_VERSION})`);
+    if (r.schemaVersion !== SCHEMA_VERSION)
+      throw inputError(`cannot merge results of schema ${String(r.schemaVersion)} (expected ${SCHEMA_VERSION})`);
   }
   // a job that failed before it knew the tree (exit 2) has no base commit; the others must agree
   const known = all.filter((r) => r.tree.baseCommit);
   const bases = new Set(known.map((r) => r.tree.baseCommit));
-  if (bases.size > 1) throw inputError(`cannot merge results of different base commits: ${[...bases].map((b) => b!.slice(0, 12)).join(', ')}`);
+  if (bases.size > 1)
+    throw inputError(
+      `cannot merge results of different base commits: ${[...bases].map((b) => b!.slice(0, 12)).join(', ')}`,
+    );
   const lead = known[0] ?? all[0]!;
   const stages: StageResult[] = [];
   for (const name of STAGE_ORDER) {

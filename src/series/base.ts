@@ -25,13 +25,38 @@ export interface BaseChoice {
 }
 
 /** Pure: --ref first, then a BASE..HEAD range's base, then the series' base-commit: where the tree has history. */
-export function chooseBase(opts: { ref?: string; rangeBase?: string; named?: string; source: TreeSource['kind'] }): BaseChoice {
+export function chooseBase(opts: {
+  ref?: string;
+  rangeBase?: string;
+  named?: string;
+  source: TreeSource['kind'];
+}): BaseChoice {
   const short = opts.named?.slice(0, 12);
   if (opts.ref !== undefined) {
-    return { ref: opts.ref, why: '--ref', ...(opts.named && opts.named !== opts.ref ? { note: `the series names base-commit ${short}; --ref ${opts.ref} is used instead` } : {}) };
+    return {
+      ref: opts.ref,
+      why: '--ref',
+      ...(opts.named && opts.named !== opts.ref
+        ? { note: `the series names base-commit ${short}; --ref ${opts.ref} is used instead` }
+        : {}),
+    };
   }
   if (opts.rangeBase !== undefined) return { ref: opts.rangeBase, why: 'the base of the commit range' };
-  if (opts.named && (opts.source === 'remote' || opts.source === 'git-dir')) return { ref: opts.named, why: "the series' base-commit:" };
-  if (opts.named) return { why: opts.source === 'tarball' ? 'the tarball' : 'the directory', note: `the series names base-commit ${short}, but a ${opts.source === 'tarball' ? 'tarball' : 'plain directory'} has no history: applied to its tree` };
-  return { why: opts.source === 'remote' ? 'the default branch for-next' : opts.source === 'git-dir' ? "the checkout's HEAD" : opts.source === 'tarball' ? 'the tarball' : 'the directory' };
+  if (opts.named && (opts.source === 'remote' || opts.source === 'git-dir'))
+    return { ref: opts.named, why: "the series' base-commit:" };
+  if (opts.named)
+    return {
+      why: opts.source === 'tarball' ? 'the tarball' : 'the directory',
+      note: `the series names base-commit ${short}, but a ${opts.source === 'tarball' ? 'tarball' : 'plain directory'} has no history: applied to its tree`,
+    };
+  return {
+    why:
+      opts.source === 'remote'
+        ? 'the default branch for-next'
+        : opts.source === 'git-dir'
+          ? "the checkout's HEAD"
+          : opts.source === 'tarball'
+            ? 'the tarball'
+            : 'the directory',
+  };
 }

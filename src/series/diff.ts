@@ -104,5 +104,8 @@ export function parseDiff(text: string): FileChange[] {
 /** The hunk of `file` whose old range contains `oldLine` (what "patch failed: file:N" points at). */
 export function hunkAt(files: readonly FileChange[], file: string, oldLine: number): Hunk | undefined {
   const change = files.find((f) => f.path === file || f.oldPath === file);
-  return change?.hunks.find((h) => h.oldStart === oldLine) ?? change?.hunks.find((h) => oldLine >= h.oldStart && oldLine < h.oldStart + Math.max(h.oldLines, 1));
+  return (
+    change?.hunks.find((h) => h.oldStart === oldLine) ??
+    change?.hunks.find((h) => oldLine >= h.oldStart && oldLine < h.oldStart + Math.max(h.oldLines, 1))
+  );
 }

@@ -132,7 +132,9 @@ async function messagesToSeries(messages: string[]): Promise<Series> {
     const index = series.patches.length + 1;
     const binary = files.find((f) => f.binary);
     if (binary) {
-      throw inputError(`patch ${index} (${info.subject}) has a binary diff for ${binary.path}: kernel patches must be text that can be mailed`);
+      throw inputError(
+        `patch ${index} (${info.subject}) has a binary diff for ${binary.path}: kernel patches must be text that can be mailed`,
+      );
     }
     if (!info.email) throw inputError(`patch ${index} (${info.subject || 'no subject'}) has no author (From:) line`);
     series.patches.push({
@@ -152,13 +154,20 @@ async function messagesToSeries(messages: string[]): Promise<Series> {
 }
 
 /** The commits BASE..HEAD of a local git tree, exported with git format-patch (read-only for that tree). */
-async function exportRange(treeDir: string, base: string, head: string, splitDir: string): Promise<{ mbox: string; base: string }> {
+async function exportRange(
+  treeDir: string,
+  base: string,
+  head: string,
+  splitDir: string,
+): Promise<{ mbox: string; base: string }> {
   const git = new Git({ cwd: treeDir });
   const baseSha = await git.revParse(base);
   const headSha = await git.revParse(head);
   if (!baseSha) throw inputError(`${base} is not a commit in ${treeDir}`);
   if (!headSha) throw inputError(`${head} is not a commit in ${treeDir}`);
-  const mbox = await git.run(['format-patch', '--stdout', '--no-signature', `${baseSha}..${headSha}`], { timeoutMs: 10 * 60_000 });
+  const mbox = await git.run(['format-patch', '--stdout', '--no-signature', `${baseSha}..${headSha}`], {
+    timeoutMs: 10 * 60_000,
+  });
   if (mbox.trim() === '') throw inputError(`${base}..${head} contains no commits`);
   const file = path.join(splitDir, 'range.mbox');
   await writeFile(file, mbox);
@@ -177,7 +186,8 @@ export async function readSeries(specs: readonly string[], tree: TreeSource, wor
   await mkdir(splitDir, { recursive: true });
   const range = specs.length === 1 ? SERIES_RANGE.exec(specs[0]!) : null;
   if (range && !(await stat(specs[0]!).catch(() => undefined))) {
-    if (tree.kind !== 'git-dir') throw inputError(`series ${specs[0]} is a commit range, which needs --tree to be a local git checkout`);
+    if (tree.kind !== 'git-dir')
+      throw inputError(`series ${specs[0]} is a commit range, which needs --tree to be a local git checkout`);
     const exported = await exportRange(tree.dir, range[1]!, range[2]!, splitDir);
     return { series: await messagesToSeries(await splitMessages([exported.mbox], splitDir)), rangeBase: exported.base };
   }

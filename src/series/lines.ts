@@ -48,7 +48,12 @@ export function lineInFinalTree(patches: readonly Patch[], after: number, file: 
 }
 
 /** Where a line written by patch `after` is in the final tree, following renames; undefined when a later patch drops it. */
-export function traceToFinalTree(patches: readonly Patch[], after: number, file: string, line: number): { file: string; line: number } | undefined {
+export function traceToFinalTree(
+  patches: readonly Patch[],
+  after: number,
+  file: string,
+  line: number,
+): { file: string; line: number } | undefined {
   let where = { file, line };
   for (const patch of patches.slice(after)) {
     const change = patch.files.find((f) => (f.oldPath ?? f.path) === where.file);

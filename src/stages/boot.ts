@@ -22,21 +22,37 @@ interface Workload {
 }
 
 /** --scenarios all, a list (checked against the guest's), or by default the ones the change needs. */
-async function chooseWorkload(settings: BootSettings, patches: readonly Patch[], changed: readonly ChangedFunction[]): Promise<Workload> {
+async function chooseWorkload(
+  settings: BootSettings,
+  patches: readonly Patch[],
+  changed: readonly ChangedFunction[],
+): Promise<Workload> {
   const available = await readScenarios(settings.guestDir);
   const names = available.map((s) => s.name);
-  if (settings.scenarios?.includes('all')) return { summary: `all ${names.length} scenarios (--scenarios all)`, findings: [] };
+  if (settings.scenarios?.includes('all'))
+    return { summary: `all ${names.length} scenarios (--scenarios all)`, findings: [] };
   if (settings.scenarios) {
     const unknown = settings.scenarios.filter((n) => !names.includes(n));
-    if (unknown.length) throw inputError(`--scenarios: no scenario ${unknown.join(', ')} in ${settings.guestDir} (scenarios: ${names.join(', ')}, or all)`);
-    return { only: settings.scenarios, summary: `${settings.scenarios.length} of ${names.length} scenarios (--scenarios)`, findings: [] };
+    if (unknown.length)
+      throw inputError(
+        `--scenarios: no scenario ${unknown.join(', ')} in ${settings.guestDir} (scenarios: ${names.join(', ')}, or all)`,
+      );
+    return {
+      only: settings.scenarios,
+      summary: `${settings.scenarios.length} of ${names.length} scenarios (--scenarios)`,
+      findings: [],
+    };
   }
   const files = [...new Set(patches.flatMap((p) => p.files.map((f) => f.path)))];
   const choice = chooseScenarios(available, files, changed);
   const message = [
     `${choice.names.length} of ${names.length} scenarios chosen by the change (--scenarios all runs every one):`,
     ...choice.reasons.map((r) => `  ${r}`),
-    ...(choice.unreached.length ? [`no scenario says it reaches ${choice.unreached.join(', ')}: only the smoke scenarios run for ${choice.unreached.length === 1 ? 'it' : 'them'}`] : []),
+    ...(choice.unreached.length
+      ? [
+          `no scenario says it reaches ${choice.unreached.join(', ')}: only the smoke scenarios run for ${choice.unreached.length === 1 ? 'it' : 'them'}`,
+        ]
+      : []),
   ].join('\n');
   return {
     only: choice.names,
@@ -46,7 +62,13 @@ async function chooseWorkload(settings: BootSettings, patches: readonly Patch[],
 }
 
 /** One cell: its kernels booted (runner), then judged (judge), as the stage's cell result. */
-async function bootOneCell(ctx: RunContext, cell: Cell, kernels: CellKernels | undefined, settings: BootSettings, changed: readonly ChangedFunction[]): Promise<{ result: CellResult; findings: Finding[] }> {
+async function bootOneCell(
+  ctx: RunContext,
+  cell: Cell,
+  kernels: CellKernels | undefined,
+  settings: BootSettings,
+  changed: readonly ChangedFunction[],
+): Promise<{ result: CellResult; findings: Finding[] }> {
   const t0 = Date.now();
   const artifacts = kernels?.dir ?? cellArtifacts(ctx.outDir, ctx.workDir, cell.name).dir;
   const patched = kernels?.patched;
@@ -55,7 +77,15 @@ async function bootOneCell(ctx: RunContext, cell: Cell, kernels: CellKernels | u
     return { result: { config: cell.name, status: 'skip', durationMs: 0, summary, artifacts }, findings: [] };
   }
   const scratchDir = path.join(ctx.workDir, 'boot', cell.name);
-  const run = await runBootCell({ cell, kernels: { ...kernels, patched }, settings, treeDir: ctx.tree.dir, scratchDir, changed, progress: ctx.progress });
+  const run = await runBootCell({
+    cell,
+    kernels: { ...kernels, patched },
+    settings,
+    treeDir: ctx.tree.dir,
+    scratchDir,
+    changed,
+    progress: ctx.progress,
+  });
   const judged = judgeBoot(run.record, ctx.settings.failOn);
   const broke = judged.status === 'fail' || judged.status === 'error';
   const result: CellResult = {
@@ -74,7 +104,10 @@ async function bootEveryCell(ctx: RunContext, input: StageInput<'apply' | 'build
   await ctx.tree.git.run(['checkout', '--quiet', '--detach', input.apply.patchedCommit]);
   const changed = await changedFunctions(ctx.tree.dir, ctx.series.patches);
   const workload = await chooseWorkload(ctx.settings.boot, ctx.series.patches, changed);
-  const settings: BootSettings = { ...ctx.settings.boot, ...(workload.only ? { scenarios: workload.only } : { scenarios: undefined }) };
+  const settings: BootSettings = {
+    ...ctx.settings.boot,
+    ...(workload.only ? { scenarios: workload.only } : { scenarios: undefined }),
+  };
   ctx.progress.info(`boot: ${workload.summary}`);
   const outcomes: { result: CellResult; findings: Finding[] }[] = [];
   for (const cell of ctx.settings.cells) {
@@ -85,14 +118,25 @@ async function bootEveryCell(ctx: RunContext, input: StageInput<'apply' | 'build
     outcomes.push(outcome);
   }
   const cells: CellResult[] = outcomes.map((o) => o.result);
-  const status = worstStatus(cells.map((c) => c.status), 'pass');
+  const status = worstStatus(
+    cells.map((c) => c.status),
+    'pass',
+  );
   const booted = cells.filter((c) => c.status !== 'skip');
   const bad = cells.filter((c) => c.status === 'fail' || c.status === 'error');
-  const summary = booted.length === 0
-    ? 'skip: no config produced a kernel'
-    : `${workload.summary}; ${(bad.length ? bad : cells).map((c) => `${c.config}: ${c.summary}`).join('; ')}`;
+  const summary =
+    booted.length === 0
+      ? 'skip: no config produced a kernel'
+      : `${workload.summary}; ${(bad.length ? bad : cells).map((c) => `${c.config}: ${c.summary}`).join('; ')}`;
   const findings = [...workload.findings, ...outcomes.flatMap((o) => o.findings)];
-  return { result: { name: 'boot', status: booted.length === 0 ? 'skip' : status, durationMs: 0, summary, cells, findings } };
+  return {
+    result: { name: 'boot', status: booted.length === 0 ? 'skip' : status, durationMs: 0, summary, cells, findings },
+  };
 }
 
-export const bootStage: Stage<'apply' | 'build'> = { name: 'boot', needs: ['apply'], uses: ['build'], run: bootEveryCell };
+export const bootStage: Stage<'apply' | 'build'> = {
+  name: 'boot',
+  needs: ['apply'],
+  uses: ['build'],
+  run: bootEveryCell,
+};

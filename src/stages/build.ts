@@ -37,7 +37,8 @@ async function shippedFragmentsMisfit(ctx: RunContext): Promise<string | undefin
     const asked = [...cell.wanted].filter(([, v]) => v !== 'n').map(([k]) => k);
     const defined = await definedSymbols(ctx.tree.git, asked);
     const missing = asked.filter((k) => !defined.has(k)).sort();
-    if (missing.length) misfits.push(`${path.basename(cell.fragmentPath)} asks for ${missing.map((k) => `CONFIG_${k}`).join(', ')}`);
+    if (missing.length)
+      misfits.push(`${path.basename(cell.fragmentPath)} asks for ${missing.map((k) => `CONFIG_${k}`).join(', ')}`);
   }
   if (misfits.length === 0) return undefined;
   const version = makefileVersion(await readFile(path.join(ctx.tree.dir, 'Makefile'), 'utf8').catch(() => ''));
@@ -59,7 +60,9 @@ async function buildOneCell(ctx: RunContext, cell: Cell, series: SeriesForCell):
   if (!toolchain.ok) {
     return {
       result: { config: cell.name, status: 'error', durationMs: 0, summary: toolchain.reason },
-      findings: [{ tool: 'kbuild', severity: 'error', type: 'NO_COMPILER', config: cell.name, message: toolchain.reason }],
+      findings: [
+        { tool: 'kbuild', severity: 'error', type: 'NO_COMPILER', config: cell.name, message: toolchain.reason },
+      ],
       lines: new Map(),
     };
   }
@@ -72,7 +75,16 @@ async function buildOneCell(ctx: RunContext, cell: Cell, series: SeriesForCell):
     timeoutMs: settings.stepTimeoutMs,
     ccache: ccacheEnv({ dir: settings.ccacheDir, maxSize: settings.ccacheSize, baseDir: ctx.workDir }),
   };
-  const run = await runBuildCell({ cell, kbuild, git: ctx.tree.git, treeDir: ctx.tree.dir, outDir: ctx.outDir, workDir: ctx.workDir, series, progress: ctx.progress });
+  const run = await runBuildCell({
+    cell,
+    kbuild,
+    git: ctx.tree.git,
+    treeDir: ctx.tree.dir,
+    outDir: ctx.outDir,
+    workDir: ctx.workDir,
+    series,
+    progress: ctx.progress,
+  });
   const judged = judgeBuildCell(run.record, series.patches, settings.failOn);
   const broke = judged.status === 'fail' || judged.status === 'error';
   const result: CellResult = {
@@ -84,15 +96,28 @@ async function buildOneCell(ctx: RunContext, cell: Cell, series: SeriesForCell):
     artifacts: run.kernels.dir,
     ...(broke ? { reproduce: reproduceBuild(cell, run.kernels.dir, run.commands) } : {}),
   };
-  ctx.progress.info(`build: ${cell.name} ${result.status} in ${(result.durationMs / 1000).toFixed(1)}s — ${result.summary}`);
-  return { result, findings: judged.findings, lines: judged.status === 'error' ? new Map() : judged.lines, kernels: run.kernels };
+  ctx.progress.info(
+    `build: ${cell.name} ${result.status} in ${(result.durationMs / 1000).toFixed(1)}s — ${result.summary}`,
+  );
+  return {
+    result,
+    findings: judged.findings,
+    lines: judged.status === 'error' ? new Map() : judged.lines,
+    kernels: run.kernels,
+  };
 }
 
 async function buildEveryCell(ctx: RunContext, input: StageInput<'apply'>): Promise<StageOutput<BuiltKernels>> {
   const settings = ctx.settings;
   const misfit = await shippedFragmentsMisfit(ctx);
   if (misfit) {
-    const finding: Finding = { tool: 'kbuild', severity: 'error', type: 'CONFIG_DOES_NOT_FIT', new: false, message: misfit };
+    const finding: Finding = {
+      tool: 'kbuild',
+      severity: 'error',
+      type: 'CONFIG_DOES_NOT_FIT',
+      new: false,
+      message: misfit,
+    };
     return { result: { name: 'build', status: 'error', durationMs: 0, summary: misfit, findings: [finding] } };
   }
   const applied = input.apply;
@@ -105,24 +130,43 @@ async function buildEveryCell(ctx: RunContext, input: StageInput<'apply'>): Prom
   const outcomes: CellOutcome[] = [];
   for (const cell of settings.cells) {
     const additions = await seriesAdditions(ctx.tree.git, ctx.tree.dir, needs, cell.arch, cell.wanted);
-    const series: SeriesForCell = { patches: ctx.series.patches, commits: applied.commits, baseCommit: applied.baseCommit, additions, definesWerror, changedLines };
+    const series: SeriesForCell = {
+      patches: ctx.series.patches,
+      commits: applied.commits,
+      baseCommit: applied.baseCommit,
+      additions,
+      definesWerror,
+      changedLines,
+    };
     outcomes.push(await buildOneCell(ctx, cell, series));
   }
   await ctx.tree.git.run(['checkout', '--quiet', '--detach', applied.patchedCommit]);
-  const judged = outcomes.filter((o) => o.result.status !== 'error').map((o) => ({ cell: o.result.config, files: o.lines }));
+  const judged = outcomes
+    .filter((o) => o.result.status !== 'error')
+    .map((o) => ({ cell: o.result.config, files: o.lines }));
   const proof = judged.length ? linesNotCompiled(judged, sources) : [];
   const anywhere = tallyAnywhere(judged);
   const findings = [...outcomes.flatMap((o) => o.findings), ...proof];
   const cells: CellResult[] = outcomes.map((o) => o.result);
-  const worstCell = worstStatus(cells.map((c) => c.status), 'pass');
+  const worstCell = worstStatus(
+    cells.map((c) => c.status),
+    'pass',
+  );
   const status = worstStatus([statusFromFindings(proof, settings.failOn)], worstCell);
   const bad = cells.filter((c) => c.status === 'fail' || c.status === 'error');
   const built = cells.map((c) => c.config).join(', ');
   const summary = bad.length
     ? bad.map((c) => `${c.config}: ${c.summary}`).join('; ')
     : `${cells.length} config${cells.length === 1 ? '' : 's'} built: ${built}; ${anywhere.compiled}/${anywhere.total} changed lines compiled in at least one`;
-  const handoff: BuiltKernels = { cells: Object.fromEntries(outcomes.flatMap((o) => (o.kernels ? [[o.result.config, o.kernels]] : []))) };
+  const handoff: BuiltKernels = {
+    cells: Object.fromEntries(outcomes.flatMap((o) => (o.kernels ? [[o.result.config, o.kernels]] : []))),
+  };
   return { result: { name: 'build', status, durationMs: 0, summary, cells, findings }, handoff };
 }
 
-export const buildStage: Stage<'apply', BuiltKernels> = { name: 'build', needs: ['apply'], uses: [], run: buildEveryCell };
+export const buildStage: Stage<'apply', BuiltKernels> = {
+  name: 'build',
+  needs: ['apply'],
+  uses: [],
+  run: buildEveryCell,
+};

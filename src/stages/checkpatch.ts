@@ -22,16 +22,33 @@ async function checkEveryPatch(ctx: RunContext, input: StageInput<'apply'>): Pro
     for (const f of report.findings) {
       counts[f.level === 'ERROR' ? 'errors' : f.level === 'WARNING' ? 'warnings' : 'checks']++;
       findings.push({
-        tool: 'checkpatch', severity: SEVERITY[f.level], type: f.type, message: f.message,
+        tool: 'checkpatch',
+        severity: SEVERITY[f.level],
+        type: f.type,
+        message: f.message,
         // checkpatch counts lines right after this patch; later patches may move them
-        ...(f.file ? { file: f.file, line: f.line === undefined ? undefined : lineInFinalTree(ctx.series.patches, patch.index, f.file, f.line) } : {}),
-        patch: patch.index, new: true,
+        ...(f.file
+          ? {
+              file: f.file,
+              line: f.line === undefined ? undefined : lineInFinalTree(ctx.series.patches, patch.index, f.file, f.line),
+            }
+          : {}),
+        patch: patch.index,
+        new: true,
       });
     }
   }
   const n = ctx.series.patches.length;
   const summary = `${n} patch${n === 1 ? '' : 'es'}: ${counts.errors} errors, ${counts.warnings} warnings${ctx.settings.checkpatchStrict ? `, ${counts.checks} checks` : ''}`;
-  return { result: { name: 'checkpatch', status: statusFromFindings(findings, ctx.settings.failOn), durationMs: 0, summary, findings } };
+  return {
+    result: {
+      name: 'checkpatch',
+      status: statusFromFindings(findings, ctx.settings.failOn),
+      durationMs: 0,
+      summary,
+      findings,
+    },
+  };
 }
 
 export const checkpatchStage: Stage<'apply'> = { name: 'checkpatch', needs: ['apply'], uses: [], run: checkEveryPatch };

@@ -27,7 +27,7 @@ export const STAGES: Readonly<Record<StageName, AnyStage>> = {
  */
 export function stagesToRun(asked: readonly StageName[], continueRun = false): StageName[] {
   const chosen = new Set<StageName>(asked);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const name of [...chosen]) {
       const stage = STAGES[name];

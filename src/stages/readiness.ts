@@ -10,11 +10,23 @@ import { loadPrefixTable } from '../readiness/prefixes.js';
 import { describeDestination, findMaintainers, type Recipients } from '../readiness/maintainers.js';
 import { checkShape } from '../readiness/shape.js';
 import { lintKmapLocal } from '../readiness/kmap-lint.js';
-import { coverLetterBody, coverLetterSubject, mailRoundTrip, readCoverLetter, type MailReport } from '../readiness/mail.js';
+import {
+  coverLetterBody,
+  coverLetterSubject,
+  mailRoundTrip,
+  readCoverLetter,
+  type MailReport,
+} from '../readiness/mail.js';
 import { TOOL_VERSION } from '../version.js';
 import type { RunContext, Stage, StageInput, StageOutput } from './stage.js';
 
-const problem = (severity: Finding['severity'], type: string, message: string): Finding => ({ tool: 'readiness', severity, type, message, new: true });
+const problem = (severity: Finding['severity'], type: string, message: string): Finding => ({
+  tool: 'readiness',
+  severity,
+  type,
+  message,
+  new: true,
+});
 
 /** A tool that cannot run (no get_maintainer.pl, no spatch, a failing send-email) is a finding, not the end of the stage. */
 async function attempt<T>(findings: Finding[], type: string, work: () => Promise<T>): Promise<T | undefined> {
@@ -42,33 +54,66 @@ async function checkReadiness(ctx: RunContext, input: StageInput<'apply'>): Prom
   findings.push(...hygiene);
 
   ctx.progress.info('readiness: get_maintainer.pl on each patch and on the series');
-  const maintainers = await attempt(findings, 'GET_MAINTAINER_FAILED', () => findMaintainers(patches, ctx.tree.upstream, { treeDir: dir, timeoutMs }));
+  const maintainers = await attempt(findings, 'GET_MAINTAINER_FAILED', () =>
+    findMaintainers(patches, ctx.tree.upstream, { treeDir: dir, timeoutMs }),
+  );
   if (maintainers) findings.push(...maintainers.findings);
   const recipients: Recipients = maintainers?.series ?? { to: [], cc: [] };
 
-  const cover = ctx.series.coverLetter ? readCoverLetter(await readFile(ctx.series.coverLetter.file, 'utf8')) : undefined;
+  const cover = ctx.series.coverLetter
+    ? readCoverLetter(await readFile(ctx.series.coverLetter.file, 'utf8'))
+    : undefined;
   const shape = checkShape(ctx.series, cover?.rawSubject);
   findings.push(...shape.findings);
 
   ctx.progress.info('readiness: kmap_local lint (spatch) on the touched files');
   const lint = await lintKmapLocal(dir, git, baseCommit, patches, timeoutMs);
   findings.push(...lint.findings);
-  if (lint.notRun) findings.push(problem('warning', 'KMAP_LINT_NOT_RUN', `kmap_local lint did not run: ${lint.notRun}`));
+  if (lint.notRun)
+    findings.push(problem('warning', 'KMAP_LINT_NOT_RUN', `kmap_local lint did not run: ${lint.notRun}`));
 
   ctx.progress.info('readiness: git format-patch and git send-email --dry-run');
-  const coverLetter = patches.length < 2 ? undefined : cover ?? {
-    subject: coverLetterSubject(patches),
-    body: coverLetterBody(patches, input.earlier, { tool: `kernel-patch-ci ${TOOL_VERSION}`, tree: ctx.tree.source, base: baseCommit }),
-  };
-  const mail: MailReport | undefined = await attempt(findings, 'MAIL_FAILED', () => mailRoundTrip({
-    git, base: baseCommit, version: shape.version, patches, recipients, ...(coverLetter ? { coverLetter } : {}),
-    outDir: ctx.outDir, settings: ctx.settings.mail ?? { sendToSelf: false }, timeoutMs,
-  }));
+  const coverLetter =
+    patches.length < 2
+      ? undefined
+      : (cover ?? {
+          subject: coverLetterSubject(patches),
+          body: coverLetterBody(patches, input.earlier, {
+            tool: `kernel-patch-ci ${TOOL_VERSION}`,
+            tree: ctx.tree.source,
+            base: baseCommit,
+          }),
+        });
+  const mail: MailReport | undefined = await attempt(findings, 'MAIL_FAILED', () =>
+    mailRoundTrip({
+      git,
+      base: baseCommit,
+      version: shape.version,
+      patches,
+      recipients,
+      ...(coverLetter ? { coverLetter } : {}),
+      outDir: ctx.outDir,
+      settings: ctx.settings.mail ?? { sendToSelf: false },
+      timeoutMs,
+    }),
+  );
   if (shape.needsCoverLetter && mail?.coverLetterFile) {
-    findings.push(problem('info', 'COVER_LETTER_GENERATED', `no cover letter: generated ${mail.coverLetterFile} with the patch list and this run's results; review its text before sending`));
+    findings.push(
+      problem(
+        'info',
+        'COVER_LETTER_GENERATED',
+        `no cover letter: generated ${mail.coverLetterFile} with the patch list and this run's results; review its text before sending`,
+      ),
+    );
   }
-  if (mail) findings.push(problem('info', 'SEND_COMMAND', `${mail.files.length} mails in ${mail.dir}; send them with: ${mail.sendCommand}`));
-  if (mail?.sentToSelf) findings.push(problem('info', 'SENT_TO_SELF', `sent ${mail.sentToSelf.mails.length} mails to ${mail.sentToSelf.to} only`));
+  if (mail)
+    findings.push(
+      problem('info', 'SEND_COMMAND', `${mail.files.length} mails in ${mail.dir}; send them with: ${mail.sendCommand}`),
+    );
+  if (mail?.sentToSelf)
+    findings.push(
+      problem('info', 'SENT_TO_SELF', `sent ${mail.sentToSelf.mails.length} mails to ${mail.sentToSelf.to} only`),
+    );
 
   const status = statusFromFindings(findings, ctx.settings.failOn);
   const count = (list: Finding[]) => list.filter((f) => f.severity !== 'info').length;
@@ -77,7 +122,9 @@ async function checkReadiness(ctx: RunContext, input: StageInput<'apply'>): Prom
     `To: ${recipients.to.join(', ') || '?'}; Cc: ${recipients.cc.join(', ') || '?'}`,
     ...(maintainers?.destination.length ? [`tree: ${describeDestination(maintainers.destination)}`] : []),
     `deprecated kmap/kmap_atomic/kunmap/kunmap_atomic calls in the touched files ${lint.deprecated.before} → ${lint.deprecated.after}`,
-    mail ? `${mail.files.length} mails in ${path.relative(ctx.outDir, mail.dir) || '.'}/ (send-email dry run: ${mail.dryRun.length} OK)${mail.sentToSelf ? `, sent to ${mail.sentToSelf.to}` : ''}` : 'no mails made',
+    mail
+      ? `${mail.files.length} mails in ${path.relative(ctx.outDir, mail.dir) || '.'}/ (send-email dry run: ${mail.dryRun.length} OK)${mail.sentToSelf ? `, sent to ${mail.sentToSelf.to}` : ''}`
+      : 'no mails made',
   ].join('; ');
   return { result: { name: 'readiness', status, durationMs: 0, summary, findings } };
 }

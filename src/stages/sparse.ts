@@ -11,7 +11,13 @@ import { parseDiagnostics } from '../tools/gcc-diagnostics.js';
 import { onlyPatchTouching, touchedCFiles } from '../series/touched.js';
 import { ANALYSIS_KCFLAGS, firstError, make, type KbuildOptions } from '../tools/kbuild.js';
 import { ccacheEnv } from '../tools/ccache.js';
-import { judgeAdditions, seriesAdditions, symbolsBuilding, type SeriesAdditions, type SymbolNeeds } from '../build/series-config.js';
+import {
+  judgeAdditions,
+  seriesAdditions,
+  symbolsBuilding,
+  type SeriesAdditions,
+  type SymbolNeeds,
+} from '../build/series-config.js';
 import type { AppliedSeries, RunContext, Stage, StageInput, StageOutput } from './stage.js';
 
 interface SparseConfig {
@@ -33,34 +39,68 @@ interface Checked {
 }
 
 /** Compile, then check: a second make with C=2 on up-to-date objects prints sparse's output and nothing else. */
-async function checkRevision(ctx: RunContext, kbuild: KbuildOptions, sparseConfig: SparseConfig, objects: string[], label: string): Promise<Located[] | Finding> {
+async function checkRevision(
+  ctx: RunContext,
+  kbuild: KbuildOptions,
+  sparseConfig: SparseConfig,
+  objects: string[],
+  label: string,
+): Promise<Located[] | Finding> {
   const log = path.join(ctx.outDir, 'logs', `sparse-${sparseConfig.name}-${label}.log`);
-  const compile = await ctx.progress.alive(`compiling the ${label} tree (${sparseConfig.name})`, make(kbuild, [ANALYSIS_KCFLAGS, ...objects]));
+  const compile = await ctx.progress.alive(
+    `compiling the ${label} tree (${sparseConfig.name})`,
+    make(kbuild, [ANALYSIS_KCFLAGS, ...objects]),
+  );
   await writeFile(log, compile.stdout + compile.stderr);
   if (compile.code !== 0) {
     const error = compile.timedOut ? `timed out after ${kbuild.timeoutMs / 1000}s` : firstError(compile);
-    const located = compile.timedOut ? [] : (await locate(parseDiagnostics(compile.stdout + compile.stderr, ctx.tree.dir, kbuild.buildDir), ctx.tree.dir)).filter((d) => d.severity === 'error');
+    const located = compile.timedOut
+      ? []
+      : (
+          await locate(parseDiagnostics(compile.stdout + compile.stderr, ctx.tree.dir, kbuild.buildDir), ctx.tree.dir)
+        ).filter((d) => d.severity === 'error');
     const at = located[0];
     return {
-      tool: 'gcc', severity: 'error', type: 'COMPILE_ERROR', config: sparseConfig.name, new: label === 'patched',
+      tool: 'gcc',
+      severity: 'error',
+      type: 'COMPILE_ERROR',
+      config: sparseConfig.name,
+      new: label === 'patched',
       message: `the ${label} tree does not compile (${sparseConfig.name}): ${at ? at.message : error}`,
       ...(at?.file ? { file: at.file, line: at.line, patch: onlyPatchTouching(ctx.series.patches, at.file) } : {}),
     };
   }
-  const check = await ctx.progress.alive(`running sparse on the ${label} tree (${sparseConfig.name})`, make(kbuild, [ANALYSIS_KCFLAGS, 'C=2', ...objects]));
+  const check = await ctx.progress.alive(
+    `running sparse on the ${label} tree (${sparseConfig.name})`,
+    make(kbuild, [ANALYSIS_KCFLAGS, 'C=2', ...objects]),
+  );
   await appendFile(log, check.stdout + check.stderr);
   if (check.code !== 0) {
-    return { tool: 'sparse', severity: 'error', type: 'SPARSE_FAILED', config: sparseConfig.name, message: `sparse failed on the ${label} tree (${sparseConfig.name}): ${firstError(check)}` };
+    return {
+      tool: 'sparse',
+      severity: 'error',
+      type: 'SPARSE_FAILED',
+      config: sparseConfig.name,
+      message: `sparse failed on the ${label} tree (${sparseConfig.name}): ${firstError(check)}`,
+    };
   }
   return locate(parseDiagnostics(check.stdout + check.stderr, ctx.tree.dir, kbuild.buildDir), ctx.tree.dir);
 }
 
 /** The config for one sparse run: defconfig, our extras, the series' symbols, and warnings left as warnings. */
-async function configure(kbuild: KbuildOptions, sparseConfig: SparseConfig, additions: SeriesAdditions, definesWerror: boolean): Promise<Map<string, string> | string> {
+async function configure(
+  kbuild: KbuildOptions,
+  sparseConfig: SparseConfig,
+  additions: SeriesAdditions,
+  definesWerror: boolean,
+): Promise<Map<string, string> | string> {
   const defconfig = await make(kbuild, ['defconfig']);
   if (defconfig.code !== 0) return `make defconfig failed (${sparseConfig.name}): ${firstError(defconfig)}`;
   const configFile = path.join(kbuild.buildDir, '.config');
-  const lines = [...Object.entries(sparseConfig.extra).map(([s, v]) => `CONFIG_${s}=${v}`), ...[...additions.asked.keys()].map((s) => `CONFIG_${s}=y`)];
+  const lines = [
+    ...Object.entries(sparseConfig.extra).map(([s, v]) => `CONFIG_${s}=${v}`),
+    ...[...additions.asked.keys()].map((s) => `CONFIG_${s}=y`),
+  ];
   // defconfig sets CONFIG_WERROR: one unused variable would hide every other finding
   if (definesWerror) lines.push('# CONFIG_WERROR is not set');
   await appendFile(configFile, lines.map((l) => `${l}\n`).join(''));
@@ -70,7 +110,15 @@ async function configure(kbuild: KbuildOptions, sparseConfig: SparseConfig, addi
 }
 
 /** One configuration: which touched files it builds, and sparse's output on base and patched for them. */
-async function checkInConfig(ctx: RunContext, applied: AppliedSeries, sparseConfig: SparseConfig, files: string[], needs: SymbolNeeds, definesWerror: boolean, findings: Finding[]): Promise<{ base: Checked; patched: Checked; objects: string[] } | undefined> {
+async function checkInConfig(
+  ctx: RunContext,
+  applied: AppliedSeries,
+  sparseConfig: SparseConfig,
+  files: string[],
+  needs: SymbolNeeds,
+  definesWerror: boolean,
+  findings: Finding[],
+): Promise<{ base: Checked; patched: Checked; objects: string[] } | undefined> {
   const kbuild: KbuildOptions = {
     srcDir: ctx.tree.dir,
     buildDir: path.join(ctx.workDir, `sparse-${sparseConfig.arch}`),
@@ -81,25 +129,47 @@ async function checkInConfig(ctx: RunContext, applied: AppliedSeries, sparseConf
     ccache: ccacheEnv({ dir: ctx.settings.ccacheDir, maxSize: ctx.settings.ccacheSize, baseDir: ctx.workDir }),
   };
   await mkdir(kbuild.buildDir, { recursive: true });
-  const additions = await seriesAdditions(ctx.tree.git, ctx.tree.dir, needs, sparseConfig.arch, new Map(Object.entries(sparseConfig.extra)));
+  const additions = await seriesAdditions(
+    ctx.tree.git,
+    ctx.tree.dir,
+    needs,
+    sparseConfig.arch,
+    new Map(Object.entries(sparseConfig.extra)),
+  );
   await ctx.tree.git.run(['checkout', '--quiet', '--detach', applied.baseCommit]);
   const config = await configure(kbuild, sparseConfig, additions, definesWerror);
   if (typeof config === 'string') {
-    findings.push({ tool: 'sparse', severity: 'error', type: 'SPARSE_FAILED', config: sparseConfig.name, message: config });
+    findings.push({
+      tool: 'sparse',
+      severity: 'error',
+      type: 'SPARSE_FAILED',
+      config: sparseConfig.name,
+      message: config,
+    });
     return undefined;
   }
   const refused = judgeAdditions(additions, config).refused;
   const objects: string[] = [];
   for (const file of files) {
     const rule = await buildRuleFor(ctx.tree.dir, file);
-    const off = rule.kind === 'symbols' ? rule.symbols.filter((s) => config.get(s) !== 'y' && config.get(s) !== 'm') : [];
+    const off =
+      rule.kind === 'symbols' ? rule.symbols.filter((s) => config.get(s) !== 'y' && config.get(s) !== 'm') : [];
     if (rule.kind === 'unknown') continue;
     if (off.length === 0) {
       objects.push(file.replace(/\.c$/, '.o'));
       continue;
     }
-    const why = off.map((s) => `CONFIG_${s} stays off: ${refused.find((r) => r.symbol === s)?.reason ?? 'a dependency is off'}`).join('; ');
-    findings.push({ tool: 'sparse', severity: 'info', type: 'NOT_CHECKED', file, config: sparseConfig.name, message: `${file} is not checked in ${sparseConfig.name}: ${why}` });
+    const why = off
+      .map((s) => `CONFIG_${s} stays off: ${refused.find((r) => r.symbol === s)?.reason ?? 'a dependency is off'}`)
+      .join('; ');
+    findings.push({
+      tool: 'sparse',
+      severity: 'info',
+      type: 'NOT_CHECKED',
+      file,
+      config: sparseConfig.name,
+      message: `${file} is not checked in ${sparseConfig.name}: ${why}`,
+    });
   }
   if (objects.length === 0) return undefined;
   const base = await checkRevision(ctx, kbuild, sparseConfig, objects, 'base');
@@ -113,7 +183,11 @@ async function checkInConfig(ctx: RunContext, applied: AppliedSeries, sparseConf
     findings.push(after);
     return undefined;
   }
-  return { base: { config: sparseConfig.name, diagnostics: base }, patched: { config: sparseConfig.name, diagnostics: after }, objects };
+  return {
+    base: { config: sparseConfig.name, diagnostics: base },
+    patched: { config: sparseConfig.name, diagnostics: after },
+    objects,
+  };
 }
 
 async function runSparse(ctx: RunContext, input: StageInput<'apply'>): Promise<StageOutput<void>> {
@@ -131,7 +205,13 @@ async function runSparse(ctx: RunContext, input: StageInput<'apply'>): Promise<S
     const checkable: string[] = [];
     for (const file of files) {
       if ((await buildRuleFor(ctx.tree.dir, file)).kind === 'unknown') {
-        findings.push({ tool: 'sparse', severity: 'info', type: 'NOT_CHECKED', file, message: `${file} is not checked: no Makefile rule in its directory builds it` });
+        findings.push({
+          tool: 'sparse',
+          severity: 'info',
+          type: 'NOT_CHECKED',
+          file,
+          message: `${file} is not checked: no Makefile rule in its directory builds it`,
+        });
       } else checkable.push(file);
     }
     const needs = await symbolsBuilding(ctx.tree.dir, checkable);
@@ -143,7 +223,12 @@ async function runSparse(ctx: RunContext, input: StageInput<'apply'>): Promise<S
     }
     const compileError = findings.find((f) => f.type === 'COMPILE_ERROR' && f.new);
     const broken = findings.find((f) => f.type === 'SPARSE_FAILED' || (f.type === 'COMPILE_ERROR' && !f.new));
-    if (runs.length === 0 && !compileError && !broken) return result(statusFromFindings(findings, ctx.settings.failOn), 'no changed C file could be built in any sparse config', findings);
+    if (runs.length === 0 && !compileError && !broken)
+      return result(
+        statusFromFindings(findings, ctx.settings.failOn),
+        'no changed C file could be built in any sparse config',
+        findings,
+      );
 
     // one warning seen in both configs is one finding (the first config's)
     const seen = new Set<string>();
@@ -155,11 +240,41 @@ async function runSparse(ctx: RunContext, input: StageInput<'apply'>): Promise<S
       comparison.fixed = comparison.fixed.filter((d) => once('fixed', d));
       comparison.existing = comparison.existing.filter((d) => once('old', d));
       for (const kind of ['introduced', 'fixed', 'existing'] as const) counts[kind] += comparison[kind].length;
-      findings.push(...comparisonFindings<Located, Finding>(comparison, {
-        introduced: (d) => ({ tool: 'sparse', severity: d.severity, type: 'SPARSE', message: d.message, file: d.file, line: d.line, patch: onlyPatchTouching(ctx.series.patches, d.file), config: r.patched.config, new: true }),
-        fixed: (d) => ({ tool: 'sparse', severity: 'info', type: 'SPARSE_FIXED', message: `fixed: ${d.message}`, file: d.file, line: d.line, config: r.base.config, new: false }),
-        existing: (d) => ({ tool: 'sparse', severity: d.severity, type: 'SPARSE', message: d.message, file: d.file, line: d.line, config: r.patched.config, new: false }),
-      }));
+      findings.push(
+        ...comparisonFindings<Located, Finding>(comparison, {
+          introduced: (d) => ({
+            tool: 'sparse',
+            severity: d.severity,
+            type: 'SPARSE',
+            message: d.message,
+            file: d.file,
+            line: d.line,
+            patch: onlyPatchTouching(ctx.series.patches, d.file),
+            config: r.patched.config,
+            new: true,
+          }),
+          fixed: (d) => ({
+            tool: 'sparse',
+            severity: 'info',
+            type: 'SPARSE_FIXED',
+            message: `fixed: ${d.message}`,
+            file: d.file,
+            line: d.line,
+            config: r.base.config,
+            new: false,
+          }),
+          existing: (d) => ({
+            tool: 'sparse',
+            severity: d.severity,
+            type: 'SPARSE',
+            message: d.message,
+            file: d.file,
+            line: d.line,
+            config: r.patched.config,
+            new: false,
+          }),
+        }),
+      );
     }
     const checked = new Set(runs.flatMap((r) => r.objects));
     const perConfig = runs.map((r) => `${r.objects.length} in ${r.patched.config}`).join(', ');

@@ -37,17 +37,23 @@ export function aptOptions(root: AptRoot): string[] {
 }
 
 /** A private root that reads the host's package sources (the mirrors this machine is allowed to reach). */
-export async function createAptRoot(dir: string, arch: string, sources: readonly string[] = HOST_SOURCES): Promise<AptRoot> {
+export async function createAptRoot(
+  dir: string,
+  arch: string,
+  sources: readonly string[] = HOST_SOURCES,
+): Promise<AptRoot> {
   await mkdir(path.join(dir, 'sources.list.d'), { recursive: true });
   await mkdir(path.join(dir, 'state', 'lists', 'partial'), { recursive: true });
   await mkdir(path.join(dir, 'cache', 'archives', 'partial'), { recursive: true });
   await writeFile(path.join(dir, 'status'), '');
   await writeFile(path.join(dir, 'sources.list'), '');
   for (const source of sources) {
-    if (source.endsWith('.list') && existsSync(source)) await copyFile(source, path.join(dir, 'sources.list.d', 'host.list'));
+    if (source.endsWith('.list') && existsSync(source))
+      await copyFile(source, path.join(dir, 'sources.list.d', 'host.list'));
     else if (existsSync(source)) {
       for (const name of await readdir(source).catch(() => [])) {
-        if (/\.(list|sources)$/.test(name)) await copyFile(path.join(source, name), path.join(dir, 'sources.list.d', name));
+        if (/\.(list|sources)$/.test(name))
+          await copyFile(path.join(source, name), path.join(dir, 'sources.list.d', name));
       }
     }
   }
@@ -55,10 +61,19 @@ export async function createAptRoot(dir: string, arch: string, sources: readonly
 }
 
 function aptGet(root: AptRoot, args: readonly string[], cwd?: string, timeoutMs = 300_000): Promise<ExecResult> {
-  return execTool('apt-get', [...aptOptions(root), '-q', ...args], { cwd, timeoutMs, env: { ...process.env, LC_ALL: 'C' } });
+  return execTool('apt-get', [...aptOptions(root), '-q', ...args], {
+    cwd,
+    timeoutMs,
+    env: { ...process.env, LC_ALL: 'C' },
+  });
 }
 
-const firstAptError = (r: ExecResult) => (r.stderr + r.stdout).split('\n').find((l) => /^E: /.test(l))?.slice(3).trim() ?? `exit status ${r.code}`;
+const firstAptError = (r: ExecResult) =>
+  (r.stderr + r.stdout)
+    .split('\n')
+    .find((l) => /^E: /.test(l))
+    ?.slice(3)
+    .trim() ?? `exit status ${r.code}`;
 
 /**
  * Refresh the package indexes. One index can fail while a mirror syncs ("File has unexpected size"); that is not
@@ -71,7 +86,8 @@ export async function updateIndexes(root: AptRoot, attempts = 3): Promise<{ warn
     if (last.code === 0) return {};
   }
   const lists = await readdir(path.join(root.dir, 'state', 'lists')).catch(() => []);
-  if (lists.some((n) => n.includes('_Packages'))) return { warning: `apt-get update (${root.arch}): ${firstAptError(last!)}` };
+  if (lists.some((n) => n.includes('_Packages')))
+    return { warning: `apt-get update (${root.arch}): ${firstAptError(last!)}` };
   throw infraError(`cannot download the ${root.arch} package indexes: ${firstAptError(last!)}`);
 }
 
@@ -99,14 +115,20 @@ export function debFileName(p: PackageVersion, arch: string, all = false): strin
 }
 
 /** Download exactly these versions into `dir`, skipping files already there. */
-export async function downloadPackages(root: AptRoot, packages: readonly PackageVersion[], dir: string): Promise<string[]> {
+export async function downloadPackages(
+  root: AptRoot,
+  packages: readonly PackageVersion[],
+  dir: string,
+): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const have = new Set(await readdir(dir));
-  const present = (p: PackageVersion) => have.has(debFileName(p, root.arch)) || have.has(debFileName(p, root.arch, true));
+  const present = (p: PackageVersion) =>
+    have.has(debFileName(p, root.arch)) || have.has(debFileName(p, root.arch, true));
   const missing = packages.filter((p) => !present(p));
   if (missing.length) {
     const result = await aptGet(root, ['download', ...missing.map((p) => `${p.name}=${p.version}`)], dir);
-    if (result.code !== 0) throw infraError(`cannot download the ${root.arch} guest packages: ${firstAptError(result)}`);
+    if (result.code !== 0)
+      throw infraError(`cannot download the ${root.arch} guest packages: ${firstAptError(result)}`);
   }
   const files = new Set(await readdir(dir));
   return packages.map((p) => {
@@ -119,5 +141,8 @@ export async function downloadPackages(root: AptRoot, packages: readonly Package
 /** Unpack a .deb's files into `dir` (dpkg-deb -x: no maintainer scripts, nothing registered). */
 export async function unpackDeb(deb: string, dir: string): Promise<void> {
   const result = await execTool('dpkg-deb', ['-x', deb, dir], { timeoutMs: 120_000 });
-  if (result.code !== 0) throw infraError(`cannot unpack ${path.basename(deb)}: ${result.stderr.trim().split('\n')[0] ?? `exit status ${result.code}`}`);
+  if (result.code !== 0)
+    throw infraError(
+      `cannot unpack ${path.basename(deb)}: ${result.stderr.trim().split('\n')[0] ?? `exit status ${result.code}`}`,
+    );
 }

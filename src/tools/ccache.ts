@@ -26,7 +26,12 @@ export interface CcacheStats {
 export function parseStatsLog(text: string): CcacheStats {
   const stats = { hits: 0, misses: 0 };
   for (const block of text.split(/^# /m).slice(1)) {
-    const counters = new Set(block.split('\n').slice(1).map((l) => l.trim()));
+    const counters = new Set(
+      block
+        .split('\n')
+        .slice(1)
+        .map((l) => l.trim()),
+    );
     if (counters.has('direct_cache_hit') || counters.has('preprocessed_cache_hit')) stats.hits++;
     else if (counters.has('cache_miss')) stats.misses++;
   }

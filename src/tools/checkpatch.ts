@@ -35,7 +35,12 @@ export function parseCheckpatch(output: string): CheckpatchReport {
     }
     const total = TOTAL.exec(line);
     if (total) {
-      report.totals = { errors: Number(total[1]), warnings: Number(total[2]), checks: Number(total[3] ?? 0), lines: Number(total[4]) };
+      report.totals = {
+        errors: Number(total[1]),
+        warnings: Number(total[2]),
+        checks: Number(total[3] ?? 0),
+        lines: Number(total[4]),
+      };
       current = undefined;
       continue;
     }
@@ -63,11 +68,20 @@ export interface CheckpatchOptions {
 }
 
 export async function runCheckpatch(patchFile: string, options: CheckpatchOptions): Promise<CheckpatchReport> {
-  const args = [path.join(options.treeDir, 'scripts', 'checkpatch.pl'), '--no-color', '--show-types', '--no-summary-file'];
+  const args = [
+    path.join(options.treeDir, 'scripts', 'checkpatch.pl'),
+    '--no-color',
+    '--show-types',
+    '--no-summary-file',
+  ];
   if (options.strict) args.push('--strict');
   if (options.ignore.length > 0) args.push('--ignore', options.ignore.join(','));
   args.push(patchFile);
-  const result = await execTool('perl', args, { cwd: options.treeDir, timeoutMs: options.timeoutMs, env: { ...process.env, LC_ALL: 'C' } });
+  const result = await execTool('perl', args, {
+    cwd: options.treeDir,
+    timeoutMs: options.timeoutMs,
+    env: { ...process.env, LC_ALL: 'C' },
+  });
   const report = parseCheckpatch(result.stdout);
   // 0 = clean, 1 = style problems; anything else, or no totals line, means checkpatch itself did not run right.
   if (result.timedOut || (result.code !== 0 && result.code !== 1) || (!report.totals && report.findings.length === 0)) {

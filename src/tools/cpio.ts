@@ -18,6 +18,13 @@ async function walk(root: string, rel = ''): Promise<string[]> {
 /** Every file under `dir` into the newc archive `outFile`, in name order so the archive is reproducible. */
 export async function packDirectory(dir: string, outFile: string): Promise<void> {
   const files = await walk(dir);
-  const result = await execTool('cpio', ['-o', '-H', 'newc', '-R', '0:0', '--quiet', '-O', outFile], { cwd: dir, input: files.join('\n') + '\n', timeoutMs: 300_000 });
-  if (result.code !== 0) throw infraError(`cpio could not pack ${dir}: ${result.stderr.trim().split('\n')[0] ?? `exit status ${result.code}`}`);
+  const result = await execTool('cpio', ['-o', '-H', 'newc', '-R', '0:0', '--quiet', '-O', outFile], {
+    cwd: dir,
+    input: files.join('\n') + '\n',
+    timeoutMs: 300_000,
+  });
+  if (result.code !== 0)
+    throw infraError(
+      `cpio could not pack ${dir}: ${result.stderr.trim().split('\n')[0] ?? `exit status ${result.code}`}`,
+    );
 }

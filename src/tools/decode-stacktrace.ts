@@ -28,17 +28,32 @@ export async function decodeStacktrace(req: DecodeRequest): Promise<string[] | u
   // the script reads with a plain `read`: it drops leading blanks and backslashes, so those are put back after
   const input = req.messages.map((m) => (/\bCode: /.test(m) ? '' : m.replace(/\\/g, '')));
   // the source root is given, not guessed: the script guesses from init/main.c, which may have no debug info
-  const result = await execTool('bash', [script, req.vmlinux, path.resolve(req.treeDir)], { input: input.join('\n') + '\n', timeoutMs: req.timeoutMs ?? 60_000 }).catch(() => undefined);
+  const result = await execTool('bash', [script, req.vmlinux, path.resolve(req.treeDir)], {
+    input: input.join('\n') + '\n',
+    timeoutMs: req.timeoutMs ?? 60_000,
+  }).catch(() => undefined);
   if (!result || result.code !== 0 || result.timedOut) return undefined;
   // addr2line tells apart code paths on one line with "(discriminator N)": no use to a reader, and it would nest
-  const out = result.stdout.replace(/\n$/, '').split('\n').map((l) => l.replace(/ \(discriminator \d+\)/g, ''));
+  const out = result.stdout
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((l) => l.replace(/ \(discriminator \d+\)/g, ''));
   if (out.length !== input.length) return undefined;
   // only lines that gained a location are taken: the script rewrites some others ("[<addr>]" words) on its way
-  return req.messages.map((m, i) => (LOCATED.test(out[i]!) && !LOCATED.test(m) ? `${/^\s*/.exec(m)![0]}${locationsInTree(out[i]!.trim(), req.treeDir)}` : m));
+  return req.messages.map((m, i) =>
+    LOCATED.test(out[i]!) && !LOCATED.test(m)
+      ? `${/^\s*/.exec(m)![0]}${locationsInTree(out[i]!.trim(), req.treeDir)}`
+      : m,
+  );
 }
 
 /** Locations as paths in the tree: an O= build records "<build dir>/../../linux/drivers/md/dm-crypt.c". */
 function locationsInTree(decoded: string, treeDir: string): string {
   const root = path.resolve(treeDir);
-  return decoded.replace(LOCATED, (where) => where.replace(/([^\s()]+):(\d+|\?)/g, (_, file: string, line: string) => `${treeRelative(path.resolve(root, file), root)}:${line}`));
+  return decoded.replace(LOCATED, (where) =>
+    where.replace(
+      /([^\s()]+):(\d+|\?)/g,
+      (_, file: string, line: string) => `${treeRelative(path.resolve(root, file), root)}:${line}`,
+    ),
+  );
 }

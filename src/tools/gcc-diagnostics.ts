@@ -83,15 +83,30 @@ export function parseLinkErrors(output: string): LinkError[] {
       fn = inFunction[2];
       continue;
     }
-    const undef = /^(?:(\S+?):(?:\([^)]*\)|(\d+))|\S*ld(?:\.bfd)?: (\S+?)(?::\([^)]*\))?): undefined reference to [`'‘]([^'’`]+)['’`]$/.exec(line);
+    const undef =
+      /^(?:(\S+?):(?:\([^)]*\)|(\d+))|\S*ld(?:\.bfd)?: (\S+?)(?::\([^)]*\))?): undefined reference to [`'‘]([^'’`]+)['’`]$/.exec(
+        line,
+      );
     if (undef) {
       const symbol = undef[4]!;
       const source = undef[1] === undefined ? undefined : path.basename(undef[1]);
-      errors.push({ object: object ?? undef[3] ?? '', source, ...(undef[2] ? { line: Number(undef[2]) } : {}), function: fn, symbol, message: `undefined reference to \`${symbol}'${fn ? ` in ${fn}()` : ''}` });
+      errors.push({
+        object: object ?? undef[3] ?? '',
+        source,
+        ...(undef[2] ? { line: Number(undef[2]) } : {}),
+        function: fn,
+        symbol,
+        message: `undefined reference to \`${symbol}'${fn ? ` in ${fn}()` : ''}`,
+      });
       continue;
     }
     const modpost = /^ERROR: modpost: "([^"]+)" \[([^\]]+)\] undefined!$/.exec(line);
-    if (modpost) errors.push({ object: modpost[2]!, symbol: modpost[1]!, message: `undefined reference to \`${modpost[1]}' (modpost)` });
+    if (modpost)
+      errors.push({
+        object: modpost[2]!,
+        symbol: modpost[1]!,
+        message: `undefined reference to \`${modpost[1]}' (modpost)`,
+      });
   }
   return errors;
 }

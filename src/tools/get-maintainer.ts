@@ -41,12 +41,20 @@ function splitRoles(text: string): string[] {
 /** Pure: "Name <email> (role:SECTION,…)" and "email (role)" lines; anything else is ignored. */
 export function parseAddresses(output: string): Address[] {
   const addresses: Address[] = [];
-  for (const line of output.split('\n').map((l) => l.trim()).filter(Boolean)) {
+  for (const line of output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     const m = /^(?:(.*?)\s*<([^<>\s]+@[^<>\s]+)>|([^\s()<>]+@[^\s()<>]+))(?:\s+\((.*)\))?$/.exec(line);
     if (!m) continue;
     const email = (m[2] ?? m[3])!;
     const name = m[1]?.replace(/^"|"$/g, '') || undefined;
-    addresses.push({ address: name ? `${name} <${email}>` : email, email, ...(name ? { name } : {}), roles: m[4] ? splitRoles(m[4]) : [] });
+    addresses.push({
+      address: name ? `${name} <${email}>` : email,
+      email,
+      ...(name ? { name } : {}),
+      roles: m[4] ? splitRoles(m[4]) : [],
+    });
   }
   return addresses;
 }
@@ -82,16 +90,23 @@ async function getMaintainer(args: string[], options: GetMaintainerOptions): Pro
   const script = path.join(options.treeDir, 'scripts', 'get_maintainer.pl');
   if (!existsSync(script)) throw new RunError(`the tree has no scripts/get_maintainer.pl`, 'tool');
   // run from the tree dir: the script finds MAINTAINERS (and checks it is a kernel tree) relative to it
-  const result = await execTool('perl', [script, ...BASE_ARGS, ...args], { cwd: options.treeDir, timeoutMs: options.timeoutMs, env: { ...process.env, LC_ALL: 'C' } });
+  const result = await execTool('perl', [script, ...BASE_ARGS, ...args], {
+    cwd: options.treeDir,
+    timeoutMs: options.timeoutMs,
+    env: { ...process.env, LC_ALL: 'C' },
+  });
   if (result.code !== 0 || result.timedOut) {
-    const why = result.timedOut ? 'timed out' : (result.stderr.trim().split('\n')[0] || `exit ${result.code}`);
+    const why = result.timedOut ? 'timed out' : result.stderr.trim().split('\n')[0] || `exit ${result.code}`;
     throw new RunError(`get_maintainer.pl failed: ${why}`, 'tool');
   }
   return result.stdout;
 }
 
 /** Who should receive these patch files (one or the whole series), with the roles MAINTAINERS gives them. */
-export async function maintainersOfPatches(patchFiles: readonly string[], options: GetMaintainerOptions): Promise<Address[]> {
+export async function maintainersOfPatches(
+  patchFiles: readonly string[],
+  options: GetMaintainerOptions,
+): Promise<Address[]> {
   return parseAddresses(await getMaintainer([...patchFiles], options));
 }
 

@@ -14,7 +14,10 @@ export class GitError extends RunError {
 }
 
 function lastMeaningfulLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('hint:'));
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('hint:'));
   const fatal = lines.find((l) => l.startsWith('fatal:') || l.startsWith('error:'));
   return (fatal ?? lines.at(-1) ?? 'no output').replace(/^(fatal|error): /, '');
 }
@@ -45,7 +48,10 @@ export class Git {
   }
 
   /** Run git; the result whatever the exit code. */
-  exec(args: readonly string[], options: Omit<ExecOptions, 'cwd'> & { env?: NodeJS.ProcessEnv } = {}): Promise<ExecResult> {
+  exec(
+    args: readonly string[],
+    options: Omit<ExecOptions, 'cwd'> & { env?: NodeJS.ProcessEnv } = {},
+  ): Promise<ExecResult> {
     // No background gc: a detached `gc --auto` would outlive the run (and pack a cache another run is reading).
     return execTool('git', ['-c', 'safe.directory=*', '-c', 'gc.auto=0', '-c', 'maintenance.auto=false', ...args], {
       ...options,

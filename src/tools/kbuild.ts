@@ -24,14 +24,25 @@ export const REPRODUCIBLE_ENV = {
 };
 
 /** make's arguments and the environment it adds, for running and for the reproduce block alike. */
-export function makeInvocation(options: KbuildOptions, args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): { argv: string[]; env: Record<string, string | undefined> } {
+export function makeInvocation(
+  options: KbuildOptions,
+  args: readonly string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+): { argv: string[]; env: Record<string, string | undefined> } {
   const vars = [`O=${options.buildDir}`, ...(options.arch ? [`ARCH=${options.arch}`] : [])];
   if (options.crossCompile) vars.push(`CROSS_COMPILE=${options.crossCompile}`);
   if (options.ccache) vars.push(`CC=ccache ${options.crossCompile ?? ''}gcc`, 'HOSTCC=ccache gcc');
-  return { argv: ['make', '-C', options.srcDir, `-j${options.jobs}`, ...vars, ...args], env: { ...REPRODUCIBLE_ENV, ...options.ccache, ...extraEnv } };
+  return {
+    argv: ['make', '-C', options.srcDir, `-j${options.jobs}`, ...vars, ...args],
+    env: { ...REPRODUCIBLE_ENV, ...options.ccache, ...extraEnv },
+  };
 }
 
-export function make(options: KbuildOptions, args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<ExecResult> {
+export function make(
+  options: KbuildOptions,
+  args: readonly string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<ExecResult> {
   const { argv, env } = makeInvocation(options, args, extraEnv);
   return execTool(argv[0]!, argv.slice(1), {
     env: { ...process.env, ...env },
@@ -62,19 +73,44 @@ export function configureCommands(options: KbuildOptions, fragments: readonly st
     const m = makeInvocation(quiet, [target]);
     return commandLine(m.argv, m.env);
   };
-  const merge = commandLine(['bash', `${options.srcDir}/scripts/kconfig/merge_config.sh`, '-m', '-O', options.buildDir, `${options.buildDir}/.config`, ...fragments], { ...REPRODUCIBLE_ENV, ...(options.arch ? { ARCH: options.arch } : {}) });
+  const merge = commandLine(
+    [
+      'bash',
+      `${options.srcDir}/scripts/kconfig/merge_config.sh`,
+      '-m',
+      '-O',
+      options.buildDir,
+      `${options.buildDir}/.config`,
+      ...fragments,
+    ],
+    { ...REPRODUCIBLE_ENV, ...(options.arch ? { ARCH: options.arch } : {}) },
+  );
   return [make('tinyconfig'), `(cd ${shellQuote(options.srcDir)} && ${merge})`, make('olddefconfig')];
 }
 
-export async function configureFromFragment(options: KbuildOptions, fragments: readonly string[]): Promise<ExecResult | undefined> {
+export async function configureFromFragment(
+  options: KbuildOptions,
+  fragments: readonly string[],
+): Promise<ExecResult | undefined> {
   const quiet = { ...options, ccache: undefined };
   const tiny = await make(quiet, ['tinyconfig']);
   if (tiny.code !== 0) return tiny;
-  const merge = await execTool('bash', [`${options.srcDir}/scripts/kconfig/merge_config.sh`, '-m', '-O', options.buildDir, `${options.buildDir}/.config`, ...fragments], {
-    cwd: options.srcDir,
-    env: { ...process.env, ...REPRODUCIBLE_ENV, ...(options.arch ? { ARCH: options.arch } : {}) },
-    timeoutMs: options.timeoutMs,
-  });
+  const merge = await execTool(
+    'bash',
+    [
+      `${options.srcDir}/scripts/kconfig/merge_config.sh`,
+      '-m',
+      '-O',
+      options.buildDir,
+      `${options.buildDir}/.config`,
+      ...fragments,
+    ],
+    {
+      cwd: options.srcDir,
+      env: { ...process.env, ...REPRODUCIBLE_ENV, ...(options.arch ? { ARCH: options.arch } : {}) },
+      timeoutMs: options.timeoutMs,
+    },
+  );
   if (merge.code !== 0) return merge;
   const old = await make(quiet, ['olddefconfig']);
   return old.code !== 0 ? old : undefined;

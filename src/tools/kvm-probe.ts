@@ -17,9 +17,21 @@ export function multibootProbeImage(): Buffer {
   const magic = 0x1badb002;
   const flags = 0x00010000; // the address fields below are valid
   const header = Buffer.alloc(32);
-  [magic, flags, (-(magic + flags)) >>> 0, LOAD_ADDRESS, LOAD_ADDRESS, 0, 0, LOAD_ADDRESS + 32].forEach((v, i) => header.writeUInt32LE(v >>> 0, i * 4));
+  [magic, flags, -(magic + flags) >>> 0, LOAD_ADDRESS, LOAD_ADDRESS, 0, 0, LOAD_ADDRESS + 32].forEach((v, i) =>
+    header.writeUInt32LE(v >>> 0, i * 4),
+  );
   const out = (ch: number) => [0xb0, ch, 0xee]; // mov al, ch; out dx, al
-  const code = Buffer.from([0x66, 0xba, 0xf8, 0x03, ...[...PROBE_TEXT, '\n'].flatMap((c) => out(c.charCodeAt(0))), 0xfa, 0xf4, 0xeb, 0xfd]); // mov dx, 0x3f8 … cli; hlt; jmp hlt
+  const code = Buffer.from([
+    0x66,
+    0xba,
+    0xf8,
+    0x03,
+    ...[...PROBE_TEXT, '\n'].flatMap((c) => out(c.charCodeAt(0))),
+    0xfa,
+    0xf4,
+    0xeb,
+    0xfd,
+  ]); // mov dx, 0x3f8 … cli; hlt; jmp hlt
   return Buffer.concat([header, code]);
 }
 
@@ -30,7 +42,11 @@ export interface AccelProbe {
 }
 
 /** Boot the probe image with the run's QEMU command line under `accel`: did it print, and if not, what QEMU said. */
-export async function probeGuest(arch: string, accel: Accel, timeoutMs = 15_000): Promise<{ started: boolean; ms: number; said: string }> {
+export async function probeGuest(
+  arch: string,
+  accel: Accel,
+  timeoutMs = 15_000,
+): Promise<{ started: boolean; ms: number; said: string }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kpci-kvm-probe-'));
   try {
     const kernel = path.join(dir, 'probe.bin');
@@ -40,17 +56,35 @@ export async function probeGuest(arch: string, accel: Accel, timeoutMs = 15_000)
     const abort = new AbortController();
     const started = Date.now();
     let seen = false;
-    const r = await execTool(qemuBinary(arch), qemuArgs({ arch, kernel, initrd, append: [], memoryMiB: 64, cpus: Math.min(2, os.availableParallelism()), disks: [], accel }), {
-      timeoutMs,
-      signal: abort.signal,
-      onLine: (line) => {
-        if (line.trim() === PROBE_TEXT) {
-          seen = true;
-          abort.abort();
-        }
+    const r = await execTool(
+      qemuBinary(arch),
+      qemuArgs({
+        arch,
+        kernel,
+        initrd,
+        append: [],
+        memoryMiB: 64,
+        cpus: Math.min(2, os.availableParallelism()),
+        disks: [],
+        accel,
+      }),
+      {
+        timeoutMs,
+        signal: abort.signal,
+        onLine: (line) => {
+          if (line.trim() === PROBE_TEXT) {
+            seen = true;
+            abort.abort();
+          }
+        },
       },
-    }).catch((error: Error) => ({ code: -1, stdout: '', stderr: error.message }));
-    const said = `${r.stderr}\n${r.stdout}`.split('\n').map((l) => l.trim()).filter(Boolean).find((l) => /error|fail/i.test(l)) ?? `no output in ${timeoutMs / 1000}s`;
+    ).catch((error: Error) => ({ code: -1, stdout: '', stderr: error.message }));
+    const said =
+      `${r.stderr}\n${r.stdout}`
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .find((l) => /error|fail/i.test(l)) ?? `no output in ${timeoutMs / 1000}s`;
     return { started: seen, ms: Date.now() - started, said: said.slice(0, 160) };
   } finally {
     await rm(dir, { recursive: true, force: true });

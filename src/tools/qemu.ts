@@ -34,13 +34,29 @@ export function qemuBinary(arch: string): string {
 export function qemuArgs(boot: QemuBoot): string[] {
   const { machine, console } = guest(boot.arch);
   return [
-    '-nodefaults', '-no-reboot', '-display', 'none', '-serial', 'stdio',
-    '-machine', machine, '-accel', boot.accel, ...(boot.accel === 'kvm' ? ['-cpu', 'host'] : []),
+    '-nodefaults',
+    '-no-reboot',
+    '-display',
+    'none',
+    '-serial',
+    'stdio',
+    '-machine',
+    machine,
+    '-accel',
+    boot.accel,
+    ...(boot.accel === 'kvm' ? ['-cpu', 'host'] : []),
     // one CPU per socket: SeaBIOS's MP table lists only each socket's first core, and our kernels find their CPUs
     // there (no ACPI), so QEMU's default of cores in one socket leaves the guest with one CPU
-    '-m', String(boot.memoryMiB), '-smp', `${boot.cpus},sockets=${boot.cpus},cores=1,threads=1`,
-    '-kernel', boot.kernel, '-initrd', boot.initrd,
-    '-append', [`console=${console}`, 'panic=-1', ...boot.append].join(' '),
+    '-m',
+    String(boot.memoryMiB),
+    '-smp',
+    `${boot.cpus},sockets=${boot.cpus},cores=1,threads=1`,
+    '-kernel',
+    boot.kernel,
+    '-initrd',
+    boot.initrd,
+    '-append',
+    [`console=${console}`, 'panic=-1', ...boot.append].join(' '),
     ...boot.disks.flatMap((file) => ['-drive', `file=${file},format=raw,if=virtio,cache=unsafe`]),
   ];
 }
@@ -52,5 +68,9 @@ export interface QemuRunOptions {
 }
 
 export function runQemu(boot: QemuBoot, options: QemuRunOptions): Promise<ExecResult> {
-  return execTool(qemuBinary(boot.arch), qemuArgs(boot), { timeoutMs: options.timeoutMs, onLine: options.onLine, signal: options.signal });
+  return execTool(qemuBinary(boot.arch), qemuArgs(boot), {
+    timeoutMs: options.timeoutMs,
+    onLine: options.onLine,
+    signal: options.signal,
+  });
 }

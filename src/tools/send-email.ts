@@ -37,7 +37,8 @@ export function parseSendEmailLog(output: string): SentMail[] {
     if (/^(Dry-)?(OK|Sent)\b.*Log says:$/i.test(line.trim()) || /^(Dry-)?OK\. Log says:$/.test(line.trim())) {
       current = { subject: '', recipients: [] };
       mails.push(current);
-    } else if (current && /^RCPT TO:<(.+)>$/.exec(line.trim())) current.recipients.push(/^RCPT TO:<(.+)>$/.exec(line.trim())![1]!);
+    } else if (current && /^RCPT TO:<(.+)>$/.exec(line.trim()))
+      current.recipients.push(/^RCPT TO:<(.+)>$/.exec(line.trim())![1]!);
     else if (current && line.startsWith('Subject: ')) current.subject = line.slice('Subject: '.length).trim();
     else if (line.trim() === '') current = undefined;
   }
@@ -46,7 +47,15 @@ export function parseSendEmailLog(output: string): SentMail[] {
 
 export async function sendEmail(git: Git, options: SendEmailOptions): Promise<SentMail[]> {
   // --no-to/--no-cc/--no-bcc first: nothing from any configuration adds recipients behind our back
-  const args = ['send-email', '--confirm=never', '--no-to', '--no-cc', '--no-bcc', '--no-format-patch', `--from=${options.from}`];
+  const args = [
+    'send-email',
+    '--confirm=never',
+    '--no-to',
+    '--no-cc',
+    '--no-bcc',
+    '--no-format-patch',
+    `--from=${options.from}`,
+  ];
   if (options.dryRun) args.push('--dry-run');
   if (options.suppressCc) args.push('--suppress-cc=all');
   for (const t of options.to) args.push(`--to=${t}`);
@@ -57,13 +66,23 @@ export async function sendEmail(git: Git, options: SendEmailOptions): Promise<Se
     args.push(`--smtp-server=${smtp.host}`, `--smtp-server-port=${smtp.port}`, '--smtp-domain=localhost');
     if (smtp.encryption !== 'none') args.push(`--smtp-encryption=${smtp.encryption}`);
     if (smtp.user) args.push(`--smtp-user=${smtp.user}`);
-    if (smtp.password !== undefined) Object.assign(env, { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'sendemail.smtpPass', GIT_CONFIG_VALUE_0: smtp.password });
+    if (smtp.password !== undefined)
+      Object.assign(env, {
+        GIT_CONFIG_COUNT: '1',
+        GIT_CONFIG_KEY_0: 'sendemail.smtpPass',
+        GIT_CONFIG_VALUE_0: smtp.password,
+      });
   }
   args.push(...options.files); // absolute paths; no "--", after which send-email takes them for revisions
   const result = await git.exec(args, { timeoutMs: options.timeoutMs, env });
   if (result.code !== 0 || result.timedOut) {
-    const lines = `${result.stderr}\n${result.stdout}`.split('\n').map((l) => l.trim()).filter(Boolean);
-    const why = result.timedOut ? 'timed out' : (lines.find((l) => /^(fatal|error|Unable|Failed|Refusing)/i.test(l)) ?? lines.at(-1) ?? `exit ${result.code}`);
+    const lines = `${result.stderr}\n${result.stdout}`
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
+    const why = result.timedOut
+      ? 'timed out'
+      : (lines.find((l) => /^(fatal|error|Unable|Failed|Refusing)/i.test(l)) ?? lines.at(-1) ?? `exit ${result.code}`);
     throw new RunError(`git send-email${options.dryRun ? ' --dry-run' : ''} failed: ${why}`, 'tool');
   }
   return parseSendEmailLog(result.stdout);

@@ -7,6 +7,8 @@ export function shellQuote(word: string): string {
 }
 
 export function commandLine(argv: readonly string[], env: Record<string, string | undefined> = {}): string {
-  const assignments = Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${shellQuote(v!)}`);
+  const assignments = Object.entries(env)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${shellQuote(v!)}`);
   return [...assignments, ...argv.map(shellQuote)].join(' ');
 }

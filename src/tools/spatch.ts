@@ -26,15 +26,33 @@ export interface SpatchOptions {
 }
 
 /** One semantic patch over several files in one spatch: parsing the C files is most of the cost. */
-export async function runSpatch(rule: string, files: readonly string[], options: SpatchOptions): Promise<SpatchMatch[]> {
+export async function runSpatch(
+  rule: string,
+  files: readonly string[],
+  options: SpatchOptions,
+): Promise<SpatchMatch[]> {
   if (files.length === 0) return [];
   // --no-includes: the rules match call shapes inside one file, and parsing every header would cost minutes
-  const result = await execTool('spatch', ['--very-quiet', '--no-includes', '--no-show-diff', '--sp-file', rule, ...files], {
-    cwd: options.cwd, timeoutMs: options.timeoutMs, env: { ...process.env, LC_ALL: 'C' },
-  });
+  const result = await execTool(
+    'spatch',
+    ['--very-quiet', '--no-includes', '--no-show-diff', '--sp-file', rule, ...files],
+    {
+      cwd: options.cwd,
+      timeoutMs: options.timeoutMs,
+      env: { ...process.env, LC_ALL: 'C' },
+    },
+  );
   if (result.code !== 0 || result.timedOut) {
-    const why = result.timedOut ? 'timed out' : (result.stderr.trim().split('\n').find((l) => l.trim()) ?? `exit ${result.code}`);
-    throw new RunError(`spatch ${rule.split('/').at(-1)} on ${files.length === 1 ? files[0] : `${files.length} files`} failed: ${why}`, 'tool');
+    const why = result.timedOut
+      ? 'timed out'
+      : (result.stderr
+          .trim()
+          .split('\n')
+          .find((l) => l.trim()) ?? `exit ${result.code}`);
+    throw new RunError(
+      `spatch ${rule.split('/').at(-1)} on ${files.length === 1 ? files[0] : `${files.length} files`} failed: ${why}`,
+      'tool',
+    );
   }
   return parseSpatchMatches(result.stdout);
 }

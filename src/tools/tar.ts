@@ -7,8 +7,20 @@ export interface ExtractOptions {
 }
 
 /** Unpack `archive` into `dir` (which must exist); the first line of tar's complaint when it cannot. */
-export async function extractTar(archive: string, dir: string, options: ExtractOptions): Promise<{ ok: true } | { ok: false; why: string }> {
-  const result = await execTool('tar', ['-xf', archive, '-C', dir], { timeoutMs: options.timeoutMs, ...(options.onLine ? { onLine: options.onLine } : {}) });
+export async function extractTar(
+  archive: string,
+  dir: string,
+  options: ExtractOptions,
+): Promise<{ ok: true } | { ok: false; why: string }> {
+  const result = await execTool('tar', ['-xf', archive, '-C', dir], {
+    timeoutMs: options.timeoutMs,
+    ...(options.onLine ? { onLine: options.onLine } : {}),
+  });
   if (result.code === 0) return { ok: true };
-  return { ok: false, why: result.timedOut ? `tar took longer than ${options.timeoutMs / 1000}s` : (result.stderr.trim().split('\n')[0] || 'tar failed') };
+  return {
+    ok: false,
+    why: result.timedOut
+      ? `tar took longer than ${options.timeoutMs / 1000}s`
+      : result.stderr.trim().split('\n')[0] || 'tar failed',
+  };
 }

@@ -20,7 +20,12 @@ async function commitSnapshot(gitDir: string, workTree: string, message: string)
   // Debian's linux-source ignores everything in its top-level .gitignore: -f takes the files regardless.
   await git.run(['--work-tree', workTree, 'add', '-f', '-A', '.'], { timeoutMs: 20 * 60_000 });
   const tree = (await git.run(['write-tree'])).trim();
-  const env = { GIT_AUTHOR_DATE: IMPORT_DATE, GIT_COMMITTER_DATE: IMPORT_DATE, GIT_AUTHOR_NAME: 'kernel-patch-ci', GIT_AUTHOR_EMAIL: 'kernel-patch-ci@localhost' };
+  const env = {
+    GIT_AUTHOR_DATE: IMPORT_DATE,
+    GIT_COMMITTER_DATE: IMPORT_DATE,
+    GIT_AUTHOR_NAME: 'kernel-patch-ci',
+    GIT_AUTHOR_EMAIL: 'kernel-patch-ci@localhost',
+  };
   const commit = (await git.run(['commit-tree', tree, '-m', message], { env })).trim();
   await git.run(['update-ref', IMPORT_REF, commit]);
   return commit;
@@ -40,7 +45,11 @@ async function unpackedRoot(dir: string): Promise<string> {
 /** Where the import of this tarball lives in the cache: one repository per file, size and mtime. */
 export async function tarballGitDir(file: string, cacheDir: string): Promise<string> {
   const info = await stat(file);
-  return path.join(cacheDir, 'tarballs', `${path.basename(file)}-${key(file, String(info.size), String(info.mtimeMs))}.git`);
+  return path.join(
+    cacheDir,
+    'tarballs',
+    `${path.basename(file)}-${key(file, String(info.size), String(info.mtimeMs))}.git`,
+  );
 }
 
 /** Where the import of this plain directory lives in the cache. */
@@ -49,7 +58,11 @@ export function directoryGitDir(dir: string, cacheDir: string): string {
 }
 
 /** Import a source tarball once; later runs find the cached repository and skip the work. */
-export async function importTarball(file: string, cacheDir: string, onLine?: (l: string) => void): Promise<{ gitDir: string; commit: string; cached?: boolean }> {
+export async function importTarball(
+  file: string,
+  cacheDir: string,
+  onLine?: (l: string) => void,
+): Promise<{ gitDir: string; commit: string; cached?: boolean }> {
   const gitDir = await tarballGitDir(file, cacheDir);
   if (existsSync(gitDir)) {
     const commit = await new Git({ gitDir }).revParse(IMPORT_REF);

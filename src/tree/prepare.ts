@@ -39,7 +39,11 @@ export function remoteGitDir(url: string, cacheDir: string): string {
 }
 
 /** Shallow fetch of one ref into a cached bare repository, retried with exponential backoff. */
-async function fetchRemote(url: string, ref: string, options: PrepareOptions): Promise<{ gitDir: string; commit: string }> {
+async function fetchRemote(
+  url: string,
+  ref: string,
+  options: PrepareOptions,
+): Promise<{ gitDir: string; commit: string }> {
   const gitDir = remoteGitDir(url, options.cacheDir);
   const git = new Git({ gitDir });
   if (!existsSync(gitDir)) {
@@ -54,7 +58,9 @@ async function fetchRemote(url: string, ref: string, options: PrepareOptions): P
       onLine: options.onLine,
     });
     if (result.code === 0) return { gitDir, commit: (await git.revParse(target))! };
-    lastError = result.timedOut ? 'timed out' : (result.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit ${result.code}`);
+    lastError = result.timedOut
+      ? 'timed out'
+      : (result.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit ${result.code}`);
     if (/couldn't find remote ref|not our ref/i.test(result.stderr)) break; // the ref is wrong: retrying will not help
     if (attempt < options.fetchAttempts) await sleep(options.fetchBackoffMs * 2 ** (attempt - 1));
   }
@@ -63,7 +69,9 @@ async function fetchRemote(url: string, ref: string, options: PrepareOptions): P
 
 /** Our checkout from an earlier run with the same out dir, if it borrows from the same objects: reusable. */
 async function reusableCheckout(dir: string, objects: string): Promise<Git | undefined> {
-  const alternates = await readFile(path.join(dir, '.git', 'objects', 'info', 'alternates'), 'utf8').catch(() => undefined);
+  const alternates = await readFile(path.join(dir, '.git', 'objects', 'info', 'alternates'), 'utf8').catch(
+    () => undefined,
+  );
   if (alternates?.trim() !== objects) return undefined;
   const git = new Git({ cwd: dir });
   await git.exec(['am', '--abort']); // a run killed mid-series leaves git am's state behind
@@ -87,7 +95,8 @@ async function checkout(from: string, commit: string, dir: string): Promise<Git>
     await writeFile(path.join(dir, '.git', 'objects', 'info', 'alternates'), objects + '\n');
   }
   // A shallow fetch's boundary must be known here too, or git looks for parents that were never fetched.
-  if (existsSync(path.join(common, 'shallow'))) await copyFile(path.join(common, 'shallow'), path.join(dir, '.git', 'shallow'));
+  if (existsSync(path.join(common, 'shallow')))
+    await copyFile(path.join(common, 'shallow'), path.join(dir, '.git', 'shallow'));
   await git.run(['update-ref', 'refs/kpci/base', commit]);
   await git.run(['checkout', '--quiet', '--force', '--detach', commit], { timeoutMs: 20 * 60_000 });
   await git.run(['clean', '-ffdxq'], { timeoutMs: 10 * 60_000 });
@@ -131,8 +140,21 @@ export async function prepareTree(source: TreeSource, options: PrepareOptions): 
   }
   try {
     const git = await checkout(origin.gitDir, origin.commit, dir);
-    const how = source.kind === 'tarball' ? (origin.cached ? `${path.basename(source.file)} imported earlier, from the cache` : `${path.basename(source.file)} imported`) : undefined;
-    return { dir, git, baseCommit: origin.commit, source: describeSource(source), ref, ...(upstream ? { upstream } : {}), ...(how ? { how } : {}) };
+    const how =
+      source.kind === 'tarball'
+        ? origin.cached
+          ? `${path.basename(source.file)} imported earlier, from the cache`
+          : `${path.basename(source.file)} imported`
+        : undefined;
+    return {
+      dir,
+      git,
+      baseCommit: origin.commit,
+      source: describeSource(source),
+      ref,
+      ...(upstream ? { upstream } : {}),
+      ...(how ? { how } : {}),
+    };
   } catch (error) {
     if (error instanceof GitError) throw infraError(`cannot check out the base tree in ${dir}: ${error.message}`);
     throw error;

@@ -23,14 +23,17 @@ export async function classifyTree(spec: string): Promise<TreeSource> {
   const info = await stat(resolved).catch(() => undefined);
   if (!info) throw inputError(`tree ${spec} does not exist (give a git URL, a kernel checkout or a source tarball)`);
   if (info.isFile()) {
-    if (!TARBALL_PATTERN.test(resolved)) throw inputError(`tree ${spec} is a file but not a source tarball (.tar, .tar.xz, .tar.gz, …)`);
+    if (!TARBALL_PATTERN.test(resolved))
+      throw inputError(`tree ${spec} is a file but not a source tarball (.tar, .tar.xz, .tar.gz, …)`);
     return { kind: 'tarball', file: resolved };
   }
   if (!info.isDirectory()) throw inputError(`tree ${spec} is neither a directory nor a tarball`);
   if (!existsSync(path.join(resolved, 'Makefile')) || !existsSync(path.join(resolved, 'Kconfig'))) {
     throw inputError(`tree ${spec} is not a kernel source tree (no top-level Makefile and Kconfig)`);
   }
-  return existsSync(path.join(resolved, '.git')) ? { kind: 'git-dir', dir: resolved } : { kind: 'plain-dir', dir: resolved };
+  return existsSync(path.join(resolved, '.git'))
+    ? { kind: 'git-dir', dir: resolved }
+    : { kind: 'plain-dir', dir: resolved };
 }
 
 export function describeSource(source: TreeSource): string {

@@ -2,22 +2,50 @@ import { describe, expect, test } from '@jest/globals';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cacheOutputs, ccacheSpec, defaultCcacheSize, guestSpec, noCacheOutputs, treeSpec } from '../../src/action/cache.js';
+import {
+  cacheOutputs,
+  ccacheSpec,
+  defaultCcacheSize,
+  guestSpec,
+  noCacheOutputs,
+  treeSpec,
+} from '../../src/action/cache.js';
 import { resolveCells } from '../../src/kernel/cells.js';
 
 describe('cache keys', () => {
   test('ccache: os, arch, compiler, fragments and base commit, restored by ever shorter prefixes', async () => {
     const cells = await resolveCells(['i386-highmem']);
-    const spec = await ccacheSpec({ os: 'linux', cells, compiler: 'gcc (Ubuntu 13.2.0) 13.2.0', baseCommit: 'c0ffee'.repeat(7), ccacheDir: '/c' });
+    const spec = await ccacheSpec({
+      os: 'linux',
+      cells,
+      compiler: 'gcc (Ubuntu 13.2.0) 13.2.0',
+      baseCommit: 'c0ffee'.repeat(7),
+      ccacheDir: '/c',
+    });
     expect(spec.key).toMatch(/^kpci-ccache-linux-i386-[0-9a-f]{16}-[0-9a-f]{16}-c0ffeec0ffee$/);
     const [, , , , compiler, fragments] = spec.key.split('-');
-    expect(spec.restoreKeys).toEqual([`kpci-ccache-linux-i386-${compiler}-${fragments}-`, `kpci-ccache-linux-i386-${compiler}-`]);
-    const other = await ccacheSpec({ os: 'linux', cells, compiler: 'gcc 14', baseCommit: 'c0ffee'.repeat(7), ccacheDir: '/c' });
+    expect(spec.restoreKeys).toEqual([
+      `kpci-ccache-linux-i386-${compiler}-${fragments}-`,
+      `kpci-ccache-linux-i386-${compiler}-`,
+    ]);
+    const other = await ccacheSpec({
+      os: 'linux',
+      cells,
+      compiler: 'gcc 14',
+      baseCommit: 'c0ffee'.repeat(7),
+      ccacheDir: '/c',
+    });
     expect(other.key).not.toBe(spec.key); // another compiler never shares objects
   });
 
   test('tree and guest keys carry what decides their content', async () => {
-    const t = treeSpec({ os: 'linux', source: 'https://example.invalid/linux-dm.git', ref: 'for-next', dir: '/c/remotes', baseCommit: 'ab'.repeat(20) });
+    const t = treeSpec({
+      os: 'linux',
+      source: 'https://example.invalid/linux-dm.git',
+      ref: 'for-next',
+      dir: '/c/remotes',
+      baseCommit: 'ab'.repeat(20),
+    });
     expect(t.key).toMatch(/^kpci-tree-linux-[0-9a-f]{16}-abababababab$/);
     expect(t.restoreKeys).toEqual([t.key.replace(/abababababab$/, '')]);
     const cache = mkdtempSync(path.join(os.tmpdir(), 'kpci-cache-'));
@@ -36,12 +64,21 @@ describe('cache keys', () => {
 
 describe('what the cache steps of action.yml read', () => {
   test('a spec becomes <name>-path, -key and -restore-keys, multi-line lists one entry per line', () => {
-    const spec = { what: 'ccache', paths: ['/c/ccache', '/c/more'], key: 'kpci-ccache-linux-x', restoreKeys: ['kpci-ccache-linux-', 'kpci-ccache-'] };
-    expect(cacheOutputs('ccache', spec)).toEqual({ 'ccache-path': '/c/ccache\n/c/more', 'ccache-key': 'kpci-ccache-linux-x', 'ccache-restore-keys': 'kpci-ccache-linux-\nkpci-ccache-' });
+    const spec = {
+      what: 'ccache',
+      paths: ['/c/ccache', '/c/more'],
+      key: 'kpci-ccache-linux-x',
+      restoreKeys: ['kpci-ccache-linux-', 'kpci-ccache-'],
+    };
+    expect(cacheOutputs('ccache', spec)).toEqual({
+      'ccache-path': '/c/ccache\n/c/more',
+      'ccache-key': 'kpci-ccache-linux-x',
+      'ccache-restore-keys': 'kpci-ccache-linux-\nkpci-ccache-',
+    });
     expect(noCacheOutputs('guest')).toEqual({ 'guest-path': '', 'guest-key': '', 'guest-restore-keys': '' });
   });
 
-  test('ccache is bounded at about 1G a cell, so a two-cell job stays far inside GitHub\'s 10 GB a repository', () => {
+  test("ccache is bounded at about 1G a cell, so a two-cell job stays far inside GitHub's 10 GB a repository", () => {
     expect(defaultCcacheSize(1)).toBe('1G');
     expect(defaultCcacheSize(2)).toBe('2G');
     expect(defaultCcacheSize(0)).toBe('1G');

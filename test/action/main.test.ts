@@ -13,7 +13,9 @@ describe('one step per stage', () => {
     for (const stage of ['apply', 'checkpatch', 'sparse', 'build', 'boot', 'readiness']) {
       const s = parseRunArgs([...stepArguments(argv, stage), '--stages', stage, '--continue']);
       expect(s.stages).toEqual(stage === 'apply' ? ['apply'] : ['apply', stage]);
-      expect(s.configs).toEqual(stage === 'build' || stage === 'boot' ? ['i386-highmem'] : ['x86_64-dm', 'i386-highmem']);
+      expect(s.configs).toEqual(
+        stage === 'build' || stage === 'boot' ? ['i386-highmem'] : ['x86_64-dm', 'i386-highmem'],
+      );
     }
   });
 });

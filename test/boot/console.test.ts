@@ -9,7 +9,13 @@ describe('parseConsole', () => {
     expect(r.planned).toBe(13);
     expect(r.ended).toBe(true);
     expect(r.scenarios.map((s) => s.status)).toEqual(Array(13).fill('pass'));
-    expect(r.scenarios.map((s) => s.name).slice(0, 5)).toEqual(['crypt-lmk', 'crypt-tcw', 'crypt-elephant', 'crypt-xts-plain64', 'log-writes']);
+    expect(r.scenarios.map((s) => s.name).slice(0, 5)).toEqual([
+      'crypt-lmk',
+      'crypt-tcw',
+      'crypt-elephant',
+      'crypt-xts-plain64',
+      'log-writes',
+    ]);
     expect(Object.keys(r.scenarios[0]!.hashes)).toEqual(['lmk-v2', 'lmk-v3']);
     expect(r.scenarios[2]!.hashes.elephant).toMatch(/^[0-9a-f]{64}$/);
     expect(r.memTotalKb).toBeGreaterThan(900_000);
@@ -73,14 +79,23 @@ describe('parseConsole', () => {
   });
 
   test('two queues side by side: each result block carries its own hashes and notes, the ranges overlap', () => {
-    const r = parseConsole([
-      '# kpci-guest 6.1 x86_64 cpus=2', 'KTAP version 1', '1..3',
-      '# kpci-begin 1 crypt-lmk',
-      '# kpci-begin 2 lvm-linear',
-      '# kpci-time lvm-linear 9.1', '# lvcreate: out of space', '# FAIL: lvcreate linear failed', 'not ok 2 lvm-linear # lvcreate linear failed',
-      '# kpci-begin 3 lvm-thin',
-      '# kpci-time crypt-lmk 9.5', `# kpci-hash lmk-v2 ${'a'.repeat(64)}`, 'ok 1 crypt-lmk',
-    ].join('\n'));
+    const r = parseConsole(
+      [
+        '# kpci-guest 6.1 x86_64 cpus=2',
+        'KTAP version 1',
+        '1..3',
+        '# kpci-begin 1 crypt-lmk',
+        '# kpci-begin 2 lvm-linear',
+        '# kpci-time lvm-linear 9.1',
+        '# lvcreate: out of space',
+        '# FAIL: lvcreate linear failed',
+        'not ok 2 lvm-linear # lvcreate linear failed',
+        '# kpci-begin 3 lvm-thin',
+        '# kpci-time crypt-lmk 9.5',
+        `# kpci-hash lmk-v2 ${'a'.repeat(64)}`,
+        'ok 1 crypt-lmk',
+      ].join('\n'),
+    );
     expect(r.scenarios.map((s) => [s.n, s.name, s.status, s.hashes, s.notes])).toEqual([
       [1, 'crypt-lmk', 'pass', { 'lmk-v2': 'a'.repeat(64) }, []],
       [2, 'lvm-linear', 'fail', {}, ['lvcreate: out of space', 'FAIL: lvcreate linear failed']],
@@ -90,13 +105,22 @@ describe('parseConsole', () => {
     expect(runningAt(r, 9).map((s) => s.name)).toEqual(['crypt-lmk', 'lvm-thin']);
     expect(r.scenarios[2]!.endLine).toBe(r.lines.length); // no result: to the end of the console
     // the KTAP file is in test-number order, whatever order the queues finished in
-    expect(ktapDocument(r)).toBe([
-      'KTAP version 1', '1..3',
-      '# kpci-begin 1 crypt-lmk', `# kpci-hash lmk-v2 ${'a'.repeat(64)}`, 'ok 1 crypt-lmk',
-      '# kpci-begin 2 lvm-linear', '# lvcreate: out of space', '# FAIL: lvcreate linear failed', 'not ok 2 lvm-linear # lvcreate linear failed',
-      '# kpci-begin 3 lvm-thin', 'not ok 3 lvm-thin # no result',
-      '',
-    ].join('\n'));
+    expect(ktapDocument(r)).toBe(
+      [
+        'KTAP version 1',
+        '1..3',
+        '# kpci-begin 1 crypt-lmk',
+        `# kpci-hash lmk-v2 ${'a'.repeat(64)}`,
+        'ok 1 crypt-lmk',
+        '# kpci-begin 2 lvm-linear',
+        '# lvcreate: out of space',
+        '# FAIL: lvcreate linear failed',
+        'not ok 2 lvm-linear # lvcreate linear failed',
+        '# kpci-begin 3 lvm-thin',
+        'not ok 3 lvm-thin # no result',
+        '',
+      ].join('\n'),
+    );
   });
 
   test('kernel lines are told from ours by the printk timestamp', () => {
@@ -127,7 +151,14 @@ describe('silentScenario', () => {
   });
 
   test('with two queues: the first planned scenario that never began, once every begun one has its result', () => {
-    const queues = ['# kpci-guest 6.1.0 x86_64 cpus=2', 'KTAP version 1', '1..4', '# kpci-begin 3 lvm-linear', '# kpci-begin 1 garbage', 'ok 1 garbage'];
+    const queues = [
+      '# kpci-guest 6.1.0 x86_64 cpus=2',
+      'KTAP version 1',
+      '1..4',
+      '# kpci-begin 3 lvm-linear',
+      '# kpci-begin 1 garbage',
+      'ok 1 garbage',
+    ];
     expect(silentScenario(parseConsole([...queues, 'ok 3 lvm-linear'].join('\n')))).toBe(2);
     expect(silentScenario(parseConsole(queues.join('\n')))).toBeUndefined(); // lvm-linear is still running
   });

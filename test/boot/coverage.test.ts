@@ -24,7 +24,13 @@ describe('coverage of the changed functions', () => {
 
   test('gcov names sources by absolute path; the guest files counters under the build dir', () => {
     const absolute: GcovReport = { files: report.files.map((f) => ({ ...f, file: `/work/out/work/linux/${f.file}` })) };
-    expect(coverageOfChanges(absolute, [{ file: 'drivers/md/dm-crypt.c', name: 'crypt_iv_elephant', lines: [], patches: [1] }])[0]!.calls).toBeGreaterThan(0);
-    expect(gcdaPath('/r', '/work/out/work/build/x86_64-dm', 'drivers/md/dm-crypt.c')).toBe('/r/gcov/work/out/work/build/x86_64-dm/drivers/md/dm-crypt.gcda');
+    expect(
+      coverageOfChanges(absolute, [
+        { file: 'drivers/md/dm-crypt.c', name: 'crypt_iv_elephant', lines: [], patches: [1] },
+      ])[0]!.calls,
+    ).toBeGreaterThan(0);
+    expect(gcdaPath('/r', '/work/out/work/build/x86_64-dm', 'drivers/md/dm-crypt.c')).toBe(
+      '/r/gcov/work/out/work/build/x86_64-dm/drivers/md/dm-crypt.gcda',
+    );
   });
 });

@@ -29,20 +29,32 @@ describe('kernel log watchdog', () => {
   });
 
   test('two queues side by side: a splat is blamed on every scenario running then, late messages on the one just done', () => {
-    const warn = (t: string, fn: string) => [`[ ${t}] WARNING: CPU: 0 PID: 7 at x.c:1 ${fn}+0x1/0x2`, `[ ${t}] RIP: 0010:${fn}+0x1/0x2`, `[ ${t}] ---[ end trace 0 ]---`];
-    const r = parseConsole([
-      '# kpci-guest 6.1 x86_64 cpus=2', 'KTAP version 1', '1..3',
-      '# kpci-begin 2 lvm-linear',
-      '# kpci-begin 1 crypt-lmk',
-      ...warn('5.000000', 'both'),
-      '# kpci-time crypt-lmk 6.0', 'ok 1 crypt-lmk',
-      ...warn('6.100000', 'lvm_only'),
-      '# kpci-time lvm-linear 7.0', 'ok 2 lvm-linear',
-      ...warn('7.100000', 'late'),
-      '# kpci-begin 3 lvm-thin', '# kpci-time lvm-thin 8.0', 'ok 3 lvm-thin',
-      '# kpci-end',
-      ...warn('9.000000', 'poweroff'),
-    ].join('\n'));
+    const warn = (t: string, fn: string) => [
+      `[ ${t}] WARNING: CPU: 0 PID: 7 at x.c:1 ${fn}+0x1/0x2`,
+      `[ ${t}] RIP: 0010:${fn}+0x1/0x2`,
+      `[ ${t}] ---[ end trace 0 ]---`,
+    ];
+    const r = parseConsole(
+      [
+        '# kpci-guest 6.1 x86_64 cpus=2',
+        'KTAP version 1',
+        '1..3',
+        '# kpci-begin 2 lvm-linear',
+        '# kpci-begin 1 crypt-lmk',
+        ...warn('5.000000', 'both'),
+        '# kpci-time crypt-lmk 6.0',
+        'ok 1 crypt-lmk',
+        ...warn('6.100000', 'lvm_only'),
+        '# kpci-time lvm-linear 7.0',
+        'ok 2 lvm-linear',
+        ...warn('7.100000', 'late'),
+        '# kpci-begin 3 lvm-thin',
+        '# kpci-time lvm-thin 8.0',
+        'ok 3 lvm-thin',
+        '# kpci-end',
+        ...warn('9.000000', 'poweroff'),
+      ].join('\n'),
+    );
     expect(findSplats(r).map((s) => [s.functions[0], s.scenario])).toEqual([
       ['both', 'lvm-linear and crypt-lmk'],
       ['lvm_only', 'lvm-linear'],
@@ -60,12 +72,24 @@ describe('kernel log watchdog', () => {
       'Oops: 0000 [#1] PREEMPT SMP',
       'Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100',
       'note: kworker/0:1[12] exited with preempt_count 1',
-    ]) expect(isTrigger(m)).toBe(true);
-    for (const m of ['device-mapper: verity: 252:0: data block 1 is corrupted', 'Lock dependency validator: Copyright (c) 2006 Red Hat, Inc., Ingo Molnar', 'init (73): drop_caches: 3']) expect(isTrigger(m)).toBe(false);
+    ])
+      expect(isTrigger(m)).toBe(true);
+    for (const m of [
+      'device-mapper: verity: 252:0: data block 1 is corrupted',
+      'Lock dependency validator: Copyright (c) 2006 Red Hat, Inc., Ingo Molnar',
+      'init (73): drop_caches: 3',
+    ])
+      expect(isTrigger(m)).toBe(false);
   });
 
   test('splats before our init are blamed on boot', () => {
-    const r = parseConsole(['[ 0.1] WARNING: CPU: 0 PID: 1 at x.c:1 f+0x1/0x2', '[ 0.2] ---[ end trace 0 ]---', '# kpci-guest 6.1 x86_64 cpus=1'].join('\n'));
+    const r = parseConsole(
+      [
+        '[ 0.1] WARNING: CPU: 0 PID: 1 at x.c:1 f+0x1/0x2',
+        '[ 0.2] ---[ end trace 0 ]---',
+        '# kpci-guest 6.1 x86_64 cpus=1',
+      ].join('\n'),
+    );
     expect(findSplats(r).map((s) => s.scenario)).toEqual(['boot']);
   });
 });

@@ -15,9 +15,11 @@ const CHANGED_AT = 1_000_000;
 /** Located as locate() would give them, with the enclosing function named by the test (no tree needed). */
 const located = (diags: Diagnostic[], enclosing: (d: Diagnostic) => string | undefined = () => undefined): Located[] =>
   diags.map((d) => ({ ...d, key: fingerprint(d, enclosing(d)) }));
-const sparseLog = (name: string) => located(parseDiagnostics(fixture('sparse', name), TREE, '/tmp/o2/work/sparse-x86_64'));
+const sparseLog = (name: string) =>
+  located(parseDiagnostics(fixture('sparse', name), TREE, '/tmp/o2/work/sparse-x86_64'));
 
-const patch = (index: number, ...paths: string[]) => ({ index, files: paths.map((path) => ({ path, status: 'modified', hunks: [] })) }) as unknown as Patch;
+const patch = (index: number, ...paths: string[]) =>
+  ({ index, files: paths.map((path) => ({ path, status: 'modified', hunks: [] })) }) as unknown as Patch;
 
 function record(extra: Partial<BuildRecord> = {}): BuildRecord {
   return {
@@ -39,32 +41,57 @@ function record(extra: Partial<BuildRecord> = {}): BuildRecord {
 
 describe('judgeBuildCell', () => {
   test('a warning the series added is new and blamed on its patch; the two that only moved are pre-existing', () => {
-    const judged = judgeBuildCell(record({ base: sparseLog('dm-snap-base.log'), patched: sparseLog('dm-snap-patched.log') }), [patch(1, SNAP)], 'new-warning');
+    const judged = judgeBuildCell(
+      record({ base: sparseLog('dm-snap-base.log'), patched: sparseLog('dm-snap-patched.log') }),
+      [patch(1, SNAP)],
+      'new-warning',
+    );
     expect(judged.findings.map((f) => [f.type, f.new, f.line])).toEqual([
       ['COMPILER_WARNING', true, 238],
       ['COMPILER_WARNING', false, 649],
       ['COMPILER_WARNING', false, 655],
     ]);
-    expect(judged.findings[0]).toMatchObject({ tool: 'gcc', severity: 'warning', file: SNAP, patch: 1, config: 'x86_64-dm' });
+    expect(judged.findings[0]).toMatchObject({
+      tool: 'gcc',
+      severity: 'warning',
+      file: SNAP,
+      patch: 1,
+      config: 'x86_64-dm',
+    });
     expect(judged.status).toBe('fail');
-    expect(judged.summary).toBe('1 new, 0 fixed, 2 pre-existing warnings; 1/1 changed objects rebuilt, 2/2 changed lines compiled');
-    expect(judgeBuildCell(record({ base: sparseLog('dm-snap-base.log'), patched: sparseLog('dm-snap-patched.log') }), [patch(1, SNAP)], 'error').status).toBe('warn');
+    expect(judged.summary).toBe(
+      '1 new, 0 fixed, 2 pre-existing warnings; 1/1 changed objects rebuilt, 2/2 changed lines compiled',
+    );
+    expect(
+      judgeBuildCell(
+        record({ base: sparseLog('dm-snap-base.log'), patched: sparseLog('dm-snap-patched.log') }),
+        [patch(1, SNAP)],
+        'error',
+      ).status,
+    ).toBe('warn');
   });
 
   test('a base warning gone from the patched build is fixed only in a file the series changed (others were not rebuilt)', () => {
     const base = sparseLog('dm-snap-base.log');
     const fixedHere = judgeBuildCell(record({ base, patched: [] }), [patch(1, SNAP)], 'new-warning');
     expect(fixedHere.findings.map((f) => f.type)).toEqual(['WARNING_FIXED', 'WARNING_FIXED']);
-    expect(fixedHere.findings[0]!.message).toBe("fixed: context imbalance in 'dm_exception_table_lock' - wrong count at exit");
+    expect(fixedHere.findings[0]!.message).toBe(
+      "fixed: context imbalance in 'dm_exception_table_lock' - wrong count at exit",
+    );
     expect(fixedHere.status).toBe('pass');
-    expect(judgeBuildCell(record({ base, patched: [] }), [patch(1, 'drivers/md/dm-crypt.c')], 'new-warning').findings).toEqual([]);
+    expect(
+      judgeBuildCell(record({ base, patched: [] }), [patch(1, 'drivers/md/dm-crypt.c')], 'new-warning').findings,
+    ).toEqual([]);
   });
 
   test('a second copy of a pre-existing warning in the same function is new', () => {
     const base = sparseLog('dm-snap-base.log').slice(0, 1);
     const patched = [...base, { ...base[0]!, line: 700 }];
     const judged = judgeBuildCell(record({ base, patched }), [patch(1, SNAP)], 'new-warning');
-    expect(judged.findings.map((f) => [f.new, f.line])).toEqual([[true, 700], [false, 644]]);
+    expect(judged.findings.map((f) => [f.new, f.line])).toEqual([
+      [true, 700],
+      [false, 644],
+    ]);
   });
 
   test('the proof of compile: only objects rebuilt after the change began count (a second of slack)', () => {
@@ -77,49 +104,125 @@ describe('judgeBuildCell', () => {
   });
 
   test('a changed file this cell does not build gets the Kconfig reason of the symbol the series asked for', () => {
-    const lines = new Map([[SNAP, { built: false as const, marked: [238], why: 'its object is not built in this config' }]]);
-    const additions = { added: ['DM_CRYPT'], refused: [{ symbol: 'DM_SNAPSHOT', files: [SNAP], reason: 'it needs BLK_DEV_DM (drivers/md/Kconfig:213)' }] };
+    const lines = new Map([
+      [SNAP, { built: false as const, marked: [238], why: 'its object is not built in this config' }],
+    ]);
+    const additions = {
+      added: ['DM_CRYPT'],
+      refused: [{ symbol: 'DM_SNAPSHOT', files: [SNAP], reason: 'it needs BLK_DEV_DM (drivers/md/Kconfig:213)' }],
+    };
     const judged = judgeBuildCell(record({ lines, additions }), [patch(1, SNAP)], 'new-warning');
-    expect(judged.lines.get(SNAP)).toEqual({ built: false, marked: [238], why: 'CONFIG_DM_SNAPSHOT stays off: it needs BLK_DEV_DM (drivers/md/Kconfig:213)' });
+    expect(judged.lines.get(SNAP)).toEqual({
+      built: false,
+      marked: [238],
+      why: 'CONFIG_DM_SNAPSHOT stays off: it needs BLK_DEV_DM (drivers/md/Kconfig:213)',
+    });
     expect(judged.findings).toEqual([
-      expect.objectContaining({ type: 'CONFIG_FOR_SERIES', severity: 'info', message: 'added for the series: CONFIG_DM_CRYPT' }),
-      expect.objectContaining({ type: 'CONFIG_NOT_ENABLED', severity: 'info', message: `CONFIG_DM_SNAPSHOT (for ${SNAP}) stays off: it needs BLK_DEV_DM (drivers/md/Kconfig:213)` }),
+      expect.objectContaining({
+        type: 'CONFIG_FOR_SERIES',
+        severity: 'info',
+        message: 'added for the series: CONFIG_DM_CRYPT',
+      }),
+      expect.objectContaining({
+        type: 'CONFIG_NOT_ENABLED',
+        severity: 'info',
+        message: `CONFIG_DM_SNAPSHOT (for ${SNAP}) stays off: it needs BLK_DEV_DM (drivers/md/Kconfig:213)`,
+      }),
     ]);
     expect(judged.summary).toMatch(/0\/1 changed lines compiled; added for the series: CONFIG_DM_CRYPT$/);
   });
 
   test('a fragment symbol Kconfig dropped is a warning the reviewer sees, not blamed on the series', () => {
-    const dropped = [{ symbol: 'HIGHMEM4G', wanted: 'y', got: 'n', defined: true }, { symbol: 'DM_KMAP_TEST', wanted: 'y', got: 'n', defined: false }];
+    const dropped = [
+      { symbol: 'HIGHMEM4G', wanted: 'y', got: 'n', defined: true },
+      { symbol: 'DM_KMAP_TEST', wanted: 'y', got: 'n', defined: false },
+    ];
     const judged = judgeBuildCell(record({ dropped }), [patch(1, SNAP)], 'new-warning');
     expect(judged.findings.map((f) => [f.type, f.new, f.message])).toEqual([
-      ['CONFIG_DROPPED', false, 'CONFIG_HIGHMEM4G=y asked by x86_64-dm.config is off after olddefconfig (a dependency is missing or it is selected otherwise)'],
+      [
+        'CONFIG_DROPPED',
+        false,
+        'CONFIG_HIGHMEM4G=y asked by x86_64-dm.config is off after olddefconfig (a dependency is missing or it is selected otherwise)',
+      ],
       ['CONFIG_DROPPED', false, 'CONFIG_DM_KMAP_TEST=y asked by x86_64-dm.config does not exist in this tree'],
     ]);
     expect(judged.status).toBe('pass');
   });
 
   test('a cell stopped at configure or at the base build is an error of the cell, not of the series', () => {
-    expect(judgeBuildCell(record({ stopped: { phase: 'configure', failure: 'Makefile:1: *** missing separator' } }), [], 'new-warning'))
-      .toMatchObject({ status: 'error', summary: 'configuration failed: Makefile:1: *** missing separator', findings: [] });
-    expect(judgeBuildCell(record({ stopped: { phase: 'base', failure: 'killed after the 3600s step timeout' } }), [], 'new-warning'))
-      .toMatchObject({ status: 'error', summary: 'the base tree does not build: killed after the 3600s step timeout' });
+    expect(
+      judgeBuildCell(
+        record({ stopped: { phase: 'configure', failure: 'Makefile:1: *** missing separator' } }),
+        [],
+        'new-warning',
+      ),
+    ).toMatchObject({
+      status: 'error',
+      summary: 'configuration failed: Makefile:1: *** missing separator',
+      findings: [],
+    });
+    expect(
+      judgeBuildCell(
+        record({ stopped: { phase: 'base', failure: 'killed after the 3600s step timeout' } }),
+        [],
+        'new-warning',
+      ),
+    ).toMatchObject({ status: 'error', summary: 'the base tree does not build: killed after the 3600s step timeout' });
   });
 
   test('an intermediate tree that does not compile is BISECT_BUILD, blamed on its patch', () => {
-    const judged = judgeBuildCell(record({ bisect: [{ patch: 1, failure: "drivers/md/dm-snap.c:240: error: 'x' undeclared" }] }), [patch(1, SNAP), patch(2, SNAP)], 'new-warning');
-    expect(judged.findings).toEqual([expect.objectContaining({ type: 'BISECT_BUILD', severity: 'error', patch: 1, new: true, message: "the tree after patch 1 does not build on its own: drivers/md/dm-snap.c:240: error: 'x' undeclared" })]);
+    const judged = judgeBuildCell(
+      record({ bisect: [{ patch: 1, failure: "drivers/md/dm-snap.c:240: error: 'x' undeclared" }] }),
+      [patch(1, SNAP), patch(2, SNAP)],
+      'new-warning',
+    );
+    expect(judged.findings).toEqual([
+      expect.objectContaining({
+        type: 'BISECT_BUILD',
+        severity: 'error',
+        patch: 1,
+        new: true,
+        message: "the tree after patch 1 does not build on its own: drivers/md/dm-snap.c:240: error: 'x' undeclared",
+      }),
+    ]);
     expect(judged.status).toBe('fail');
   });
 
   test('the patched image fails: its first new error is the summary; without one, BUILD_FAILED; a timeout is an error', () => {
-    const error: Located = { file: SNAP, line: 240, severity: 'error', message: "'x' undeclared (first use in this function)", key: 'k' };
-    const withError = judgeBuildCell(record({ patched: [error], patchedImage: { ok: false, timedOut: false, failure: 'make[4]: *** Error 1' } }), [patch(1, SNAP)], 'new-warning');
+    const error: Located = {
+      file: SNAP,
+      line: 240,
+      severity: 'error',
+      message: "'x' undeclared (first use in this function)",
+      key: 'k',
+    };
+    const withError = judgeBuildCell(
+      record({ patched: [error], patchedImage: { ok: false, timedOut: false, failure: 'make[4]: *** Error 1' } }),
+      [patch(1, SNAP)],
+      'new-warning',
+    );
     expect(withError.findings.map((f) => f.type)).toEqual(['COMPILE_ERROR']);
-    expect(withError).toMatchObject({ status: 'fail', summary: `build failed: ${SNAP}:240: 'x' undeclared (first use in this function)` });
-    const bare = judgeBuildCell(record({ patchedImage: { ok: false, timedOut: false, failure: 'make[4]: *** Error 1' } }), [patch(1, SNAP)], 'new-warning');
-    expect(bare.findings).toEqual([expect.objectContaining({ type: 'BUILD_FAILED', message: 'the patched tree does not build: make[4]: *** Error 1' })]);
+    expect(withError).toMatchObject({
+      status: 'fail',
+      summary: `build failed: ${SNAP}:240: 'x' undeclared (first use in this function)`,
+    });
+    const bare = judgeBuildCell(
+      record({ patchedImage: { ok: false, timedOut: false, failure: 'make[4]: *** Error 1' } }),
+      [patch(1, SNAP)],
+      'new-warning',
+    );
+    expect(bare.findings).toEqual([
+      expect.objectContaining({
+        type: 'BUILD_FAILED',
+        message: 'the patched tree does not build: make[4]: *** Error 1',
+      }),
+    ]);
     expect(bare.summary).toBe('build failed: make[4]: *** Error 1');
-    const timedOut = judgeBuildCell(record({ patchedImage: { ok: false, timedOut: true, failure: 'killed after the 60s step timeout' } }), [patch(1, SNAP)], 'new-warning');
+    const timedOut = judgeBuildCell(
+      record({ patchedImage: { ok: false, timedOut: true, failure: 'killed after the 60s step timeout' } }),
+      [patch(1, SNAP)],
+      'new-warning',
+    );
     expect(timedOut.status).toBe('error');
   });
 });

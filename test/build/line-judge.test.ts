@@ -43,33 +43,66 @@ int kcopyd_cancel(struct kcopyd_job *job, int block)
 `;
 
 const built = (marked: number[], kept: number[]): FileLines => ({ built: true, marked, kept });
-const unbuilt = (marked: number[], why = 'its object is not built in this config'): FileLines => ({ built: false, marked, why });
-const cell = (name: string, files: Record<string, FileLines>): CellLines => ({ cell: name, files: new Map(Object.entries(files)) });
-const sources = new Map([[SNAPSHOT, snapshot], [KCOPYD, kcopyd]]);
+const unbuilt = (marked: number[], why = 'its object is not built in this config'): FileLines => ({
+  built: false,
+  marked,
+  why,
+});
+const cell = (name: string, files: Record<string, FileLines>): CellLines => ({
+  cell: name,
+  files: new Map(Object.entries(files)),
+});
+const sources = new Map([
+  [SNAPSHOT, snapshot],
+  [KCOPYD, kcopyd],
+]);
 
 describe('tally and tallyAnywhere', () => {
   test('a cell counts the changed lines it compiled out of all; an unbuilt file counts none', () => {
-    expect(tally(new Map([[SNAPSHOT, built(CHANGED, [])], [KCOPYD, built([5], [])]]))).toEqual({ compiled: 0, total: 5 });
-    expect(tally(new Map([[SNAPSHOT, built(CHANGED, CHANGED)], [KCOPYD, unbuilt([5])]]))).toEqual({ compiled: 4, total: 5 });
+    expect(
+      tally(
+        new Map([
+          [SNAPSHOT, built(CHANGED, [])],
+          [KCOPYD, built([5], [])],
+        ]),
+      ),
+    ).toEqual({ compiled: 0, total: 5 });
+    expect(
+      tally(
+        new Map([
+          [SNAPSHOT, built(CHANGED, CHANGED)],
+          [KCOPYD, unbuilt([5])],
+        ]),
+      ),
+    ).toEqual({ compiled: 4, total: 5 });
     expect(tally(new Map())).toEqual({ compiled: 0, total: 0 });
   });
 
   test('across cells a line counts once, compiled when any cell that built its file kept it', () => {
     const x86_64 = cell('x86_64', { [SNAPSHOT]: built([...CHANGED, ELSE_LINE], [ELSE_LINE]), [KCOPYD]: unbuilt([5]) });
-    const i386 = cell('i386-highmem', { [SNAPSHOT]: built([...CHANGED, ELSE_LINE], CHANGED), [KCOPYD]: built([5], []) });
+    const i386 = cell('i386-highmem', {
+      [SNAPSHOT]: built([...CHANGED, ELSE_LINE], CHANGED),
+      [KCOPYD]: built([5], []),
+    });
     expect(tally(x86_64.files)).toEqual({ compiled: 1, total: 6 });
     expect(tally(i386.files)).toEqual({ compiled: 4, total: 6 });
     expect(tallyAnywhere([x86_64, i386])).toEqual({ compiled: 5, total: 6 });
     expect(tallyAnywhere([x86_64])).toEqual({ compiled: 1, total: 6 });
     // two cells that both skipped the file: the line counts once, compiled nowhere
-    expect(tallyAnywhere([cell('a', { [KCOPYD]: unbuilt([5]) }), cell('b', { [KCOPYD]: unbuilt([5]) })])).toEqual({ compiled: 0, total: 1 });
+    expect(tallyAnywhere([cell('a', { [KCOPYD]: unbuilt([5]) }), cell('b', { [KCOPYD]: unbuilt([5]) })])).toEqual({
+      compiled: 0,
+      total: 1,
+    });
     expect(tallyAnywhere([])).toEqual({ compiled: 0, total: 0 });
   });
 });
 
 describe('linesNotCompiled', () => {
   test('nothing to say when every changed line was compiled somewhere', () => {
-    const cells = [cell('x86_64', { [SNAPSHOT]: built(CHANGED, []) }), cell('i386-highmem', { [SNAPSHOT]: built(CHANGED, CHANGED) })];
+    const cells = [
+      cell('x86_64', { [SNAPSHOT]: built(CHANGED, []) }),
+      cell('i386-highmem', { [SNAPSHOT]: built(CHANGED, CHANGED) }),
+    ];
     expect(linesNotCompiled(cells, sources)).toEqual([]);
   });
 
@@ -77,15 +110,24 @@ describe('linesNotCompiled', () => {
     const findings = linesNotCompiled([cell('x86_64', { [SNAPSHOT]: built(CHANGED, []) })], sources);
     expect(findings).toEqual([
       {
-        tool: 'kbuild', severity: 'warning', type: 'NOT_COMPILED_LINE', file: SNAPSHOT, line: 8, new: true,
-        message: 'changed lines 8-14 not compiled by any config: inside `#ifdef CONFIG_HIGHMEM` (snapshot.c:1); a config with CONFIG_HIGHMEM=y would compile it',
+        tool: 'kbuild',
+        severity: 'warning',
+        type: 'NOT_COMPILED_LINE',
+        file: SNAPSHOT,
+        line: 8,
+        new: true,
+        message:
+          'changed lines 8-14 not compiled by any config: inside `#ifdef CONFIG_HIGHMEM` (snapshot.c:1); a config with CONFIG_HIGHMEM=y would compile it',
       },
     ]);
   });
 
   test('a compiled line splits the run; a lone line is "changed line N"', () => {
     const findings = linesNotCompiled([cell('x86_64', { [SNAPSHOT]: built(CHANGED, [9]) })], sources);
-    expect(findings.map((f) => [f.line, f.message.split(' not compiled')[0]])).toEqual([[8, 'changed line 8'], [13, 'changed lines 13-14']]);
+    expect(findings.map((f) => [f.line, f.message.split(' not compiled')[0]])).toEqual([
+      [8, 'changed line 8'],
+      [13, 'changed lines 13-14'],
+    ]);
   });
 
   test('an #else branch needs its #if off; lines under different branches are different runs', () => {
@@ -104,7 +146,9 @@ describe('linesNotCompiled', () => {
     const [finding, ...rest] = linesNotCompiled([cell('x86_64', { [KCOPYD]: built(lines, []) })], sources);
     expect(rest).toEqual([]);
     expect(finding).toMatchObject({ type: 'NOT_COMPILED_LINE', file: KCOPYD, line: 5 });
-    expect(finding!.message).toBe('changed line 5 not compiled by any config: inside `#if 0` (dm-kcopyd.c:1); no configuration compiles it');
+    expect(finding!.message).toBe(
+      'changed line 5 not compiled by any config: inside `#if 0` (dm-kcopyd.c:1); no configuration compiles it',
+    );
   });
 
   test('#ifndef wants the symbol off, and its #else wants it on; nested branches name the outer one too', () => {
@@ -124,7 +168,10 @@ describe('linesNotCompiled', () => {
       '#endif', // 13
     ].join('\n');
     const file = 'kernel/power/x.c';
-    const findings = linesNotCompiled([cell('x86_64', { [file]: built([2, 4, 8, 12], []) })], new Map([[file, source]]));
+    const findings = linesNotCompiled(
+      [cell('x86_64', { [file]: built([2, 4, 8, 12], []) })],
+      new Map([[file, source]]),
+    );
     expect(findings.map((f) => f.message.replace(/^.*not compiled by any config: /, ''))).toEqual([
       'inside `#ifndef CONFIG_ARCH_HIBERNATION_HEADER` (x.c:1); a config with CONFIG_ARCH_HIBERNATION_HEADER off would compile it',
       'inside `#else` (x.c:3); a config with CONFIG_ARCH_HIBERNATION_HEADER=y would compile it',
@@ -133,15 +180,21 @@ describe('linesNotCompiled', () => {
     ]);
   });
 
-  test('a file no cell built is one finding at its first changed line, with each cell\'s reason', () => {
+  test("a file no cell built is one finding at its first changed line, with each cell's reason", () => {
     const cells = [
       cell('x86_64', { [SNAPSHOT]: unbuilt(CHANGED) }),
       cell('i386-highmem', { [SNAPSHOT]: unbuilt(CHANGED, 'no compile command saved for kernel/power/snapshot.o') }),
     ];
     expect(linesNotCompiled(cells, sources)).toEqual([
       {
-        tool: 'kbuild', severity: 'warning', type: 'NOT_COMPILED', file: SNAPSHOT, line: 8, new: true,
-        message: 'changed file not built by any config, 4 changed lines never compiled (x86_64: its object is not built in this config; i386-highmem: no compile command saved for kernel/power/snapshot.o)',
+        tool: 'kbuild',
+        severity: 'warning',
+        type: 'NOT_COMPILED',
+        file: SNAPSHOT,
+        line: 8,
+        new: true,
+        message:
+          'changed file not built by any config, 4 changed lines never compiled (x86_64: its object is not built in this config; i386-highmem: no compile command saved for kernel/power/snapshot.o)',
       },
     ]);
     expect(linesNotCompiled([cell('x86_64', { [KCOPYD]: unbuilt([5]) })], sources)[0]!.message).toBe(

@@ -115,17 +115,28 @@ const dmCrypt612 = [
 describe('savedCompileCommand', () => {
   test('6.1 writes "cmd_<object> := <command>"', () => {
     expect(savedCompileCommand(dmCrypt61)).toBe(dmCrypt61Command.replace(/^cmd_drivers\/md\/dm-crypt\.o := /, ''));
-    expect(savedCompileCommand(dmCrypt61)).toMatch(/^ccache gcc -Wp,-MMD,drivers\/md\/\.dm-crypt\.o\.d .* -c -o drivers\/md\/dm-crypt\.o \S+\/drivers\/md\/dm-crypt\.c {3}; \.\/tools\/objtool\/objtool .* drivers\/md\/dm-crypt\.o$/);
+    expect(savedCompileCommand(dmCrypt61)).toMatch(
+      /^ccache gcc -Wp,-MMD,drivers\/md\/\.dm-crypt\.o\.d .* -c -o drivers\/md\/dm-crypt\.o \S+\/drivers\/md\/dm-crypt\.c {3}; \.\/tools\/objtool\/objtool .* drivers\/md\/dm-crypt\.o$/,
+    );
   });
 
   test('6.3 and later write "savedcmd_<object> := <command>"', () => {
     const command = savedCompileCommand(dmCrypt612);
     expect(command).toBe(dmCrypt612Command.replace(/^savedcmd_drivers\/md\/dm-crypt\.o := /, ''));
-    expect(command).toMatch(/^ccache gcc .* -m32 .* -c -o drivers\/md\/dm-crypt\.o \S+\/linux\/drivers\/md\/dm-crypt\.c\s*$/);
+    expect(command).toMatch(
+      /^ccache gcc .* -m32 .* -c -o drivers\/md\/dm-crypt\.o \S+\/linux\/drivers\/md\/dm-crypt\.c\s*$/,
+    );
   });
 
   test('neither the source_ nor the deps_ line is taken for the command, wherever the cmd line is', () => {
-    const reordered = ['source_drivers/md/dm-crypt.o := ../linux/drivers/md/dm-crypt.c', '', 'deps_drivers/md/dm-crypt.o := \\', '  include/linux/kconfig.h \\', '', dmCrypt61Command].join('\n');
+    const reordered = [
+      'source_drivers/md/dm-crypt.o := ../linux/drivers/md/dm-crypt.c',
+      '',
+      'deps_drivers/md/dm-crypt.o := \\',
+      '  include/linux/kconfig.h \\',
+      '',
+      dmCrypt61Command,
+    ].join('\n');
     expect(savedCompileCommand(reordered)).toBe(savedCompileCommand(dmCrypt61));
     expect(savedCompileCommand(dmCrypt61.split('\n').slice(1).join('\n'))).toBeUndefined();
     expect(savedCompileCommand('')).toBeUndefined();
@@ -133,19 +144,30 @@ describe('savedCompileCommand', () => {
     expect(savedCompileCommand('  $(wildcard include/config/cmd_X) := y\n')).toBeUndefined();
   });
 
-  test('the saved command, read as shell words, preprocesses the marked copy with the object\'s own flags', () => {
+  test("the saved command, read as shell words, preprocesses the marked copy with the object's own flags", () => {
     for (const cmd of [dmCrypt61, dmCrypt612]) {
       const words = shellWords(savedCompileCommand(cmd)!);
       expect(words.slice(0, 2)).toEqual(['ccache', 'gcc']);
       expect(words.at(-1)).toMatch(/\/drivers\/md\/dm-crypt\.c$/);
       expect(words).toContain('-DKBUILD_MODNAME="dm_crypt"');
       expect(words.some((w) => w.includes('objtool'))).toBe(false);
-      const args = preprocessCommand(words, '/build/.kpci-lines/drivers__md__dm-crypt.c', '/build/.kpci-lines/drivers__md__dm-crypt.c.i');
+      const args = preprocessCommand(
+        words,
+        '/build/.kpci-lines/drivers__md__dm-crypt.c',
+        '/build/.kpci-lines/drivers__md__dm-crypt.c.i',
+      );
       expect(args[0]).toBe('gcc');
-      expect(args.slice(-5)).toEqual(['/build/.kpci-lines/drivers__md__dm-crypt.c', '-E', '-CC', '-o', '/build/.kpci-lines/drivers__md__dm-crypt.c.i']);
+      expect(args.slice(-5)).toEqual([
+        '/build/.kpci-lines/drivers__md__dm-crypt.c',
+        '-E',
+        '-CC',
+        '-o',
+        '/build/.kpci-lines/drivers__md__dm-crypt.c.i',
+      ]);
       expect(args.filter((a) => a === '-c' || a === 'drivers/md/dm-crypt.o' || a.startsWith('-Wp,'))).toEqual([]);
       // the flags that decide which branches are taken are all still there
-      for (const flag of ['-nostdinc', '-D__KERNEL__', '-D__KBUILD_MODNAME=kmod_dm_crypt']) expect(args).toContain(flag);
+      for (const flag of ['-nostdinc', '-D__KERNEL__', '-D__KBUILD_MODNAME=kmod_dm_crypt'])
+        expect(args).toContain(flag);
       expect(args.filter((a) => a === '-include')).toHaveLength(3);
     }
   });

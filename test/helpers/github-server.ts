@@ -21,7 +21,11 @@ export interface RecordedRequest {
   params: Record<string, string>;
 }
 
-export interface Reply { status?: number; body?: unknown; headers?: Record<string, string> }
+export interface Reply {
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
 export type Handler = (req: RecordedRequest, gh: FakeGitHub) => Reply | Promise<Reply>;
 
 export interface StoredComment {
@@ -45,7 +49,12 @@ export interface FakeGitHubOptions {
   pageSize?: number;
 }
 
-interface Route { method: string; pattern: RegExp; names: string[]; handler: Handler }
+interface Route {
+  method: string;
+  pattern: RegExp;
+  names: string[];
+  handler: Handler;
+}
 
 function compile(pattern: string): { pattern: RegExp; names: string[] } {
   const names: string[] = [];
@@ -63,7 +72,11 @@ export class FakeGitHub {
   private readonly routes: Route[] = [];
   private readonly scripted: Array<{ method: string; pattern: RegExp; names: string[]; reply: Reply | Handler }> = [];
   private nextId = 1000;
-  private constructor(private readonly server: Server, readonly url: string, options: FakeGitHubOptions) {
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+    options: FakeGitHubOptions,
+  ) {
     this.options = { actor: 'github-actions[bot]', pageSize: 100, ...options };
     this.installDefaults();
   }
@@ -75,12 +88,14 @@ export class FakeGitHub {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        void gh!.handle(req.method ?? 'GET', req.url ?? '/', req.headers, Buffer.concat(chunks).toString('utf8')).then((reply) => {
-          const status = reply.status ?? 200;
-          const payload = reply.body === undefined ? '' : JSON.stringify(reply.body);
-          res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...reply.headers });
-          res.end(status === 204 ? undefined : payload);
-        });
+        void gh!
+          .handle(req.method ?? 'GET', req.url ?? '/', req.headers, Buffer.concat(chunks).toString('utf8'))
+          .then((reply) => {
+            const status = reply.status ?? 200;
+            const payload = reply.body === undefined ? '' : JSON.stringify(reply.body);
+            res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...reply.headers });
+            res.end(status === 204 ? undefined : payload);
+          });
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -91,7 +106,11 @@ export class FakeGitHub {
 
   /** Serve `method pattern` (e.g. `GET /repos/:owner/:repo/pulls/:n`); later routes win over earlier and default ones. */
   route(method: string, pattern: string, handler: Handler | Reply): this {
-    this.routes.unshift({ method, ...compile(pattern), handler: typeof handler === 'function' ? handler : () => handler });
+    this.routes.unshift({
+      method,
+      ...compile(pattern),
+      handler: typeof handler === 'function' ? handler : () => handler,
+    });
     return this;
   }
 
@@ -141,15 +160,22 @@ export class FakeGitHub {
       return typeof reply === 'function' ? reply(req, this) : reply;
     }
     if (this.options.token !== undefined && headers.authorization !== `token ${this.options.token}`) {
-      return { status: 401, body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' } };
+      return {
+        status: 401,
+        body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' },
+      };
     }
     const route = this.routes.find((r) => match(r.method, r.pattern, r.names));
     if (route) return route.handler(req, this);
-    return { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' } };
+    return {
+      status: 404,
+      body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' },
+    };
   }
 
   private json(c: StoredComment) {
-    const where = c.issue !== undefined ? `issues/${c.issue}#issuecomment-${c.id}` : `commit/${c.sha}#commitcomment-${c.id}`;
+    const where =
+      c.issue !== undefined ? `issues/${c.issue}#issuecomment-${c.id}` : `commit/${c.sha}#commitcomment-${c.id}`;
     return {
       id: c.id,
       node_id: `C_${c.id}`,
@@ -169,7 +195,10 @@ export class FakeGitHub {
       q.set('page', String(n));
       return `<${this.url}${req.path}?${q.toString()}>; rel="${rel}"`;
     };
-    const links = [...(page < last ? [link(page + 1, 'next'), link(last, 'last')] : []), ...(page > 1 ? [link(1, 'first'), link(page - 1, 'prev')] : [])];
+    const links = [
+      ...(page < last ? [link(page + 1, 'next'), link(last, 'last')] : []),
+      ...(page > 1 ? [link(1, 'first'), link(page - 1, 'prev')] : []),
+    ];
     return {
       body: all.slice((page - 1) * size, page * size).map((c) => this.json(c)),
       headers: links.length ? { link: links.join(', ') } : {},
@@ -180,12 +209,18 @@ export class FakeGitHub {
     const text = (req: RecordedRequest) => String((req.body as { body?: unknown } | undefined)?.body ?? '');
     const create = (req: RecordedRequest, where: Partial<StoredComment>): Reply => {
       const { owner, repo } = req.params as { owner: string; repo: string };
-      return { status: 201, body: this.json(this.seed({ owner, repo, ...where, body: text(req), login: this.options.actor })) };
+      return {
+        status: 201,
+        body: this.json(this.seed({ owner, repo, ...where, body: text(req), login: this.options.actor })),
+      };
     };
     const update = (req: RecordedRequest, kind: 'issue' | 'commit'): Reply => {
-      const c = this.comments.find((x) => x.id === Number(req.params.id) && (kind === 'issue' ? x.issue !== undefined : x.sha !== undefined));
+      const c = this.comments.find(
+        (x) => x.id === Number(req.params.id) && (kind === 'issue' ? x.issue !== undefined : x.sha !== undefined),
+      );
       if (!c) return { status: 404, body: { message: 'Not Found' } };
-      if (c.login !== this.options.actor) return { status: 403, body: { message: 'Resource not accessible by integration' } };
+      if (c.login !== this.options.actor)
+        return { status: 403, body: { message: 'Resource not accessible by integration' } };
       c.body = text(req);
       return { body: this.json(c) };
     };
@@ -194,13 +229,22 @@ export class FakeGitHub {
     this.route('POST', '/graphql', (req) =>
       /\bviewer\s*\{\s*login\s*\}/.test(String((req.body as { query?: unknown } | undefined)?.query ?? ''))
         ? { body: { data: { viewer: { login: this.options.actor } } } }
-        : { body: { errors: [{ message: 'this fake serves only viewer { login }' }] } });
+        : { body: { errors: [{ message: 'this fake serves only viewer { login }' }] } },
+    );
     this.route('GET', '/repos/:owner/:repo/issues/:n/comments', (req) =>
-      this.page(req, this.comments.filter((c) => on(c, req) && c.issue === Number(req.params.n))));
+      this.page(
+        req,
+        this.comments.filter((c) => on(c, req) && c.issue === Number(req.params.n)),
+      ),
+    );
     this.route('POST', '/repos/:owner/:repo/issues/:n/comments', (req) => create(req, { issue: Number(req.params.n) }));
     this.route('PATCH', '/repos/:owner/:repo/issues/comments/:id', (req) => update(req, 'issue'));
     this.route('GET', '/repos/:owner/:repo/commits/:sha/comments', (req) =>
-      this.page(req, this.comments.filter((c) => on(c, req) && c.sha === req.params.sha)));
+      this.page(
+        req,
+        this.comments.filter((c) => on(c, req) && c.sha === req.params.sha),
+      ),
+    );
     this.route('POST', '/repos/:owner/:repo/commits/:sha/comments', (req) => create(req, { sha: req.params.sha }));
     this.route('PATCH', '/repos/:owner/:repo/comments/:id', (req) => update(req, 'commit'));
   }

@@ -10,7 +10,12 @@ const validate = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
 
 /** The problems of one results object against the schema, as "path: message" lines; empty when it conforms. */
 export function schemaProblems(results: unknown): string[] {
-  return validate(results) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'}: ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
+  return validate(results)
+    ? []
+    : (validate.errors ?? []).map(
+        (e) =>
+          `${e.instancePath || '/'}: ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
+      );
 }
 
 /** Parse a results.json and throw if it breaks the schema. */

@@ -22,7 +22,8 @@ export const TREES: readonly TestTree[] = [
 export const tree = (version: string): TestTree => TREES.find((t) => t.version === version)!;
 
 for (const t of TREES) {
-  if (!existsSync(t.tarball)) throw new Error(`${t.tarball} is missing: apt-get install linux-source-${t.version} (see README)`);
+  if (!existsSync(t.tarball))
+    throw new Error(`${t.tarball} is missing: apt-get install linux-source-${t.version} (see README)`);
 }
 
 /** The tarball unpacked under the test cache (read only: tests never write into it). */
@@ -75,7 +76,8 @@ const AFTER_4_19: Record<string, string> = {
 export async function treeDressedAs419(): Promise<string> {
   const { gitDir, commit } = await importTarball(tree('6.1').tarball, TEST_CACHE);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kpci-4.19-'));
-  const git = (args: string[], input?: string) => execFileSync('git', args, { cwd: dir, encoding: 'utf8', input, maxBuffer: 1 << 28 });
+  const git = (args: string[], input?: string) =>
+    execFileSync('git', args, { cwd: dir, encoding: 'utf8', input, maxBuffer: 1 << 28 });
   git(['init', '-q']);
   await writeFile(path.join(dir, '.git', 'objects', 'info', 'alternates'), `${path.join(gitDir, 'objects')}\n`);
   git(['read-tree', commit]);
@@ -83,12 +85,24 @@ export async function treeDressedAs419(): Promise<string> {
     const blob = git(['hash-object', '-w', '--stdin'], change(git(['show', `${commit}:${file}`]))).trim();
     git(['update-index', '--cacheinfo', `100644,${blob},${file}`]);
   };
-  edit('Makefile', (t) => t.replace(/^VERSION = \d+$/m, 'VERSION = 4').replace(/^PATCHLEVEL = \d+$/m, 'PATCHLEVEL = 19').replace(/^SUBLEVEL = \d+$/m, 'SUBLEVEL = 0'));
+  edit('Makefile', (t) =>
+    t
+      .replace(/^VERSION = \d+$/m, 'VERSION = 4')
+      .replace(/^PATCHLEVEL = \d+$/m, 'PATCHLEVEL = 19')
+      .replace(/^SUBLEVEL = \d+$/m, 'SUBLEVEL = 0'),
+  );
   for (const file of new Set(Object.values(AFTER_4_19))) {
-    edit(file, (t) => Object.keys(AFTER_4_19).filter((s) => AFTER_4_19[s] === file).reduce((text, s) => text.replace(new RegExp(`^config ${s}$`, 'm'), `config KPCI_NOT_IN_4_19_${s}`), t));
+    edit(file, (t) =>
+      Object.keys(AFTER_4_19)
+        .filter((s) => AFTER_4_19[s] === file)
+        .reduce((text, s) => text.replace(new RegExp(`^config ${s}$`, 'm'), `config KPCI_NOT_IN_4_19_${s}`), t),
+    );
   }
   const tree419 = git(['write-tree']).trim();
-  const old = git(['commit-tree', tree419, '-p', commit, '-m', 'linux 4.19 (as far as kernel-patch-ci can tell)'], undefined).trim();
+  const old = git(
+    ['commit-tree', tree419, '-p', commit, '-m', 'linux 4.19 (as far as kernel-patch-ci can tell)'],
+    undefined,
+  ).trim();
   git(['update-ref', 'refs/heads/master', old]);
   git(['symbolic-ref', 'HEAD', 'refs/heads/master']);
   for (const f of ['Makefile', 'Kconfig']) await writeFile(path.join(dir, f), git(['show', `${old}:${f}`]));

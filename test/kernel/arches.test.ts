@@ -18,20 +18,32 @@ describe('the arch table', () => {
   });
 
   test('the x86 facts the build and boot stages use', () => {
-    expect(archOf('i386')).toMatchObject({ srcArch: 'x86', imageTarget: 'bzImage', imagePath: 'arch/x86/boot/bzImage' });
+    expect(archOf('i386')).toMatchObject({
+      srcArch: 'x86',
+      imageTarget: 'bzImage',
+      imagePath: 'arch/x86/boot/bzImage',
+    });
     expect(guestOf('i386')).toMatchObject({ qemuBinary: 'qemu-system-i386', debianArch: 'i386', memoryMiB: 2048 });
     expect(guestOf('x86_64')).toMatchObject({ qemuBinary: 'qemu-system-x86_64', debianArch: 'amd64', machine: 'pc' });
     // an arch we build but do not boot yet has no guest
-    expect(archOf('arm64')).toMatchObject({ srcArch: 'arm64', imageTarget: 'Image', crossPrefix: 'aarch64-linux-gnu-' });
+    expect(archOf('arm64')).toMatchObject({
+      srcArch: 'arm64',
+      imageTarget: 'Image',
+      crossPrefix: 'aarch64-linux-gnu-',
+    });
     expect(guestOf('arm64')).toBeUndefined();
   });
 
   test('an unknown arch is an error, never an x86 build of it', async () => {
-    expect(() => archOf('vax')).toThrow('unknown architecture "vax" (known: x86_64, i386, arm64, arm, riscv, powerpc, s390)');
+    expect(() => archOf('vax')).toThrow(
+      'unknown architecture "vax" (known: x86_64, i386, arm64, arm, riscv, powerpc, s390)',
+    );
     expect(() => archOf('toString')).toThrow(/^unknown architecture/); // not a property of every object
     const dir = await mkdtemp(path.join(os.tmpdir(), 'kpci-arch-'));
     const fragment = path.join(dir, 'vax-dm.config');
     await writeFile(fragment, '# arch: vax\nCONFIG_DM_CRYPT=y\n');
-    await expect(resolveCells([fragment])).rejects.toThrow(`${fragment}: unknown "# arch: vax" (known: x86_64, i386, arm64, arm, riscv, powerpc, s390)`);
+    await expect(resolveCells([fragment])).rejects.toThrow(
+      `${fragment}: unknown "# arch: vax" (known: x86_64, i386, arm64, arm, riscv, powerpc, s390)`,
+    );
   });
 });

@@ -15,11 +15,24 @@ const EXHAUSTIVE = process.env.KPCI_EXHAUSTIVE === '1';
 const DIRS = EXHAUSTIVE ? ['.'] : ['drivers/md', 'block', 'mm', 'lib', 'crypto', 'kernel', 'fs'];
 const ANNOTATIONS = new Set(['__init', '__acquires', '__releases', '__must_hold']);
 
-interface Tag { name: string; path: string; line: number; end: number }
+interface Tag {
+  name: string;
+  path: string;
+  line: number;
+  end: number;
+}
 
 function ctagsFunctions(treeDir: string): Tag[] {
-  const out = execFileSync('ctags', ['--output-format=json', '--kinds-C=f', '--fields=+ne', '-R', '--languages=C', '-o', '-', ...DIRS], { cwd: treeDir, maxBuffer: 1 << 30, encoding: 'utf8' });
-  return out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Tag).filter((t) => t.end && t.path.endsWith('.c'));
+  const out = execFileSync(
+    'ctags',
+    ['--output-format=json', '--kinds-C=f', '--fields=+ne', '-R', '--languages=C', '-o', '-', ...DIRS],
+    { cwd: treeDir, maxBuffer: 1 << 30, encoding: 'utf8' },
+  );
+  return out
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Tag)
+    .filter((t) => t.end && t.path.endsWith('.c'));
 }
 
 /** Why ctags's name is not the function's, when ctags misread the code; undefined when ctags is right. */
@@ -28,11 +41,16 @@ function ctagsMisread(tag: Tag, lines: string[], brace: number, found: string | 
   const annotation = ANNOTATIONS.has(tag.name);
   if (!found || !(annotation || new RegExp(`\\b${tag.name}\\s*\\(`).test(lines[tag.line - 1]!))) return undefined;
   // our name must be declared below ctags's name, after a return type (or after the annotation ctags took for it)
-  const below = lines.slice(tag.line - 1, brace).join('\n').replace(/\/\*[\s\S]*?\*\//g, ' ');
+  const below = lines
+    .slice(tag.line - 1, brace)
+    .join('\n')
+    .replace(/\/\*[\s\S]*?\*\//g, ' ');
   const declared = new RegExp(`([\\w*)])\\s*\\b${found}\\s*\\(`).exec(below);
   if (!declared) return undefined;
   if (annotation) return 'an annotation taken for the name';
-  return declared[1] !== ')' && below.indexOf(declared[0]) > below.indexOf(`${tag.name}`) ? 'a macro invocation glued to the next function' : undefined;
+  return declared[1] !== ')' && below.indexOf(declared[0]) > below.indexOf(`${tag.name}`)
+    ? 'a macro invocation glued to the next function'
+    : undefined;
 }
 
 describe.each(TREES)('enclosingFunction on every function of linux-source-$version', (t) => {
@@ -63,7 +81,9 @@ describe.each(TREES)('enclosingFunction on every function of linux-source-$versi
     }
     expect(mismatches).toEqual([]);
     expect(checked).toBeGreaterThan(EXHAUSTIVE ? 500_000 : 60_000);
-    console.log(`linux-source-${t.version} ${DIRS.join(' ')}: ${checked} functions named right; ctags misread ${[...misread].map(([w, n]) => `${n} (${w})`).join(', ') || 'none'}`);
+    console.log(
+      `linux-source-${t.version} ${DIRS.join(' ')}: ${checked} functions named right; ctags misread ${[...misread].map(([w, n]) => `${n} (${w})`).join(', ') || 'none'}`,
+    );
   }, 1_800_000);
 });
 
@@ -79,11 +99,20 @@ describe('the functions the md kmap_local conversion changes (linux-source-6.12)
       });
     }
     expect(named).toEqual([
-      'md-bitmap.c:bitmap_update_sb', 'md-bitmap.c:bitmap_print_sb', 'md-bitmap.c:md_bitmap_new_disk_sb',
-      'md-bitmap.c:md_bitmap_read_sb', 'md-bitmap.c:md_bitmap_file_set_bit', 'md-bitmap.c:md_bitmap_file_clear_bit',
-      'md-bitmap.c:md_bitmap_file_test_bit', 'md-bitmap.c:md_bitmap_init_from_disk', 'md-bitmap.c:md_bitmap_init_from_disk',
-      'md-bitmap.c:bitmap_daemon_work', 'raid5-cache.c:r5l_write_stripe', 'raid5-cache.c:r5l_recovery_verify_data_checksum',
-      'raid5-cache.c:r5c_recovery_rewrite_data_only_stripes', 'raid5-cache.c:r5c_cache_data',
+      'md-bitmap.c:bitmap_update_sb',
+      'md-bitmap.c:bitmap_print_sb',
+      'md-bitmap.c:md_bitmap_new_disk_sb',
+      'md-bitmap.c:md_bitmap_read_sb',
+      'md-bitmap.c:md_bitmap_file_set_bit',
+      'md-bitmap.c:md_bitmap_file_clear_bit',
+      'md-bitmap.c:md_bitmap_file_test_bit',
+      'md-bitmap.c:md_bitmap_init_from_disk',
+      'md-bitmap.c:md_bitmap_init_from_disk',
+      'md-bitmap.c:bitmap_daemon_work',
+      'raid5-cache.c:r5l_write_stripe',
+      'raid5-cache.c:r5l_recovery_verify_data_checksum',
+      'raid5-cache.c:r5c_recovery_rewrite_data_only_stripes',
+      'raid5-cache.c:r5c_cache_data',
     ]);
   }, 600_000);
 });

@@ -9,7 +9,13 @@ import { beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { enclosingConditions, instrumentLines, keptLines, symbolsIn, type Condition } from '../../src/kernel/cpp-lines.js';
+import {
+  enclosingConditions,
+  instrumentLines,
+  keptLines,
+  symbolsIn,
+  type Condition,
+} from '../../src/kernel/cpp-lines.js';
 import { TREES, unpackedTree } from '../helpers/trees.js';
 
 const EXHAUSTIVE = process.env.KPCI_EXHAUSTIVE === '1';
@@ -21,7 +27,24 @@ const IS_ENABLED = ['IS_ENABLED', 'IS_BUILTIN', 'IS_REACHABLE'].map((m) => `-D${
 
 /** The lines gcc kept the markers of, with these CONFIG_ symbols defined. */
 function gccKept(text: string, on: readonly string[]): Set<number> {
-  const out = execFileSync('gcc', ['-E', '-CC', '-P', '-ffreestanding', '-x', 'c', ...IS_ENABLED, '-DIS_MODULE(x)=0', ...on.map((s) => `-DCONFIG_${s}=1`), '-', '-o', '-'], { input: text, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const out = execFileSync(
+    'gcc',
+    [
+      '-E',
+      '-CC',
+      '-P',
+      '-ffreestanding',
+      '-x',
+      'c',
+      ...IS_ENABLED,
+      '-DIS_MODULE(x)=0',
+      ...on.map((s) => `-DCONFIG_${s}=1`),
+      '-',
+      '-o',
+      '-',
+    ],
+    { input: text, encoding: 'utf8', maxBuffer: 1 << 28 },
+  );
   return keptLines(out);
 }
 
@@ -32,11 +55,14 @@ function gccKept(text: string, on: readonly string[]): Set<number> {
  */
 function headerless(text: string): string {
   let inMacro = false;
-  return text.split('\n').map((l) => {
-    const blank = inMacro || /^\s*#\s*(include|error|warning)\b|^\s*#\s*define\s+\w+\(/.test(l);
-    inMacro = blank && /\\\s*$/.test(l);
-    return blank ? '' : l;
-  }).join('\n');
+  return text
+    .split('\n')
+    .map((l) => {
+      const blank = inMacro || /^\s*#\s*(include|error|warning)\b|^\s*#\s*define\s+\w+\(/.test(l);
+      inMacro = blank && /\\\s*$/.test(l);
+      return blank ? '' : l;
+    })
+    .join('\n');
 }
 
 /** Whether a branch is taken with `on` defined: true, false, or undefined when this test cannot tell. */
@@ -53,15 +79,22 @@ function taken(branch: Condition, on: ReadonlySet<string>, lines: readonly strin
     return opening === undefined ? undefined : !opening;
   }
   if (kind === 'elif') return undefined;
-  const expr = rest.replace(/(?:defined|IS_ENABLED|IS_BUILTIN)\s*\(\s*(\w+)\s*\)|defined\s+(\w+)/g, (_, a?: string, b?: string) => {
-    const d = defined((a ?? b)!);
-    return d === undefined ? 'unknown' : d ? '1' : '0';
-  });
+  const expr = rest.replace(
+    /(?:defined|IS_ENABLED|IS_BUILTIN)\s*\(\s*(\w+)\s*\)|defined\s+(\w+)/g,
+    (_, a?: string, b?: string) => {
+      const d = defined((a ?? b)!);
+      return d === undefined ? 'unknown' : d ? '1' : '0';
+    },
+  );
   if (!/^[01\s()!&|]+$/.test(expr)) return undefined;
   return Boolean(Function(`return (${expr});`)());
 }
 
-function verdict(conditions: readonly Condition[], on: ReadonlySet<string>, lines: readonly string[]): boolean | undefined {
+function verdict(
+  conditions: readonly Condition[],
+  on: ReadonlySet<string>,
+  lines: readonly string[],
+): boolean | undefined {
   const each = conditions.map((c) => taken(c, on, lines));
   if (each.includes(false)) return false;
   return each.includes(undefined) ? undefined : true;
@@ -69,15 +102,23 @@ function verdict(conditions: readonly Condition[], on: ReadonlySet<string>, line
 
 /** The symbol choices: every subset of up to 5 symbols, otherwise none, all, each alone and all but each. */
 function choices(symbols: readonly string[]): string[][] {
-  if (symbols.length <= 5) return Array.from({ length: 1 << symbols.length }, (_, bits) => symbols.filter((_, i) => bits & (1 << i)));
+  if (symbols.length <= 5)
+    return Array.from({ length: 1 << symbols.length }, (_, bits) => symbols.filter((_, i) => bits & (1 << i)));
   return [[], [...symbols], ...symbols.map((s) => [s]), ...symbols.map((s) => symbols.filter((o) => o !== s))];
 }
 
-interface Outcome { marked: number; judged: number; disagreements: string[] }
+interface Outcome {
+  marked: number;
+  judged: number;
+  disagreements: string[];
+}
 
 function checkFile(source: string, file: string): Outcome {
   const lines = source.split('\n');
-  const { text, marked } = instrumentLines(source, lines.map((_, i) => i + 1));
+  const { text, marked } = instrumentLines(
+    source,
+    lines.map((_, i) => i + 1),
+  );
   const conditions = new Map(marked.map((l) => [l, enclosingConditions(source, l)]));
   const symbols = [...new Set(lines.filter((l) => /^\s*#\s*(if|elif)/.test(l)).flatMap(symbolsIn))];
   const prepared = headerless(text);
@@ -91,8 +132,14 @@ function checkFile(source: string, file: string): Outcome {
       if (expected === undefined) continue;
       judged.add(line);
       if (kept.has(line) !== expected) {
-        const where = conditions.get(line)!.map((c) => `${c.text}@${c.line}`).join(' < ') || 'no condition';
-        disagreements.push(`${file}:${line} with {${on.join(',')}}: gcc ${kept.has(line) ? 'kept' : 'dropped'} it, inside ${where}`);
+        const where =
+          conditions
+            .get(line)!
+            .map((c) => `${c.text}@${c.line}`)
+            .join(' < ') || 'no condition';
+        disagreements.push(
+          `${file}:${line} with {${on.join(',')}}: gcc ${kept.has(line) ? 'kept' : 'dropped'} it, inside ${where}`,
+        );
       }
     }
   }
@@ -115,15 +162,29 @@ describe.each(TREES)('instrumentLines and enclosingConditions on linux-source-$v
     const open = def - [...lines.slice(0, def)].reverse().findIndex((l) => l.startsWith('#')); // the last # line above
     const close = lines.findIndex((l, i) => i >= def && l.startsWith('#')) + 1;
     expect([lines[open - 1], lines[close - 1]]).toEqual(['#ifdef CONFIG_HIGHMEM', '#endif /* CONFIG_HIGHMEM */']);
-    const { marked } = instrumentLines(source, lines.map((_, i) => i + 1));
+    const { marked } = instrumentLines(
+      source,
+      lines.map((_, i) => i + 1),
+    );
     const inside = marked.filter((l) => l > open && l < close);
     expect(inside.length).toBeGreaterThan(25); // swap_two_pages_data() and restore_highmem()
-    for (const l of inside) expect(enclosingConditions(source, l)).toEqual([{ text: '#ifdef CONFIG_HIGHMEM', line: open }]);
+    for (const l of inside)
+      expect(enclosingConditions(source, l)).toEqual([{ text: '#ifdef CONFIG_HIGHMEM', line: open }]);
     // the hibernation image code just after it is under no condition, nor is the code after the file's first #endif
-    expect(enclosingConditions(source, marked.find((l) => l > close)!)).toEqual([]);
+    expect(
+      enclosingConditions(
+        source,
+        marked.find((l) => l > close)!,
+      ),
+    ).toEqual([]);
     const firstEndif = lines.findIndex((l) => l.startsWith('#endif /* CONFIG_STRICT_KERNEL_RWX')) + 1;
     expect(firstEndif).toBeGreaterThan(40);
-    expect(enclosingConditions(source, marked.find((l) => l > firstEndif)!)).toEqual([]);
+    expect(
+      enclosingConditions(
+        source,
+        marked.find((l) => l > firstEndif)!,
+      ),
+    ).toEqual([]);
     expect(enclosingConditions(source, firstEndif - 1)[0]?.text).toBe('#else');
   });
 
@@ -133,9 +194,17 @@ describe.each(TREES)('instrumentLines and enclosingConditions on linux-source-$v
     const lines = source.split('\n');
     const open = lines.indexOf('#if 0') + 1;
     const close = lines.findIndex((l, i) => i >= open && l.startsWith('#endif')) + 1;
-    const { text, marked } = instrumentLines(source, lines.map((_, i) => i + 1));
+    const { text, marked } = instrumentLines(
+      source,
+      lines.map((_, i) => i + 1),
+    );
     const inside = marked.filter((l) => l > open && l < close);
-    expect(inside.map((l) => lines[l - 1]!.trim())).toEqual(['int kcopyd_cancel(struct kcopyd_job *job, int block)', '{', 'return -1;', '}']);
+    expect(inside.map((l) => lines[l - 1]!.trim())).toEqual([
+      'int kcopyd_cancel(struct kcopyd_job *job, int block)',
+      '{',
+      'return -1;',
+      '}',
+    ]);
     for (const l of inside) expect(enclosingConditions(source, l)).toEqual([{ text: '#if 0', line: open }]);
     const kept = gccKept(headerless(text), []);
     expect(inside.filter((l) => kept.has(l))).toEqual([]);
@@ -155,7 +224,13 @@ describe.each(TREES)('instrumentLines and enclosingConditions on linux-source-$v
     const vmxnet3 = readFileSync(path.join(dir, 'drivers/net/vmxnet3/vmxnet3_drv.c'), 'utf8').split('\n');
     const at = vmxnet3.findIndex((l) => l.endsWith('min_t(u32, ring0_size, VMXNET3_RX_RING_MAX_SIZE /'));
     expect(at).toBeGreaterThan(0);
-    const snippet = ['#define min_t(type, x, y) ((type)(x) < (type)(y) ? (type)(x) : (type)(y))', 'void f(void)', '{', ...vmxnet3.slice(at, at + 2), '}'].join('\n');
+    const snippet = [
+      '#define min_t(type, x, y) ((type)(x) < (type)(y) ? (type)(x) : (type)(y))',
+      'void f(void)',
+      '{',
+      ...vmxnet3.slice(at, at + 2),
+      '}',
+    ].join('\n');
     const macro = instrumentLines(snippet, [4, 5]);
     expect(macro.marked).toEqual([4, 5]);
     expect([...gccKept(macro.text, [])].sort()).toEqual([4, 5]);

@@ -42,7 +42,7 @@ const unmark = (text: string) => text.replace(/ ?\/\*kpci:\d+\*\//g, '');
 
 describe('blankCommentsAndStrings', () => {
   test('comments and literal insides become spaces; length and newlines are kept', () => {
-    const text = 'a = "/* not a comment */"; /* #if CONFIG_X\n   still comment */ b = \'"\'; // c\nd = \'\\\'\';';
+    const text = "a = \"/* not a comment */\"; /* #if CONFIG_X\n   still comment */ b = '\"'; // c\nd = '\\'';";
     const blank = blankCommentsAndStrings(text);
     expect(blank.length).toBe(text.length);
     expect(blank.split('\n').map((l) => l.length)).toEqual(text.split('\n').map((l) => l.length));
@@ -77,7 +77,8 @@ describe('instrumentLines', () => {
   test('blank lines, comment-only lines and directives get no marker', () => {
     const all = snapshot.split('\n').map((_, i) => i + 1);
     const { text, marked } = instrumentLines(snapshot, all);
-    for (const needle of ['#ifdef CONFIG_HIGHMEM', '/* Assumes that', '#else', '#endif']) expect(marked).not.toContain(lineOf(snapshot, needle));
+    for (const needle of ['#ifdef CONFIG_HIGHMEM', '/* Assumes that', '#else', '#endif'])
+      expect(marked).not.toContain(lineOf(snapshot, needle));
     expect(marked).not.toContain(6); // empty
     expect(marked).not.toContain(13); // empty inside the function
     expect(marked).toContain(lineOf(snapshot, 'void *buf)'));
@@ -109,7 +110,8 @@ describe('instrumentLines', () => {
 
   test('after a trailing division sign the marker is set apart, so it cannot open a // comment', () => {
     // drivers/md/raid0.c: "start_disk_index = (int)(start - first_stripe_index * stripe_size) /"
-    const source = '\t\tstart_disk_index = (int)(start - first_stripe_index * stripe_size) /\n\t\t\tmddev->chunk_sectors;';
+    const source =
+      '\t\tstart_disk_index = (int)(start - first_stripe_index * stripe_size) /\n\t\t\tmddev->chunk_sectors;';
     const { text } = instrumentLines(source, [1, 2]);
     expect(text.split('\n')[0]).toMatch(/stripe_size\) \/ \/\*kpci:1\*\/$/);
     expect(text).not.toContain('//*kpci');
@@ -118,7 +120,8 @@ describe('instrumentLines', () => {
 
 describe('keptLines', () => {
   test('the markers left in preprocessor output, wherever they ended up', () => {
-    const out = '# 1 "snapshot.c"\n kaddr1 = kmap_atomic(p1);/*kpci:14*/\n printk("%s", "x" /*kpci:20*/);\n/*kpci:14*/\n/* kpci:3 */ /*kpci:x*/';
+    const out =
+      '# 1 "snapshot.c"\n kaddr1 = kmap_atomic(p1);/*kpci:14*/\n printk("%s", "x" /*kpci:20*/);\n/*kpci:14*/\n/* kpci:3 */ /*kpci:x*/';
     expect([...keptLines(out)].sort((a, b) => a - b)).toEqual([14, 20]);
     expect(keptLines('int a;\n').size).toBe(0);
   });
@@ -127,7 +130,9 @@ describe('keptLines', () => {
 describe('enclosingConditions', () => {
   test('a line inside #ifdef CONFIG_HIGHMEM, its #else branch, and lines outside', () => {
     const ifdef = lineOf(snapshot, '#ifdef CONFIG_HIGHMEM');
-    expect(enclosingConditions(snapshot, lineOf(snapshot, 'kaddr2 = kmap_atomic'))).toEqual([{ text: '#ifdef CONFIG_HIGHMEM', line: ifdef }]);
+    expect(enclosingConditions(snapshot, lineOf(snapshot, 'kaddr2 = kmap_atomic'))).toEqual([
+      { text: '#ifdef CONFIG_HIGHMEM', line: ifdef },
+    ]);
     expect(enclosingConditions(snapshot, lineOf(snapshot, 'return 0; }'))).toEqual([
       { text: '#else', line: lineOf(snapshot, '#else'), opening: { text: '#ifdef CONFIG_HIGHMEM', line: ifdef } },
     ]);
@@ -156,7 +161,10 @@ describe('enclosingConditions', () => {
     const inner = { text: '#if BITS_PER_LONG == 32', line: 3 };
     expect(enclosingConditions(source, 2)).toEqual([header]);
     expect(enclosingConditions(source, 4)).toEqual([inner, header]);
-    expect(enclosingConditions(source, 6)).toEqual([{ text: '#elif defined(CONFIG_64BIT) && !defined(CONFIG_X86_PAE)', line: 5, opening: inner }, header]);
+    expect(enclosingConditions(source, 6)).toEqual([
+      { text: '#elif defined(CONFIG_64BIT) && !defined(CONFIG_X86_PAE)', line: 5, opening: inner },
+      header,
+    ]);
     expect(enclosingConditions(source, 8)).toEqual([{ text: '#else', line: 7, opening: inner }, header]);
     expect(enclosingConditions(source, 10)).toEqual([header]);
     expect(enclosingConditions(source, 12)).toEqual([]);
@@ -184,7 +192,17 @@ describe('enclosingConditions', () => {
   });
 
   test('a #if or #endif in a comment opens or closes nothing', () => {
-    const source = ['/*', '#if CONFIG_SMP', ' */', 'int x;', 'int y; /* #endif */', '/*', '#endif', ' */', 'int z;'].join('\n');
+    const source = [
+      '/*',
+      '#if CONFIG_SMP',
+      ' */',
+      'int x;',
+      'int y; /* #endif */',
+      '/*',
+      '#endif',
+      ' */',
+      'int z;',
+    ].join('\n');
     expect(enclosingConditions(source, 4)).toEqual([]);
     const guarded = `#ifdef CONFIG_SMP\n${source}\n`;
     // the "#endif" lines in comments do not close the real #ifdef
@@ -194,8 +212,13 @@ describe('enclosingConditions', () => {
 
 describe('symbolsIn', () => {
   test('the CONFIG_ symbols a directive tests, once each, without the prefix', () => {
-    expect(symbolsIn('#if defined(CONFIG_STRICT_KERNEL_RWX) && defined(CONFIG_ARCH_HAS_SET_MEMORY)')).toEqual(['STRICT_KERNEL_RWX', 'ARCH_HAS_SET_MEMORY']);
-    expect(symbolsIn('#if IS_ENABLED(CONFIG_BLK_DEV_ZONED) || IS_ENABLED(CONFIG_BLK_DEV_ZONED)')).toEqual(['BLK_DEV_ZONED']);
+    expect(symbolsIn('#if defined(CONFIG_STRICT_KERNEL_RWX) && defined(CONFIG_ARCH_HAS_SET_MEMORY)')).toEqual([
+      'STRICT_KERNEL_RWX',
+      'ARCH_HAS_SET_MEMORY',
+    ]);
+    expect(symbolsIn('#if IS_ENABLED(CONFIG_BLK_DEV_ZONED) || IS_ENABLED(CONFIG_BLK_DEV_ZONED)')).toEqual([
+      'BLK_DEV_ZONED',
+    ]);
     expect(symbolsIn('#if BITS_PER_LONG == 32')).toEqual([]);
     expect(symbolsIn('#ifdef XCONFIG_FOO')).toEqual([]);
   });
@@ -204,10 +227,10 @@ describe('symbolsIn', () => {
 // The head of drivers/md/.dm-crypt.o.cmd of a 6.1 x86_64 build (most -f/-W flags left out here; line-proof.test.ts
 // has the whole line).
 const compile61 =
-  "ccache gcc -Wp,-MMD,drivers/md/.dm-crypt.o.d -nostdinc -I/src/linux/arch/x86/include -I./arch/x86/include/generated " +
+  'ccache gcc -Wp,-MMD,drivers/md/.dm-crypt.o.d -nostdinc -I/src/linux/arch/x86/include -I./arch/x86/include/generated ' +
   '-include /src/linux/include/linux/kconfig.h -D__KERNEL__ -fmacro-prefix-map=/src/linux/= -Wall -O2 ' +
-  "-I /src/linux/drivers/md -I ./drivers/md    -DKBUILD_MODFILE='\"drivers/md/dm-crypt\"' -DKBUILD_BASENAME='\"dm_crypt\"' " +
-  "-DKBUILD_MODNAME='\"dm_crypt\"' -D__KBUILD_MODNAME=kmod_dm_crypt -c -o drivers/md/dm-crypt.o /src/linux/drivers/md/dm-crypt.c   " +
+  '-I /src/linux/drivers/md -I ./drivers/md    -DKBUILD_MODFILE=\'"drivers/md/dm-crypt"\' -DKBUILD_BASENAME=\'"dm_crypt"\' ' +
+  '-DKBUILD_MODNAME=\'"dm_crypt"\' -D__KBUILD_MODNAME=kmod_dm_crypt -c -o drivers/md/dm-crypt.o /src/linux/drivers/md/dm-crypt.c   ' +
   '; ./tools/objtool/objtool --hacks=jump_label --orc --retpoline   drivers/md/dm-crypt.o';
 
 describe('shellWords', () => {
@@ -222,7 +245,13 @@ describe('shellWords', () => {
   });
 
   test('double quotes, backslashes and glued quoted parts', () => {
-    expect(shellWords('gcc "-DA=\\"x y\\"" -DB=a\\ b \'-DC=$x\'"$y" -DD=""')).toEqual(['gcc', '-DA="x y"', '-DB=a b', '-DC=$x$y', '-DD=']);
+    expect(shellWords('gcc "-DA=\\"x y\\"" -DB=a\\ b \'-DC=$x\'"$y" -DD=""')).toEqual([
+      'gcc',
+      '-DA="x y"',
+      '-DB=a b',
+      '-DC=$x$y',
+      '-DD=',
+    ]);
     expect(shellWords('  a   b  ')).toEqual(['a', 'b']);
     expect(shellWords('a && b')).toEqual(['a']);
     expect(shellWords('a | b')).toEqual(['a']);
@@ -237,13 +266,24 @@ describe('preprocessCommand', () => {
     expect(args).not.toContain('drivers/md/dm-crypt.o');
     expect(args).not.toContain('/src/linux/drivers/md/dm-crypt.c');
     expect(args.some((a) => a.startsWith('-Wp,-MMD'))).toBe(false);
-    expect(args.slice(-6)).toEqual(['-D__KBUILD_MODNAME=kmod_dm_crypt', '/tmp/copy.c', '-E', '-CC', '-o', '/tmp/copy.c.i']);
+    expect(args.slice(-6)).toEqual([
+      '-D__KBUILD_MODNAME=kmod_dm_crypt',
+      '/tmp/copy.c',
+      '-E',
+      '-CC',
+      '-o',
+      '/tmp/copy.c.i',
+    ]);
     expect(args).toContain('-DKBUILD_MODNAME="dm_crypt"');
     expect(args).toContain('/src/linux/include/linux/kconfig.h');
   });
 
   test('an older -Wp,-MD dependency flag and a command without ccache', () => {
-    const args = preprocessCommand(['gcc', '-Wp,-MD,fs/.x.o.d', '-O2', '-c', '-o', 'fs/x.o', 'fs/x.c'], 'copy.c', 'copy.i');
+    const args = preprocessCommand(
+      ['gcc', '-Wp,-MD,fs/.x.o.d', '-O2', '-c', '-o', 'fs/x.o', 'fs/x.c'],
+      'copy.c',
+      'copy.i',
+    );
     expect(args).toEqual(['gcc', '-O2', 'copy.c', '-E', '-CC', '-o', 'copy.i']);
   });
 });

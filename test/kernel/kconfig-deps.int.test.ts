@@ -5,7 +5,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { kconfigEntries, parseExpr, parseKconfig, requiredSymbols, whyOff, type KconfigEntry } from '../../src/kernel/kconfig-deps.js';
+import {
+  kconfigEntries,
+  parseExpr,
+  parseKconfig,
+  requiredSymbols,
+  whyOff,
+  type KconfigEntry,
+} from '../../src/kernel/kconfig-deps.js';
 import { parseConfig } from '../../src/kernel/kconfig.js';
 import { Git } from '../../src/tools/git.js';
 import { TREES, unpackedTree } from '../helpers/trees.js';
@@ -36,7 +43,8 @@ describe.each(TREES)('the Kconfig files of linux-source-$version', (t) => {
     parsed ??= new Map(kconfigFiles(dir).map((f) => [f, parseKconfig(readFileSync(path.join(dir, f), 'utf8'), f)]));
     return { dir, files: parsed };
   }
-  const entry = async (file: string, symbol: string) => (await all()).files.get(file)!.find((e) => e.symbol === symbol)!;
+  const entry = async (file: string, symbol: string) =>
+    (await all()).files.get(file)!.find((e) => e.symbol === symbol)!;
 
   test('each entry is found, once, at its own config line (continued lines do not shift the numbers)', async () => {
     const { dir, files } = await all();
@@ -48,7 +56,13 @@ describe.each(TREES)('the Kconfig files of linux-source-$version', (t) => {
       // a help text line never starts with "config X" in these trees, so the config lines are exactly the entries
       const expected = lines.flatMap((l, i) => (ENTRY_LINE.test(l) ? [`${i + 1}:${ENTRY_LINE.exec(l)![1]}`] : []));
       const got = found.map((e) => `${e.line}:${e.symbol}`);
-      if (got.join() !== expected.join()) wrong.push(`${file}: ${got.filter((g) => !expected.includes(g)).slice(0, 3).join(', ')} not at a config line`);
+      if (got.join() !== expected.join())
+        wrong.push(
+          `${file}: ${got
+            .filter((g) => !expected.includes(g))
+            .slice(0, 3)
+            .join(', ')} not at a config line`,
+        );
       entries += found.length;
     }
     expect(wrong).toEqual([]);
@@ -73,23 +87,35 @@ describe.each(TREES)('the Kconfig files of linux-source-$version', (t) => {
     const macros = failures.filter((f) => /\$\(/.test(f.slice(f.indexOf(': ') + 2)));
     expect(failures.filter((f) => !macros.includes(f))).toEqual([]);
     expect(macros.length).toBeLessThan(100);
-    expect(macros).toContainEqual(expect.stringMatching(/^arch\/Kconfig:\d+ STACKPROTECTOR: \$\(cc-option,-fstack-protector\)$/));
+    expect(macros).toContainEqual(
+      expect.stringMatching(/^arch\/Kconfig:\d+ STACKPROTECTOR: \$\(cc-option,-fstack-protector\)$/),
+    );
   });
 
   test('HIBERNATION is prompted and depends on SWAP and ARCH_HIBERNATION_POSSIBLE; SWAP and the arch symbol are as written', async () => {
     const hibernation = await entry('kernel/power/Kconfig', 'HIBERNATION');
     expect(hibernation).toMatchObject({ line: 38, prompt: true, depends: ['SWAP && ARCH_HIBERNATION_POSSIBLE'] });
     expect(requiredSymbols(parseExpr(hibernation.depends[0]!)!)).toEqual(['SWAP', 'ARCH_HIBERNATION_POSSIBLE']);
-    expect(await entry('mm/Kconfig', 'SWAP')).toMatchObject({ line: 15, prompt: true, depends: ['MMU && BLOCK && !ARCH_NO_SWAP'] });
+    expect(await entry('mm/Kconfig', 'SWAP')).toMatchObject({
+      line: 15,
+      prompt: true,
+      depends: ['MMU && BLOCK && !ARCH_NO_SWAP'],
+    });
     expect(await entry('arch/x86/Kconfig', 'ARCH_HIBERNATION_POSSIBLE')).toMatchObject({ prompt: false, depends: [] });
     expect(await entry('kernel/power/Kconfig', 'HIBERNATE_CALLBACKS')).toMatchObject({ prompt: false });
   });
 
   test('DM_CRYPT depends on BLK_DEV_DM and the keys, and on MD through the `if MD` block of drivers/md/Kconfig', async () => {
     const crypt = await entry('drivers/md/Kconfig', 'DM_CRYPT');
-    expect(crypt).toMatchObject({ prompt: true, depends: ['MD', 'BLK_DEV_DM', '(ENCRYPTED_KEYS || ENCRYPTED_KEYS=n)', '(TRUSTED_KEYS || TRUSTED_KEYS=n)'] });
+    expect(crypt).toMatchObject({
+      prompt: true,
+      depends: ['MD', 'BLK_DEV_DM', '(ENCRYPTED_KEYS || ENCRYPTED_KEYS=n)', '(TRUSTED_KEYS || TRUSTED_KEYS=n)'],
+    });
     expect(crypt.depends.flatMap((d) => requiredSymbols(parseExpr(d)!))).toEqual(['MD', 'BLK_DEV_DM']);
-    expect(await entry('drivers/md/Kconfig', 'BLK_DEV_DM')).toMatchObject({ prompt: true, depends: ['MD', 'DAX || DAX=n'] });
+    expect(await entry('drivers/md/Kconfig', 'BLK_DEV_DM')).toMatchObject({
+      prompt: true,
+      depends: ['MD', 'DAX || DAX=n'],
+    });
     // MD itself is the menuconfig the block is named after, outside it
     expect(await entry('drivers/md/Kconfig', 'MD')).toMatchObject({ line: 6, prompt: true, depends: ['BLOCK'] });
   });
@@ -106,15 +132,20 @@ describe.each(TREES)('the Kconfig files of linux-source-$version', (t) => {
     const noMd = parseConfig('# CONFIG_MD is not set\nCONFIG_ENCRYPTED_KEYS=y\n');
     expect(whyOff([crypt], noMd)).toBe(`it needs MD and BLK_DEV_DM (drivers/md/Kconfig:${crypt.line})`);
     // built-in keys with dm-crypt wanted built in: ENCRYPTED_KEYS=m would cap it at m, not turn it off
-    expect(whyOff([crypt], parseConfig('CONFIG_MD=y\nCONFIG_BLK_DEV_DM=y\nCONFIG_ENCRYPTED_KEYS=m\n'))).toBe('olddefconfig turned it off (a choice or a select elsewhere)');
+    expect(whyOff([crypt], parseConfig('CONFIG_MD=y\nCONFIG_BLK_DEV_DM=y\nCONFIG_ENCRYPTED_KEYS=m\n'))).toBe(
+      'olddefconfig turned it off (a choice or a select elsewhere)',
+    );
   });
 
-  test('kconfigEntries finds each symbol in its Kconfig file, and only in the build arch\'s arch/ directory', async () => {
+  test("kconfigEntries finds each symbol in its Kconfig file, and only in the build arch's arch/ directory", async () => {
     const { dir, files } = await all();
     // a throwaway git dir indexing only the Kconfig files of the read-only tree, so git grep can search them
     const gitDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'kpci-kconfig-')), '.git');
     try {
-      const quiet = { stdio: 'pipe' as const, env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' } };
+      const quiet = {
+        stdio: 'pipe' as const,
+        env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' },
+      };
       execFileSync('git', ['init', '-q', path.dirname(gitDir)], quiet);
       // -f: the tree's own .gitignore would refuse some paths
       execFileSync('git', ['--git-dir', gitDir, '--work-tree', dir, 'add', '-f', '--', ...files.keys()], quiet);
@@ -125,8 +156,12 @@ describe.each(TREES)('the Kconfig files of linux-source-$version', (t) => {
       expect(x86.get('HIBERNATION')).toEqual([await entry('kernel/power/Kconfig', 'HIBERNATION')]);
       expect(x86.get('ARCH_HIBERNATION_POSSIBLE')!.map((e) => e.file)).toEqual(['arch/x86/Kconfig']);
       const arm64 = await kconfigEntries(git, dir, ['ARCH_HIBERNATION_POSSIBLE'], 'arm64');
-      expect(arm64.get('ARCH_HIBERNATION_POSSIBLE')).toMatchObject([{ file: 'arch/arm64/Kconfig', prompt: false, depends: ['CPU_PM'] }]);
-      expect(whyOff(arm64.get('ARCH_HIBERNATION_POSSIBLE'), new Map())).toMatch(/^it needs CPU_PM \(arch\/arm64\/Kconfig:\d+\)$/);
+      expect(arm64.get('ARCH_HIBERNATION_POSSIBLE')).toMatchObject([
+        { file: 'arch/arm64/Kconfig', prompt: false, depends: ['CPU_PM'] },
+      ]);
+      expect(whyOff(arm64.get('ARCH_HIBERNATION_POSSIBLE'), new Map())).toMatch(
+        /^it needs CPU_PM \(arch\/arm64\/Kconfig:\d+\)$/,
+      );
       expect((await kconfigEntries(git, dir, [], 'x86')).size).toBe(0);
     } finally {
       rmSync(path.dirname(gitDir), { recursive: true, force: true });

@@ -1,5 +1,14 @@
 import { describe, expect, test } from '@jest/globals';
-import { evaluate, parseExpr, parseKconfig, requiredSymbols, show, unmetTerms, whyOff, type Expr } from '../../src/kernel/kconfig-deps.js';
+import {
+  evaluate,
+  parseExpr,
+  parseKconfig,
+  requiredSymbols,
+  show,
+  unmetTerms,
+  whyOff,
+  type Expr,
+} from '../../src/kernel/kconfig-deps.js';
 import { parseConfig } from '../../src/kernel/kconfig.js';
 
 const expr = (text: string): Expr => {
@@ -11,37 +20,64 @@ const sym = (name: string): Expr => ({ kind: 'symbol', name });
 
 describe('parseExpr', () => {
   test('&& binds tighter than ||, ! tighter than both, a comparison tighter than !', () => {
-    expect(parseExpr('SWAP && ARCH_HIBERNATION_POSSIBLE')).toEqual({ kind: 'and', left: sym('SWAP'), right: sym('ARCH_HIBERNATION_POSSIBLE') });
+    expect(parseExpr('SWAP && ARCH_HIBERNATION_POSSIBLE')).toEqual({
+      kind: 'and',
+      left: sym('SWAP'),
+      right: sym('ARCH_HIBERNATION_POSSIBLE'),
+    });
     expect(parseExpr('!64BIT || X86_PAE && HIGHMEM')).toEqual({
       kind: 'or',
       left: { kind: 'not', operand: sym('64BIT') },
       right: { kind: 'and', left: sym('X86_PAE'), right: sym('HIGHMEM') },
     });
-    expect(parseExpr('!ENCRYPTED_KEYS=n')).toEqual({ kind: 'not', operand: { kind: 'compare', op: '=', left: 'ENCRYPTED_KEYS', right: 'n' } });
+    expect(parseExpr('!ENCRYPTED_KEYS=n')).toEqual({
+      kind: 'not',
+      operand: { kind: 'compare', op: '=', left: 'ENCRYPTED_KEYS', right: 'n' },
+    });
   });
 
   test('parentheses, comparisons with and without spaces, quoted values', () => {
     // drivers/md/Kconfig, DM_CRYPT
     expect(parseExpr('(ENCRYPTED_KEYS || ENCRYPTED_KEYS=n)')).toEqual({
-      kind: 'or', left: sym('ENCRYPTED_KEYS'), right: { kind: 'compare', op: '=', left: 'ENCRYPTED_KEYS', right: 'n' },
+      kind: 'or',
+      left: sym('ENCRYPTED_KEYS'),
+      right: { kind: 'compare', op: '=', left: 'ENCRYPTED_KEYS', right: 'n' },
     });
     expect(parseExpr('NR_CPUS >= 4')).toEqual({ kind: 'compare', op: '>=', left: 'NR_CPUS', right: '4' });
-    expect(parseExpr('CC_IS_CLANG && CLANG_VERSION<150000')).toMatchObject({ kind: 'and', right: { kind: 'compare', op: '<', right: '150000' } });
+    expect(parseExpr('CC_IS_CLANG && CLANG_VERSION<150000')).toMatchObject({
+      kind: 'and',
+      right: { kind: 'compare', op: '<', right: '150000' },
+    });
     // a quoted side is kept quoted: it is a constant, not a symbol (arch/x86/Kconfig: "CMDLINE_BOOL && CMDLINE != \"\"")
     expect(parseExpr('CMDLINE != ""')).toEqual({ kind: 'compare', op: '!=', left: 'CMDLINE', right: '""' });
     expect(parseExpr('PANEL_PROFILE="0"')).toEqual({ kind: 'compare', op: '=', left: 'PANEL_PROFILE', right: '"0"' });
-    expect(parseExpr('!(KASAN || KCSAN) || GCC_VERSION >= 130300')).toMatchObject({ kind: 'or', left: { kind: 'not', operand: { kind: 'or' } } });
+    expect(parseExpr('!(KASAN || KCSAN) || GCC_VERSION >= 130300')).toMatchObject({
+      kind: 'or',
+      left: { kind: 'not', operand: { kind: 'or' } },
+    });
   });
 
   test('broken or unfinished expressions are undefined', () => {
-    for (const bad of ['', 'A &&', '(A || B', 'A B', '&& A', 'A = ', 'A || ) B', 'A ~ B', '$(cc-option,-fstack-protector)']) {
+    for (const bad of [
+      '',
+      'A &&',
+      '(A || B',
+      'A B',
+      '&& A',
+      'A = ',
+      'A || ) B',
+      'A ~ B',
+      '$(cc-option,-fstack-protector)',
+    ]) {
       expect(parseExpr(bad)).toBeUndefined();
     }
   });
 });
 
 describe('evaluate', () => {
-  const config = parseConfig('CONFIG_SWAP=y\nCONFIG_BLK_DEV_DM=m\n# CONFIG_HIGHMEM is not set\nCONFIG_NR_CPUS=64\nCONFIG_GCC_VERSION=120200\nCONFIG_ARCH="x86"\n');
+  const config = parseConfig(
+    'CONFIG_SWAP=y\nCONFIG_BLK_DEV_DM=m\n# CONFIG_HIGHMEM is not set\nCONFIG_NR_CPUS=64\nCONFIG_GCC_VERSION=120200\nCONFIG_ARCH="x86"\n',
+  );
 
   test('tristate logic: unset is n, ! turns m into m, && is min and || is max', () => {
     expect(evaluate(expr('SWAP'), config)).toBe(2);
@@ -88,7 +124,15 @@ describe('requiredSymbols, show and unmetTerms', () => {
   });
 
   test('show writes Kconfig back, with parentheses only where precedence needs them', () => {
-    for (const text of ['SWAP && ARCH_HIBERNATION_POSSIBLE', '!64BIT || X86_PAE', 'A && (B || C)', '!(A && B)', 'NR_CPUS>=4', '(A || B) && !C=n', 'CMDLINE!=""']) {
+    for (const text of [
+      'SWAP && ARCH_HIBERNATION_POSSIBLE',
+      '!64BIT || X86_PAE',
+      'A && (B || C)',
+      '!(A && B)',
+      'NR_CPUS>=4',
+      '(A || B) && !C=n',
+      'CMDLINE!=""',
+    ]) {
       expect(show(expr(text))).toBe(text);
       expect(parseExpr(show(expr(text)))).toEqual(expr(text));
     }
@@ -96,9 +140,16 @@ describe('requiredSymbols, show and unmetTerms', () => {
   });
 
   test('the conjuncts that are false in a config', () => {
-    const config = new Map([['ARCH_HIBERNATION_POSSIBLE', 'y'], ['64BIT', 'y']]);
+    const config = new Map([
+      ['ARCH_HIBERNATION_POSSIBLE', 'y'],
+      ['64BIT', 'y'],
+    ]);
     expect(unmetTerms(expr('SWAP && ARCH_HIBERNATION_POSSIBLE'), config)).toEqual(['SWAP']);
-    expect(unmetTerms(expr('SWAP && !64BIT && (X86_PAE || HIGHMEM64G)'), config)).toEqual(['SWAP', '!64BIT', 'X86_PAE || HIGHMEM64G']);
+    expect(unmetTerms(expr('SWAP && !64BIT && (X86_PAE || HIGHMEM64G)'), config)).toEqual([
+      'SWAP',
+      '!64BIT',
+      'X86_PAE || HIGHMEM64G',
+    ]);
     expect(unmetTerms(expr('SWAP || ARCH_HIBERNATION_POSSIBLE'), config)).toEqual([]);
   });
 });
@@ -201,7 +252,11 @@ describe('parseKconfig', () => {
     expect(entries.get('MD')).toMatchObject({ line: 1, prompt: true, depends: ['BLOCK'] });
     expect(entries.get('BLK_DEV_DM')).toMatchObject({ line: 8, prompt: true, depends: ['MD'] });
     // the menu's depends on is continued over two lines; the line numbers after it still hold
-    expect(entries.get('DM_CRYPT')).toMatchObject({ line: 16, prompt: true, depends: ['MD', expect.stringMatching(/^CRYPTO && +\t+ +BLK_DEV_DM$/), '(ENCRYPTED_KEYS || ENCRYPTED_KEYS=n)'] });
+    expect(entries.get('DM_CRYPT')).toMatchObject({
+      line: 16,
+      prompt: true,
+      depends: ['MD', expect.stringMatching(/^CRYPTO && +\t+ +BLK_DEV_DM$/), '(ENCRYPTED_KEYS || ENCRYPTED_KEYS=n)'],
+    });
     expect(parseExpr(entries.get('DM_CRYPT')!.depends[1]!)).toEqual(expr('CRYPTO && BLK_DEV_DM'));
     expect(entries.get('DM_COMP_LZO')).toMatchObject({ line: 31, prompt: true, depends: ['MD', 'DM_CRYPT'] });
     expect(entries.get('AFTER_MD')).toMatchObject({ line: 38, depends: [] });
@@ -216,11 +271,16 @@ describe('whyOff', () => {
   test('an unmet dependency is named, with where the entry is', () => {
     const config = parseConfig('CONFIG_ARCH_HIBERNATION_POSSIBLE=y\n# CONFIG_SWAP is not set\n');
     expect(whyOff(hibernation, config)).toBe('it needs SWAP (kernel/power/Kconfig:14)');
-    expect(whyOff(hibernation, new Map())).toBe('it needs SWAP and ARCH_HIBERNATION_POSSIBLE (kernel/power/Kconfig:14)');
+    expect(whyOff(hibernation, new Map())).toBe(
+      'it needs SWAP and ARCH_HIBERNATION_POSSIBLE (kernel/power/Kconfig:14)',
+    );
   });
 
   test('dependencies met: a promptless symbol cannot be set by hand, a prompted one was turned off by olddefconfig', () => {
-    const config = new Map([['SWAP', 'y'], ['ARCH_HIBERNATION_POSSIBLE', 'y']]);
+    const config = new Map([
+      ['SWAP', 'y'],
+      ['ARCH_HIBERNATION_POSSIBLE', 'y'],
+    ]);
     expect(whyOff(hibernation, config)).toBe('olddefconfig turned it off (a choice or a select elsewhere)');
     const callbacks = parseKconfig(power, 'kernel/power/Kconfig').filter((e) => e.symbol === 'HIBERNATE_CALLBACKS');
     expect(whyOff(callbacks, config)).toBe('it cannot be set by hand (no prompt): only selected or defaulted');
@@ -233,7 +293,15 @@ describe('whyOff', () => {
 
   test('inherited depends count, and a repeated unmet term is named once', () => {
     const crypt = parseKconfig(md, 'drivers/md/Kconfig').filter((e) => e.symbol === 'DM_CRYPT');
-    expect(whyOff(crypt, new Map([['MD', 'y'], ['BLK_DEV_DM', 'y']]))).toBe('it needs CRYPTO (drivers/md/Kconfig:16)');
+    expect(
+      whyOff(
+        crypt,
+        new Map([
+          ['MD', 'y'],
+          ['BLK_DEV_DM', 'y'],
+        ]),
+      ),
+    ).toBe('it needs CRYPTO (drivers/md/Kconfig:16)');
     const twice = [{ ...crypt[0]!, depends: ['MD && CRYPTO', 'CRYPTO'] }];
     expect(whyOff(twice, new Map())).toBe('it needs MD and CRYPTO (drivers/md/Kconfig:16)');
   });

@@ -39,7 +39,10 @@ describe('buildRuleIn', () => {
   test('a conditional part needs its own symbol (dm-mod-$(CONFIG_…), or an ifeq block) and its parent', () => {
     expect(buildRuleIn(makefile, 'dm-init.o')).toEqual({ kind: 'symbols', symbols: ['BLK_DEV_DM', 'DM_INIT'] });
     expect(buildRuleIn(makefile, 'dm-zone.o')).toEqual({ kind: 'symbols', symbols: ['BLK_DEV_DM', 'BLK_DEV_ZONED'] });
-    expect(buildRuleIn(makefile, 'dm-verity-fec.o')).toEqual({ kind: 'symbols', symbols: ['DM_VERITY', 'DM_VERITY_FEC'] });
+    expect(buildRuleIn(makefile, 'dm-verity-fec.o')).toEqual({
+      kind: 'symbols',
+      symbols: ['DM_VERITY', 'DM_VERITY_FEC'],
+    });
   });
   test('obj-y is always built; an unknown object is unknown', () => {
     expect(buildRuleIn(makefile, 'always-here.o')).toEqual({ kind: 'always' });
@@ -49,9 +52,15 @@ describe('buildRuleIn', () => {
 
 describe('parseConfig and droppedSymbols', () => {
   test('a symbol that olddefconfig did not keep is reported with what it got', () => {
-    const final = parseConfig('CONFIG_DM_CRYPT=y\n# CONFIG_DM_LOG_WRITES is not set\nCONFIG_NR_CPUS=64\nCONFIG_LOCALVERSION=""\n');
+    const final = parseConfig(
+      'CONFIG_DM_CRYPT=y\n# CONFIG_DM_LOG_WRITES is not set\nCONFIG_NR_CPUS=64\nCONFIG_LOCALVERSION=""\n',
+    );
     expect(final.get('LOCALVERSION')).toBe('""');
-    const wanted = new Map([['DM_CRYPT', 'y'], ['DM_LOG_WRITES', 'y'], ['DM_ZONED', 'm']]);
+    const wanted = new Map([
+      ['DM_CRYPT', 'y'],
+      ['DM_LOG_WRITES', 'y'],
+      ['DM_ZONED', 'm'],
+    ]);
     expect(droppedSymbols(wanted, final)).toEqual([
       { symbol: 'DM_LOG_WRITES', wanted: 'y', got: 'n' },
       { symbol: 'DM_ZONED', wanted: 'm', got: 'n' },

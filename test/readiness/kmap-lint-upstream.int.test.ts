@@ -21,12 +21,23 @@ const UPSTREAM_BUGS: Record<string, string[]> = {
 describe.each(TREES)('the kmap_local rules on upstream linux-source-$version', (t) => {
   test("raise nothing on upstream's kmap_local_page() users but its real bugs", async () => {
     const dir = await unpackedTree(t);
-    const files = execFileSync('grep', ['-rl', '--include=*.c', 'kmap_local_page(', '.'], { cwd: dir, encoding: 'utf8' })
-      .split('\n').filter(Boolean).map((f) => f.replace(/^\.\//, '')).sort();
-    const sites = files.reduce((n, f) => n + (readFileSync(path.join(dir, f), 'utf8').match(/\bkmap_local_page\(/g)?.length ?? 0), 0);
+    const files = execFileSync('grep', ['-rl', '--include=*.c', 'kmap_local_page(', '.'], {
+      cwd: dir,
+      encoding: 'utf8',
+    })
+      .split('\n')
+      .filter(Boolean)
+      .map((f) => f.replace(/^\.\//, ''))
+      .sort();
+    const sites = files.reduce(
+      (n, f) => n + (readFileSync(path.join(dir, f), 'utf8').match(/\bkmap_local_page\(/g)?.length ?? 0),
+      0,
+    );
     const matches = await runKmapRules(files, { cwd: dir, timeoutMs: 900_000 });
     expect(matches.map((m) => `${m.type} ${m.file}:${m.line} ${m.function}`).sort()).toEqual(UPSTREAM_BUGS[t.version]);
     expect(sites).toBeGreaterThan(t.version === '6.1' ? 100 : 300);
-    console.log(`linux-source-${t.version}: ${files.length} files, ${sites} kmap_local_page() sites, ${matches.length} matches (all listed upstream bugs)`);
+    console.log(
+      `linux-source-${t.version}: ${files.length} files, ${sites} kmap_local_page() sites, ${matches.length} matches (all listed upstream bugs)`,
+    );
   }, 1_200_000);
 });

@@ -4,11 +4,43 @@ import { schemaProblems } from '../helpers/results-schema.js';
 import { errorResults } from '../../src/results/store.js';
 
 const ok = {
-  schemaVersion: 1, tool: { name: 'kernel-patch-ci', version: '0.1.0' }, verdict: 'fail', reason: 'checkpatch: 1 error',
+  schemaVersion: 1,
+  tool: { name: 'kernel-patch-ci', version: '0.1.0' },
+  verdict: 'fail',
+  reason: 'checkpatch: 1 error',
   tree: { source: '/usr/src/linux-source-6.1.tar.xz', baseCommit: 'e894928d7a32'.padEnd(40, '0') },
   series: [{ index: 1, subject: 'dm crypt: use kmap_local_page', author: 'A <a@b>', files: ['drivers/md/dm-crypt.c'] }],
-  stages: [{ name: 'boot', status: 'fail', durationMs: 5, summary: 's', cells: [{ config: 'i386-highmem', status: 'fail', durationMs: 1, summary: 's', metrics: { accel: 'tcg' }, artifacts: '/o/artifacts/i386-highmem' }],
-    findings: [{ tool: 'kernel', severity: 'error', type: 'KERNEL_SPLAT', message: 'BUG', file: 'drivers/md/dm-crypt.c', line: 3, patch: 1, config: 'i386-highmem', new: true }] }],
+  stages: [
+    {
+      name: 'boot',
+      status: 'fail',
+      durationMs: 5,
+      summary: 's',
+      cells: [
+        {
+          config: 'i386-highmem',
+          status: 'fail',
+          durationMs: 1,
+          summary: 's',
+          metrics: { accel: 'tcg' },
+          artifacts: '/o/artifacts/i386-highmem',
+        },
+      ],
+      findings: [
+        {
+          tool: 'kernel',
+          severity: 'error',
+          type: 'KERNEL_SPLAT',
+          message: 'BUG',
+          file: 'drivers/md/dm-crypt.c',
+          line: 3,
+          patch: 1,
+          config: 'i386-highmem',
+          new: true,
+        },
+      ],
+    },
+  ],
 };
 
 describe('schema/results.schema.json', () => {
@@ -22,11 +54,13 @@ describe('schema/results.schema.json', () => {
     bad.reason = 'a\nb';
     bad.stages[0].findings[0].file = '/abs/path.c';
     bad.stages[0].findings[0].colour = 'red';
-    expect(schemaProblems(bad)).toEqual(expect.arrayContaining([
-      '/stages/0/name: must be equal to one of the allowed values',
-      '/reason: must match pattern "^[^\\n]*$"',
-      '/stages/0/findings/0/file: must NOT be valid',
-      '/stages/0/findings/0: must NOT have additional properties (colour)',
-    ]));
+    expect(schemaProblems(bad)).toEqual(
+      expect.arrayContaining([
+        '/stages/0/name: must be equal to one of the allowed values',
+        '/reason: must match pattern "^[^\\n]*$"',
+        '/stages/0/findings/0/file: must NOT be valid',
+        '/stages/0/findings/0: must NOT have additional properties (colour)',
+      ]),
+    );
   });
 });

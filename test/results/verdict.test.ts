@@ -2,8 +2,19 @@ import { describe, expect, test } from '@jest/globals';
 import type { Finding, StageResult } from '../../src/results/model.js';
 import { exitCodeFor, overallVerdict, statusFromFindings, verdictReason } from '../../src/results/verdict.js';
 
-const f = (severity: Finding['severity'], isNew?: boolean): Finding => ({ tool: 'sparse', severity, message: 'm', ...(isNew === undefined ? {} : { new: isNew }) });
-const stage = (name: StageResult['name'], status: StageResult['status'], summary = 's'): StageResult => ({ name, status, durationMs: 0, summary, findings: [] });
+const f = (severity: Finding['severity'], isNew?: boolean): Finding => ({
+  tool: 'sparse',
+  severity,
+  message: 'm',
+  ...(isNew === undefined ? {} : { new: isNew }),
+});
+const stage = (name: StageResult['name'], status: StageResult['status'], summary = 's'): StageResult => ({
+  name,
+  status,
+  durationMs: 0,
+  summary,
+  findings: [],
+});
 
 describe('stage status under --fail-on', () => {
   test('new-warning (default): new warnings fail, pre-existing ones do not', () => {
@@ -28,6 +39,10 @@ describe('verdict', () => {
     expect(verdictReason([stage('apply', 'pass')])).toBeUndefined();
   });
   test('exit codes 0/1/2', () => {
-    expect([exitCodeFor({ verdict: 'pass' }), exitCodeFor({ verdict: 'fail' }), exitCodeFor({ verdict: 'error' })]).toEqual([0, 1, 2]);
+    expect([
+      exitCodeFor({ verdict: 'pass' }),
+      exitCodeFor({ verdict: 'fail' }),
+      exitCodeFor({ verdict: 'error' }),
+    ]).toEqual([0, 1, 2]);
   });
 });

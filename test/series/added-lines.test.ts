@@ -11,21 +11,38 @@ import { parseDiff } from '../../src/series/diff.js';
 import type { Patch } from '../../src/series/intake.js';
 import { FIXTURES } from '../helpers/fixtures.js';
 
-const patch = (index: number, text: string): Patch => ({ index, file: '', subject: '', rawSubject: '', author: '', authorEmail: '', signedOffBy: [], body: '', files: parseDiff(text) });
+const patch = (index: number, text: string): Patch => ({
+  index,
+  file: '',
+  subject: '',
+  rawSubject: '',
+  author: '',
+  authorEmail: '',
+  signedOffBy: [],
+  body: '',
+  files: parseDiff(text),
+});
 
 /** A fixture series as parsed patches, in order. */
 function fixtureSeries(name: string): Patch[] {
   const dir = path.join(FIXTURES, 'series', name);
-  return readdirSync(dir).sort().filter((f) => !f.startsWith('0000-')).map((f, i) => patch(i + 1, readFileSync(path.join(dir, f), 'utf8')));
+  return readdirSync(dir)
+    .sort()
+    .filter((f) => !f.startsWith('0000-'))
+    .map((f, i) => patch(i + 1, readFileSync(path.join(dir, f), 'utf8')));
 }
 
 describe('addedLinesInFinalTree on the fixture series', () => {
   test('highmem-snapshot: the four kmap lines of swap_two_pages_data()', () => {
-    expect(addedLinesInFinalTree(fixtureSeries('highmem-snapshot'))).toEqual(new Map([['kernel/power/snapshot.c', [2899, 2900, 2904, 2905]]]));
+    expect(addedLinesInFinalTree(fixtureSeries('highmem-snapshot'))).toEqual(
+      new Map([['kernel/power/snapshot.c', [2899, 2900, 2904, 2905]]]),
+    );
   });
 
-  test('checkpatch-line-moved: patch 2 adds three lines above, so patch 1\'s line 560 ends at 563', () => {
-    expect(addedLinesInFinalTree(fixtureSeries('checkpatch-line-moved'))).toEqual(new Map([['drivers/md/dm-crypt.c', [31, 32, 33, 563]]]));
+  test("checkpatch-line-moved: patch 2 adds three lines above, so patch 1's line 560 ends at 563", () => {
+    expect(addedLinesInFinalTree(fixtureSeries('checkpatch-line-moved'))).toEqual(
+      new Map([['drivers/md/dm-crypt.c', [31, 32, 33, 563]]]),
+    );
   });
 
   test('build-if-0: the line inside #if 0', () => {
@@ -47,11 +64,22 @@ describe('addedLinesInFinalTree on the fixture series', () => {
 // A series made with git: each step rewrites the file, a line a patch writes carries "/* new */".
 const NEW = '/* new */';
 
-interface Made { patches: Patch[]; final: Map<string, string> }
+interface Made {
+  patches: Patch[];
+  final: Map<string, string>;
+}
 
 function makeSeries(base: Record<string, string>, steps: ((files: Map<string, string>) => void)[]): Made {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kpci-added-'));
-  const env = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' };
+  const env = {
+    ...process.env,
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_AUTHOR_NAME: 't',
+    GIT_AUTHOR_EMAIL: 't@t',
+    GIT_COMMITTER_NAME: 't',
+    GIT_COMMITTER_EMAIL: 't@t',
+  };
   const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env, encoding: 'utf8' });
   try {
     git('init', '-q');
@@ -81,9 +109,15 @@ function makeSeries(base: Record<string, string>, steps: ((files: Map<string, st
 
 /** The truth: the lines of each final .c file that a patch wrote. */
 const marked = (final: Map<string, string>) =>
-  new Map([...final].filter(([f]) => f.endsWith('.c')).map(([f, text]) => [f, text.split('\n').flatMap((l, i) => (l.includes(NEW) ? [i + 1] : []))] as const).filter(([, l]) => l.length));
+  new Map(
+    [...final]
+      .filter(([f]) => f.endsWith('.c'))
+      .map(([f, text]) => [f, text.split('\n').flatMap((l, i) => (l.includes(NEW) ? [i + 1] : []))] as const)
+      .filter(([, l]) => l.length),
+  );
 
-const numbered = (n: number, name = 'line') => Array.from({ length: n }, (_, i) => `int ${name}${i + 1};`).join('\n') + '\n';
+const numbered = (n: number, name = 'line') =>
+  Array.from({ length: n }, (_, i) => `int ${name}${i + 1};`).join('\n') + '\n';
 const edit = (files: Map<string, string>, file: string, change: (lines: string[]) => void) => {
   const lines = files.get(file)!.split('\n');
   change(lines);
@@ -138,23 +172,29 @@ describe('addedLinesInFinalTree through later hunks, deletions and renames', () 
   };
   // patch 2 inserts a line just above patch 1's, so patch 1's line is context in patch 2's hunk and moves down by
   // one; shiftLine maps a line inside a hunk by its distance from the hunk's start, and leaves it where it was
-  const moved = once(() => makeSeries({ [C]: numbered(50) }, [
-    (f) => edit(f, C, (l) => l.splice(20, 0, `int a1; ${NEW}`)),
-    (f) => edit(f, C, (l) => l.splice(19, 0, `int b1; ${NEW}`)),
-  ]));
+  const moved = once(() =>
+    makeSeries({ [C]: numbered(50) }, [
+      (f) => edit(f, C, (l) => l.splice(20, 0, `int a1; ${NEW}`)),
+      (f) => edit(f, C, (l) => l.splice(19, 0, `int b1; ${NEW}`)),
+    ]),
+  );
   // patch 2 deletes patch 1's line: it is mapped into patch 2's hunk, onto the line after it
-  const deleted = once(() => makeSeries({ [C]: numbered(50) }, [
-    (f) => edit(f, C, (l) => l.splice(20, 0, `int a1; ${NEW}`)),
-    (f) => edit(f, C, (l) => l.splice(20, 1)),
-  ]));
+  const deleted = once(() =>
+    makeSeries({ [C]: numbered(50) }, [
+      (f) => edit(f, C, (l) => l.splice(20, 0, `int a1; ${NEW}`)),
+      (f) => edit(f, C, (l) => l.splice(20, 1)),
+    ]),
+  );
   // patch 2 renames the file: the line stays under the old name
-  const renamed = once(() => makeSeries({ [C]: numbered(50) }, [
-    (f) => edit(f, C, (l) => l.splice(20, 0, `int a1; ${NEW}`)),
-    (f) => {
-      f.set(Z, f.get(C)!);
-      f.delete(C);
-    },
-  ]));
+  const renamed = once(() =>
+    makeSeries({ [C]: numbered(50) }, [
+      (f) => edit(f, C, (l) => l.splice(20, 0, `int a1; ${NEW}`)),
+      (f) => {
+        f.set(Z, f.get(C)!);
+        f.delete(C);
+      },
+    ]),
+  );
 
   test('the series git made for them', () => {
     expect(marked(moved().final)).toEqual(new Map([[C, [20, 22]]]));

@@ -8,14 +8,24 @@ import type { Series } from '../../src/series/intake.js';
 const A = 'a'.repeat(40);
 
 describe('where a series is applied', () => {
-  test('--ref wins and says it overrides base-commit; a range\'s base next; then the series\' base-commit where the tree has history', () => {
-    expect(chooseBase({ ref: 'v6.12', named: A, source: 'remote' })).toEqual({ ref: 'v6.12', why: '--ref', note: 'the series names base-commit aaaaaaaaaaaa; --ref v6.12 is used instead' });
-    expect(chooseBase({ rangeBase: 'b'.repeat(40), named: A, source: 'git-dir' })).toEqual({ ref: 'b'.repeat(40), why: 'the base of the commit range' });
+  test("--ref wins and says it overrides base-commit; a range's base next; then the series' base-commit where the tree has history", () => {
+    expect(chooseBase({ ref: 'v6.12', named: A, source: 'remote' })).toEqual({
+      ref: 'v6.12',
+      why: '--ref',
+      note: 'the series names base-commit aaaaaaaaaaaa; --ref v6.12 is used instead',
+    });
+    expect(chooseBase({ rangeBase: 'b'.repeat(40), named: A, source: 'git-dir' })).toEqual({
+      ref: 'b'.repeat(40),
+      why: 'the base of the commit range',
+    });
     expect(chooseBase({ named: A, source: 'remote' })).toEqual({ ref: A, why: "the series' base-commit:" });
     expect(chooseBase({ named: A, source: 'git-dir' })).toEqual({ ref: A, why: "the series' base-commit:" });
   });
-  test('a tarball has no history: the base-commit is noted, not used; no base-commit: the source\'s default', () => {
-    expect(chooseBase({ named: A, source: 'tarball' })).toEqual({ why: 'the tarball', note: 'the series names base-commit aaaaaaaaaaaa, but a tarball has no history: applied to its tree' });
+  test("a tarball has no history: the base-commit is noted, not used; no base-commit: the source's default", () => {
+    expect(chooseBase({ named: A, source: 'tarball' })).toEqual({
+      why: 'the tarball',
+      note: 'the series names base-commit aaaaaaaaaaaa, but a tarball has no history: applied to its tree',
+    });
     expect(chooseBase({ source: 'remote' })).toEqual({ why: 'the default branch for-next' });
     expect(chooseBase({ source: 'git-dir' })).toEqual({ why: "the checkout's HEAD" });
   });

@@ -3,7 +3,8 @@ import { readdirSync } from 'node:fs';
 import { hunkAt, parseDiff } from '../../src/series/diff.js';
 import { EXAMPLE_SERIES, fixture } from '../helpers/fixtures.js';
 
-const examplePatch = (n: number) => fixture('..', '..', 'examples', 'dm-kmap-local', readdirSync(EXAMPLE_SERIES).sort()[n - 1]!);
+const examplePatch = (n: number) =>
+  fixture('..', '..', 'examples', 'dm-kmap-local', readdirSync(EXAMPLE_SERIES).sort()[n - 1]!);
 
 describe('parseDiff on the example series', () => {
   test('the dm-crypt patch: one file, six hunks, added lines at their new-file line numbers', () => {
@@ -11,7 +12,9 @@ describe('parseDiff on the example series', () => {
     expect(rest).toEqual([]);
     expect(file).toMatchObject({ path: 'drivers/md/dm-crypt.c', status: 'modified', binary: false });
     expect(file!.hunks.map((h) => h.oldStart)).toEqual([537, 557, 687, 713, 979, 1007]);
-    expect(file!.hunks[0]!.header).toBe('@@ -537,9 +537,9 @@ static int crypt_iv_lmk_gen(struct crypt_config *cc, u8 *iv,');
+    expect(file!.hunks[0]!.header).toBe(
+      '@@ -537,9 +537,9 @@ static int crypt_iv_lmk_gen(struct crypt_config *cc, u8 *iv,',
+    );
     expect(file!.hunks[0]!.added).toEqual([540, 542]);
     expect(file!.hunks[0]!.firstOldLine).toBe('\tif (bio_data_dir(dmreq->ctx->bio_in) == WRITE) {');
     expect(file!.hunks[5]!.added).toEqual([1010]);
@@ -20,7 +23,12 @@ describe('parseDiff on the example series', () => {
   test('the dm-log-writes patch: deleted lines shift the later hunk', () => {
     const [file] = parseDiff(examplePatch(2));
     expect(file!.path).toBe('drivers/md/dm-log-writes.c');
-    expect(file!.hunks.map((h) => [h.oldStart, h.newStart])).toEqual([[231, 231], [286, 286], [731, 731], [743, 742]]);
+    expect(file!.hunks.map((h) => [h.oldStart, h.newStart])).toEqual([
+      [231, 231],
+      [286, 286],
+      [731, 731],
+      [743, 742],
+    ]);
     expect(file!.hunks[3]!.added).toEqual([745]);
   });
 

@@ -36,7 +36,9 @@ describe('readSeries', () => {
       [1, 'dm crypt: use kmap_local_page() instead of deprecated kmap_atomic()', ['drivers/md/dm-crypt.c']],
       [2, 'dm log writes: use kmap_local_page() instead of deprecated kmap_atomic()', ['drivers/md/dm-log-writes.c']],
     ]);
-    expect(series.patches[0]!.rawSubject).toBe('[PATCH 1/2] dm crypt: use kmap_local_page() instead of deprecated kmap_atomic()');
+    expect(series.patches[0]!.rawSubject).toBe(
+      '[PATCH 1/2] dm crypt: use kmap_local_page() instead of deprecated kmap_atomic()',
+    );
     expect(series.patches[0]!.author).toBe('Kernel Patch CI Example');
     expect(series.patches[0]!.authorEmail).toBe('example@kernel-patch-ci.invalid');
     expect(series.patches[1]!.signedOffBy).toEqual(['Kernel Patch CI Example <example@kernel-patch-ci.invalid>']);
@@ -45,8 +47,11 @@ describe('readSeries', () => {
   test('one mbox with a cover letter and two patches (b4 style "From git@z" separators)', async () => {
     const names = (await readdir(EXAMPLE_SERIES)).sort();
     const parts = await Promise.all(names.map((n) => readFile(path.join(EXAMPLE_SERIES, n), 'utf8')));
-    const cover = 'From git@z Thu Jan  1 00:00:00 1970\nFrom: A <a@b>\nSubject: [PATCH 0/2] dm: kmap_local_page conversions\n\nTwo patches.\n\n';
-    const mbox = cover + parts.map((p) => p.replace(/^From [0-9a-f]{40} .*\n/, 'From git@z Thu Jan  1 00:00:00 1970\n')).join('\n');
+    const cover =
+      'From git@z Thu Jan  1 00:00:00 1970\nFrom: A <a@b>\nSubject: [PATCH 0/2] dm: kmap_local_page conversions\n\nTwo patches.\n\n';
+    const mbox =
+      cover +
+      parts.map((p) => p.replace(/^From [0-9a-f]{40} .*\n/, 'From git@z Thu Jan  1 00:00:00 1970\n')).join('\n');
     const file = path.join(tmp, 'series.mbox');
     await writeFile(file, mbox);
     const { series } = await readSeries([file], tarball, await work());
@@ -56,7 +61,9 @@ describe('readSeries', () => {
   });
 
   test('a message saved from a mail client without the mbox From line', async () => {
-    const text = (await readFile(path.join(EXAMPLE_SERIES, (await readdir(EXAMPLE_SERIES)).sort()[0]!), 'utf8')).replace(/^From [0-9a-f]{40} .*\n/, '');
+    const text = (
+      await readFile(path.join(EXAMPLE_SERIES, (await readdir(EXAMPLE_SERIES)).sort()[0]!), 'utf8')
+    ).replace(/^From [0-9a-f]{40} .*\n/, '');
     const file = path.join(tmp, 'saved.eml');
     await writeFile(file, text);
     const { series } = await readSeries([file], tarball, await work());
@@ -64,7 +71,9 @@ describe('readSeries', () => {
   });
 
   test('nonexistent path, empty file, empty directory, random bytes, bare diff, binary patch: one line each', async () => {
-    expect(await inputError([path.join(tmp, 'nope.patch')])).toBe(`series ${path.join(tmp, 'nope.patch')} does not exist`);
+    expect(await inputError([path.join(tmp, 'nope.patch')])).toBe(
+      `series ${path.join(tmp, 'nope.patch')} does not exist`,
+    );
     const empty = path.join(tmp, 'empty.patch');
     await writeFile(empty, '');
     expect(await inputError([empty])).toBe(`${empty} is empty`);
@@ -76,10 +85,17 @@ describe('readSeries', () => {
     expect(await inputError([random])).toBe(`${random} is not a patch (binary data)`);
     const bare = path.join(tmp, 'bare.diff');
     await writeFile(bare, 'diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1 +1,2 @@\n a\n+b\n');
-    expect(await inputError([bare])).toMatch(/is a bare diff without mail headers: create the series with git format-patch$/);
+    expect(await inputError([bare])).toMatch(
+      /is a bare diff without mail headers: create the series with git format-patch$/,
+    );
     const binary = path.join(tmp, 'binary.patch');
-    await writeFile(binary, 'From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\nFrom: A <a@b>\nSubject: [PATCH] add logo\n\nSigned-off-by: A <a@b>\n---\ndiff --git a/logo.png b/logo.png\nnew file mode 100644\nindex 0000000..1111111\nGIT binary patch\nliteral 4\nLcmZ?wbhEHbF7|Hi\n\nliteral 0\nHcmV?d00001\n\n');
-    expect(await inputError([binary])).toBe('patch 1 (add logo) has a binary diff for logo.png: kernel patches must be text that can be mailed');
+    await writeFile(
+      binary,
+      'From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\nFrom: A <a@b>\nSubject: [PATCH] add logo\n\nSigned-off-by: A <a@b>\n---\ndiff --git a/logo.png b/logo.png\nnew file mode 100644\nindex 0000000..1111111\nGIT binary patch\nliteral 4\nLcmZ?wbhEHbF7|Hi\n\nliteral 0\nHcmV?d00001\n\n',
+    );
+    expect(await inputError([binary])).toBe(
+      'patch 1 (add logo) has a binary diff for logo.png: kernel patches must be text that can be mailed',
+    );
   });
 
   test('a mail with no diff is not a patch', async () => {
@@ -104,6 +120,8 @@ describe('readSeries', () => {
   });
 
   test('a commit range needs a local git tree', async () => {
-    expect(await inputError(['v6.0..HEAD'])).toBe('series v6.0..HEAD is a commit range, which needs --tree to be a local git checkout');
+    expect(await inputError(['v6.0..HEAD'])).toBe(
+      'series v6.0..HEAD is a commit range, which needs --tree to be a local git checkout',
+    );
   });
 });

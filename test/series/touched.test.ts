@@ -4,7 +4,14 @@ import type { FileChange } from '../../src/series/diff.js';
 import { onlyPatchTouching, touchedCFiles } from '../../src/series/touched.js';
 
 const patch = (index: number, ...files: Partial<FileChange>[]): Patch => ({
-  index, file: '', subject: '', rawSubject: '', author: '', authorEmail: '', signedOffBy: [], body: '',
+  index,
+  file: '',
+  subject: '',
+  rawSubject: '',
+  author: '',
+  authorEmail: '',
+  signedOffBy: [],
+  body: '',
   files: files.map((f) => ({ path: '', status: 'modified', binary: false, hunks: [], ...f })),
 });
 

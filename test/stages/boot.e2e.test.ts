@@ -5,7 +5,17 @@
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { pathWithout } from '../helpers/host.js';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FIXTURES, REPO } from '../helpers/fixtures.js';
@@ -18,19 +28,57 @@ const CELLS = EXHAUSTIVE ? ['x86_64-dm', 'i386-highmem'] : ['i386-highmem'];
 /** The cell the failure-mode tests boot: one is enough, and CI has built it already. */
 const CELL = CELLS.at(-1)!;
 const MD_EXAMPLE = path.join(REPO, 'examples', 'md-kmap-local');
-const boot = async (version: string, ...args: string[]) => runCli(['--tree', tree(version).tarball, '--stages', 'boot', ...args], await e2eOutDir(tree(version)));
+const boot = async (version: string, ...args: string[]) =>
+  runCli(['--tree', tree(version).tarball, '--stages', 'boot', ...args], await e2eOutDir(tree(version)));
 /** The boot stage alone on the kernels the last run built in the tree's out dir (the md example's, for 6.12). */
-const bootAgain = async (...args: string[]) => runCli(['--tree', tree('6.12').tarball, '--stages', 'boot', '--continue', '--series', MD_EXAMPLE, '--configs', CELL, ...args], await e2eOutDir(tree('6.12')));
+const bootAgain = async (...args: string[]) =>
+  runCli(
+    [
+      '--tree',
+      tree('6.12').tarball,
+      '--stages',
+      'boot',
+      '--continue',
+      '--series',
+      MD_EXAMPLE,
+      '--configs',
+      CELL,
+      ...args,
+    ],
+    await e2eOutDir(tree('6.12')),
+  );
 const onlyExhaustive = EXHAUSTIVE ? test : test.skip;
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'kpci-boot-e2e-'));
 
 /** What each example's changed functions do under the chosen scenarios: run, or not reached, and why. */
 const COVERAGE: Record<string, { executed: string[]; notReached: string[] }> = {
   // 6.1 only reaches write_inline_data for non-mark blocks with data, which never come (guest/not-reached.tsv)
-  '6.1': { executed: ['crypt_iv_elephant', 'crypt_iv_lmk_gen', 'crypt_iv_lmk_post', 'crypt_iv_tcw_gen', 'crypt_iv_tcw_post', 'log_writes_map', 'write_metadata'], notReached: ['write_inline_data'] },
+  '6.1': {
+    executed: [
+      'crypt_iv_elephant',
+      'crypt_iv_lmk_gen',
+      'crypt_iv_lmk_post',
+      'crypt_iv_tcw_gen',
+      'crypt_iv_tcw_post',
+      'log_writes_map',
+      'write_metadata',
+    ],
+    notReached: ['write_inline_data'],
+  },
   '6.12': {
-    executed: ['bitmap_daemon_work', 'bitmap_update_sb', 'md_bitmap_file_clear_bit', 'md_bitmap_file_set_bit', 'md_bitmap_init_from_disk', 'md_bitmap_new_disk_sb', 'md_bitmap_read_sb',
-      'r5c_cache_data', 'r5c_recovery_rewrite_data_only_stripes', 'r5l_recovery_verify_data_checksum', 'r5l_write_stripe'],
+    executed: [
+      'bitmap_daemon_work',
+      'bitmap_update_sb',
+      'md_bitmap_file_clear_bit',
+      'md_bitmap_file_set_bit',
+      'md_bitmap_init_from_disk',
+      'md_bitmap_new_disk_sb',
+      'md_bitmap_read_sb',
+      'r5c_cache_data',
+      'r5c_recovery_rewrite_data_only_stripes',
+      'r5l_recovery_verify_data_checksum',
+      'r5l_write_stripe',
+    ],
     // md-cluster only, and invalid bitmap superblocks only
     notReached: ['bitmap_print_sb', 'md_bitmap_file_test_bit'],
   },
@@ -57,7 +105,9 @@ function customGuest(name: string, files: Record<string, string>): string {
 
 function ourQemus(): string[] {
   try {
-    return execFileSync('pgrep', ['-a', '-f', 'qemu-system-'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes('kpci.out='));
+    return execFileSync('pgrep', ['-a', '-f', 'qemu-system-'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l.includes('kpci.out='));
   } catch {
     return []; // pgrep exits 1 when nothing matches
   }
@@ -76,155 +126,301 @@ const diskImages = (outDir: string) => {
 };
 
 describe.each(EXHAUSTIVE ? TREES : [tree('6.12')])('boot stage on linux-source-$version', (t) => {
-  test('the example series passes every scenario it needs in every cell, with the base kernel\'s ciphertext and its changed functions run', async () => {
-    const run = await boot(t.version, '--configs', CELLS.join(','), '--series', path.join(REPO, 'examples', EXAMPLE_OF[t.version]!));
-    // the build it boots: clean in every cell, every fragment symbol kept on this tree, every changed file compiled
-    const built = stage(run, 'build')!;
-    expect(built.findings.filter((f) => f.new !== false && f.severity !== 'info')).toEqual([]);
-    expect(built.findings.filter((f) => f.type === 'CONFIG_DROPPED')).toEqual([]);
-    // every line the series adds is compiled, in every cell (the conversions are not under #ifdef CONFIG_HIGHMEM)
-    expect(built.summary).toMatch(/; ([1-9]\d*)\/\1 changed lines compiled in at least one$/);
-    expect(built.findings.filter((f) => f.type === 'CONFIG_FOR_SERIES')).toEqual([]);
-    for (const cell of built.cells!) {
-      expect([cell.config, cell.status, cell.summary]).toEqual([cell.config, 'pass', expect.stringMatching(/^0 new, \d+ fixed, \d+ pre-existing warnings; 2\/2 changed objects rebuilt, (\d+)\/\1 changed lines compiled(;|$)/)]);
-      for (const name of ['config', 'build.log', 'bzImage', 'vmlinux']) expect(statSync(path.join(run.outDir, 'artifacts', cell.config, name)).size).toBeGreaterThan(0);
-      const config = readFileSync(path.join(run.outDir, 'artifacts', cell.config, 'config'), 'utf8');
-      for (const s of ['CONFIG_DM_CRYPT=y', 'CONFIG_MD_RAID456=y', 'CONFIG_PREEMPT=y', 'CONFIG_KERNEL_GZIP=y']) expect(config).toContain(s);
-      if (cell.config === 'i386-highmem') for (const s of ['CONFIG_HIGHMEM4G=y', 'CONFIG_DEBUG_KMAP_LOCAL_FORCE_MAP=y']) expect(config).toContain(s);
-    }
-    const b = stage(run, 'boot')!;
-    expect(b.findings.filter((f) => f.severity !== 'info')).toEqual([]);
-    expect(run.code).toBe(0);
-    expect(b.cells!.map((c) => [c.config, c.status])).toEqual(CELLS.map((c) => [c, 'pass']));
-    const chosen = SCENARIOS[t.version]!;
-    expect(b.summary).toMatch(new RegExp(`^${chosen.length} of 16 scenarios, chosen by the change; `));
-    expect(b.findings.find((f) => f.type === 'SCENARIOS_CHOSEN')!.message.split('\n').slice(1).map((l) => l.trim().split(':')[0])).toEqual(chosen);
-    const { executed, notReached } = COVERAGE[t.version]!;
-    for (const cell of b.cells!) expect(cell.summary).toMatch(new RegExp(`^${chosen.length}/${chosen.length} scenarios passed under (TCG|KVM); ciphertext identical to base; ${executed.length}/${executed.length + notReached.length} changed functions executed`));
-    expect(b.cells!.find((c) => c.config === 'i386-highmem')!.summary).toMatch(/HighTotal [1-9]\d+ MiB/);
-    const ran = (config: string, type: string) => b.findings.filter((f) => f.config === config && f.type === type).map((f) => f.message.split('(')[0]).sort();
-    for (const config of CELLS) {
-      expect(ran(config, 'CHANGE_EXECUTED')).toEqual(executed);
-      expect(ran(config, 'CHANGE_NOT_REACHED')).toEqual(notReached);
-      // a function no scenario reaches is named with the reason
-      for (const f of b.findings.filter((x) => x.config === config && x.type === 'CHANGE_NOT_REACHED')) expect(f.message).toMatch(/was not reached by any scenario that ran: \S/);
-      const dir = path.join(run.outDir, 'artifacts', config);
-      for (const f of ['console-base.log', 'console-patched.log', 'ktap-patched.txt', 'coverage.md', 'base/bzImage']) expect(existsSync(path.join(dir, f))).toBe(true);
-      expect(readFileSync(path.join(dir, 'ktap-patched.txt'), 'utf8')).toMatch(new RegExp(`^KTAP version 1\n1\\.\\.${chosen.length}\n`));
-      // our init seeds the RNG before any scenario: unseeded, every mkfs and integritysetup waits seconds for it
-      const log = readFileSync(path.join(dir, 'console-patched.log'), 'utf8');
-      expect(log.indexOf('random: crng init done')).toBeGreaterThan(0);
-      expect(log.indexOf('random: crng init done')).toBeLessThan(log.indexOf('# kpci-begin 1 '));
-    }
-    expect(diskImages(run.outDir)).toEqual([]);
-    expect(ourQemus()).toEqual([]);
-  }, HOUR);
+  test(
+    "the example series passes every scenario it needs in every cell, with the base kernel's ciphertext and its changed functions run",
+    async () => {
+      const run = await boot(
+        t.version,
+        '--configs',
+        CELLS.join(','),
+        '--series',
+        path.join(REPO, 'examples', EXAMPLE_OF[t.version]!),
+      );
+      // the build it boots: clean in every cell, every fragment symbol kept on this tree, every changed file compiled
+      const built = stage(run, 'build')!;
+      expect(built.findings.filter((f) => f.new !== false && f.severity !== 'info')).toEqual([]);
+      expect(built.findings.filter((f) => f.type === 'CONFIG_DROPPED')).toEqual([]);
+      // every line the series adds is compiled, in every cell (the conversions are not under #ifdef CONFIG_HIGHMEM)
+      expect(built.summary).toMatch(/; ([1-9]\d*)\/\1 changed lines compiled in at least one$/);
+      expect(built.findings.filter((f) => f.type === 'CONFIG_FOR_SERIES')).toEqual([]);
+      for (const cell of built.cells!) {
+        expect([cell.config, cell.status, cell.summary]).toEqual([
+          cell.config,
+          'pass',
+          expect.stringMatching(
+            /^0 new, \d+ fixed, \d+ pre-existing warnings; 2\/2 changed objects rebuilt, (\d+)\/\1 changed lines compiled(;|$)/,
+          ),
+        ]);
+        for (const name of ['config', 'build.log', 'bzImage', 'vmlinux'])
+          expect(statSync(path.join(run.outDir, 'artifacts', cell.config, name)).size).toBeGreaterThan(0);
+        const config = readFileSync(path.join(run.outDir, 'artifacts', cell.config, 'config'), 'utf8');
+        for (const s of ['CONFIG_DM_CRYPT=y', 'CONFIG_MD_RAID456=y', 'CONFIG_PREEMPT=y', 'CONFIG_KERNEL_GZIP=y'])
+          expect(config).toContain(s);
+        if (cell.config === 'i386-highmem')
+          for (const s of ['CONFIG_HIGHMEM4G=y', 'CONFIG_DEBUG_KMAP_LOCAL_FORCE_MAP=y']) expect(config).toContain(s);
+      }
+      const b = stage(run, 'boot')!;
+      expect(b.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+      expect(run.code).toBe(0);
+      expect(b.cells!.map((c) => [c.config, c.status])).toEqual(CELLS.map((c) => [c, 'pass']));
+      const chosen = SCENARIOS[t.version]!;
+      expect(b.summary).toMatch(new RegExp(`^${chosen.length} of 16 scenarios, chosen by the change; `));
+      expect(
+        b.findings
+          .find((f) => f.type === 'SCENARIOS_CHOSEN')!
+          .message.split('\n')
+          .slice(1)
+          .map((l) => l.trim().split(':')[0]),
+      ).toEqual(chosen);
+      const { executed, notReached } = COVERAGE[t.version]!;
+      for (const cell of b.cells!)
+        expect(cell.summary).toMatch(
+          new RegExp(
+            `^${chosen.length}/${chosen.length} scenarios passed under (TCG|KVM); ciphertext identical to base; ${executed.length}/${executed.length + notReached.length} changed functions executed`,
+          ),
+        );
+      expect(b.cells!.find((c) => c.config === 'i386-highmem')!.summary).toMatch(/HighTotal [1-9]\d+ MiB/);
+      const ran = (config: string, type: string) =>
+        b.findings
+          .filter((f) => f.config === config && f.type === type)
+          .map((f) => f.message.split('(')[0])
+          .sort();
+      for (const config of CELLS) {
+        expect(ran(config, 'CHANGE_EXECUTED')).toEqual(executed);
+        expect(ran(config, 'CHANGE_NOT_REACHED')).toEqual(notReached);
+        // a function no scenario reaches is named with the reason
+        for (const f of b.findings.filter((x) => x.config === config && x.type === 'CHANGE_NOT_REACHED'))
+          expect(f.message).toMatch(/was not reached by any scenario that ran: \S/);
+        const dir = path.join(run.outDir, 'artifacts', config);
+        for (const f of ['console-base.log', 'console-patched.log', 'ktap-patched.txt', 'coverage.md', 'base/bzImage'])
+          expect(existsSync(path.join(dir, f))).toBe(true);
+        expect(readFileSync(path.join(dir, 'ktap-patched.txt'), 'utf8')).toMatch(
+          new RegExp(`^KTAP version 1\n1\\.\\.${chosen.length}\n`),
+        );
+        // our init seeds the RNG before any scenario: unseeded, every mkfs and integritysetup waits seconds for it
+        const log = readFileSync(path.join(dir, 'console-patched.log'), 'utf8');
+        expect(log.indexOf('random: crng init done')).toBeGreaterThan(0);
+        expect(log.indexOf('random: crng init done')).toBeLessThan(log.indexOf('# kpci-begin 1 '));
+      }
+      expect(diskImages(run.outDir)).toEqual([]);
+      expect(ourQemus()).toEqual([]);
+    },
+    HOUR,
+  );
 });
 
 // These boot the kernels the example test just built (--continue: no build), so they come right after it.
 describe('guests that go wrong (6.12)', () => {
-  test('garbage on the console, then a scenario whose guest vanishes without a result', async () => {
-    const guest = customGuest('vanish', {
-      'scenarios/10-garbage.sh': '# kpci-smoke\nhead -c 4096 /dev/urandom >/dev/console\n',
-      'scenarios/20-vanish.sh': '# kpci-smoke\nreboot -f\n',
-    });
-    const run = await bootAgain('--guest-dir', guest);
-    const b = stage(run, 'boot')!;
-    expect(b.findings.filter((f) => f.severity !== 'info').map((f) => [f.type, f.message.split('\n')[0]])).toEqual([
-      ['SCENARIO_FAILS_ON_BASE', 'scenario vanish: no result (pre-existing: it fails on the base kernel too)'],
-    ]);
-    expect(b.cells![0]!.summary).toMatch(/^1\/2 scenarios passed/);
-  }, HOUR);
+  test(
+    'garbage on the console, then a scenario whose guest vanishes without a result',
+    async () => {
+      const guest = customGuest('vanish', {
+        'scenarios/10-garbage.sh': '# kpci-smoke\nhead -c 4096 /dev/urandom >/dev/console\n',
+        'scenarios/20-vanish.sh': '# kpci-smoke\nreboot -f\n',
+      });
+      const run = await bootAgain('--guest-dir', guest);
+      const b = stage(run, 'boot')!;
+      expect(b.findings.filter((f) => f.severity !== 'info').map((f) => [f.type, f.message.split('\n')[0]])).toEqual([
+        ['SCENARIO_FAILS_ON_BASE', 'scenario vanish: no result (pre-existing: it fails on the base kernel too)'],
+      ]);
+      expect(b.cells![0]!.summary).toMatch(/^1\/2 scenarios passed/);
+    },
+    HOUR,
+  );
 
-  test('a hanging scenario: QEMU is killed at the scenario timeout, the last console lines are kept, nothing survives', async () => {
-    const guest = customGuest('hang', { 'scenarios/10-hang.sh': '# kpci-smoke\necho about to hang >/dev/console\nsleep 100000\n' });
-    const t0 = Date.now();
-    const run = await bootAgain('--guest-dir', guest, '--scenario-timeout', '15');
-    const b = stage(run, 'boot')!;
-    const hang = b.findings.find((f) => f.type === 'SCENARIO_FAILS_ON_BASE')!;
-    expect(hang.message).toMatch(/^scenario hang: no result \(scenario hang did not finish within 15s\)/);
-    expect(hang.message).toContain('about to hang');
-    expect(b.durationMs).toBeLessThan(150_000);
-    expect(Date.now() - t0).toBeGreaterThan(15_000);
-    expect(ourQemus()).toEqual([]);
-    expect(diskImages(run.outDir)).toEqual([]);
-  }, HOUR);
+  test(
+    'a hanging scenario: QEMU is killed at the scenario timeout, the last console lines are kept, nothing survives',
+    async () => {
+      const guest = customGuest('hang', {
+        'scenarios/10-hang.sh': '# kpci-smoke\necho about to hang >/dev/console\nsleep 100000\n',
+      });
+      const t0 = Date.now();
+      const run = await bootAgain('--guest-dir', guest, '--scenario-timeout', '15');
+      const b = stage(run, 'boot')!;
+      const hang = b.findings.find((f) => f.type === 'SCENARIO_FAILS_ON_BASE')!;
+      expect(hang.message).toMatch(/^scenario hang: no result \(scenario hang did not finish within 15s\)/);
+      expect(hang.message).toContain('about to hang');
+      expect(b.durationMs).toBeLessThan(150_000);
+      expect(Date.now() - t0).toBeGreaterThan(15_000);
+      expect(ourQemus()).toEqual([]);
+      expect(diskImages(run.outDir)).toEqual([]);
+    },
+    HOUR,
+  );
 
-  test('a kernel that panics at boot (its init exits): BOOT_FAILED with the panic, exit 2 as base fails too', async () => {
-    const guest = customGuest('panic', { init: '#!/bin/busybox sh\nexit 1\n', 'scenarios/10-never.sh': '# kpci-smoke\ntrue\n' });
-    const run = await bootAgain('--guest-dir', guest);
-    expect(run.code).toBe(2);
-    const failed = stage(run, 'boot')!.findings.find((f) => f.type === 'BOOT_FAILED')!;
-    expect(failed.message).toMatch(new RegExp(`^the patched ${CELL} kernel did not reach our init; the base kernel did not either\\. Last console lines:\\n`));
-    expect(failed.message).toMatch(/Kernel panic - not syncing: Attempted to kill init!/);
-  }, HOUR);
-
-  test('a guest package the archive does not have: exit 2 with one line, results written', async () => {
-    const guest = customGuest('bad-package', { 'packages.txt': 'install: busybox-static kpci-no-such-package\n', 'scenarios/10-x.sh': '# kpci-smoke\ntrue\n' });
-    const run = await bootAgain('--guest-dir', guest);
-    expect(run.code).toBe(2);
-    expect(stage(run, 'boot')).toMatchObject({ status: 'error', summary: `cannot resolve the ${CELL === 'i386-highmem' ? 'i386' : 'amd64'} guest packages: Unable to locate package kpci-no-such-package` });
-    expect(run.results.verdict).toBe('error');
-  }, HOUR);
-
-  test('--scenarios naming a scenario the guest does not have: exit 2 with the names it has', async () => {
-    const run = await bootAgain('--scenarios', 'md-raid1-bitmap,md-raid6');
-    expect(run.code).toBe(2);
-    expect(stage(run, 'boot')!.summary).toMatch(/^--scenarios: no scenario md-raid6 in \S+guest \(scenarios: crypt-lmk, .*, md-raid10, or all\)$/);
-  }, HOUR);
-
-  test('no QEMU installed: exit 2 naming the Debian package', async () => {
-    const bin = pathWithout('qemu-system-');
-    const saved = process.env.PATH;
-    process.env.PATH = bin;
-    try {
-      const run = await bootAgain('--scenarios', 'crypt-xts-plain64');
+  test(
+    'a kernel that panics at boot (its init exits): BOOT_FAILED with the panic, exit 2 as base fails too',
+    async () => {
+      const guest = customGuest('panic', {
+        init: '#!/bin/busybox sh\nexit 1\n',
+        'scenarios/10-never.sh': '# kpci-smoke\ntrue\n',
+      });
+      const run = await bootAgain('--guest-dir', guest);
       expect(run.code).toBe(2);
-      const qemu = CELL === 'i386-highmem' ? 'qemu-system-i386' : 'qemu-system-x86_64';
-      expect(stage(run, 'boot')).toMatchObject({ status: 'error', summary: `${qemu} is not installed (Debian package: qemu-system-x86)` });
-    } finally {
-      process.env.PATH = saved;
-    }
-  }, HOUR);
+      const failed = stage(run, 'boot')!.findings.find((f) => f.type === 'BOOT_FAILED')!;
+      expect(failed.message).toMatch(
+        new RegExp(
+          `^the patched ${CELL} kernel did not reach our init; the base kernel did not either\\. Last console lines:\\n`,
+        ),
+      );
+      expect(failed.message).toMatch(/Kernel panic - not syncing: Attempted to kill init!/);
+    },
+    HOUR,
+  );
+
+  test(
+    'a guest package the archive does not have: exit 2 with one line, results written',
+    async () => {
+      const guest = customGuest('bad-package', {
+        'packages.txt': 'install: busybox-static kpci-no-such-package\n',
+        'scenarios/10-x.sh': '# kpci-smoke\ntrue\n',
+      });
+      const run = await bootAgain('--guest-dir', guest);
+      expect(run.code).toBe(2);
+      expect(stage(run, 'boot')).toMatchObject({
+        status: 'error',
+        summary: `cannot resolve the ${CELL === 'i386-highmem' ? 'i386' : 'amd64'} guest packages: Unable to locate package kpci-no-such-package`,
+      });
+      expect(run.results.verdict).toBe('error');
+    },
+    HOUR,
+  );
+
+  test(
+    '--scenarios naming a scenario the guest does not have: exit 2 with the names it has',
+    async () => {
+      const run = await bootAgain('--scenarios', 'md-raid1-bitmap,md-raid6');
+      expect(run.code).toBe(2);
+      expect(stage(run, 'boot')!.summary).toMatch(
+        /^--scenarios: no scenario md-raid6 in \S+guest \(scenarios: crypt-lmk, .*, md-raid10, or all\)$/,
+      );
+    },
+    HOUR,
+  );
+
+  test(
+    'no QEMU installed: exit 2 naming the Debian package',
+    async () => {
+      const bin = pathWithout('qemu-system-');
+      const saved = process.env.PATH;
+      process.env.PATH = bin;
+      try {
+        const run = await bootAgain('--scenarios', 'crypt-xts-plain64');
+        expect(run.code).toBe(2);
+        const qemu = CELL === 'i386-highmem' ? 'qemu-system-i386' : 'qemu-system-x86_64';
+        expect(stage(run, 'boot')).toMatchObject({
+          status: 'error',
+          summary: `${qemu} is not installed (Debian package: qemu-system-x86)`,
+        });
+      } finally {
+        process.env.PATH = saved;
+      }
+    },
+    HOUR,
+  );
 });
 
 describe('the watchdog and the data checks catch what a conversion gets wrong', () => {
-  test('6.12: kunmap_atomic() left after kmap_local_page() in md_bitmap_file_set_bit(): md-raid1-bitmap splats, the caller is named', async () => {
-    const run = await boot('6.12', '--series', series('md-preempt-imbalance'), '--configs', CELL, '--scenarios', 'md-raid1-bitmap');
-    expect(run.code).toBe(1);
-    const splats = stage(run, 'boot')!.findings.filter((f) => f.type === 'KERNEL_SPLAT');
-    // the count goes wrong in md_bitmap_file_set_bit() and trips in its caller's spin_unlock_irq()
-    expect(splats.map((f) => f.message.split('\n')[0])).toEqual([expect.stringMatching(/^WARNING: .* preempt_count_sub\+\S+ in bitmap_startwrite\(\), which calls md_bitmap_file_set_bit\(\) \(drivers\/md\/md-bitmap.c, changed by patch 1\), during md-raid1-bitmap$/)]);
-    expect(splats[0]).toMatchObject({ tool: 'kernel', severity: 'error', new: true, file: 'drivers/md/md-bitmap.c', patch: 1, config: CELL });
-    expect(splats[0]!.message).toContain('DEBUG_LOCKS_WARN_ON(val > preempt_count())');
-    // the report tells a maintainer how to boot that kernel again: the disks, QEMU's command line, the scenario
-    const reproduce = stage(run, 'boot')!.cells!.find((c) => c.config === CELL)!.reproduce!;
-    expect(reproduce[0]).toMatch(new RegExp(`^# ${CELL} under QEMU; the guest's init ran the scenarios md-raid1-bitmap `));
-    const qemu = reproduce.filter((l) => l.startsWith('qemu-system-'));
-    expect(qemu).toHaveLength(2); // patched, then base
-    expect(qemu[0]).toMatch(/^qemu-system-(i386|x86_64) -nodefaults .* -kernel \S+\/bzImage -initrd \S+ -append '[^']*kpci\.only=md-raid1-bitmap[^']*'/);
-    expect(existsSync(qemu[0]!.match(/-kernel (\S+)/)![1]!)).toBe(true);
-    expect(run.report).toContain(`<summary>Reproduce ${CELL} locally</summary>`);
-  }, HOUR);
+  test(
+    '6.12: kunmap_atomic() left after kmap_local_page() in md_bitmap_file_set_bit(): md-raid1-bitmap splats, the caller is named',
+    async () => {
+      const run = await boot(
+        '6.12',
+        '--series',
+        series('md-preempt-imbalance'),
+        '--configs',
+        CELL,
+        '--scenarios',
+        'md-raid1-bitmap',
+      );
+      expect(run.code).toBe(1);
+      const splats = stage(run, 'boot')!.findings.filter((f) => f.type === 'KERNEL_SPLAT');
+      // the count goes wrong in md_bitmap_file_set_bit() and trips in its caller's spin_unlock_irq()
+      expect(splats.map((f) => f.message.split('\n')[0])).toEqual([
+        expect.stringMatching(
+          /^WARNING: .* preempt_count_sub\+\S+ in bitmap_startwrite\(\), which calls md_bitmap_file_set_bit\(\) \(drivers\/md\/md-bitmap.c, changed by patch 1\), during md-raid1-bitmap$/,
+        ),
+      ]);
+      expect(splats[0]).toMatchObject({
+        tool: 'kernel',
+        severity: 'error',
+        new: true,
+        file: 'drivers/md/md-bitmap.c',
+        patch: 1,
+        config: CELL,
+      });
+      expect(splats[0]!.message).toContain('DEBUG_LOCKS_WARN_ON(val > preempt_count())');
+      // the report tells a maintainer how to boot that kernel again: the disks, QEMU's command line, the scenario
+      const reproduce = stage(run, 'boot')!.cells!.find((c) => c.config === CELL)!.reproduce!;
+      expect(reproduce[0]).toMatch(
+        new RegExp(`^# ${CELL} under QEMU; the guest's init ran the scenarios md-raid1-bitmap `),
+      );
+      const qemu = reproduce.filter((l) => l.startsWith('qemu-system-'));
+      expect(qemu).toHaveLength(2); // patched, then base
+      expect(qemu[0]).toMatch(
+        /^qemu-system-(i386|x86_64) -nodefaults .* -kernel \S+\/bzImage -initrd \S+ -append '[^']*kpci\.only=md-raid1-bitmap[^']*'/,
+      );
+      expect(existsSync(qemu[0]!.match(/-kernel (\S+)/)![1]!)).toBe(true);
+      expect(run.report).toContain(`<summary>Reproduce ${CELL} locally</summary>`);
+    },
+    HOUR,
+  );
 
-  onlyExhaustive('6.1: kmap_local_page() unmapped with kunmap_atomic(): the watchdog fails crypt-lmk and names crypt_iv_lmk_post', async () => {
-    const run = await boot('6.1', '--series', series('boot-preempt-imbalance'), '--configs', 'x86_64-dm', '--scenarios', 'crypt-lmk');
-    expect(run.code).toBe(1);
-    const splats = stage(run, 'boot')!.findings.filter((f) => f.type === 'KERNEL_SPLAT');
-    // the message first: when it fails, jest shows the whole excerpt
-    expect(splats.map((f) => f.message)).toEqual([expect.stringMatching(/^WARNING: .* preempt_count_sub\+\S+ in crypt_iv_lmk_post\(\) \(drivers\/md\/dm-crypt.c, changed by patch 1\), during crypt-lmk\n/)]);
-    expect(splats[0]).toMatchObject({ tool: 'kernel', severity: 'error', new: true, file: 'drivers/md/dm-crypt.c', patch: 1, config: 'x86_64-dm' });
-    // the trace decoded with the tree's decode_stacktrace.sh against the cell's vmlinux
-    expect(splats[0]!.message).toMatch(/\n \? crypt_iv_lmk_post \((\S+:\d+ )*drivers\/md\/dm-crypt\.c:\d+\)\n/);
-  }, HOUR);
+  onlyExhaustive(
+    '6.1: kmap_local_page() unmapped with kunmap_atomic(): the watchdog fails crypt-lmk and names crypt_iv_lmk_post',
+    async () => {
+      const run = await boot(
+        '6.1',
+        '--series',
+        series('boot-preempt-imbalance'),
+        '--configs',
+        'x86_64-dm',
+        '--scenarios',
+        'crypt-lmk',
+      );
+      expect(run.code).toBe(1);
+      const splats = stage(run, 'boot')!.findings.filter((f) => f.type === 'KERNEL_SPLAT');
+      // the message first: when it fails, jest shows the whole excerpt
+      expect(splats.map((f) => f.message)).toEqual([
+        expect.stringMatching(
+          /^WARNING: .* preempt_count_sub\+\S+ in crypt_iv_lmk_post\(\) \(drivers\/md\/dm-crypt.c, changed by patch 1\), during crypt-lmk\n/,
+        ),
+      ]);
+      expect(splats[0]).toMatchObject({
+        tool: 'kernel',
+        severity: 'error',
+        new: true,
+        file: 'drivers/md/dm-crypt.c',
+        patch: 1,
+        config: 'x86_64-dm',
+      });
+      // the trace decoded with the tree's decode_stacktrace.sh against the cell's vmlinux
+      expect(splats[0]!.message).toMatch(/\n \? crypt_iv_lmk_post \((\S+:\d+ )*drivers\/md\/dm-crypt\.c:\d+\)\n/);
+    },
+    HOUR,
+  );
 
-  onlyExhaustive('6.1: dropping sg->offset in crypt_iv_tcw_gen: crypt-tcw cannot read its data back; crypt-lmk still passes', async () => {
-    const run = await boot('6.1', '--series', series('boot-tcw-corrupts-reads'), '--configs', 'x86_64-dm', '--scenarios', 'crypt-lmk,crypt-tcw');
-    expect(run.code).toBe(1);
-    const b = stage(run, 'boot')!;
-    expect(b.cells![0]!.summary).toMatch(/^1\/2 scenarios passed/);
-    const failed = b.findings.filter((f) => f.type === 'SCENARIO_FAILED');
-    expect(failed.map((f) => f.message.split('\n')[0])).toEqual(['scenario crypt-tcw: read-back of /dev/mapper/kpci-tcw with O_DIRECT differs from what was written (aes-cbc-tcw)']);
-    expect(b.findings.filter((f) => f.type === 'CIPHERTEXT_DIFFERS' || f.type === 'KERNEL_SPLAT')).toEqual([]); // writes are right
-  }, HOUR);
+  onlyExhaustive(
+    '6.1: dropping sg->offset in crypt_iv_tcw_gen: crypt-tcw cannot read its data back; crypt-lmk still passes',
+    async () => {
+      const run = await boot(
+        '6.1',
+        '--series',
+        series('boot-tcw-corrupts-reads'),
+        '--configs',
+        'x86_64-dm',
+        '--scenarios',
+        'crypt-lmk,crypt-tcw',
+      );
+      expect(run.code).toBe(1);
+      const b = stage(run, 'boot')!;
+      expect(b.cells![0]!.summary).toMatch(/^1\/2 scenarios passed/);
+      const failed = b.findings.filter((f) => f.type === 'SCENARIO_FAILED');
+      expect(failed.map((f) => f.message.split('\n')[0])).toEqual([
+        'scenario crypt-tcw: read-back of /dev/mapper/kpci-tcw with O_DIRECT differs from what was written (aes-cbc-tcw)',
+      ]);
+      expect(b.findings.filter((f) => f.type === 'CIPHERTEXT_DIFFERS' || f.type === 'KERNEL_SPLAT')).toEqual([]); // writes are right
+    },
+    HOUR,
+  );
 });

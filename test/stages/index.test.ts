@@ -22,9 +22,17 @@ describe('the stage list', () => {
 });
 
 describe('hand-ons kept for --continue', () => {
-  test('the build step\'s kernels come back for the same base commit only; a torn file is as if none was kept', async () => {
+  test("the build step's kernels come back for the same base commit only; a torn file is as if none was kept", async () => {
     const work = await mkdtemp(path.join(os.tmpdir(), 'kpci-handoff-'));
-    const built = { cells: { 'x86_64-dm': { dir: '/o/artifacts/x86_64-dm', buildDir: '/w/build/x86_64-dm', patched: { image: '/o/a/bzImage', vmlinux: '/o/a/vmlinux' } } } };
+    const built = {
+      cells: {
+        'x86_64-dm': {
+          dir: '/o/artifacts/x86_64-dm',
+          buildDir: '/w/build/x86_64-dm',
+          patched: { image: '/o/a/bzImage', vmlinux: '/o/a/vmlinux' },
+        },
+      },
+    };
     expect(await loadHandoff(work, 'build', 'abc')).toBeUndefined();
     await saveHandoff(work, 'build', 'abc', built);
     expect(await loadHandoff(work, 'build', 'abc')).toEqual(built);

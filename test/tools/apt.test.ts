@@ -7,7 +7,17 @@ describe('apt adapter', () => {
     const packages = parseSimulatedInstall(fixture('boot', 'apt-simulate-i386.txt'));
     expect(packages).toHaveLength(43);
     const names = packages.map((p) => p.name);
-    for (const n of ['busybox-static', 'lvm2', 'dmsetup', 'cryptsetup-bin', 'e2fsprogs', 'thin-provisioning-tools', 'libc6', 'libdevmapper1.02.1']) expect(names).toContain(n);
+    for (const n of [
+      'busybox-static',
+      'lvm2',
+      'dmsetup',
+      'cryptsetup-bin',
+      'e2fsprogs',
+      'thin-provisioning-tools',
+      'libc6',
+      'libdevmapper1.02.1',
+    ])
+      expect(names).toContain(n);
     expect(packages.find((p) => p.name === 'busybox-static')!.version).toBe('1:1.35.0-4+deb12u1+b1');
     expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b)));
   });

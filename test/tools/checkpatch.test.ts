@@ -7,9 +7,27 @@ describe('parseCheckpatch on real checkpatch.pl 6.1 output', () => {
     const report = parseCheckpatch(fixture('checkpatch-problems.txt'));
     expect(report.totals).toEqual({ errors: 2, warnings: 2, checks: 0, lines: 20 });
     expect(report.findings).toEqual([
-      { level: 'ERROR', type: 'TRAILING_WHITESPACE', message: 'trailing whitespace', file: 'drivers/md/dm-crypt.c', line: 560 },
-      { level: 'WARNING', type: 'DEPRECATED_API', message: "Deprecated use of 'kmap_atomic', prefer 'kmap_local_page' instead", file: 'drivers/md/dm-crypt.c', line: 560 },
-      { level: 'WARNING', type: 'DEPRECATED_API', message: "Deprecated use of 'kmap', prefer 'kmap_local_page' instead", file: 'drivers/md/dm-crypt.c', line: 565 },
+      {
+        level: 'ERROR',
+        type: 'TRAILING_WHITESPACE',
+        message: 'trailing whitespace',
+        file: 'drivers/md/dm-crypt.c',
+        line: 560,
+      },
+      {
+        level: 'WARNING',
+        type: 'DEPRECATED_API',
+        message: "Deprecated use of 'kmap_atomic', prefer 'kmap_local_page' instead",
+        file: 'drivers/md/dm-crypt.c',
+        line: 560,
+      },
+      {
+        level: 'WARNING',
+        type: 'DEPRECATED_API',
+        message: "Deprecated use of 'kmap', prefer 'kmap_local_page' instead",
+        file: 'drivers/md/dm-crypt.c',
+        line: 565,
+      },
       { level: 'ERROR', type: 'MISSING_SIGN_OFF', message: 'Missing Signed-off-by: line(s)' },
     ]);
   });
@@ -35,8 +53,17 @@ describe('parseCheckpatch on real checkpatch.pl 6.1 output', () => {
       'total: 0 errors, 1 warnings, 1 checks, 40 lines checked',
     ].join('\n');
     const report = parseCheckpatch(out);
-    expect(report.findings[0]).toEqual({ level: 'WARNING', type: 'COMMIT_LOG_LONG_LINE', message: 'Possible unwrapped commit description (prefer a maximum 75 chars per line)' });
-    expect(report.findings[1]).toMatchObject({ level: 'CHECK', file: 'drivers/md/dm-log-writes.c', line: 233, message: 'Alignment should match open parenthesis' });
+    expect(report.findings[0]).toEqual({
+      level: 'WARNING',
+      type: 'COMMIT_LOG_LONG_LINE',
+      message: 'Possible unwrapped commit description (prefer a maximum 75 chars per line)',
+    });
+    expect(report.findings[1]).toMatchObject({
+      level: 'CHECK',
+      file: 'drivers/md/dm-log-writes.c',
+      line: 233,
+      message: 'Alignment should match open parenthesis',
+    });
     expect(report.totals?.checks).toBe(1);
   });
 });

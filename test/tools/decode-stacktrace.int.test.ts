@@ -19,28 +19,37 @@ beforeAll(async () => {
   const { gitDir, commit } = await importTarball(KERNEL_TARBALL, TEST_CACHE);
   for (const d of ['scripts', 'init', 'drivers/md']) mkdirSync(path.join(tree, d), { recursive: true });
   mkdirSync(buildDir, { recursive: true });
-  writeFileSync(path.join(tree, 'scripts', 'decode_stacktrace.sh'), execFileSync('git', ['--git-dir', gitDir, 'show', `${commit}:scripts/decode_stacktrace.sh`]));
+  writeFileSync(
+    path.join(tree, 'scripts', 'decode_stacktrace.sh'),
+    execFileSync('git', ['--git-dir', gitDir, 'show', `${commit}:scripts/decode_stacktrace.sh`]),
+  );
   writeFileSync(path.join(tree, 'init', 'main.c'), 'int kernel_init(void)\n{\n\treturn 0;\n}\n');
-  writeFileSync(path.join(tree, 'drivers', 'md', 'dm-crypt.c'), [
-    'extern int kernel_init(void);',
-    'int __attribute__((noinline)) crypt_iv_lmk_post(int x)',
-    '{',
-    '\tint r = kernel_init();', // line 4
-    '\treturn r + x;',
-    '}',
-    'int main(void) { return crypt_iv_lmk_post(1); }',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    path.join(tree, 'drivers', 'md', 'dm-crypt.c'),
+    [
+      'extern int kernel_init(void);',
+      'int __attribute__((noinline)) crypt_iv_lmk_post(int x)',
+      '{',
+      '\tint r = kernel_init();', // line 4
+      '\treturn r + x;',
+      '}',
+      'int main(void) { return crypt_iv_lmk_post(1); }',
+      '',
+    ].join('\n'),
+  );
   // optimised, a loop gives addr2line's "(discriminator N)" suffixes, as dm-crypt.c does in a real kernel
-  writeFileSync(path.join(tree, 'drivers', 'md', 'dm-log-writes.c'), [
-    'int __attribute__((noinline)) log_writes_map(const int *a, int n)',
-    '{',
-    '\tint s = 0;',
-    '\tfor (int i = 0; i < n; i++) s += a[i] * 3;', // line 4
-    '\treturn s;',
-    '}',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    path.join(tree, 'drivers', 'md', 'dm-log-writes.c'),
+    [
+      'int __attribute__((noinline)) log_writes_map(const int *a, int n)',
+      '{',
+      '\tint s = 0;',
+      '\tfor (int i = 0; i < n; i++) s += a[i] * 3;', // line 4
+      '\treturn s;',
+      '}',
+      '',
+    ].join('\n'),
+  );
   const cc = (args: string[]) => execFileSync('gcc', args, { cwd: buildDir });
   cc(['-O0', '-c', '-o', 'main.o', '../../linux/init/main.c']);
   cc(['-O0', '-g', '-c', '-o', 'dm-crypt.o', '../../linux/drivers/md/dm-crypt.c']);
@@ -79,11 +88,21 @@ describe('decodeStacktrace', () => {
   });
 
   test('a frame whose address addr2line gives a discriminator: the plain location', async () => {
-    const base = parseInt(/^([0-9a-f]+) \S+ T log_writes_map$/m.exec(execFileSync('nm', ['-S', vmlinux], { encoding: 'utf8' }))![1]!, 16);
+    const base = parseInt(
+      /^([0-9a-f]+) \S+ T log_writes_map$/m.exec(execFileSync('nm', ['-S', vmlinux], { encoding: 'utf8' }))![1]!,
+      16,
+    );
     const off = Array.from({ length: 64 }, (_, i) => i).find((i) =>
-      execFileSync('addr2line', ['-i', '-e', vmlinux, (base + i).toString(16)], { encoding: 'utf8' }).includes('(discriminator'));
+      execFileSync('addr2line', ['-i', '-e', vmlinux, (base + i).toString(16)], { encoding: 'utf8' }).includes(
+        '(discriminator',
+      ),
+    );
     expect(off).toBeDefined(); // the precondition: this gcc gives one
-    const decoded = await decodeStacktrace({ treeDir: tree, vmlinux, messages: [` ${offsetOf('log_writes_map', off!)}`] });
+    const decoded = await decodeStacktrace({
+      treeDir: tree,
+      vmlinux,
+      messages: [` ${offsetOf('log_writes_map', off!)}`],
+    });
     expect(decoded).toEqual([' log_writes_map (drivers/md/dm-log-writes.c:4)']);
   });
 

@@ -36,6 +36,8 @@ describe('execTool', () => {
     await execTool('bash', ['-c', 'echo one; echo two >&2; printf three'], { onLine: (l) => lines.push(l) });
     expect(lines.sort()).toEqual(['one', 'three', 'two']);
     await expect(execTool('sparse-that-is-not-installed', [])).rejects.toThrow(RunError);
-    await expect(execTool('sparse-that-is-not-installed', [])).rejects.toThrow('sparse-that-is-not-installed is not installed');
+    await expect(execTool('sparse-that-is-not-installed', [])).rejects.toThrow(
+      'sparse-that-is-not-installed is not installed',
+    );
   });
 });

@@ -12,15 +12,23 @@ describe('the KVM probe', () => {
     expect(image.readUInt32LE(28)).toBe(0x100000 + 32); // the entry is the first byte after the header
   });
 
-  test.each(['x86_64', 'i386'])('under TCG the probe guest of %s starts and prints within seconds', async (arch) => {
-    const r = await probeGuest(arch, 'tcg', 20_000);
-    expect(r).toMatchObject({ started: true });
-    expect(r.ms).toBeLessThan(20_000);
-  }, 30_000);
+  test.each(['x86_64', 'i386'])(
+    'under TCG the probe guest of %s starts and prints within seconds',
+    async (arch) => {
+      const r = await probeGuest(arch, 'tcg', 20_000);
+      expect(r).toMatchObject({ started: true });
+      expect(r.ms).toBeLessThan(20_000);
+    },
+    30_000,
+  );
 
-  test('probeKvm answers KVM or TCG with a reason, never throws (this machine: /dev/kvm refuses the run\'s -cpu host)', async () => {
+  test("probeKvm answers KVM or TCG with a reason, never throws (this machine: /dev/kvm refuses the run's -cpu host)", async () => {
     const r = await probeKvm('x86_64');
     expect(['kvm', 'tcg']).toContain(r.accel);
-    expect(r.why).toMatch(r.accel === 'kvm' ? /^a probe guest ran under KVM in [\d.]+s$/ : /^(no usable \/dev\/kvm|\/dev\/kvm is there but a probe guest did not start under it \(.+\))$/);
+    expect(r.why).toMatch(
+      r.accel === 'kvm'
+        ? /^a probe guest ran under KVM in [\d.]+s$/
+        : /^(no usable \/dev\/kvm|\/dev\/kvm is there but a probe guest did not start under it \(.+\))$/,
+    );
   }, 30_000);
 });

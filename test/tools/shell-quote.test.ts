@@ -8,7 +8,9 @@ describe('command lines a user can paste', () => {
     expect(shellQuote('CC=ccache gcc')).toBe("'CC=ccache gcc'");
     expect(shellQuote("it's")).toBe("'it'\\''s'");
     expect(shellQuote('')).toBe("''");
-    expect(commandLine(['make', '-C', '/src', 'CC=ccache gcc'], { LC_ALL: 'C' })).toBe("LC_ALL=C make -C /src 'CC=ccache gcc'");
+    expect(commandLine(['make', '-C', '/src', 'CC=ccache gcc'], { LC_ALL: 'C' })).toBe(
+      "LC_ALL=C make -C /src 'CC=ccache gcc'",
+    );
   });
   test('bash reads each quoted word back as it was', () => {
     const words = ['a b', "it's", '$HOME', '`x`', 'tab\there', '*', 'new\nline'];

@@ -21,7 +21,10 @@ export function truncationNotice(limit: number, summaryUrl?: string): string {
   return `---\n✂️ **Report truncated** to fit GitHub's ${limit.toLocaleString('en-US')}-character comment limit: the full report is in the ${where}.`;
 }
 
-interface Open { fence?: { indent: string; marker: string }; details: number }
+interface Open {
+  fence?: { indent: string; marker: string };
+  details: number;
+}
 
 /** What is open after `line` (code fence, <details> depth), given what was open before it. */
 function advance(state: Open, line: string): Open {
@@ -37,7 +40,10 @@ function advance(state: Open, line: string): Open {
 }
 
 function closers(state: Open): string[] {
-  return [...(state.fence ? [`${state.fence.indent}${state.fence.marker}`] : []), ...Array<string>(state.details).fill('</details>')];
+  return [
+    ...(state.fence ? [`${state.fence.indent}${state.fence.marker}`] : []),
+    ...Array<string>(state.details).fill('</details>'),
+  ];
 }
 
 /**
@@ -64,7 +70,10 @@ export function truncateMarkdown(text: string, limit: number, notice: string): s
 }
 
 /** Markdown body for the comment: marker + renderMarkdown(results), cut at the limit with a pointer to the job summary. */
-export function commentBody(results: Results, opts: { marker?: string; summaryUrl?: string; limit?: number } = {}): string {
+export function commentBody(
+  results: Results,
+  opts: { marker?: string; summaryUrl?: string; limit?: number } = {},
+): string {
   const limit = opts.limit ?? GITHUB_COMMENT_LIMIT;
   // the run's page has the job summary, the annotations and every stage's log: worth one click from the PR
   const link = opts.summaryUrl ? `\n[Job summary, annotations and logs of this run](${opts.summaryUrl})\n` : '';

@@ -6,8 +6,17 @@ import { COMMENT_MARKER, GITHUB_COMMENT_LIMIT, truncateMarkdown, truncationNotic
 
 export type CommentMode = 'sticky' | 'new' | 'off';
 /** Where the comment goes: a PR (issue) number, or a commit for push events. */
-export interface CommentTarget { owner: string; repo: string; issueNumber?: number; commitSha?: string }
-export interface PublishOutcome { action: 'created' | 'updated' | 'skipped' | 'read-only'; url?: string; warning?: string }
+export interface CommentTarget {
+  owner: string;
+  repo: string;
+  issueNumber?: number;
+  commitSha?: string;
+}
+export interface PublishOutcome {
+  action: 'created' | 'updated' | 'skipped' | 'read-only';
+  url?: string;
+  warning?: string;
+}
 
 export interface PublishOptions {
   mode: CommentMode;
@@ -21,8 +30,18 @@ export interface PublishOptions {
 /** The login GitHub shows for comments made with the workflow's GITHUB_TOKEN. */
 export const ACTIONS_BOT_LOGIN = 'github-actions[bot]';
 
-interface Comment { id: number; body?: string; html_url: string; user: { login: string } | null }
-interface ApiComment { id: number | bigint; body?: string; html_url: string; user: { login: string } | null }
+interface Comment {
+  id: number;
+  body?: string;
+  html_url: string;
+  user: { login: string } | null;
+}
+interface ApiComment {
+  id: number | bigint;
+  body?: string;
+  html_url: string;
+  user: { login: string } | null;
+}
 const comment = (c: ApiComment): Comment => ({ id: Number(c.id), body: c.body, html_url: c.html_url, user: c.user });
 const comments = (cs: ApiComment[]): Comment[] => cs.map(comment);
 
@@ -40,18 +59,48 @@ function place(octokit: Octokit, t: CommentTarget): Place | undefined {
     const at = { ...repo, issue_number: t.issueNumber };
     return {
       label: `${t.owner}/${t.repo}#${t.issueNumber}`,
-      list: async () => comments(await octokit.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...at, per_page: 100 })),
-      create: async (body) => comment((await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...at, body })).data),
-      update: async (id, body) => comment((await octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', { ...repo, comment_id: id, body })).data),
+      list: async () =>
+        comments(
+          await octokit.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...at, per_page: 100 }),
+        ),
+      create: async (body) =>
+        comment(
+          (await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...at, body })).data,
+        ),
+      update: async (id, body) =>
+        comment(
+          (
+            await octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
+              ...repo,
+              comment_id: id,
+              body,
+            })
+          ).data,
+        ),
     };
   }
   if (t.commitSha) {
     const at = { ...repo, commit_sha: t.commitSha };
     return {
       label: `${t.owner}/${t.repo}@${t.commitSha.slice(0, 12)}`,
-      list: async () => comments(await octokit.paginate('GET /repos/{owner}/{repo}/commits/{commit_sha}/comments', { ...at, per_page: 100 })),
-      create: async (body) => comment((await octokit.request('POST /repos/{owner}/{repo}/commits/{commit_sha}/comments', { ...at, body })).data),
-      update: async (id, body) => comment((await octokit.request('PATCH /repos/{owner}/{repo}/comments/{comment_id}', { ...repo, comment_id: id, body })).data),
+      list: async () =>
+        comments(
+          await octokit.paginate('GET /repos/{owner}/{repo}/commits/{commit_sha}/comments', { ...at, per_page: 100 }),
+        ),
+      create: async (body) =>
+        comment(
+          (await octokit.request('POST /repos/{owner}/{repo}/commits/{commit_sha}/comments', { ...at, body })).data,
+        ),
+      update: async (id, body) =>
+        comment(
+          (
+            await octokit.request('PATCH /repos/{owner}/{repo}/comments/{comment_id}', {
+              ...repo,
+              comment_id: id,
+              body,
+            })
+          ).data,
+        ),
     };
   }
   return undefined;
@@ -71,15 +120,22 @@ async function whoAmI(octokit: Octokit): Promise<string> {
 
 /** The permission a refused write needed: GitHub says it in x-accepted-github-permissions ("contents=write"). */
 function neededPermission(target: CommentTarget, error: unknown): string {
-  const header = error instanceof RequestError ? String(error.response?.headers?.['x-accepted-github-permissions'] ?? '') : '';
-  const said = header.split(/[;,]\s*/).map((p) => p.trim()).find((p) => /^[a-z_-]+=write$/.test(p));
+  const header =
+    error instanceof RequestError ? String(error.response?.headers?.['x-accepted-github-permissions'] ?? '') : '';
+  const said = header
+    .split(/[;,]\s*/)
+    .map((p) => p.trim())
+    .find((p) => /^[a-z_-]+=write$/.test(p));
   if (said) return said.replace('=', ': ').replace(/_/g, '-');
   return target.commitSha ? 'contents: write' : 'pull-requests: write';
 }
 
 function readOnly(target: CommentTarget, label: string, error: unknown): PublishOutcome {
   const permission = neededPermission(target, error);
-  const fork = target.issueNumber !== undefined ? ' — or this is a pull request from a fork, whose GITHUB_TOKEN is read-only: use the workflow_run recipe in the README' : '';
+  const fork =
+    target.issueNumber !== undefined
+      ? ' — or this is a pull request from a fork, whose GITHUB_TOKEN is read-only: use the workflow_run recipe in the README'
+      : '';
   return {
     action: 'read-only',
     warning: `kernel-patch-ci: the token may not comment on ${label}: the workflow needs \`permissions: ${permission}\`${fork}. The report is in the job summary.`,
@@ -96,7 +152,11 @@ function failure(step: string, label: string, error: unknown): Error {
 export async function publishComment(octokit: Octokit, opts: PublishOptions): Promise<PublishOutcome> {
   if (opts.mode === 'off') return { action: 'skipped' };
   const where = place(octokit, opts.target);
-  if (!where) return { action: 'skipped', warning: 'kernel-patch-ci: no pull request or commit to comment on; the report is in the job summary.' };
+  if (!where)
+    return {
+      action: 'skipped',
+      warning: 'kernel-patch-ci: no pull request or commit to comment on; the report is in the job summary.',
+    };
   const marker = opts.marker ?? COMMENT_MARKER;
   const body = opts.body.includes(marker)
     ? opts.body
