@@ -2,7 +2,7 @@
 // resolve, download, unpack, pack) and cached; then the patched kernel booted alone (no other QEMU competing)
 // with the whole workload: time to the first scenario and to the end. Target: boot + workload ≤ 60 s per kernel
 // under TCG. KVM is used, and its figures printed, only where a probe guest starts under it.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,7 @@ import { bootKernel, chooseAccel } from '../src/boot/guest-run.js';
 import { cellArtifacts } from '../src/build/artifacts.js';
 import { resolveCells } from '../src/kernel/cells.js';
 import { guestOf } from '../src/kernel/arches.js';
-import type { Results } from '../src/results/model.js';
+import { readResults } from '../src/results/store.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const tarball = process.env.KPCI_BENCH_TARBALL ?? '/usr/src/linux-source-6.1.tar.xz';
@@ -42,10 +42,7 @@ try {
     ],
     { out: () => undefined, err: (l) => process.stderr.write(`  ${l}\n`), env: process.env },
   );
-  if (code !== 0)
-    throw new Error(
-      `the build ended with ${code}: ${(JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')) as Results).reason}`,
-    );
+  if (code !== 0) throw new Error(`the build ended with ${code}: ` + `${(await readResults(out))?.reason}`);
   for (const cell of await resolveCells(cellNames)) {
     const cache = path.join(scratch, `cache-${cell.name}`);
     const initrd = path.join(scratch, `${cell.name}.cpio`);
@@ -101,5 +98,6 @@ console.log(line(head));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));
 console.log(
-  `\n${os.availableParallelism()} cores; one QEMU at a time. In a run the stage boots base and patched side by side only with 4 cores or more.`,
+  `\n${os.availableParallelism()} cores; one QEMU at a time. ` +
+    `In a run the stage boots base and patched side by side only with 4 cores or more.`,
 );

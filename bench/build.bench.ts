@@ -1,14 +1,15 @@
 // npm run bench: build-matrix timings on this machine, printed as a table (targets from issue 4, 2 cores):
 // cold x86_64-dm ≤ 6 min, cold i386-highmem ≤ 5 min, warm base→patched rebuild of the series ≤ 60 s per cell;
 // plus a naive baseline (the patched tree built from scratch, no ccache) and how much faster the warm path is.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../src/cli/main.js';
 import { resolveCells } from '../src/kernel/cells.js';
 import { configureFromFragment, make } from '../src/tools/kbuild.js';
-import type { Results } from '../src/results/model.js';
+import type { BuildCellMetrics, Results } from '../src/results/model.js';
+import { readResults } from '../src/results/store.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const tarball = process.env.KPCI_BENCH_TARBALL ?? '/usr/src/linux-source-6.1.tar.xz';
@@ -18,19 +19,11 @@ const cellNames = (process.env.KPCI_BENCH_CELLS ?? 'x86_64-dm,i386-highmem').spl
 const series = path.resolve(repo, process.env.KPCI_BENCH_SERIES ?? path.join('examples', 'dm-kmap-local'));
 const jobs = String(os.availableParallelism());
 
-interface CellMetrics {
-  configureMs: number;
-  baseBuildMs: number;
-  perPatchMs: number;
-  patchedBuildMs: number;
-  ccacheHitRate: { base?: number; patched?: number };
-}
-
 async function vet(
   outDir: string,
   ccacheDir: string,
   cell: string,
-): Promise<{ results: Results; metrics: CellMetrics; wallMs: number }> {
+): Promise<{ results: Results; metrics: BuildCellMetrics; wallMs: number }> {
   const t0 = Date.now();
   const code = await main(
     [
@@ -52,10 +45,9 @@ async function vet(
     ],
     { out: () => undefined, err: (l) => process.stderr.write(`  ${l}\n`), env: process.env },
   );
-  const results = JSON.parse(await readFile(path.join(outDir, 'results.json'), 'utf8')) as Results;
+  const results = (await readResults(outDir))!;
   if (code !== 0) throw new Error(`run for ${cell} ended with ${code}: ${results.reason}`);
-  const metrics = (results.stages.find((s) => s.name === 'build')!.cells![0] as unknown as { metrics: CellMetrics })
-    .metrics;
+  const metrics = results.stages.find((s) => s.name === 'build')!.cells![0]!.metrics as BuildCellMetrics;
   return { results, metrics, wallMs: Date.now() - t0 };
 }
 
@@ -130,5 +122,7 @@ console.log(line(head));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));
 console.log(
-  `\n${path.relative(repo, series)} on ${path.basename(tarball)}; ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; targets: cold x86_64-dm ≤ 360 s, i386-highmem ≤ 300 s, rebuild ≤ 60 s.`,
+  `\n${path.relative(repo, series)} on ${path.basename(tarball)}; ${os.availableParallelism()} cores, ` +
+    `${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; targets: cold x86_64-dm ≤ 360 s, ` +
+    `i386-highmem ≤ 300 s, rebuild ≤ 60 s.`,
 );

@@ -1,12 +1,13 @@
 // npm run bench (third table): every stage on both trees, the way a user meets them: each tree's example series
 // (dm on linux-source-6.1, md on linux-source-6.12) through all stages in a new out dir with an empty cache (cold),
 // then again with the same cache in another new out dir (warm: the imported tree, ccache and guest packages kept).
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../src/cli/main.js';
 import { STAGE_ORDER, type Results } from '../src/results/model.js';
+import { readResults } from '../src/results/store.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TREES = [
@@ -44,7 +45,7 @@ async function vet(
     { out: () => undefined, err: (l) => process.stderr.write(`  ${l}\n`), env: process.env },
   );
   return {
-    results: JSON.parse(await readFile(path.join(outDir, 'results.json'), 'utf8')) as Results,
+    results: (await readResults(outDir))!,
     wallMs: Date.now() - t0,
   };
 }
@@ -92,5 +93,6 @@ console.log(line(head));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));
 console.log(
-  `\n${os.availableParallelism()} cores; cold includes importing the tarball, the guest packages and the compiler cache's first fill.`,
+  `\n${os.availableParallelism()} cores; cold includes importing the tarball, ` +
+    `the guest packages and the compiler cache's first fill.`,
 );

@@ -29098,7 +29098,8 @@ function oneLine(error) {
     return error instanceof RunError ? first.trim() : `internal error: ${first.trim()}`;
 }
 
-// The results model: the one language stages, renderers, the CLI and the Action share (schemaVersion 1, docs/CONTRACT.md).
+// The results model: the one language stages, renderers, the CLI and the Action share (schemaVersion 1,
+// docs/CONTRACT.md).
 const SCHEMA_VERSION = 1;
 /** The stages, in the order they run and are reported; src/stages/index.ts maps each to its module. */
 const STAGE_ORDER = ['apply', 'checkpatch', 'sparse', 'build', 'boot', 'readiness'];
@@ -29124,7 +29125,9 @@ function statusFromFindings(findings, failOn) {
     return 'pass';
 }
 const RANK = { skip: 0, pass: 1, warn: 2, fail: 3, error: 4 };
-/** The worst of some statuses (cells of a stage, jobs of a matrix), starting from `from` (skip < pass < … < error). */
+/**
+ * The worst of some statuses (cells of a stage, jobs of a matrix), starting from `from` (skip < pass < … < error).
+ */
 function worstStatus(statuses, from = 'skip') {
     return statuses.reduce((w, s) => (RANK[s] > RANK[w] ? s : w), from);
 }
@@ -29158,7 +29161,8 @@ function findingLine(f) {
     // a kernel splat or a scenario's log tail follows its first line: keep it readable as a block
     const [first, ...rest] = f.message.split('\n');
     const block = rest.length ? `\n\n  \`\`\`\n${rest.map((l) => `  ${l.replace(/`/g, "'")}`).join('\n')}\n  \`\`\`` : '';
-    return `- **${f.severity}**${f.type ? ` \`${f.type}\`` : ''}${where ? ` ${where}` : ''}${tags ? ` (${tags})` : ''}: ${esc(first ?? '')}${block}`;
+    return (`- **${f.severity}**${f.type ? ` \`${f.type}\`` : ''}${where ? ` ${where}` : ''}${tags ? ` (${tags})` : ''}: ` +
+        `${esc(first ?? '')}${block}`);
 }
 function stageSection(stage) {
     const lines = [`### ${ICON[stage.status] ?? ''} ${stage.name} — ${stage.status}`, '', esc(stage.summary), ''];
@@ -29180,18 +29184,22 @@ function stageSection(stage) {
     if (shown.length > 0)
         lines.push(...shown.map(findingLine), '');
     if (preexisting > 0) {
-        lines.push(`<details><summary>${preexisting} finding${preexisting === 1 ? '' : 's'} the base tree already had (not blamed on the series)</summary>`, '');
+        lines.push(`<details><summary>${preexisting} finding${preexisting === 1 ? '' : 's'} ` +
+            'the base tree already had (not blamed on the series)</summary>', '');
         lines.push(...stage.findings.filter((f) => f.new === false).map(findingLine), '', '</details>', '');
     }
     return lines.join('\n');
 }
 function renderMarkdown(results) {
-    const head = `## kernel-patch-ci: ${ICON[results.verdict === 'pass' ? 'pass' : results.verdict]} ${results.verdict.toUpperCase()}`;
+    const head = `## kernel-patch-ci: ${ICON[results.verdict === 'pass' ? 'pass' : results.verdict]} ` +
+        `${results.verdict.toUpperCase()}`;
     const lines = [head, ''];
     if (results.reason)
         lines.push(`**${esc(results.reason)}**`, '');
     const tree = results.tree;
-    lines.push(`Tree: \`${tree.source}\`${tree.ref ? ` (${tree.ref})` : ''}${tree.baseCommit ? ` at \`${tree.baseCommit.slice(0, 12)}\`` : ''}${tree.baseFrom ? ` (${tree.baseFrom})` : ''}`, '');
+    lines.push(`Tree: \`${tree.source}\`${tree.ref ? ` (${tree.ref})` : ''}` +
+        `${tree.baseCommit ? ` at \`${tree.baseCommit.slice(0, 12)}\`` : ''}` +
+        `${tree.baseFrom ? ` (${tree.baseFrom})` : ''}`, '');
     if (results.series.length > 0) {
         lines.push('| # | patch | author | files |', '|---|---|---|---|');
         for (const p of results.series)
@@ -29654,7 +29662,8 @@ async function messagesToSeries(messages) {
         const index = series.patches.length + 1;
         const binary = files.find((f) => f.binary);
         if (binary) {
-            throw inputError(`patch ${index} (${info.subject}) has a binary diff for ${binary.path}: kernel patches must be text that can be mailed`);
+            throw inputError(`patch ${index} (${info.subject}) has a binary diff for ${binary.path}: ` +
+                'kernel patches must be text that can be mailed');
         }
         if (!info.email)
             throw inputError(`patch ${index} (${info.subject || 'no subject'}) has no author (From:) line`);
@@ -29975,6 +29984,8 @@ async function prepareTree(source, options) {
 }
 
 // apply: git am --3way, patch by patch, on the base; on failure name the patch, file and hunk, and abort cleanly.
+const FILE_ERROR = new RegExp('^error: (.+): (does not exist in index|No such file or directory|' +
+    'already exists in (?:index|working directory))$');
 /**
  * Pure: what failed, from `git apply --reject --verbose` (which names every rejected hunk) or from git am's own
  * output (which names the file, and the line of the first failing hunk when 3-way merging was not possible).
@@ -29993,9 +30004,7 @@ function parseApplyFailure(output) {
             failures.push({ file: m[1], line: Number(m[2]) });
         else if ((m = /^CONFLICT \([^)]*\): Merge conflict in (.+)$/.exec(l)) && !has(m[1]))
             failures.push({ file: m[1] });
-        else if ((m =
-            /^error: (.+): (does not exist in index|No such file or directory|already exists in (?:index|working directory))$/.exec(l)) &&
-            !has(m[1])) {
+        else if ((m = FILE_ERROR.exec(l)) && !has(m[1])) {
             failures.push({ file: m[1] });
         }
     }
@@ -30032,7 +30041,8 @@ async function explainFailure(ctx, patch, amOutput) {
                 : undefined;
         const firstLine = hunk?.firstOldLine?.trim();
         const what = hunk
-            ? `hunk${f.hunk ? ` #${f.hunk}` : ''} ${hunk.header}${firstLine && !hunk.header.includes(firstLine) ? ` (expecting "${firstLine}")` : ''}`
+            ? `hunk${f.hunk ? ` #${f.hunk}` : ''} ${hunk.header}` +
+                `${firstLine && !hunk.header.includes(firstLine) ? ` (expecting "${firstLine}")` : ''}`
             : 'its changes';
         return {
             tool: 'git',
@@ -30072,7 +30082,8 @@ async function applySeries(ctx) {
         const missing = expected.filter((f) => !existsSync(path.join(dir, f)));
         if (expected.length > 0 && missing.length === expected.length) {
             // Nothing it changes is here: a patch for another project or tree, not a conflict to resolve.
-            const summary = `${describe$1(patch, total)} is not for this tree: ${missing.slice(0, 3).join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist in it`;
+            const summary = `${describe$1(patch, total)} is not for this tree: ` +
+                `${missing.slice(0, 3).join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist in it`;
             return result('error', summary, [
                 { tool: 'git', severity: 'error', type: 'WRONG_TREE', message: summary, patch: patch.index, new: true },
             ]);
@@ -30144,8 +30155,9 @@ function parseCheckpatch(output) {
         }
         else if (/^#\d+: /.test(line))
             inContext = true;
+        // a message wrapped onto more lines
         else if (!inContext && !/^[+\- ]/.test(line))
-            current.message += ` ${line.trim()}`; // a message wrapped onto more lines
+            current.message += ` ${line.trim()}`;
     }
     return report;
 }
@@ -30175,7 +30187,9 @@ async function runCheckpatch(patchFile, options) {
     return report;
 }
 
-/** An empty side is written as the line before it ("-10,0" inserts after line 10): its range starts at the next line. */
+/**
+ * An empty side is written as the line before it ("-10,0" inserts after line 10): its range starts at the next line.
+ */
 const oldFrom = (h) => (h.oldLines === 0 ? h.oldStart + 1 : h.oldStart);
 const newFrom = (h) => (h.newLines === 0 ? h.newStart + 1 : h.newStart);
 /** Pure: where old line `line` is after one patch's hunks on its file, or undefined when a hunk removes it. */
@@ -30224,7 +30238,9 @@ function lineInFinalTree(patches, after, file, line) {
     }
     return current;
 }
-/** Where a line written by patch `after` is in the final tree, following renames; undefined when a later patch drops it. */
+/**
+ * Where a line written by patch `after` is in the final tree, following renames; undefined when a later patch drops it.
+ */
 function traceToFinalTree(patches, after, file, line) {
     let where = { file, line };
     for (const patch of patches.slice(after)) {
@@ -30274,7 +30290,8 @@ async function checkEveryPatch(ctx, input) {
         }
     }
     const n = ctx.series.patches.length;
-    const summary = `${n} patch${n === 1 ? '' : 'es'}: ${counts.errors} errors, ${counts.warnings} warnings${ctx.settings.checkpatchStrict ? `, ${counts.checks} checks` : ''}`;
+    const summary = `${n} patch${n === 1 ? '' : 'es'}: ${counts.errors} errors, ${counts.warnings} warnings` +
+        `${ctx.settings.checkpatchStrict ? `, ${counts.checks} checks` : ''}`;
     return {
         result: {
             name: 'checkpatch',
@@ -30811,6 +30828,9 @@ function parseDiagnostics(output, treeDir, cwd) {
     }
     return found;
 }
+const UNDEFINED_AT = /^(?:(\S+?):(?:\([^)]*\)|(\d+))|\S*ld(?:\.bfd)?: (\S+?)(?::\([^)]*\))?)/;
+const UNDEFINED_SYMBOL = /: undefined reference to [`'‘]([^'’`]+)['’`]$/;
+const UNDEFINED_REFERENCE = new RegExp(UNDEFINED_AT.source + UNDEFINED_SYMBOL.source);
 /**
  * Pure: undefined references from ld ("ld: x.o: in function `f':" then "x.c:(.text+0x1): undefined reference to
  * `sym'", or "<path>/x.c:123: undefined reference…" when x.o has debug info) and from modpost
@@ -30827,7 +30847,7 @@ function parseLinkErrors(output) {
             fn = inFunction[2];
             continue;
         }
-        const undef = /^(?:(\S+?):(?:\([^)]*\)|(\d+))|\S*ld(?:\.bfd)?: (\S+?)(?::\([^)]*\))?): undefined reference to [`'‘]([^'’`]+)['’`]$/.exec(line);
+        const undef = UNDEFINED_REFERENCE.exec(line);
         if (undef) {
             const symbol = undef[4];
             const source = undef[1] === undefined ? undefined : path.basename(undef[1]);
@@ -31296,7 +31316,10 @@ async function kconfigEntries(git, treeDir, symbols, srcArch) {
     }
     return found;
 }
-/** Pure: why a symbol is off in a config, from its entries ("depends on SWAP && ARCH_HIBERNATION_POSSIBLE: SWAP is off"). */
+/**
+ * Pure: why a symbol is off in a config, from its entries
+ * ("depends on SWAP && ARCH_HIBERNATION_POSSIBLE: SWAP is off").
+ */
 function whyOff(entries, config) {
     if (!entries || entries.length === 0)
         return 'no Kconfig file of this tree defines it';
@@ -31314,7 +31337,8 @@ function whyOff(entries, config) {
 }
 
 // The config symbols a series needs: what builds each changed .c file (its Makefile and its parents'), with the
-// Kconfig dependencies a user could turn on, added to a cell before olddefconfig; and, after it, which stayed off and why.
+// Kconfig dependencies a user could turn on, added to a cell before olddefconfig; and, after it, which stayed off
+// and why.
 /** The symbols each changed file's build rule names (in the patched tree: a series may add the Makefile line). */
 async function symbolsBuilding(treeDir, files) {
     const needs = new Map();
@@ -31364,7 +31388,9 @@ async function seriesAdditions(git, treeDir, needs, arch, fragment) {
     }
     return { asked, direct: [...needs.keys()].filter((s) => asked.has(s)), entries };
 }
-/** The extra fragment of a cell: the series' symbols, and warnings never turned into errors (-Werror hides the rest). */
+/**
+ * The extra fragment of a cell: the series' symbols, and warnings never turned into errors (-Werror hides the rest).
+ */
 async function writeSeriesFragment(file, additions, definesWerror) {
     const lines = ['# kernel-patch-ci: what the series needs, added to the cell before olddefconfig'];
     for (const [s, files] of additions.asked)
@@ -31863,21 +31889,32 @@ function failure$1(result, run) {
     return result.timedOut ? `killed after the ${run.options.timeoutMs / 1000}s step timeout` : firstError(result);
 }
 /** gcc/sparse-style diagnostics plus linker errors, as located diagnostics of this revision. */
-async function diagnosticsOf(run, results) {
-    const text = results.map((r) => r.stdout + r.stderr).join('\n');
-    const diags = parseDiagnostics(text, run.input.treeDir, run.options.buildDir).filter((d) => d.severity !== 'info');
-    const touched = touchedCFiles(run.input.series.patches);
-    for (const link of parseLinkErrors(text)) {
-        // ld names a source by its basename only; the series' own files are the likely owners
+/**
+ * Pure: a build log's compiler diagnostics (notes dropped) and linker errors. ld names a source by its basename only,
+ * so an undefined reference is given to the series' own file of that name when there is one.
+ */
+function buildDiagnostics(log, treeDir, buildDir, touched) {
+    const diags = parseDiagnostics(log, treeDir, buildDir).filter((d) => d.severity !== 'info');
+    for (const link of parseLinkErrors(log)) {
         const file = touched.find((f) => link.source && path.basename(f) === link.source) ?? link.object.replace(/\.o$/, '.c');
         diags.push({ file, line: link.line ?? 0, severity: 'error', message: link.message, fromLinker: true });
     }
-    const located = await locate(diags, run.input.treeDir);
+    return diags;
+}
+/** Pure: W=1 and the normal build report the same warning twice; keep one per fingerprint and line. */
+function onePerLine(located) {
     const seen = new Set();
     return located.filter((d) => {
-        const id = `${d.key}@${d.line}`; // W=1 and the normal build report the same warning twice
+        const id = `${d.key}@${d.line}`;
         return seen.has(id) ? false : (seen.add(id), true);
     });
+}
+/** The makes' diagnostics as located diagnostics of the revision checked out now. */
+async function diagnosticsOf(run, results) {
+    const log = results.map((r) => r.stdout + r.stderr).join('\n');
+    const touched = touchedCFiles(run.input.series.patches);
+    const diags = buildDiagnostics(log, run.input.treeDir, run.options.buildDir, touched);
+    return onePerLine(await locate(diags, run.input.treeDir));
 }
 /** Objects of touched files that this cell's .config builds (compiling an object Kconfig leaves off proves nothing). */
 async function enabledObjects(treeDir, files, config) {
@@ -31902,8 +31939,9 @@ async function runBuildCell(input) {
     };
     await mkdir$1(run.options.buildDir, { recursive: true });
     await mkdir$1(paths.dir, { recursive: true });
+    // no stale kernel
     for (const f of [paths.bzImage, paths.vmlinux, paths.baseBzImage, paths.baseVmlinux])
-        await rm$1(f, { force: true }); // no stale kernel
+        await rm$1(f, { force: true });
     await writeFile$1(run.log, `# kernel-patch-ci build log for ${cell.name} (ARCH=${cell.arch})\n`);
     const metrics = {
         configureMs: 0,
@@ -32085,7 +32123,8 @@ function linesNotCompiled(cells, sources) {
                 file,
                 line: marked[0],
                 new: true,
-                message: `changed file not built by any config, ${marked.length} changed line${marked.length === 1 ? '' : 's'} never compiled (${unbuilt.join('; ')})`,
+                message: `changed file not built by any config, ${marked.length} changed line${marked.length === 1 ? '' : 's'} ` +
+                    `never compiled (${unbuilt.join('; ')})`,
             });
             continue;
         }
@@ -32267,7 +32306,8 @@ async function toolchainFor(archName, hostArch = os$1.arch()) {
     if (!version) {
         return {
             ok: false,
-            reason: `no compiler for ARCH=${arch.name}: ${arch.crossPrefix}gcc is not installed (Debian package: ${arch.crossPackage})`,
+            reason: `no compiler for ARCH=${arch.name}: ${arch.crossPrefix}gcc is not installed ` +
+                `(Debian package: ${arch.crossPackage})`,
         };
     }
     return { ok: true, crossCompile: arch.crossPrefix };
@@ -32349,7 +32389,8 @@ async function shippedFragmentsMisfit(ctx) {
     if (misfits.length === 0)
         return undefined;
     const version = makefileVersion(await readFile(path.join(ctx.tree.dir, 'Makefile'), 'utf8').catch(() => ''));
-    return `no shipped config fits this tree (linux ${version ?? 'of unknown version'}): ${misfits.join('; ')}, which it does not define; give fragments of your own with --configs`;
+    return (`no shipped config fits this tree (linux ${version ?? 'of unknown version'}): ${misfits.join('; ')}, ` +
+        'which it does not define; give fragments of your own with --configs');
 }
 /** One cell: its makes (runner), then the verdict on what they printed (judge), as the stage's cell result. */
 async function buildOneCell(ctx, cell, series) {
@@ -32449,7 +32490,8 @@ async function buildEveryCell(ctx, input) {
     const built = cells.map((c) => c.config).join(', ');
     const summary = bad.length
         ? bad.map((c) => `${c.config}: ${c.summary}`).join('; ')
-        : `${cells.length} config${cells.length === 1 ? '' : 's'} built: ${built}; ${anywhere.compiled}/${anywhere.total} changed lines compiled in at least one`;
+        : `${cells.length} config${cells.length === 1 ? '' : 's'} built: ${built}; ` +
+            `${anywhere.compiled}/${anywhere.total} changed lines compiled in at least one`;
     const handoff = {
         cells: Object.fromEntries(outcomes.flatMap((o) => (o.kernels ? [[o.result.config, o.kernels]] : []))),
     };
@@ -32764,7 +32806,8 @@ async function readNotReached(guestDir) {
 }
 
 // The tree's own scripts/decode_stacktrace.sh: "func+0x1f/0x80" frames become "func (file.c:123)", found with
-// addr2line in the vmlinux the kernel was built as. That needs its debug info: frames it cannot place stay as they were.
+// addr2line in the vmlinux the kernel was built as. That needs its debug info: frames it cannot place stay as
+// they were.
 /** A frame the script decoded ends with its location, "(file.c:123)" or "(a.h:3 file.c:9)"; "(file.c:?)", all a
  *  vmlinux without debug info gives, would only lose the offset. */
 const LOCATED = /\([^()\s]+:\d+( [^()\s]+:(\d+|\?))*\)\s*$/;
@@ -32816,7 +32859,9 @@ function guest(arch) {
 function qemuBinary(arch) {
     return guest(arch).qemuBinary;
 }
-/** Pure: QEMU's arguments. -nodefaults drops the NIC (no iPXE ROM to load) and the VGA; panic=-1 reboots, i.e. exits. */
+/**
+ * Pure: QEMU's arguments. -nodefaults drops the NIC (no iPXE ROM to load) and the VGA; panic=-1 reboots, i.e. exits.
+ */
 function qemuArgs(boot) {
     const { machine, console } = guest(boot.arch);
     return [
@@ -32945,11 +32990,12 @@ function kernelMessage(line) {
 }
 // Serial consoles deliver \r\n and, after a guest crash, arbitrary bytes: keep lines printable.
 function clean(line) {
-    // eslint-disable-next-line no-control-regex -- control characters are what this removes
+    /* eslint-disable no-control-regex -- control characters are what this removes */
     return line
         .replace(/\r/g, '')
         .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
         .replace(/[\x00-\x08\x0b-\x1f\x7f\ufffd]/g, '');
+    /* eslint-enable no-control-regex */
 }
 // A record printed while another CPU or userspace was half-way through a line lands in the middle of it. Each
 // record gets its own line, and the interrupted userspace text is joined to its rest on the next userspace line.
@@ -33262,7 +33308,8 @@ function chooseAccel(probe, env = process.env) {
                 ?.slice(0, 160);
             return {
                 accel: 'tcg',
-                why: `/dev/kvm is there but a probe guest did not start under it (${boot.killed ?? last ?? 'no console output'})`,
+                why: '/dev/kvm is there but a probe guest did not start under it ' +
+                    `(${boot.killed ?? last ?? 'no console output'})`,
             };
         })();
         probed.set(key, choice);
@@ -33449,7 +33496,8 @@ function coverageMarkdown(cell, rows) {
             : r.calls > 0
                 ? 'executed'
                 : `not reached by any scenario${r.notReachedBecause ? `: ${r.notReachedBecause}` : ''}`;
-        out.push(`| ${r.file} | ${r.name} | ${r.patches.join(', ')} | ${r.calls ?? '–'} | ${r.linesRun}/${r.linesWithCode} | ${verdict} |`);
+        out.push(`| ${r.file} | ${r.name} | ${r.patches.join(', ')} | ${r.calls ?? '–'} | ` +
+            `${r.linesRun}/${r.linesWithCode} | ${verdict} |`);
     }
     return out.join('\n') + '\n';
 }
@@ -33606,7 +33654,8 @@ function bootFailed(record) {
             severity: pre ? 'warning' : 'error',
             type: 'BOOT_FAILED',
             new: !pre,
-            message: `the patched ${record.cell} kernel did not reach our init${killed}${pre ? '; the base kernel did not either' : ''}.` +
+            message: `the patched ${record.cell} kernel did not reach our init${killed}` +
+                `${pre ? '; the base kernel did not either' : ''}.` +
                 ` Last console lines:\n${shown.join('\n')}`,
         },
     ];
@@ -33669,7 +33718,8 @@ function ciphertextFindings(record) {
                 type: 'CIPHERTEXT_DIFFERS',
                 new: true,
                 message: `scenario ${scenario.name}: the ciphertext written by ${label} under the patched kernel differs from the ` +
-                    `base kernel's (sha256 ${hash.slice(0, 16)}… vs ${baseHash.slice(0, 16)}…): the series changes what lands on disk`,
+                    `base kernel's (sha256 ${hash.slice(0, 16)}… vs ${baseHash.slice(0, 16)}…): ` +
+                    'the series changes what lands on disk',
             });
         }
     }
@@ -33715,7 +33765,8 @@ function coverageFindings(record) {
         const line = record.changed.find((f) => f.file === c.file && f.name === c.name)?.lines[0];
         const message = c.calls > 0
             ? `${c.name}() executed ${c.calls} times; ${c.linesRun}/${c.linesWithCode} changed lines ran`
-            : `${c.name}() was not reached by any scenario that ran${c.notReachedBecause ? `: ${c.notReachedBecause}` : ''}`;
+            : `${c.name}() was not reached by any scenario that ran` +
+                `${c.notReachedBecause ? `: ${c.notReachedBecause}` : ''}`;
         return [
             {
                 tool: 'kernel',
@@ -33798,7 +33849,8 @@ function chooseScenarios(scenarios, files, functions) {
     const chosen = scenarios.filter((s) => why.has(s.name));
     const reasons = chosen.map((s) => {
         const list = [...new Set(why.get(s.name))];
-        return `${s.name}: ${list.length > 4 ? `${list.slice(0, 4).join(', ')} and ${list.length - 4} more` : list.join(', ')}`;
+        return (`${s.name}: ` +
+            `${list.length > 4 ? `${list.slice(0, 4).join(', ')} and ${list.length - 4} more` : list.join(', ')}`);
     });
     return { names: chosen.map((s) => s.name), reasons, unreached };
 }
@@ -33813,7 +33865,8 @@ async function chooseWorkload(settings, patches, changed) {
     if (settings.scenarios) {
         const unknown = settings.scenarios.filter((n) => !names.includes(n));
         if (unknown.length)
-            throw inputError(`--scenarios: no scenario ${unknown.join(', ')} in ${settings.guestDir} (scenarios: ${names.join(', ')}, or all)`);
+            throw inputError(`--scenarios: no scenario ${unknown.join(', ')} in ${settings.guestDir} ` +
+                `(scenarios: ${names.join(', ')}, or all)`);
         return {
             only: settings.scenarios,
             summary: `${settings.scenarios.length} of ${names.length} scenarios (--scenarios)`,
@@ -33827,7 +33880,8 @@ async function chooseWorkload(settings, patches, changed) {
         ...choice.reasons.map((r) => `  ${r}`),
         ...(choice.unreached.length
             ? [
-                `no scenario says it reaches ${choice.unreached.join(', ')}: only the smoke scenarios run for ${choice.unreached.length === 1 ? 'it' : 'them'}`,
+                `no scenario says it reaches ${choice.unreached.join(', ')}: ` +
+                    `only the smoke scenarios run for ${choice.unreached.length === 1 ? 'it' : 'them'}`,
             ]
             : []),
     ].join('\n');
@@ -34035,7 +34089,8 @@ function combinePrefixes(perFile) {
 
 /** checkpatch wraps commit text at 75 columns; a summary longer than that wraps in every shortlog. */
 const MAX_SUBJECT = 75;
-const TRAILER = /^(Signed-off-by|Co-developed-by|Reviewed-by|Acked-by|Tested-by|Reported-by|Suggested-by|Cc|Fixes|Link|Closes|Message-ID|Cc-stable):/i;
+const TRAILER = new RegExp('^(Signed-off-by|Co-developed-by|Reviewed-by|Acked-by|Tested-by|Reported-by|Suggested-by|' +
+    'Cc|Fixes|Link|Closes|Message-ID|Cc-stable):', 'i');
 const FIXES_LINE = /^Fixes:(.*)$/gim;
 const FIXES_FORM = /^\s*([0-9a-f]{12,40})\s+\("(.+)"\)\s*$/i;
 const emailOf = (trailer) => /<([^>]+)>/.exec(trailer)?.[1]?.trim().toLowerCase() ?? trailer.trim().toLowerCase();
@@ -34044,9 +34099,11 @@ function checkHygiene(patch, facts) {
     const findings = [];
     const add = (severity, type, message) => findings.push({ tool: 'readiness', severity, type, message, patch: patch.index, new: true });
     if (patch.signedOffBy.length === 0)
-        add('error', 'MISSING_SIGN_OFF', `no Signed-off-by: line; the author must certify the DCO (add "Signed-off-by: ${patch.author} <${patch.authorEmail}>")`);
+        add('error', 'MISSING_SIGN_OFF', 'no Signed-off-by: line; the author must certify the DCO ' +
+            `(add "Signed-off-by: ${patch.author} <${patch.authorEmail}>")`);
     else if (!patch.signedOffBy.some((s) => emailOf(s) === patch.authorEmail.toLowerCase())) {
-        add('warning', 'SIGN_OFF_MISMATCH', `no Signed-off-by: matches the author ${patch.author} <${patch.authorEmail}> (signed off: ${patch.signedOffBy.join('; ')})`);
+        add('warning', 'SIGN_OFF_MISMATCH', `no Signed-off-by: matches the author ${patch.author} <${patch.authorEmail}> ` +
+            `(signed off: ${patch.signedOffBy.join('; ')})`);
     }
     const prefix = subjectPrefix(patch.subject);
     const { prefixes, source } = facts.expected;
@@ -34054,7 +34111,8 @@ function checkHygiene(patch, facts) {
     if (!prefix && prefixes.length > 0)
         add('warning', 'MISSING_SUBJECT_PREFIX', `subject has no subsystem prefix; ${from} says "${prefixes[0]}: …"`);
     else if (prefix && prefixes.length > 0 && !prefixes.includes(prefix)) {
-        add('warning', 'WRONG_SUBJECT_PREFIX', `subject prefix "${prefix}:" is not what the maintainers of these files use; ${from} says ${prefixes.map((p) => `"${p}:"`).join(' or ')}`);
+        add('warning', 'WRONG_SUBJECT_PREFIX', `subject prefix "${prefix}:" is not what the maintainers of these files use; ` +
+            `${from} says ${prefixes.map((p) => `"${p}:"`).join(' or ')}`);
     }
     if (patch.subject.length > MAX_SUBJECT)
         add('warning', 'LONG_SUBJECT', `subject is ${patch.subject.length} characters after the [PATCH] tag; keep it to ${MAX_SUBJECT}`);
@@ -34164,7 +34222,8 @@ function parseSections(output) {
     }
     return sections;
 }
-// Always --no-git --no-git-fallback: the answer must come from MAINTAINERS, not from how deep the checkout's history is.
+// Always --no-git --no-git-fallback: the answer must come from MAINTAINERS, not from how deep the checkout's
+// history is.
 const BASE_ARGS = ['--no-git', '--no-git-fallback'];
 async function getMaintainer(args, options) {
     const script = path.join(options.treeDir, 'scripts', 'get_maintainer.pl');
@@ -34258,7 +34317,9 @@ function treeFindings(homes, target, patches) {
             file: h.file,
             patch: patchOf(h.file),
             new: true,
-            message: `${h.file} is maintained in ${ownTrees(h).map(shortName).join(', ')} (${h.sections.join('; ') || REST}), not in ${shortName(target)}, the tree under test: base the series on ${ownTrees(h).join(' or ')} and send it there`,
+            message: `${h.file} is maintained in ${ownTrees(h).map(shortName).join(', ')} (${h.sections.join('; ') || REST}), ` +
+                `not in ${shortName(target)}, the tree under test: ` +
+                `base the series on ${ownTrees(h).join(' or ')} and send it there`,
         });
     }
     const specific = homes.filter((h) => h.sections.length > 0);
@@ -34272,7 +34333,8 @@ function treeFindings(homes, target, patches) {
             severity: 'warning',
             type: 'SPANS_MAINTAINERS',
             new: true,
-            message: `the series spans maintainers' areas (${areas.join('; ')}): split it per area, or say in the cover letter which tree should take it`,
+            message: `the series spans maintainers' areas (${areas.join('; ')}): ` +
+                'split it per area, or say in the cover letter which tree should take it',
         });
     }
     return findings;
@@ -34316,11 +34378,12 @@ async function findMaintainers(patches, upstream, options) {
                     severity: 'info',
                     type: 'SEND_TO_TREE',
                     new: true,
-                    message: `base the series on ${describeDestination(destination)} and send it there: the tree MAINTAINERS names for ${homes
-                        .filter((h) => h.sections.length)
-                        .map((h) => h.sections.join('; '))
-                        .filter((v, i, a) => a.indexOf(v) === i)
-                        .join(' and ') || REST}`,
+                    message: `base the series on ${describeDestination(destination)} and send it there: ` +
+                        `the tree MAINTAINERS names for ${homes
+                            .filter((h) => h.sections.length)
+                            .map((h) => h.sections.join('; '))
+                            .filter((v, i, a) => a.indexOf(v) === i)
+                            .join(' and ') || REST}`,
                 },
             ]
             : []),
@@ -34349,7 +34412,8 @@ function checkShape(series, coverLetterRawSubject) {
     const cover = coverLetterRawSubject !== undefined ? parseSubjectTag(coverLetterRawSubject) : undefined;
     const versions = [...new Set([...tags.map((t) => t.version), ...(cover ? [cover.version] : [])])];
     if (versions.length > 1)
-        add('warning', 'INCONSISTENT_VERSION', `the mails carry different versions (${versions.map((v) => `v${v}`).join(', ')}): every mail of a series has the same [PATCH vN] tag`);
+        add('warning', 'INCONSISTENT_VERSION', `the mails carry different versions (${versions.map((v) => `v${v}`).join(', ')}): ` +
+            'every mail of a series has the same [PATCH vN] tag');
     for (const [i, t] of tags.entries()) {
         const p = series.patches[i];
         if (n > 1 && t.number === undefined)
@@ -34402,8 +34466,11 @@ const MEANING = {
     KMAP_LOCAL_WRONG_UNMAP: 'a kmap_local_page() mapping is released with kunmap_atomic() or kunmap(); use kunmap_local(addr)',
     KMAP_LOCAL_UNMAP_PAGE: 'kunmap_local() is given a struct page *; it takes the address kmap_local_page() returned',
     KMAP_LOCAL_LIFO: 'nested local mappings are released out of order; unmap the inner (later) mapping first',
-    KMAP_LOCAL_ESCAPES: "a local mapping's address leaves the task that made it (handed to a scatterlist, a new thread or another CPU, or stored where a work item, completion or wakeup it starts can find it); a scatterlist takes virt_to_page() of it, which is not the mapped page on HIGHMEM",
-    KMAP_LOCAL_PERCPU: 'per-CPU state or smp_processor_id() is used under a local mapping, which (unlike kmap_atomic) leaves preemption enabled; disable preemption explicitly',
+    KMAP_LOCAL_ESCAPES: "a local mapping's address leaves the task that made it (handed to a scatterlist, a new thread or another CPU, " +
+        'or stored where a work item, completion or wakeup it starts can find it); ' +
+        'a scatterlist takes virt_to_page() of it, which is not the mapped page on HIGHMEM',
+    KMAP_LOCAL_PERCPU: 'per-CPU state or smp_processor_id() is used under a local mapping, which (unlike kmap_atomic) ' +
+        'leaves preemption enabled; disable preemption explicitly',
 };
 /** Pure: calls of the deprecated mapping API in C source, comments and strings left out. */
 function countDeprecated(source) {
@@ -34591,8 +34658,9 @@ function coverLetterBody(patches, previous, tested) {
     const n = patches.length;
     const lines = [`This series has ${n} patches:`, '', ...patches.map((p) => `  ${p.index}/${n} ${p.subject}`), ''];
     lines.push(`Testing: ${tested.tool} on ${tested.tree} at ${tested.base.slice(0, 12)}:`, '');
-    for (const s of previous.filter((r) => r.name !== 'readiness'))
+    for (const s of previous.filter((r) => r.name !== 'readiness')) {
         lines.push(`  ${s.name}: ${s.status} — ${s.summary}`);
+    }
     if (previous.length === 0)
         lines.push('  (no earlier stage ran)');
     return lines.join('\n');
@@ -34605,9 +34673,10 @@ async function mailRoundTrip(options) {
     const { git, patches } = options;
     const dir = path.join(options.outDir, 'mail');
     await mkdir$1(dir, { recursive: true });
+    // a previous run's mails
     for (const old of await readdir$1(dir))
         if (old.endsWith('.patch'))
-            await rm$1(path.join(dir, old)); // a previous run's mails
+            await rm$1(path.join(dir, old));
     const from = `${patches[0].author} <${patches[0].authorEmail}>`;
     const args = ['format-patch', `--base=${options.base}`, `-v${options.version}`, `--from=${from}`, '-o', dir];
     if (options.coverLetter)
@@ -34661,7 +34730,10 @@ const problem = (severity, type, message) => ({
     message,
     new: true,
 });
-/** A tool that cannot run (no get_maintainer.pl, no spatch, a failing send-email) is a finding, not the end of the stage. */
+/**
+ * A tool that cannot run (no get_maintainer.pl, no spatch, a failing send-email) is a finding, not the end of the
+ * stage.
+ */
 async function attempt(findings, type, work) {
     try {
         return await work();
@@ -34724,7 +34796,8 @@ async function checkReadiness(ctx, input) {
         timeoutMs,
     }));
     if (shape.needsCoverLetter && mail?.coverLetterFile) {
-        findings.push(problem('info', 'COVER_LETTER_GENERATED', `no cover letter: generated ${mail.coverLetterFile} with the patch list and this run's results; review its text before sending`));
+        findings.push(problem('info', 'COVER_LETTER_GENERATED', `no cover letter: generated ${mail.coverLetterFile} with the patch list and this run's results; ` +
+            'review its text before sending'));
     }
     if (mail)
         findings.push(problem('info', 'SEND_COMMAND', `${mail.files.length} mails in ${mail.dir}; send them with: ${mail.sendCommand}`));
@@ -34733,12 +34806,15 @@ async function checkReadiness(ctx, input) {
     const status = statusFromFindings(findings, ctx.settings.failOn);
     const count = (list) => list.filter((f) => f.severity !== 'info').length;
     const summary = [
-        `${status === 'fail' ? 'not ready' : 'ready to send'}: ${count(hygiene)} hygiene, ${count(shape.findings)} shape, ${lint.findings.length} kmap_local findings`,
+        `${status === 'fail' ? 'not ready' : 'ready to send'}: ` +
+            `${count(hygiene)} hygiene, ${count(shape.findings)} shape, ${lint.findings.length} kmap_local findings`,
         `To: ${recipients.to.join(', ') || '?'}; Cc: ${recipients.cc.join(', ') || '?'}`,
         ...(maintainers?.destination.length ? [`tree: ${describeDestination(maintainers.destination)}`] : []),
-        `deprecated kmap/kmap_atomic/kunmap/kunmap_atomic calls in the touched files ${lint.deprecated.before} → ${lint.deprecated.after}`,
+        'deprecated kmap/kmap_atomic/kunmap/kunmap_atomic calls in the touched files ' +
+            `${lint.deprecated.before} → ${lint.deprecated.after}`,
         mail
-            ? `${mail.files.length} mails in ${path.relative(ctx.outDir, mail.dir) || '.'}/ (send-email dry run: ${mail.dryRun.length} OK)${mail.sentToSelf ? `, sent to ${mail.sentToSelf.to}` : ''}`
+            ? `${mail.files.length} mails in ${path.relative(ctx.outDir, mail.dir) || '.'}/ ` +
+                `(send-email dry run: ${mail.dryRun.length} OK)${mail.sentToSelf ? `, sent to ${mail.sentToSelf.to}` : ''}`
             : 'no mails made',
     ].join('; ');
     return { result: { name: 'readiness', status, durationMs: 0, summary, findings } };
@@ -34923,7 +34999,8 @@ function chooseBase(opts) {
     if (opts.named)
         return {
             why: opts.source === 'tarball' ? 'the tarball' : 'the directory',
-            note: `the series names base-commit ${short}, but a ${opts.source === 'tarball' ? 'tarball' : 'plain directory'} has no history: applied to its tree`,
+            note: `the series names base-commit ${short}, but a ${opts.source === 'tarball' ? 'tarball' : 'plain directory'} ` +
+                'has no history: applied to its tree',
         };
     return {
         why: opts.source === 'remote'
@@ -35046,7 +35123,8 @@ async function runPipeline(settings, progress) {
         progress.info('reading the series');
         const { series, rangeBase } = await readSeries(settings.series, source, workDir);
         results.series = toSeriesEntries(series);
-        progress.info(`series: ${series.patches.length} patch${series.patches.length === 1 ? '' : 'es'}; preparing the tree ${settings.tree}`);
+        progress.info(`series: ${series.patches.length} patch${series.patches.length === 1 ? '' : 'es'}; ` +
+            `preparing the tree ${settings.tree}`);
         const t0 = Date.now();
         const named = await namedBaseCommit(series);
         const base = chooseBase({
@@ -35060,7 +35138,8 @@ async function runPipeline(settings, progress) {
         const tree = await progress.alive('preparing the tree', prepareTree(source, { ...settings, ref: base.ref, workDir }).catch((error) => {
             if (base.why !== "the series' base-commit:")
                 throw error;
-            throw inputError(`the series' base-commit ${named} is not in ${settings.tree} (${oneLine(error)}): fetch it there, or give --ref`);
+            throw inputError(`the series' base-commit ${named} is not in ${settings.tree} (${oneLine(error)}): ` +
+                'fetch it there, or give --ref');
         }));
         results.tree = {
             source: tree.source,
@@ -35068,7 +35147,8 @@ async function runPipeline(settings, progress) {
             baseCommit: tree.baseCommit,
             baseFrom: base.why,
         };
-        progress.info(`tree ready at ${tree.baseCommit.slice(0, 12)} in ${((Date.now() - t0) / 1000).toFixed(1)}s${tree.how ? ` (${tree.how})` : ''}`);
+        progress.info(`tree ready at ${tree.baseCommit.slice(0, 12)} in ${((Date.now() - t0) / 1000).toFixed(1)}s` +
+            `${tree.how ? ` (${tree.how})` : ''}`);
         const boot = {
             guestDir: settings.guestDir,
             cacheDir: settings.cacheDir,
@@ -35138,7 +35218,9 @@ function stderrProgress(write = (l) => process.stderr.write(l + '\n'), heartbeat
         info: (message) => write(`${stamp()} ${message}`),
         async alive(what, work) {
             const t0 = Date.now();
-            const timer = setInterval(() => write(`${stamp()}   … still ${what} (${seconds(Date.now() - t0)})`), heartbeatMs);
+            const timer = setInterval(() => {
+                write(`${stamp()}   … still ${what} (${seconds(Date.now() - t0)})`);
+            }, heartbeatMs);
             try {
                 return await work;
             }
@@ -35209,19 +35291,22 @@ const RUN_OPTIONS = [
         type: 'string',
         multiple: true,
         arg: 'PATCH|DIR|MBOX|BASE..HEAD',
-        help: 'the series: patch files (also as plain arguments), a directory of them, an mbox, or a commit range of a local --tree',
+        help: 'the series: patch files (also as plain arguments), a directory of them, an mbox, ' +
+            'or a commit range of a local --tree',
     },
     {
         name: 'tree',
         type: 'string',
         arg: 'URL|DIR|TARBALL',
-        help: 'the kernel tree to apply to: a git URL, a checkout (never modified) or a source tarball; default linux-dm.git, or the kernel checkout you are in',
+        help: 'the kernel tree to apply to: a git URL, a checkout (never modified) or a source tarball; ' +
+            'default linux-dm.git, or the kernel checkout you are in',
     },
     {
         name: 'ref',
         type: 'string',
         arg: 'REF',
-        help: 'branch, tag or commit of --tree (for a URL, default for-next); a series with base-commit: applies there instead',
+        help: 'branch, tag or commit of --tree (for a URL, default for-next); ' +
+            'a series with base-commit: applies there instead',
     },
     {
         name: 'stages',
@@ -35674,7 +35759,8 @@ async function deepen(git, remote, refspec, done, maxDepth) {
             timeoutMs: 30 * 60_000,
         });
         if (r.code !== 0)
-            throw inputError(`cannot fetch ${refspec.replace(/^\+?([^:]+).*$/, '$1')} from ${remote}: ${r.stderr.trim().split('\n').at(-1) ?? `exit ${r.code}`}`);
+            throw inputError(`cannot fetch ${refspec.replace(/^\+?([^:]+).*$/, '$1')} from ${remote}: ` +
+                `${r.stderr.trim().split('\n').at(-1) ?? `exit ${r.code}`}`);
         if (await done())
             return true;
         if (d >= maxDepth)
@@ -35693,7 +35779,8 @@ async function baseFromTree(git, opts, head, maxDepth) {
     await deepen(git, 'origin', head, async () => (await mergeBase(git, target, head)) !== undefined, maxDepth).catch(() => false);
     const base = await mergeBase(git, target, head);
     if (!found && !base)
-        throw inputError(`the pushed branch shares no history with ${ref} of ${opts.tree} within ${maxDepth} commits: give the series input`);
+        throw inputError(`the pushed branch shares no history with ${ref} of ${opts.tree} within ${maxDepth} commits: ` +
+            'give the series input');
     return base;
 }
 /** The commits of the event, as a base and a head in the workspace (fetched if the checkout lacks them). */
@@ -35717,7 +35804,8 @@ async function eventRange(git, opts, maxDepth) {
         return {
             base,
             head,
-            how: `${e.created || ZERO.test(before) ? 'a new branch' : 'a force push'}: from where it leaves ${opts.treeRef || 'HEAD'} of ${opts.tree} (${base.slice(0, 12)})`,
+            how: `${e.created || ZERO.test(before) ? 'a new branch' : 'a force push'}: ` +
+                `from where it leaves ${opts.treeRef || 'HEAD'} of ${opts.tree} (${base.slice(0, 12)})`,
         };
     }
     if (opts.eventName === 'pull_request' || opts.eventName === 'pull_request_target') {
@@ -35751,7 +35839,8 @@ async function seriesFromEvent(opts) {
     if (count === 0)
         throw inputError(`no commits to vet in ${base.slice(0, 12)}..${head.slice(0, 12)} (${how})`);
     if (count > MAX_SERIES)
-        throw inputError(`${count} commits in ${base.slice(0, 12)}..${head.slice(0, 12)} (${how}): that is a branch, not a series; set the series input`);
+        throw inputError(`${count} commits in ${base.slice(0, 12)}..${head.slice(0, 12)} (${how}): ` +
+            'that is a branch, not a series; set the series input');
     const dir = path.join(opts.outDir, 'event-series');
     await rm$1(dir, { recursive: true, force: true });
     await mkdir$1(dir, { recursive: true });
@@ -35906,7 +35995,8 @@ function commentMarker(key) {
 }
 function truncationNotice(limit, summaryUrl) {
     const where = summaryUrl ? `[job summary](${summaryUrl})` : 'job summary of the run';
-    return `---\n✂️ **Report truncated** to fit GitHub's ${limit.toLocaleString('en-US')}-character comment limit: the full report is in the ${where}.`;
+    return (`---\n✂️ **Report truncated** to fit GitHub's ${limit.toLocaleString('en-US')}-character comment limit: ` +
+        `the full report is in the ${where}.`);
 }
 /** What is open after `line` (code fence, <details> depth), given what was open before it. */
 function advance(state, line) {
@@ -35951,7 +36041,9 @@ function truncateMarkdown(text, limit, notice) {
     const out = [...kept, ...closers(state), '', notice].join('\n');
     return out.length <= limit ? out : out.slice(0, limit); // only when limit is smaller than the notice itself
 }
-/** Markdown body for the comment: marker + renderMarkdown(results), cut at the limit with a pointer to the job summary. */
+/**
+ * Markdown body for the comment: marker + renderMarkdown(results), cut at the limit with a pointer to the job summary.
+ */
 function commentBody(results, opts = {}) {
     const limit = opts.limit ?? GITHUB_COMMENT_LIMIT;
     // the run's page has the job summary, the annotations and every stage's log: worth one click from the PR
@@ -42455,11 +42547,13 @@ function neededPermission(target, error) {
 function readOnly(target, label, error) {
     const permission = neededPermission(target, error);
     const fork = target.issueNumber !== undefined
-        ? ' — or this is a pull request from a fork, whose GITHUB_TOKEN is read-only: use the workflow_run recipe in the README'
+        ? ' — or this is a pull request from a fork, whose GITHUB_TOKEN is read-only: ' +
+            'use the workflow_run recipe in the README'
         : '';
     return {
         action: 'read-only',
-        warning: `kernel-patch-ci: the token may not comment on ${label}: the workflow needs \`permissions: ${permission}\`${fork}. The report is in the job summary.`,
+        warning: `kernel-patch-ci: the token may not comment on ${label}: ` +
+            `the workflow needs \`permissions: ${permission}\`${fork}. The report is in the job summary.`,
     };
 }
 function failure(step, label, error) {
@@ -42567,12 +42661,14 @@ const defaultGitHub = { octokit: (token) => createOctokit(token) };
 /** Where the event says the comment goes: its PR, the PR a pushed commit heads, or (if asked) the commit. */
 async function commentTarget(octokit, s, env) {
     const { owner, repo } = s.repository;
+    // workflow_run recipe
     if (env.KPCI_PR_NUMBER?.trim())
-        return { owner, repo, issueNumber: Number(env.KPCI_PR_NUMBER) }; // workflow_run recipe
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a webhook payload, read field by field
+        return { owner, repo, issueNumber: Number(env.KPCI_PR_NUMBER) };
+    /* eslint-disable @typescript-eslint/no-explicit-any -- a webhook payload, read field by field */
     const event = s.eventPath
         ? JSON.parse(await readFile(s.eventPath, 'utf8').catch(() => '{}'))
         : {};
+    /* eslint-enable @typescript-eslint/no-explicit-any */
     if (event.pull_request?.number)
         return { owner, repo, issueNumber: Number(event.pull_request.number) };
     if (s.eventName !== 'push' || !/^[0-9a-f]{40}$/.test(event.after ?? ''))
@@ -42596,7 +42692,8 @@ async function comment(results, s, env, gh) {
     try {
         const target = await commentTarget(octokit, s, env);
         if (!target) {
-            info(`comment: a ${s.eventName || 'local'} event without a pull request (comment-on-push: ${s.commentOnPush}): the report is in the job summary`);
+            info(`comment: a ${s.eventName || 'local'} event without a pull request (comment-on-push: ${s.commentOnPush}): ` +
+                'the report is in the job summary');
             return undefined;
         }
         const marker = commentMarker(s.header);
@@ -42634,7 +42731,9 @@ async function publishResults(s, env, gh) {
     const left = omitted.error + omitted.warning + omitted.notice;
     if (env.GITHUB_STEP_SUMMARY) {
         const note = left
-            ? `\n> ${left} more finding${left === 1 ? '' : 's'} (${omitted.error} errors, ${omitted.warning} warnings, ${omitted.notice} notices) are listed above but not annotated: GitHub shows at most 10 annotations per level per step.\n`
+            ? `\n> ${left} more finding${left === 1 ? '' : 's'} ` +
+                `(${omitted.error} errors, ${omitted.warning} warnings, ${omitted.notice} notices) ` +
+                'are listed above but not annotated: GitHub shows at most 10 annotations per level per step.\n'
             : '';
         await summary.addRaw(renderMarkdown(results) + note).write();
     }
@@ -42781,7 +42880,8 @@ async function markBroken(name, results, outDir, aborted) {
         info(group.body);
         endGroup();
     }
-    info(`${name}: ${stage?.status ?? 'error'}${stage?.summary ? ` — ${stage.summary}` : aborted ? ` — ${aborted}` : ''}`);
+    info(`${name}: ${stage?.status ?? 'error'}` +
+        `${stage?.summary ? ` — ${stage.summary}` : aborted ? ` — ${aborted}` : ''}`);
     process.exitCode = 1;
 }
 async function runStageStep(name, state, env) {

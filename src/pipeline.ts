@@ -163,7 +163,8 @@ export async function runPipeline(settings: RunSettings, progress: Progress): Pr
     const { series, rangeBase } = await readSeries(settings.series, source, workDir);
     results.series = toSeriesEntries(series);
     progress.info(
-      `series: ${series.patches.length} patch${series.patches.length === 1 ? '' : 'es'}; preparing the tree ${settings.tree}`,
+      `series: ${series.patches.length} patch${series.patches.length === 1 ? '' : 'es'}; ` +
+        `preparing the tree ${settings.tree}`,
     );
     const t0 = Date.now();
     const named = await namedBaseCommit(series);
@@ -179,7 +180,8 @@ export async function runPipeline(settings: RunSettings, progress: Progress): Pr
       prepareTree(source, { ...settings, ref: base.ref, workDir }).catch((error: unknown) => {
         if (base.why !== "the series' base-commit:") throw error;
         throw inputError(
-          `the series' base-commit ${named} is not in ${settings.tree} (${oneLine(error)}): fetch it there, or give --ref`,
+          `the series' base-commit ${named} is not in ${settings.tree} (${oneLine(error)}): ` +
+            'fetch it there, or give --ref',
         );
       }),
     );
@@ -190,7 +192,8 @@ export async function runPipeline(settings: RunSettings, progress: Progress): Pr
       baseFrom: base.why,
     };
     progress.info(
-      `tree ready at ${tree.baseCommit.slice(0, 12)} in ${((Date.now() - t0) / 1000).toFixed(1)}s${tree.how ? ` (${tree.how})` : ''}`,
+      `tree ready at ${tree.baseCommit.slice(0, 12)} in ${((Date.now() - t0) / 1000).toFixed(1)}s` +
+        `${tree.how ? ` (${tree.how})` : ''}`,
     );
 
     const boot = {

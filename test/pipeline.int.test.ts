@@ -49,7 +49,8 @@ describe('the example series (dm kmap_local_page conversion) on linux-source-6.1
   );
 
   test(
-    'a non-static function in dm-snap.c is a NEW sparse warning beside an unused variable; the base warnings that moved are not blamed',
+    'a non-static function in dm-snap.c is a NEW sparse warning beside an unused variable; ' +
+      'the base warnings that moved are not blamed',
     async () => {
       const run = await runCli([
         '--tree',
@@ -119,11 +120,13 @@ describe('series that fail', () => {
           file: 'drivers/md/dm-delay.c',
           line: 17,
           message:
-            'patch 2/3 "dm delay: add a blank line after the message prefix" does not apply: hunk #1 @@ -17,6 +17,7 @@ (expecting "#define DM_MSG_PREFIX "delayed"") of drivers/md/dm-delay.c failed',
+            'patch 2/3 "dm delay: add a blank line after the message prefix" does not apply: ' +
+            'hunk #1 @@ -17,6 +17,7 @@ (expecting "#define DM_MSG_PREFIX "delayed"") of drivers/md/dm-delay.c failed',
         },
       ]);
       expect(run.results.reason).toBe(
-        'apply: patch 2/3 "dm delay: add a blank line after the message prefix" does not apply to drivers/md/dm-delay.c',
+        'apply: patch 2/3 "dm delay: add a blank line after the message prefix" ' +
+          'does not apply to drivers/md/dm-delay.c',
       );
       expect(run.results.stages.slice(1).map((s) => [s.name, s.status, s.summary])).toEqual([
         ['checkpatch', 'skip', 'skipped: apply did not pass'],

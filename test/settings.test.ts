@@ -77,36 +77,39 @@ describe('parseRunArgs', () => {
     expect(parseRunArgs(['--series', 'x', '--stages', 'checkpatch'], env).stages).toEqual(['apply', 'checkpatch']);
   });
 
-  test('readiness runs last, on apply alone; --send-to-self with an SMTP server, the password from the environment', () => {
-    expect(parseRunArgs(['--series', 'x', '--stages', 'readiness,checkpatch'], env).stages).toEqual([
-      'apply',
-      'checkpatch',
-      'readiness',
-    ]);
-    expect(
-      parseRunArgs(
-        [
-          '--series',
-          'x',
-          '--smtp-server',
-          'smtp.example.org:587',
-          '--smtp-encryption',
-          'tls',
-          '--smtp-user',
-          'me',
-          '--send-to-self',
-        ],
-        { ...env, KPCI_SMTP_PASSWORD: 'pw' },
-      ).mail,
-    ).toEqual({
-      sendToSelf: true,
-      smtp: { host: 'smtp.example.org', port: 587, encryption: 'tls', user: 'me', password: 'pw' },
-    });
-    expect(parseRunArgs(['--series', 'x', '--smtp-server', '[::1]', '--send-to-self'], env).mail).toEqual({
-      sendToSelf: true,
-      smtp: { host: '::1', port: 25, encryption: 'none' },
-    });
-  });
+  test(
+    'readiness runs last, on apply alone; --send-to-self with an SMTP server, ' + 'the password from the environment',
+    () => {
+      expect(parseRunArgs(['--series', 'x', '--stages', 'readiness,checkpatch'], env).stages).toEqual([
+        'apply',
+        'checkpatch',
+        'readiness',
+      ]);
+      expect(
+        parseRunArgs(
+          [
+            '--series',
+            'x',
+            '--smtp-server',
+            'smtp.example.org:587',
+            '--smtp-encryption',
+            'tls',
+            '--smtp-user',
+            'me',
+            '--send-to-self',
+          ],
+          { ...env, KPCI_SMTP_PASSWORD: 'pw' },
+        ).mail,
+      ).toEqual({
+        sendToSelf: true,
+        smtp: { host: 'smtp.example.org', port: 587, encryption: 'tls', user: 'me', password: 'pw' },
+      });
+      expect(parseRunArgs(['--series', 'x', '--smtp-server', '[::1]', '--send-to-self'], env).mail).toEqual({
+        sendToSelf: true,
+        smtp: { host: '::1', port: 25, encryption: 'none' },
+      });
+    },
+  );
 
   test('bad SMTP options get one line each', () => {
     const self = ['--series', 'x', '--send-to-self'];

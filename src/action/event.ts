@@ -53,7 +53,8 @@ async function deepen(
     });
     if (r.code !== 0)
       throw inputError(
-        `cannot fetch ${refspec.replace(/^\+?([^:]+).*$/, '$1')} from ${remote}: ${r.stderr.trim().split('\n').at(-1) ?? `exit ${r.code}`}`,
+        `cannot fetch ${refspec.replace(/^\+?([^:]+).*$/, '$1')} from ${remote}: ` +
+          `${r.stderr.trim().split('\n').at(-1) ?? `exit ${r.code}`}`,
       );
     if (await done()) return true;
     if (d >= maxDepth) return false;
@@ -82,7 +83,8 @@ async function baseFromTree(git: Git, opts: EventSeriesOptions, head: string, ma
   const base = await mergeBase(git, target, head);
   if (!found && !base)
     throw inputError(
-      `the pushed branch shares no history with ${ref} of ${opts.tree} within ${maxDepth} commits: give the series input`,
+      `the pushed branch shares no history with ${ref} of ${opts.tree} within ${maxDepth} commits: ` +
+        'give the series input',
     );
   return base!;
 }
@@ -116,7 +118,9 @@ async function eventRange(
     return {
       base,
       head,
-      how: `${e.created || ZERO.test(before) ? 'a new branch' : 'a force push'}: from where it leaves ${opts.treeRef || 'HEAD'} of ${opts.tree} (${base.slice(0, 12)})`,
+      how:
+        `${e.created || ZERO.test(before) ? 'a new branch' : 'a force push'}: ` +
+        `from where it leaves ${opts.treeRef || 'HEAD'} of ${opts.tree} (${base.slice(0, 12)})`,
     };
   }
   if (opts.eventName === 'pull_request' || opts.eventName === 'pull_request_target') {
@@ -153,7 +157,8 @@ export async function seriesFromEvent(opts: EventSeriesOptions): Promise<EventSe
   if (count === 0) throw inputError(`no commits to vet in ${base.slice(0, 12)}..${head.slice(0, 12)} (${how})`);
   if (count > MAX_SERIES)
     throw inputError(
-      `${count} commits in ${base.slice(0, 12)}..${head.slice(0, 12)} (${how}): that is a branch, not a series; set the series input`,
+      `${count} commits in ${base.slice(0, 12)}..${head.slice(0, 12)} (${how}): ` +
+        'that is a branch, not a series; set the series input',
     );
   const dir = path.join(opts.outDir, 'event-series');
   await rm(dir, { recursive: true, force: true });

@@ -215,7 +215,8 @@ async function markBroken(
     core.endGroup();
   }
   core.info(
-    `${name}: ${stage?.status ?? 'error'}${stage?.summary ? ` — ${stage.summary}` : aborted ? ` — ${aborted}` : ''}`,
+    `${name}: ${stage?.status ?? 'error'}` +
+      `${stage?.summary ? ` — ${stage.summary}` : aborted ? ` — ${aborted}` : ''}`,
   );
   process.exitCode = 1;
 }

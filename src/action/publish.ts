@@ -31,11 +31,13 @@ async function commentTarget(
   env: NodeJS.ProcessEnv,
 ): Promise<CommentTarget | undefined> {
   const { owner, repo } = s.repository!;
-  if (env.KPCI_PR_NUMBER?.trim()) return { owner, repo, issueNumber: Number(env.KPCI_PR_NUMBER) }; // workflow_run recipe
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a webhook payload, read field by field
+  // workflow_run recipe
+  if (env.KPCI_PR_NUMBER?.trim()) return { owner, repo, issueNumber: Number(env.KPCI_PR_NUMBER) };
+  /* eslint-disable @typescript-eslint/no-explicit-any -- a webhook payload, read field by field */
   const event = s.eventPath
     ? (JSON.parse(await readFile(s.eventPath, 'utf8').catch(() => '{}')) as Record<string, any>)
     : {};
+  /* eslint-enable @typescript-eslint/no-explicit-any */
   if (event.pull_request?.number) return { owner, repo, issueNumber: Number(event.pull_request.number) };
   if (s.eventName !== 'push' || !/^[0-9a-f]{40}$/.test(event.after ?? '')) return undefined;
   const pulls = await octokit
@@ -65,7 +67,8 @@ async function comment(
     const target = await commentTarget(octokit, s, env);
     if (!target) {
       core.info(
-        `comment: a ${s.eventName || 'local'} event without a pull request (comment-on-push: ${s.commentOnPush}): the report is in the job summary`,
+        `comment: a ${s.eventName || 'local'} event without a pull request (comment-on-push: ${s.commentOnPush}): ` +
+          'the report is in the job summary',
       );
       return undefined;
     }
@@ -100,7 +103,9 @@ export async function publishResults(s: ActionSettings, env: NodeJS.ProcessEnv, 
   const left = omitted.error + omitted.warning + omitted.notice;
   if (env.GITHUB_STEP_SUMMARY) {
     const note = left
-      ? `\n> ${left} more finding${left === 1 ? '' : 's'} (${omitted.error} errors, ${omitted.warning} warnings, ${omitted.notice} notices) are listed above but not annotated: GitHub shows at most 10 annotations per level per step.\n`
+      ? `\n> ${left} more finding${left === 1 ? '' : 's'} ` +
+        `(${omitted.error} errors, ${omitted.warning} warnings, ${omitted.notice} notices) ` +
+        'are listed above but not annotated: GitHub shows at most 10 annotations per level per step.\n'
       : '';
     await core.summary.addRaw(renderMarkdown(results) + note).write();
   }

@@ -57,7 +57,10 @@ export function chooseScenarios(
   const chosen = scenarios.filter((s) => why.has(s.name));
   const reasons = chosen.map((s) => {
     const list = [...new Set(why.get(s.name))];
-    return `${s.name}: ${list.length > 4 ? `${list.slice(0, 4).join(', ')} and ${list.length - 4} more` : list.join(', ')}`;
+    return (
+      `${s.name}: ` +
+      `${list.length > 4 ? `${list.slice(0, 4).join(', ')} and ${list.length - 4} more` : list.join(', ')}`
+    );
   });
   return { names: chosen.map((s) => s.name), reasons, unreached };
 }

@@ -44,11 +44,12 @@ export function kernelMessage(line: string): string | undefined {
 
 // Serial consoles deliver \r\n and, after a guest crash, arbitrary bytes: keep lines printable.
 function clean(line: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are what this removes
+  /* eslint-disable no-control-regex -- control characters are what this removes */
   return line
     .replace(/\r/g, '')
     .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
     .replace(/[\x00-\x08\x0b-\x1f\x7f\ufffd]/g, '');
+  /* eslint-enable no-control-regex */
 }
 
 // A record printed while another CPU or userspace was half-way through a line lands in the middle of it. Each

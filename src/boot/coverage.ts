@@ -95,7 +95,8 @@ export function coverageMarkdown(cell: string, rows: readonly FunctionCoverage[]
           ? 'executed'
           : `not reached by any scenario${r.notReachedBecause ? `: ${r.notReachedBecause}` : ''}`;
     out.push(
-      `| ${r.file} | ${r.name} | ${r.patches.join(', ')} | ${r.calls ?? '–'} | ${r.linesRun}/${r.linesWithCode} | ${verdict} |`,
+      `| ${r.file} | ${r.name} | ${r.patches.join(', ')} | ${r.calls ?? '–'} | ` +
+        `${r.linesRun}/${r.linesWithCode} | ${verdict} |`,
     );
   }
   return out.join('\n') + '\n';

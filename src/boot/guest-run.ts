@@ -204,7 +204,9 @@ export function chooseAccel(
         ?.slice(0, 160);
       return {
         accel: 'tcg',
-        why: `/dev/kvm is there but a probe guest did not start under it (${boot.killed ?? last ?? 'no console output'})`,
+        why:
+          '/dev/kvm is there but a probe guest did not start under it ' +
+          `(${boot.killed ?? last ?? 'no console output'})`,
       };
     })();
     probed.set(key, choice);

@@ -57,7 +57,8 @@ function bootFailed(record: BootRecord): Finding[] {
       type: 'BOOT_FAILED',
       new: !pre,
       message:
-        `the patched ${record.cell} kernel did not reach our init${killed}${pre ? '; the base kernel did not either' : ''}.` +
+        `the patched ${record.cell} kernel did not reach our init${killed}` +
+        `${pre ? '; the base kernel did not either' : ''}.` +
         ` Last console lines:\n${shown.join('\n')}`,
     },
   ];
@@ -122,7 +123,8 @@ function ciphertextFindings(record: BootRecord): Finding[] {
         new: true,
         message:
           `scenario ${scenario.name}: the ciphertext written by ${label} under the patched kernel differs from the ` +
-          `base kernel's (sha256 ${hash.slice(0, 16)}… vs ${baseHash.slice(0, 16)}…): the series changes what lands on disk`,
+          `base kernel's (sha256 ${hash.slice(0, 16)}… vs ${baseHash.slice(0, 16)}…): ` +
+          'the series changes what lands on disk',
       });
     }
   }
@@ -171,7 +173,8 @@ function coverageFindings(record: BootRecord): Finding[] {
     const message =
       c.calls > 0
         ? `${c.name}() executed ${c.calls} times; ${c.linesRun}/${c.linesWithCode} changed lines ran`
-        : `${c.name}() was not reached by any scenario that ran${c.notReachedBecause ? `: ${c.notReachedBecause}` : ''}`;
+        : `${c.name}() was not reached by any scenario that ran` +
+          `${c.notReachedBecause ? `: ${c.notReachedBecause}` : ''}`;
     return [
       {
         tool: 'kernel',

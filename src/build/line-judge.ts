@@ -83,7 +83,9 @@ export function linesNotCompiled(cells: readonly CellLines[], sources: ReadonlyM
         file,
         line: marked[0],
         new: true,
-        message: `changed file not built by any config, ${marked.length} changed line${marked.length === 1 ? '' : 's'} never compiled (${unbuilt.join('; ')})`,
+        message:
+          `changed file not built by any config, ${marked.length} changed line${marked.length === 1 ? '' : 's'} ` +
+          `never compiled (${unbuilt.join('; ')})`,
       });
       continue;
     }

@@ -8,7 +8,7 @@ import type { Cell } from '../kernel/cells.js';
 import { archOf } from '../kernel/arches.js';
 import { buildRuleFor, definedSymbols, droppedSymbols, parseConfig, setsObjectCflags } from '../kernel/kconfig.js';
 import { locate, type Located } from '../findings/locate.js';
-import { parseDiagnostics, parseLinkErrors } from '../tools/gcc-diagnostics.js';
+import { parseDiagnostics, parseLinkErrors, type Diagnostic } from '../tools/gcc-diagnostics.js';
 import {
   configureCommands,
   configureFromFragment,
@@ -128,22 +128,40 @@ function failure(result: ExecResult, run: CellMakes): string {
 }
 
 /** gcc/sparse-style diagnostics plus linker errors, as located diagnostics of this revision. */
-async function diagnosticsOf(run: CellMakes, results: ExecResult[]): Promise<Located[]> {
-  const text = results.map((r) => r.stdout + r.stderr).join('\n');
-  const diags = parseDiagnostics(text, run.input.treeDir, run.options.buildDir).filter((d) => d.severity !== 'info');
-  const touched = touchedCFiles(run.input.series.patches);
-  for (const link of parseLinkErrors(text)) {
-    // ld names a source by its basename only; the series' own files are the likely owners
+/**
+ * Pure: a build log's compiler diagnostics (notes dropped) and linker errors. ld names a source by its basename only,
+ * so an undefined reference is given to the series' own file of that name when there is one.
+ */
+export function buildDiagnostics(
+  log: string,
+  treeDir: string,
+  buildDir: string,
+  touched: readonly string[],
+): Diagnostic[] {
+  const diags = parseDiagnostics(log, treeDir, buildDir).filter((d) => d.severity !== 'info');
+  for (const link of parseLinkErrors(log)) {
     const file =
       touched.find((f) => link.source && path.basename(f) === link.source) ?? link.object.replace(/\.o$/, '.c');
     diags.push({ file, line: link.line ?? 0, severity: 'error', message: link.message, fromLinker: true });
   }
-  const located = await locate(diags, run.input.treeDir);
+  return diags;
+}
+
+/** Pure: W=1 and the normal build report the same warning twice; keep one per fingerprint and line. */
+export function onePerLine(located: readonly Located[]): Located[] {
   const seen = new Set<string>();
   return located.filter((d) => {
-    const id = `${d.key}@${d.line}`; // W=1 and the normal build report the same warning twice
+    const id = `${d.key}@${d.line}`;
     return seen.has(id) ? false : (seen.add(id), true);
   });
+}
+
+/** The makes' diagnostics as located diagnostics of the revision checked out now. */
+async function diagnosticsOf(run: CellMakes, results: ExecResult[]): Promise<Located[]> {
+  const log = results.map((r) => r.stdout + r.stderr).join('\n');
+  const touched = touchedCFiles(run.input.series.patches);
+  const diags = buildDiagnostics(log, run.input.treeDir, run.options.buildDir, touched);
+  return onePerLine(await locate(diags, run.input.treeDir));
 }
 
 /** Objects of touched files that this cell's .config builds (compiling an object Kconfig leaves off proves nothing). */
@@ -169,7 +187,8 @@ export async function runBuildCell(input: BuildCellInput): Promise<BuildCellRun>
   };
   await mkdir(run.options.buildDir, { recursive: true });
   await mkdir(paths.dir, { recursive: true });
-  for (const f of [paths.bzImage, paths.vmlinux, paths.baseBzImage, paths.baseVmlinux]) await rm(f, { force: true }); // no stale kernel
+  // no stale kernel
+  for (const f of [paths.bzImage, paths.vmlinux, paths.baseBzImage, paths.baseVmlinux]) await rm(f, { force: true });
   await writeFile(run.log, `# kernel-patch-ci build log for ${cell.name} (ARCH=${cell.arch})\n`);
   const metrics: BuildCellMetrics = {
     configureMs: 0,

@@ -1,5 +1,6 @@
 // The config symbols a series needs: what builds each changed .c file (its Makefile and its parents'), with the
-// Kconfig dependencies a user could turn on, added to a cell before olddefconfig; and, after it, which stayed off and why.
+// Kconfig dependencies a user could turn on, added to a cell before olddefconfig; and, after it, which stayed off
+// and why.
 import { archOf } from '../kernel/arches.js';
 import { writeFile } from 'node:fs/promises';
 import { buildRuleWithParents } from '../kernel/kconfig.js';
@@ -75,7 +76,9 @@ export async function seriesAdditions(
   return { asked, direct: [...needs.keys()].filter((s) => asked.has(s)), entries };
 }
 
-/** The extra fragment of a cell: the series' symbols, and warnings never turned into errors (-Werror hides the rest). */
+/**
+ * The extra fragment of a cell: the series' symbols, and warnings never turned into errors (-Werror hides the rest).
+ */
 export async function writeSeriesFragment(
   file: string,
   additions: SeriesAdditions,

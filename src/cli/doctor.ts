@@ -1,5 +1,6 @@
 // `kernel-patch-ci doctor`: per stage, the tools it needs and their versions, the compilers for the cells' arches,
-// whether QEMU really runs a guest under KVM, the free disk and Node — one table; exit 0 when every asked stage can run.
+// whether QEMU really runs a guest under KVM, the free disk and Node — one table; exit 0 when every asked stage
+// can run.
 import { statfs } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -39,7 +40,9 @@ export function doctorRows(
           stage: 'host',
           what: 'disk',
           status: host.freeGiB >= MIN_FREE_GIB ? 'ok' : 'missing',
-          detail: `${host.freeGiB.toFixed(0)} GiB free under ${host.cacheDir}${host.freeGiB >= MIN_FREE_GIB ? '' : ` (a run wants ${MIN_FREE_GIB} GiB)`}`,
+          detail:
+            `${host.freeGiB.toFixed(0)} GiB free under ${host.cacheDir}` +
+            `${host.freeGiB >= MIN_FREE_GIB ? '' : ` (a run wants ${MIN_FREE_GIB} GiB)`}`,
         },
   ];
   for (const c of checks) {

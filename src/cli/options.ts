@@ -15,19 +15,25 @@ export const RUN_OPTIONS: readonly RunOption[] = [
     type: 'string',
     multiple: true,
     arg: 'PATCH|DIR|MBOX|BASE..HEAD',
-    help: 'the series: patch files (also as plain arguments), a directory of them, an mbox, or a commit range of a local --tree',
+    help:
+      'the series: patch files (also as plain arguments), a directory of them, an mbox, ' +
+      'or a commit range of a local --tree',
   },
   {
     name: 'tree',
     type: 'string',
     arg: 'URL|DIR|TARBALL',
-    help: 'the kernel tree to apply to: a git URL, a checkout (never modified) or a source tarball; default linux-dm.git, or the kernel checkout you are in',
+    help:
+      'the kernel tree to apply to: a git URL, a checkout (never modified) or a source tarball; ' +
+      'default linux-dm.git, or the kernel checkout you are in',
   },
   {
     name: 'ref',
     type: 'string',
     arg: 'REF',
-    help: 'branch, tag or commit of --tree (for a URL, default for-next); a series with base-commit: applies there instead',
+    help:
+      'branch, tag or commit of --tree (for a URL, default for-next); ' +
+      'a series with base-commit: applies there instead',
   },
   {
     name: 'stages',
@@ -146,7 +152,8 @@ export const EXIT_CODES = [
   ['1', 'the series has problems: the verdict is fail'],
   [
     '2',
-    'the run could not be done: bad usage, unreadable input, a missing tool, an infrastructure failure (one line says which)',
+    'the run could not be done: bad usage, unreadable input, a missing tool, ' +
+      'an infrastructure failure (one line says which)',
   ],
 ] as const;
 

@@ -224,7 +224,10 @@ export async function kconfigEntries(
   return found;
 }
 
-/** Pure: why a symbol is off in a config, from its entries ("depends on SWAP && ARCH_HIBERNATION_POSSIBLE: SWAP is off"). */
+/**
+ * Pure: why a symbol is off in a config, from its entries
+ * ("depends on SWAP && ARCH_HIBERNATION_POSSIBLE: SWAP is off").
+ */
 export function whyOff(entries: readonly KconfigEntry[] | undefined, config: ReadonlyMap<string, string>): string {
   if (!entries || entries.length === 0) return 'no Kconfig file of this tree defines it';
   for (const e of entries) {

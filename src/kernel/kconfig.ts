@@ -3,7 +3,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Git } from '../tools/git.js';
 
-/** `symbols`: every CONFIG_ symbol that must be on for the object to be built (composite parts need the parent's too). */
+/**
+ * `symbols`: every CONFIG_ symbol that must be on for the object to be built (composite parts need the parent's too).
+ */
 export type BuildRule = { kind: 'symbols'; symbols: string[] } | { kind: 'always' } | { kind: 'unknown' };
 
 /** Makefile text with continuation lines joined and comments dropped. */

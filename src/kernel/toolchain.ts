@@ -13,7 +13,9 @@ export async function toolchainFor(archName: string, hostArch = os.arch()): Prom
   if (!version) {
     return {
       ok: false,
-      reason: `no compiler for ARCH=${arch.name}: ${arch.crossPrefix}gcc is not installed (Debian package: ${arch.crossPackage})`,
+      reason:
+        `no compiler for ARCH=${arch.name}: ${arch.crossPrefix}gcc is not installed ` +
+        `(Debian package: ${arch.crossPackage})`,
     };
   }
   return { ok: true, crossCompile: arch.crossPrefix };

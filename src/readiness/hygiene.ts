@@ -14,8 +14,11 @@ import {
 /** checkpatch wraps commit text at 75 columns; a summary longer than that wraps in every shortlog. */
 export const MAX_SUBJECT = 75;
 
-const TRAILER =
-  /^(Signed-off-by|Co-developed-by|Reviewed-by|Acked-by|Tested-by|Reported-by|Suggested-by|Cc|Fixes|Link|Closes|Message-ID|Cc-stable):/i;
+const TRAILER = new RegExp(
+  '^(Signed-off-by|Co-developed-by|Reviewed-by|Acked-by|Tested-by|Reported-by|Suggested-by|' +
+    'Cc|Fixes|Link|Closes|Message-ID|Cc-stable):',
+  'i',
+);
 const FIXES_LINE = /^Fixes:(.*)$/gim;
 const FIXES_FORM = /^\s*([0-9a-f]{12,40})\s+\("(.+)"\)\s*$/i;
 
@@ -39,13 +42,15 @@ export function checkHygiene(patch: Patch, facts: HygieneFacts): Finding[] {
     add(
       'error',
       'MISSING_SIGN_OFF',
-      `no Signed-off-by: line; the author must certify the DCO (add "Signed-off-by: ${patch.author} <${patch.authorEmail}>")`,
+      'no Signed-off-by: line; the author must certify the DCO ' +
+        `(add "Signed-off-by: ${patch.author} <${patch.authorEmail}>")`,
     );
   else if (!patch.signedOffBy.some((s) => emailOf(s) === patch.authorEmail.toLowerCase())) {
     add(
       'warning',
       'SIGN_OFF_MISMATCH',
-      `no Signed-off-by: matches the author ${patch.author} <${patch.authorEmail}> (signed off: ${patch.signedOffBy.join('; ')})`,
+      `no Signed-off-by: matches the author ${patch.author} <${patch.authorEmail}> ` +
+        `(signed off: ${patch.signedOffBy.join('; ')})`,
     );
   }
 
@@ -58,7 +63,8 @@ export function checkHygiene(patch: Patch, facts: HygieneFacts): Finding[] {
     add(
       'warning',
       'WRONG_SUBJECT_PREFIX',
-      `subject prefix "${prefix}:" is not what the maintainers of these files use; ${from} says ${prefixes.map((p) => `"${p}:"`).join(' or ')}`,
+      `subject prefix "${prefix}:" is not what the maintainers of these files use; ` +
+        `${from} says ${prefixes.map((p) => `"${p}:"`).join(' or ')}`,
     );
   }
   if (patch.subject.length > MAX_SUBJECT)

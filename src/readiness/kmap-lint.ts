@@ -20,9 +20,12 @@ const MEANING: Record<string, string> = {
   KMAP_LOCAL_UNMAP_PAGE: 'kunmap_local() is given a struct page *; it takes the address kmap_local_page() returned',
   KMAP_LOCAL_LIFO: 'nested local mappings are released out of order; unmap the inner (later) mapping first',
   KMAP_LOCAL_ESCAPES:
-    "a local mapping's address leaves the task that made it (handed to a scatterlist, a new thread or another CPU, or stored where a work item, completion or wakeup it starts can find it); a scatterlist takes virt_to_page() of it, which is not the mapped page on HIGHMEM",
+    "a local mapping's address leaves the task that made it (handed to a scatterlist, a new thread or another CPU, " +
+    'or stored where a work item, completion or wakeup it starts can find it); ' +
+    'a scatterlist takes virt_to_page() of it, which is not the mapped page on HIGHMEM',
   KMAP_LOCAL_PERCPU:
-    'per-CPU state or smp_processor_id() is used under a local mapping, which (unlike kmap_atomic) leaves preemption enabled; disable preemption explicitly',
+    'per-CPU state or smp_processor_id() is used under a local mapping, which (unlike kmap_atomic) ' +
+    'leaves preemption enabled; disable preemption explicitly',
 };
 
 /** Pure: calls of the deprecated mapping API in C source, comments and strings left out. */

@@ -71,7 +71,9 @@ export function coverLetterBody(
   const n = patches.length;
   const lines = [`This series has ${n} patches:`, '', ...patches.map((p) => `  ${p.index}/${n} ${p.subject}`), ''];
   lines.push(`Testing: ${tested.tool} on ${tested.tree} at ${tested.base.slice(0, 12)}:`, '');
-  for (const s of previous.filter((r) => r.name !== 'readiness')) lines.push(`  ${s.name}: ${s.status} — ${s.summary}`);
+  for (const s of previous.filter((r) => r.name !== 'readiness')) {
+    lines.push(`  ${s.name}: ${s.status} — ${s.summary}`);
+  }
   if (previous.length === 0) lines.push('  (no earlier stage ran)');
   return lines.join('\n');
 }
@@ -109,7 +111,8 @@ export async function mailRoundTrip(options: MailOptions): Promise<MailReport> {
   const { git, patches } = options;
   const dir = path.join(options.outDir, 'mail');
   await mkdir(dir, { recursive: true });
-  for (const old of await readdir(dir)) if (old.endsWith('.patch')) await rm(path.join(dir, old)); // a previous run's mails
+  // a previous run's mails
+  for (const old of await readdir(dir)) if (old.endsWith('.patch')) await rm(path.join(dir, old));
   const from = `${patches[0]!.author} <${patches[0]!.authorEmail}>`;
   const args = ['format-patch', `--base=${options.base}`, `-v${options.version}`, `--from=${from}`, '-o', dir];
   if (options.coverLetter) args.push('--cover-letter');

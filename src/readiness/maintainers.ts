@@ -109,7 +109,10 @@ export function treeFindings(
       file: h.file,
       patch: patchOf(h.file),
       new: true,
-      message: `${h.file} is maintained in ${ownTrees(h).map(shortName).join(', ')} (${h.sections.join('; ') || REST}), not in ${shortName(target)}, the tree under test: base the series on ${ownTrees(h).join(' or ')} and send it there`,
+      message:
+        `${h.file} is maintained in ${ownTrees(h).map(shortName).join(', ')} (${h.sections.join('; ') || REST}), ` +
+        `not in ${shortName(target)}, the tree under test: ` +
+        `base the series on ${ownTrees(h).join(' or ')} and send it there`,
     });
   }
   const specific = homes.filter((h) => h.sections.length > 0);
@@ -123,7 +126,9 @@ export function treeFindings(
       severity: 'warning',
       type: 'SPANS_MAINTAINERS',
       new: true,
-      message: `the series spans maintainers' areas (${areas.join('; ')}): split it per area, or say in the cover letter which tree should take it`,
+      message:
+        `the series spans maintainers' areas (${areas.join('; ')}): ` +
+        'split it per area, or say in the cover letter which tree should take it',
     });
   }
   return findings;
@@ -178,13 +183,15 @@ export async function findMaintainers(
             severity: 'info',
             type: 'SEND_TO_TREE',
             new: true,
-            message: `base the series on ${describeDestination(destination)} and send it there: the tree MAINTAINERS names for ${
-              homes
-                .filter((h) => h.sections.length)
-                .map((h) => h.sections.join('; '))
-                .filter((v, i, a) => a.indexOf(v) === i)
-                .join(' and ') || REST
-            }`,
+            message:
+              `base the series on ${describeDestination(destination)} and send it there: ` +
+              `the tree MAINTAINERS names for ${
+                homes
+                  .filter((h) => h.sections.length)
+                  .map((h) => h.sections.join('; '))
+                  .filter((v, i, a) => a.indexOf(v) === i)
+                  .join(' and ') || REST
+              }`,
           } satisfies Finding,
         ]
       : []),

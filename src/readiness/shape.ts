@@ -42,7 +42,8 @@ export function checkShape(series: Series, coverLetterRawSubject?: string): Shap
     add(
       'warning',
       'INCONSISTENT_VERSION',
-      `the mails carry different versions (${versions.map((v) => `v${v}`).join(', ')}): every mail of a series has the same [PATCH vN] tag`,
+      `the mails carry different versions (${versions.map((v) => `v${v}`).join(', ')}): ` +
+        'every mail of a series has the same [PATCH vN] tag',
     );
   for (const [i, t] of tags.entries()) {
     const p = series.patches[i]!;

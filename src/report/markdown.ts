@@ -17,7 +17,10 @@ function findingLine(f: Finding): string {
   // a kernel splat or a scenario's log tail follows its first line: keep it readable as a block
   const [first, ...rest] = f.message.split('\n');
   const block = rest.length ? `\n\n  \`\`\`\n${rest.map((l) => `  ${l.replace(/`/g, "'")}`).join('\n')}\n  \`\`\`` : '';
-  return `- **${f.severity}**${f.type ? ` \`${f.type}\`` : ''}${where ? ` ${where}` : ''}${tags ? ` (${tags})` : ''}: ${esc(first ?? '')}${block}`;
+  return (
+    `- **${f.severity}**${f.type ? ` \`${f.type}\`` : ''}${where ? ` ${where}` : ''}${tags ? ` (${tags})` : ''}: ` +
+    `${esc(first ?? '')}${block}`
+  );
 }
 
 function stageSection(stage: StageResult): string {
@@ -50,7 +53,8 @@ function stageSection(stage: StageResult): string {
   if (shown.length > 0) lines.push(...shown.map(findingLine), '');
   if (preexisting > 0) {
     lines.push(
-      `<details><summary>${preexisting} finding${preexisting === 1 ? '' : 's'} the base tree already had (not blamed on the series)</summary>`,
+      `<details><summary>${preexisting} finding${preexisting === 1 ? '' : 's'} ` +
+        'the base tree already had (not blamed on the series)</summary>',
       '',
     );
     lines.push(...stage.findings.filter((f) => f.new === false).map(findingLine), '', '</details>', '');
@@ -59,12 +63,16 @@ function stageSection(stage: StageResult): string {
 }
 
 export function renderMarkdown(results: Results): string {
-  const head = `## kernel-patch-ci: ${ICON[results.verdict === 'pass' ? 'pass' : results.verdict]} ${results.verdict.toUpperCase()}`;
+  const head =
+    `## kernel-patch-ci: ${ICON[results.verdict === 'pass' ? 'pass' : results.verdict]} ` +
+    `${results.verdict.toUpperCase()}`;
   const lines = [head, ''];
   if (results.reason) lines.push(`**${esc(results.reason)}**`, '');
   const tree = results.tree;
   lines.push(
-    `Tree: \`${tree.source}\`${tree.ref ? ` (${tree.ref})` : ''}${tree.baseCommit ? ` at \`${tree.baseCommit.slice(0, 12)}\`` : ''}${tree.baseFrom ? ` (${tree.baseFrom})` : ''}`,
+    `Tree: \`${tree.source}\`${tree.ref ? ` (${tree.ref})` : ''}` +
+      `${tree.baseCommit ? ` at \`${tree.baseCommit.slice(0, 12)}\`` : ''}` +
+      `${tree.baseFrom ? ` (${tree.baseFrom})` : ''}`,
     '',
   );
   if (results.series.length > 0) {

@@ -22,7 +22,9 @@ export function stderrProgress(
     info: (message) => write(`${stamp()} ${message}`),
     async alive(what, work) {
       const t0 = Date.now();
-      const timer = setInterval(() => write(`${stamp()}   … still ${what} (${seconds(Date.now() - t0)})`), heartbeatMs);
+      const timer = setInterval(() => {
+        write(`${stamp()}   … still ${what} (${seconds(Date.now() - t0)})`);
+      }, heartbeatMs);
       try {
         return await work;
       } finally {

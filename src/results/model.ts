@@ -1,4 +1,5 @@
-// The results model: the one language stages, renderers, the CLI and the Action share (schemaVersion 1, docs/CONTRACT.md).
+// The results model: the one language stages, renderers, the CLI and the Action share (schemaVersion 1,
+// docs/CONTRACT.md).
 
 export const SCHEMA_VERSION = 1;
 

@@ -18,7 +18,9 @@ export function statusFromFindings(findings: readonly Finding[], failOn: FailOn)
 
 const RANK: Record<StageStatus, number> = { skip: 0, pass: 1, warn: 2, fail: 3, error: 4 };
 
-/** The worst of some statuses (cells of a stage, jobs of a matrix), starting from `from` (skip < pass < … < error). */
+/**
+ * The worst of some statuses (cells of a stage, jobs of a matrix), starting from `from` (skip < pass < … < error).
+ */
 export function worstStatus(statuses: readonly StageStatus[], from: StageStatus = 'skip'): StageStatus {
   return statuses.reduce((w, s) => (RANK[s] > RANK[w] ? s : w), from);
 }

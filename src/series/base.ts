@@ -47,7 +47,9 @@ export function chooseBase(opts: {
   if (opts.named)
     return {
       why: opts.source === 'tarball' ? 'the tarball' : 'the directory',
-      note: `the series names base-commit ${short}, but a ${opts.source === 'tarball' ? 'tarball' : 'plain directory'} has no history: applied to its tree`,
+      note:
+        `the series names base-commit ${short}, but a ${opts.source === 'tarball' ? 'tarball' : 'plain directory'} ` +
+        'has no history: applied to its tree',
     };
   return {
     why:

@@ -133,7 +133,8 @@ async function messagesToSeries(messages: string[]): Promise<Series> {
     const binary = files.find((f) => f.binary);
     if (binary) {
       throw inputError(
-        `patch ${index} (${info.subject}) has a binary diff for ${binary.path}: kernel patches must be text that can be mailed`,
+        `patch ${index} (${info.subject}) has a binary diff for ${binary.path}: ` +
+          'kernel patches must be text that can be mailed',
       );
     }
     if (!info.email) throw inputError(`patch ${index} (${info.subject || 'no subject'}) has no author (From:) line`);

@@ -2,7 +2,9 @@
 import type { Hunk } from './diff.js';
 import type { Patch } from './intake.js';
 
-/** An empty side is written as the line before it ("-10,0" inserts after line 10): its range starts at the next line. */
+/**
+ * An empty side is written as the line before it ("-10,0" inserts after line 10): its range starts at the next line.
+ */
 const oldFrom = (h: Hunk) => (h.oldLines === 0 ? h.oldStart + 1 : h.oldStart);
 const newFrom = (h: Hunk) => (h.newLines === 0 ? h.newStart + 1 : h.newStart);
 
@@ -47,7 +49,9 @@ export function lineInFinalTree(patches: readonly Patch[], after: number, file: 
   return current;
 }
 
-/** Where a line written by patch `after` is in the final tree, following renames; undefined when a later patch drops it. */
+/**
+ * Where a line written by patch `after` is in the final tree, following renames; undefined when a later patch drops it.
+ */
 export function traceToFinalTree(
   patches: readonly Patch[],
   after: number,

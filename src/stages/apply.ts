@@ -14,6 +14,11 @@ export interface ApplyFailure {
   line?: number;
 }
 
+const FILE_ERROR = new RegExp(
+  '^error: (.+): (does not exist in index|No such file or directory|' +
+    'already exists in (?:index|working directory))$',
+);
+
 /**
  * Pure: what failed, from `git apply --reject --verbose` (which names every rejected hunk) or from git am's own
  * output (which names the file, and the line of the first failing hunk when 3-way merging was not possible).
@@ -30,13 +35,7 @@ export function parseApplyFailure(output: string): ApplyFailure[] {
       failures.push({ file: m[1]!, line: Number(m[2]) });
     else if ((m = /^CONFLICT \([^)]*\): Merge conflict in (.+)$/.exec(l)) && !has(m[1]!))
       failures.push({ file: m[1]! });
-    else if (
-      (m =
-        /^error: (.+): (does not exist in index|No such file or directory|already exists in (?:index|working directory))$/.exec(
-          l,
-        )) &&
-      !has(m[1]!)
-    ) {
+    else if ((m = FILE_ERROR.exec(l)) && !has(m[1]!)) {
       failures.push({ file: m[1]! });
     }
   }
@@ -78,7 +77,8 @@ async function explainFailure(ctx: RunContext, patch: Patch, amOutput: string): 
           : undefined;
     const firstLine = hunk?.firstOldLine?.trim();
     const what = hunk
-      ? `hunk${f.hunk ? ` #${f.hunk}` : ''} ${hunk.header}${firstLine && !hunk.header.includes(firstLine) ? ` (expecting "${firstLine}")` : ''}`
+      ? `hunk${f.hunk ? ` #${f.hunk}` : ''} ${hunk.header}` +
+        `${firstLine && !hunk.header.includes(firstLine) ? ` (expecting "${firstLine}")` : ''}`
       : 'its changes';
     return {
       tool: 'git',
@@ -121,7 +121,9 @@ async function applySeries(ctx: RunContext): Promise<StageOutput<AppliedSeries>>
     const missing = expected.filter((f) => !existsSync(path.join(dir, f)));
     if (expected.length > 0 && missing.length === expected.length) {
       // Nothing it changes is here: a patch for another project or tree, not a conflict to resolve.
-      const summary = `${describe(patch, total)} is not for this tree: ${missing.slice(0, 3).join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist in it`;
+      const summary =
+        `${describe(patch, total)} is not for this tree: ` +
+        `${missing.slice(0, 3).join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist in it`;
       return result('error', summary, [
         { tool: 'git', severity: 'error', type: 'WRONG_TREE', message: summary, patch: patch.index, new: true },
       ]);

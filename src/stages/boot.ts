@@ -35,7 +35,8 @@ async function chooseWorkload(
     const unknown = settings.scenarios.filter((n) => !names.includes(n));
     if (unknown.length)
       throw inputError(
-        `--scenarios: no scenario ${unknown.join(', ')} in ${settings.guestDir} (scenarios: ${names.join(', ')}, or all)`,
+        `--scenarios: no scenario ${unknown.join(', ')} in ${settings.guestDir} ` +
+          `(scenarios: ${names.join(', ')}, or all)`,
       );
     return {
       only: settings.scenarios,
@@ -50,7 +51,8 @@ async function chooseWorkload(
     ...choice.reasons.map((r) => `  ${r}`),
     ...(choice.unreached.length
       ? [
-          `no scenario says it reaches ${choice.unreached.join(', ')}: only the smoke scenarios run for ${choice.unreached.length === 1 ? 'it' : 'them'}`,
+          `no scenario says it reaches ${choice.unreached.join(', ')}: ` +
+            `only the smoke scenarios run for ${choice.unreached.length === 1 ? 'it' : 'them'}`,
         ]
       : []),
   ].join('\n');

@@ -42,7 +42,10 @@ async function shippedFragmentsMisfit(ctx: RunContext): Promise<string | undefin
   }
   if (misfits.length === 0) return undefined;
   const version = makefileVersion(await readFile(path.join(ctx.tree.dir, 'Makefile'), 'utf8').catch(() => ''));
-  return `no shipped config fits this tree (linux ${version ?? 'of unknown version'}): ${misfits.join('; ')}, which it does not define; give fragments of your own with --configs`;
+  return (
+    `no shipped config fits this tree (linux ${version ?? 'of unknown version'}): ${misfits.join('; ')}, ` +
+    'which it does not define; give fragments of your own with --configs'
+  );
 }
 
 interface CellOutcome {
@@ -157,7 +160,8 @@ async function buildEveryCell(ctx: RunContext, input: StageInput<'apply'>): Prom
   const built = cells.map((c) => c.config).join(', ');
   const summary = bad.length
     ? bad.map((c) => `${c.config}: ${c.summary}`).join('; ')
-    : `${cells.length} config${cells.length === 1 ? '' : 's'} built: ${built}; ${anywhere.compiled}/${anywhere.total} changed lines compiled in at least one`;
+    : `${cells.length} config${cells.length === 1 ? '' : 's'} built: ${built}; ` +
+      `${anywhere.compiled}/${anywhere.total} changed lines compiled in at least one`;
   const handoff: BuiltKernels = {
     cells: Object.fromEntries(outcomes.flatMap((o) => (o.kernels ? [[o.result.config, o.kernels]] : []))),
   };

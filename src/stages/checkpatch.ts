@@ -39,7 +39,9 @@ async function checkEveryPatch(ctx: RunContext, input: StageInput<'apply'>): Pro
     }
   }
   const n = ctx.series.patches.length;
-  const summary = `${n} patch${n === 1 ? '' : 'es'}: ${counts.errors} errors, ${counts.warnings} warnings${ctx.settings.checkpatchStrict ? `, ${counts.checks} checks` : ''}`;
+  const summary =
+    `${n} patch${n === 1 ? '' : 'es'}: ${counts.errors} errors, ${counts.warnings} warnings` +
+    `${ctx.settings.checkpatchStrict ? `, ${counts.checks} checks` : ''}`;
   return {
     result: {
       name: 'checkpatch',

@@ -28,7 +28,10 @@ const problem = (severity: Finding['severity'], type: string, message: string): 
   new: true,
 });
 
-/** A tool that cannot run (no get_maintainer.pl, no spatch, a failing send-email) is a finding, not the end of the stage. */
+/**
+ * A tool that cannot run (no get_maintainer.pl, no spatch, a failing send-email) is a finding, not the end of the
+ * stage.
+ */
 async function attempt<T>(findings: Finding[], type: string, work: () => Promise<T>): Promise<T | undefined> {
   try {
     return await work();
@@ -102,7 +105,8 @@ async function checkReadiness(ctx: RunContext, input: StageInput<'apply'>): Prom
       problem(
         'info',
         'COVER_LETTER_GENERATED',
-        `no cover letter: generated ${mail.coverLetterFile} with the patch list and this run's results; review its text before sending`,
+        `no cover letter: generated ${mail.coverLetterFile} with the patch list and this run's results; ` +
+          'review its text before sending',
       ),
     );
   }
@@ -118,12 +122,15 @@ async function checkReadiness(ctx: RunContext, input: StageInput<'apply'>): Prom
   const status = statusFromFindings(findings, ctx.settings.failOn);
   const count = (list: Finding[]) => list.filter((f) => f.severity !== 'info').length;
   const summary = [
-    `${status === 'fail' ? 'not ready' : 'ready to send'}: ${count(hygiene)} hygiene, ${count(shape.findings)} shape, ${lint.findings.length} kmap_local findings`,
+    `${status === 'fail' ? 'not ready' : 'ready to send'}: ` +
+      `${count(hygiene)} hygiene, ${count(shape.findings)} shape, ${lint.findings.length} kmap_local findings`,
     `To: ${recipients.to.join(', ') || '?'}; Cc: ${recipients.cc.join(', ') || '?'}`,
     ...(maintainers?.destination.length ? [`tree: ${describeDestination(maintainers.destination)}`] : []),
-    `deprecated kmap/kmap_atomic/kunmap/kunmap_atomic calls in the touched files ${lint.deprecated.before} → ${lint.deprecated.after}`,
+    'deprecated kmap/kmap_atomic/kunmap/kunmap_atomic calls in the touched files ' +
+      `${lint.deprecated.before} → ${lint.deprecated.after}`,
     mail
-      ? `${mail.files.length} mails in ${path.relative(ctx.outDir, mail.dir) || '.'}/ (send-email dry run: ${mail.dryRun.length} OK)${mail.sentToSelf ? `, sent to ${mail.sentToSelf.to}` : ''}`
+      ? `${mail.files.length} mails in ${path.relative(ctx.outDir, mail.dir) || '.'}/ ` +
+        `(send-email dry run: ${mail.dryRun.length} OK)${mail.sentToSelf ? `, sent to ${mail.sentToSelf.to}` : ''}`
       : 'no mails made',
   ].join('; ');
   return { result: { name: 'readiness', status, durationMs: 0, summary, findings } };

@@ -55,7 +55,8 @@ export function parseCheckpatch(output: string): CheckpatchReport {
       current.line = Number(where[2]);
       inContext = true;
     } else if (/^#\d+: /.test(line)) inContext = true;
-    else if (!inContext && !/^[+\- ]/.test(line)) current.message += ` ${line.trim()}`; // a message wrapped onto more lines
+    // a message wrapped onto more lines
+    else if (!inContext && !/^[+\- ]/.test(line)) current.message += ` ${line.trim()}`;
   }
   return report;
 }

@@ -1,5 +1,6 @@
 // The tree's own scripts/decode_stacktrace.sh: "func+0x1f/0x80" frames become "func (file.c:123)", found with
-// addr2line in the vmlinux the kernel was built as. That needs its debug info: frames it cannot place stay as they were.
+// addr2line in the vmlinux the kernel was built as. That needs its debug info: frames it cannot place stay as
+// they were.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execTool } from './exec.js';

@@ -67,6 +67,10 @@ export interface LinkError {
   message: string;
 }
 
+const UNDEFINED_AT = /^(?:(\S+?):(?:\([^)]*\)|(\d+))|\S*ld(?:\.bfd)?: (\S+?)(?::\([^)]*\))?)/;
+const UNDEFINED_SYMBOL = /: undefined reference to [`'‘]([^'’`]+)['’`]$/;
+const UNDEFINED_REFERENCE = new RegExp(UNDEFINED_AT.source + UNDEFINED_SYMBOL.source);
+
 /**
  * Pure: undefined references from ld ("ld: x.o: in function `f':" then "x.c:(.text+0x1): undefined reference to
  * `sym'", or "<path>/x.c:123: undefined reference…" when x.o has debug info) and from modpost
@@ -83,10 +87,7 @@ export function parseLinkErrors(output: string): LinkError[] {
       fn = inFunction[2];
       continue;
     }
-    const undef =
-      /^(?:(\S+?):(?:\([^)]*\)|(\d+))|\S*ld(?:\.bfd)?: (\S+?)(?::\([^)]*\))?): undefined reference to [`'‘]([^'’`]+)['’`]$/.exec(
-        line,
-      );
+    const undef = UNDEFINED_REFERENCE.exec(line);
     if (undef) {
       const symbol = undef[4]!;
       const source = undef[1] === undefined ? undefined : path.basename(undef[1]);

@@ -83,7 +83,8 @@ export interface GetMaintainerOptions {
   timeoutMs: number;
 }
 
-// Always --no-git --no-git-fallback: the answer must come from MAINTAINERS, not from how deep the checkout's history is.
+// Always --no-git --no-git-fallback: the answer must come from MAINTAINERS, not from how deep the checkout's
+// history is.
 const BASE_ARGS = ['--no-git', '--no-git-fallback'];
 
 async function getMaintainer(args: string[], options: GetMaintainerOptions): Promise<string> {

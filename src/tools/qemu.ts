@@ -30,7 +30,9 @@ export function qemuBinary(arch: string): string {
   return guest(arch).qemuBinary;
 }
 
-/** Pure: QEMU's arguments. -nodefaults drops the NIC (no iPXE ROM to load) and the VGA; panic=-1 reboots, i.e. exits. */
+/**
+ * Pure: QEMU's arguments. -nodefaults drops the NIC (no iPXE ROM to load) and the VGA; panic=-1 reboots, i.e. exits.
+ */
 export function qemuArgs(boot: QemuBoot): string[] {
   const { machine, console } = guest(boot.arch);
   return [

@@ -213,7 +213,8 @@ describe('the composite action, step by step', () => {
   );
 
   test(
-    'pull_request with checkpatch errors: annotations at file and line, one sticky comment updated in place, a foreign one left alone, a read-only token degrades',
+    'pull_request with checkpatch errors: annotations at file and line, one sticky comment updated in place, ' +
+      'a foreign one left alone, a read-only token degrades',
     async () => {
       gh.requests.length = 0;
       const repo = developerRepo('pr', path.join(FIXTURES, 'series', 'checkpatch-problems'));
@@ -234,7 +235,8 @@ describe('the composite action, step by step', () => {
       const run = await runComposite({ actionDir: REPO, env, inputs, cache: actionsCache });
 
       expect(run.failed).toBe(true);
-      expect([step(run, 'checkpatch').code, step(run, 'sparse').code, step(run, 'readiness').code]).toEqual([1, 0, 0]); // its own red step
+      // its own red step
+      expect([step(run, 'checkpatch').code, step(run, 'sparse').code, step(run, 'readiness').code]).toEqual([1, 0, 0]);
       expect(step(run, 'checkpatch').log).toMatch(/^checkpatch: fail — /m);
       expect(run.steps.find((s) => s.id === 'report')!.code).toBe(1);
       expect(run.outputs.verdict).toBe('fail');
@@ -246,9 +248,8 @@ describe('the composite action, step by step', () => {
         '560',
         '565',
       ]);
-      expect(
-        run.commands.some((c) => c.command === 'error' && c.message.startsWith('kernel-patch-ci: fail — checkpatch:')),
-      ).toBe(true);
+      const failPrefix = 'kernel-patch-ci: fail — checkpatch:';
+      expect(run.commands.some((c) => c.command === 'error' && c.message.startsWith(failPrefix))).toBe(true);
       expect(run.summary).toMatch(/^## kernel-patch-ci: ❌ FAIL/);
 
       const created = gh.comments.filter((c) => c.issue === 5 && c.login === 'github-actions[bot]');
@@ -280,7 +281,8 @@ describe('the composite action, step by step', () => {
       });
       expect(fork.commands.filter((c) => c.command === 'warning' && !c.props.file).map((c) => c.message)).toEqual([
         expect.stringContaining(
-          'the token may not comment on dev/linux#5: the workflow needs `permissions: pull-requests: write` — or this is a pull request from a fork',
+          'the token may not comment on dev/linux#5: the workflow needs `permissions: pull-requests: write` ' +
+            '— or this is a pull request from a fork',
         ),
       ]);
       expect(fork.summary).toMatch(/^## kernel-patch-ci: ❌ FAIL/);
@@ -291,7 +293,8 @@ describe('the composite action, step by step', () => {
   );
 
   test(
-    'caches: the cache steps get the keys a real prepare computed, the second run restores what the first saved, a broken build turns only its step red',
+    'caches: the cache steps get the keys a real prepare computed, ' +
+      'the second run restores what the first saved, a broken build turns only its step red',
     async () => {
       // a tree of the touched files alone: the tree cache round trip is the point, not a kernel build
       const mini = path.join(root, 'mini');
@@ -367,7 +370,8 @@ describe('the composite action, step by step', () => {
         'Report:1',
       ]);
       expect(step(first, 'build').log).toMatch(/^build: error — no shipped config fits this tree/m);
-      expect(step(first, 'Save the ccache').log).toContain('Path Validation Error'); // nothing was compiled, nothing saved
+      // nothing was compiled, nothing saved
+      expect(step(first, 'Save the ccache').log).toContain('Path Validation Error');
       expect(first.outputs.verdict).toBe('error');
 
       // a new runner: the cache dir is gone, the tree comes back from the cache and is not imported again

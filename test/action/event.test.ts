@@ -100,18 +100,21 @@ describe('seriesFromEvent', () => {
     expect(s.how).toMatch(/^a force push/);
   });
 
-  test('pull_request: merge-base(base, head)..head although the base branch moved on; the head from refs/pull/N/head', async () => {
-    const ws = workspace('pr', 'for-next');
-    const s = await seriesFromEvent({
-      eventName: 'pull_request',
-      event: { pull_request: { number: 7, base: { sha: sha.b2 }, head: { sha: sha.c2 } } },
-      workspace: ws,
-      outDir: outDir('pr'),
-      tree: 'unused',
-    });
-    expect({ base: s.base, count: s.count }).toEqual({ base: sha.b1, count: 2 });
-    expect(subjects(s.dir)).toHaveLength(2);
-  });
+  test(
+    'pull_request: merge-base(base, head)..head although the base branch moved on; ' + 'the head from refs/pull/N/head',
+    async () => {
+      const ws = workspace('pr', 'for-next');
+      const s = await seriesFromEvent({
+        eventName: 'pull_request',
+        event: { pull_request: { number: 7, base: { sha: sha.b2 }, head: { sha: sha.c2 } } },
+        workspace: ws,
+        outDir: outDir('pr'),
+        tree: 'unused',
+      });
+      expect({ base: s.base, count: s.count }).toEqual({ base: sha.b1, count: 2 });
+      expect(subjects(s.dir)).toHaveLength(2);
+    },
+  );
 
   test('events without a series are one-line input errors', async () => {
     const ws = workspace('errors');

@@ -10,50 +10,54 @@ for (const f of ['patches/0002-b.patch', 'patches/0001-a.patch', 'patches/notes.
   writeFileSync(path.join(ws, f), '');
 
 describe('action inputs', () => {
-  test('composite-step env becomes settings and CLI arguments, globs expanded in the workspace, empty inputs left out', async () => {
-    const s = await readActionInputs({
-      GITHUB_WORKSPACE: ws,
-      RUNNER_TEMP: '/tmp/r',
-      HOME: '/home/u',
-      KPCI_TREE: 'https://example.invalid/linux.git',
-      KPCI_REF: '',
-      KPCI_SERIES: 'patches/*.patch\n\n patches/**/0001-*.patch \n',
-      KPCI_FAIL_ON: 'error',
-      KPCI_CONFIGS: 'x86_64-dm',
-      KPCI_COMMENT: 'new',
-      GITHUB_REPOSITORY: 'o/r',
-      GITHUB_SERVER_URL: 'https://github.com',
-      GITHUB_RUN_ID: '42',
-    });
-    expect(s).toMatchObject({
-      comment: 'new',
-      commentOnPush: 'off',
-      outDir: '/tmp/r/kernel-patch-ci',
-      cacheDir: '/home/u/.cache/kernel-patch-ci',
-      repository: { owner: 'o', repo: 'r' },
-      runUrl: 'https://github.com/o/r/actions/runs/42',
-    });
-    expect(cliArguments(s, s.series)).toEqual([
-      '--tree',
-      'https://example.invalid/linux.git',
-      '--series',
-      `${ws}/patches/0001-a.patch`,
-      '--series',
-      `${ws}/patches/0002-b.patch`,
-      '--series',
-      `${ws}/patches/0001-a.patch`,
-      '--series',
-      `${ws}/patches/v2/0001-c.patch`,
-      '--configs',
-      'x86_64-dm',
-      '--fail-on',
-      'error',
-      '--out',
-      '/tmp/r/kernel-patch-ci',
-      '--cache-dir',
-      '/home/u/.cache/kernel-patch-ci',
-    ]);
-  });
+  test(
+    'composite-step env becomes settings and CLI arguments, ' +
+      'globs expanded in the workspace, empty inputs left out',
+    async () => {
+      const s = await readActionInputs({
+        GITHUB_WORKSPACE: ws,
+        RUNNER_TEMP: '/tmp/r',
+        HOME: '/home/u',
+        KPCI_TREE: 'https://example.invalid/linux.git',
+        KPCI_REF: '',
+        KPCI_SERIES: 'patches/*.patch\n\n patches/**/0001-*.patch \n',
+        KPCI_FAIL_ON: 'error',
+        KPCI_CONFIGS: 'x86_64-dm',
+        KPCI_COMMENT: 'new',
+        GITHUB_REPOSITORY: 'o/r',
+        GITHUB_SERVER_URL: 'https://github.com',
+        GITHUB_RUN_ID: '42',
+      });
+      expect(s).toMatchObject({
+        comment: 'new',
+        commentOnPush: 'off',
+        outDir: '/tmp/r/kernel-patch-ci',
+        cacheDir: '/home/u/.cache/kernel-patch-ci',
+        repository: { owner: 'o', repo: 'r' },
+        runUrl: 'https://github.com/o/r/actions/runs/42',
+      });
+      expect(cliArguments(s, s.series)).toEqual([
+        '--tree',
+        'https://example.invalid/linux.git',
+        '--series',
+        `${ws}/patches/0001-a.patch`,
+        '--series',
+        `${ws}/patches/0002-b.patch`,
+        '--series',
+        `${ws}/patches/0001-a.patch`,
+        '--series',
+        `${ws}/patches/v2/0001-c.patch`,
+        '--configs',
+        'x86_64-dm',
+        '--fail-on',
+        'error',
+        '--out',
+        '/tmp/r/kernel-patch-ci',
+        '--cache-dir',
+        '/home/u/.cache/kernel-patch-ci',
+      ]);
+    },
+  );
 
   test('tree "." is the workspace; BASE..HEAD passes through', async () => {
     const s = await readActionInputs({ GITHUB_WORKSPACE: ws, KPCI_TREE: '.', KPCI_SERIES: 'v6.1..HEAD' });

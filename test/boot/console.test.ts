@@ -130,13 +130,17 @@ describe('parseConsole', () => {
 });
 
 describe('ktapDocument', () => {
-  test('the KTAP of a real guest console: from the version line, results and diagnostics, no kernel log or init lines', () => {
-    const ktap = ktapDocument(parseConsole(fixture('boot', 'console-x86_64-pass.log')));
-    expect(ktap).toMatch(/^KTAP version 1\n1\.\.13\n# kpci-begin 1 crypt-lmk\n/);
-    expect(ktap.split('\n').filter((l) => /^ok \d+ /.test(l))).toHaveLength(13);
-    expect(ktap).not.toMatch(/^\[/m); // no kernel messages
-    expect(ktap).not.toContain('kpci-guest');
-  });
+  test(
+    'the KTAP of a real guest console: from the version line, ' +
+      'results and diagnostics, no kernel log or init lines',
+    () => {
+      const ktap = ktapDocument(parseConsole(fixture('boot', 'console-x86_64-pass.log')));
+      expect(ktap).toMatch(/^KTAP version 1\n1\.\.13\n# kpci-begin 1 crypt-lmk\n/);
+      expect(ktap.split('\n').filter((l) => /^ok \d+ /.test(l))).toHaveLength(13);
+      expect(ktap).not.toMatch(/^\[/m); // no kernel messages
+      expect(ktap).not.toContain('kpci-guest');
+    },
+  );
 
   test('a console that never reached KTAP gives an empty document', () => {
     expect(ktapDocument(parseConsole('[    0.1] Linux version 6.1\nKernel panic - not syncing'))).toBe('');

@@ -48,22 +48,32 @@ describe('judgeBoot', () => {
     });
   });
 
-  test("a splat only the patched kernel prints is the series' (KERNEL_SPLAT), blamed on the changed function it passed through", () => {
-    const judged = judgeBoot(record(kernel(SPLAT_X86_64), kernel(PASS_X86_64), { changed: [LMK_POST] }), 'new-warning');
-    expect(judged.status).toBe('fail');
-    const splat = judged.findings.find((f) => f.type === 'KERNEL_SPLAT')!;
-    expect(splat).toMatchObject({
-      severity: 'error',
-      new: true,
-      config: 'x86_64-dm',
-      file: 'drivers/md/dm-crypt.c',
-      line: 560,
-      patch: 1,
-    });
-    expect(splat.message).toMatch(
-      /^WARNING: CPU: 0 PID: 16 at .*preempt_count_sub\+0x45\/0x89 in crypt_iv_lmk_post\(\) \(drivers\/md\/dm-crypt\.c, changed by patch 1\), during crypt-lmk\n/,
-    );
-  });
+  test(
+    "a splat only the patched kernel prints is the series' (KERNEL_SPLAT), " +
+      'blamed on the changed function it passed through',
+    () => {
+      const judged = judgeBoot(
+        record(kernel(SPLAT_X86_64), kernel(PASS_X86_64), { changed: [LMK_POST] }),
+        'new-warning',
+      );
+      expect(judged.status).toBe('fail');
+      const splat = judged.findings.find((f) => f.type === 'KERNEL_SPLAT')!;
+      expect(splat).toMatchObject({
+        severity: 'error',
+        new: true,
+        config: 'x86_64-dm',
+        file: 'drivers/md/dm-crypt.c',
+        line: 560,
+        patch: 1,
+      });
+      expect(splat.message).toMatch(
+        new RegExp(
+          '^WARNING: CPU: 0 PID: 16 at .*preempt_count_sub\\+0x45/0x89 in crypt_iv_lmk_post\\(\\) ' +
+            '\\(drivers/md/dm-crypt\\.c, changed by patch 1\\), during crypt-lmk\\n',
+        ),
+      );
+    },
+  );
 
   test('the same splat on the base kernel is pre-existing (KERNEL_SPLAT_ON_BASE): a warning, not blamed', () => {
     const judged = judgeBoot(record(kernel(SPLAT_X86_64), kernel(SPLAT_X86_64)), 'new-warning');
@@ -116,28 +126,32 @@ describe('judgeBoot', () => {
     ]);
   });
 
-  test('a guest killed part-way: the scenarios that never started are SCENARIO_NOT_RUN, the one cut short has no result', () => {
-    const lines = PASS_X86_64.split('\n');
-    const cut = lines.findIndex((l) => l.includes('# kpci-begin 3 crypt-elephant'));
-    expect(cut).toBeGreaterThan(0);
-    const judged = judgeBoot(
-      record(
-        kernel(lines.slice(0, cut + 2).join('\n'), 'scenario crypt-elephant did not finish within 300s'),
-        kernel(PASS_X86_64),
-      ),
-      'new-warning',
-    );
-    expect(types(judged.findings)).toEqual(['SCENARIO_FAILED', 'SCENARIO_NOT_RUN']);
-    expect(judged.findings[0]!.message).toMatch(
-      /^scenario crypt-elephant: no result \(scenario crypt-elephant did not finish within 300s\)/,
-    );
-    expect(judged.findings[1]).toMatchObject({
-      severity: 'error',
-      message: '10 of 13 scenarios never started (scenario crypt-elephant did not finish within 300s)',
-    });
-    expect(judged.status).toBe('fail');
-    expect(judged.summary).toMatch(/^2\/13 scenarios passed under TCG/);
-  });
+  test(
+    'a guest killed part-way: the scenarios that never started are SCENARIO_NOT_RUN, ' +
+      'the one cut short has no result',
+    () => {
+      const lines = PASS_X86_64.split('\n');
+      const cut = lines.findIndex((l) => l.includes('# kpci-begin 3 crypt-elephant'));
+      expect(cut).toBeGreaterThan(0);
+      const judged = judgeBoot(
+        record(
+          kernel(lines.slice(0, cut + 2).join('\n'), 'scenario crypt-elephant did not finish within 300s'),
+          kernel(PASS_X86_64),
+        ),
+        'new-warning',
+      );
+      expect(types(judged.findings)).toEqual(['SCENARIO_FAILED', 'SCENARIO_NOT_RUN']);
+      expect(judged.findings[0]!.message).toMatch(
+        /^scenario crypt-elephant: no result \(scenario crypt-elephant did not finish within 300s\)/,
+      );
+      expect(judged.findings[1]).toMatchObject({
+        severity: 'error',
+        message: '10 of 13 scenarios never started (scenario crypt-elephant did not finish within 300s)',
+      });
+      expect(judged.status).toBe('fail');
+      expect(judged.summary).toMatch(/^2\/13 scenarios passed under TCG/);
+    },
+  );
 
   test("a scenario that fails on both kernels is pre-existing; failing only when patched, it is the series'", () => {
     const failing = PASS_X86_64.replace('ok 9 lvm-striped', 'not ok 9 lvm-striped # lvcreate failed');
@@ -163,7 +177,10 @@ describe('judgeBoot', () => {
       expect.objectContaining({ type: 'CIPHERTEXT_DIFFERS', severity: 'error', new: true, config: 'x86_64-dm' }),
     ]);
     expect(judged.findings[0]!.message).toMatch(
-      /^scenario crypt-tcw: the ciphertext written by tcw under the patched kernel differs from the base kernel's \(sha256 00000000ee87f16d… vs d2d5de68ee87f16d…\)/,
+      new RegExp(
+        '^scenario crypt-tcw: the ciphertext written by tcw under the patched kernel differs from the base ' +
+          "kernel's \\(sha256 00000000ee87f16d… vs d2d5de68ee87f16d…\\)",
+      ),
     );
     expect(judged.summary).toBe('13/13 scenarios passed under TCG; ciphertext DIFFERS from base');
     // without a base kernel there is nothing to compare
@@ -181,70 +198,81 @@ describe('judgeBoot', () => {
     expect(i386.summary).toMatch(/; HighTotal \d+ MiB$/);
   });
 
-  test('a patched kernel that never reaches init: BOOT_FAILED, an error of the cell when the base did not boot either', () => {
-    const lines = PASS_X86_64.split('\n');
-    const dead = [
-      ...lines.slice(
-        0,
-        lines.findIndex((l) => l.startsWith('# kpci-guest')),
-      ),
-      '[    2.000000] Kernel panic - not syncing: VFS: Unable to mount root fs',
-    ].join('\n');
-    const patchedOnly = judgeBoot(
-      record(kernel(dead, 'the kernel did not start our init within 120s'), kernel(PASS_X86_64)),
-      'new-warning',
-    );
-    expect(patchedOnly.findings[0]).toMatchObject({ type: 'BOOT_FAILED', severity: 'error', new: true });
-    expect(patchedOnly.findings[0]!.message).toMatch(
-      /^the patched x86_64-dm kernel did not reach our init \(the kernel did not start our init within 120s\)\. Last console lines:\n/,
-    );
-    expect(patchedOnly.findings[0]!.message).toContain('Kernel panic - not syncing');
-    expect(patchedOnly.status).toBe('fail');
-    const neither = judgeBoot(record(kernel(dead), kernel(dead)), 'new-warning');
-    expect(neither.findings[0]).toMatchObject({ type: 'BOOT_FAILED', severity: 'warning', new: false });
-    expect(neither.status).toBe('error');
-  });
+  test(
+    'a patched kernel that never reaches init: BOOT_FAILED, ' +
+      'an error of the cell when the base did not boot either',
+    () => {
+      const lines = PASS_X86_64.split('\n');
+      const dead = [
+        ...lines.slice(
+          0,
+          lines.findIndex((l) => l.startsWith('# kpci-guest')),
+        ),
+        '[    2.000000] Kernel panic - not syncing: VFS: Unable to mount root fs',
+      ].join('\n');
+      const patchedOnly = judgeBoot(
+        record(kernel(dead, 'the kernel did not start our init within 120s'), kernel(PASS_X86_64)),
+        'new-warning',
+      );
+      expect(patchedOnly.findings[0]).toMatchObject({ type: 'BOOT_FAILED', severity: 'error', new: true });
+      expect(patchedOnly.findings[0]!.message).toMatch(
+        new RegExp(
+          '^the patched x86_64-dm kernel did not reach our init \\(the kernel did not start our init ' +
+            'within 120s\\)\\. Last console lines:\\n',
+        ),
+      );
+      expect(patchedOnly.findings[0]!.message).toContain('Kernel panic - not syncing');
+      expect(patchedOnly.status).toBe('fail');
+      const neither = judgeBoot(record(kernel(dead), kernel(dead)), 'new-warning');
+      expect(neither.findings[0]).toMatchObject({ type: 'BOOT_FAILED', severity: 'warning', new: false });
+      expect(neither.status).toBe('error');
+    },
+  );
 
-  test("coverage rows become CHANGE_EXECUTED and CHANGE_NOT_REACHED (with the guest's reason), and a count in the summary", () => {
-    const coverage = [
-      {
-        file: 'drivers/md/dm-crypt.c',
-        name: 'crypt_iv_lmk_post',
-        calls: 12,
-        linesWithCode: 4,
-        linesRun: 4,
-        patches: [1],
-      },
-      {
-        file: 'drivers/md/dm-crypt.c',
-        name: 'crypt_iv_tcw_whitening',
-        calls: 0,
-        linesWithCode: 2,
-        linesRun: 0,
-        patches: [1],
-        notReachedBecause: 'only TrueCrypt volumes',
-      },
-      { file: 'drivers/md/dm-log-writes.c', name: 'log_one_block', linesWithCode: 0, linesRun: 0, patches: [2] },
-    ];
-    const changed = [LMK_POST, { ...LMK_POST, name: 'crypt_iv_tcw_whitening', lines: [640] }];
-    const judged = judgeBoot(record(kernel(PASS_X86_64), kernel(PASS_X86_64), { coverage, changed }), 'new-warning');
-    expect(judged.findings).toEqual([
-      expect.objectContaining({
-        type: 'CHANGE_EXECUTED',
-        severity: 'info',
-        line: 560,
-        message: 'crypt_iv_lmk_post() executed 12 times; 4/4 changed lines ran',
-      }),
-      expect.objectContaining({
-        type: 'CHANGE_NOT_REACHED',
-        severity: 'info',
-        line: 640,
-        message: 'crypt_iv_tcw_whitening() was not reached by any scenario that ran: only TrueCrypt volumes',
-      }),
-    ]);
-    expect(judged.summary).toBe(
-      '13/13 scenarios passed under TCG; ciphertext identical to base; 1/3 changed functions executed',
-    );
-    expect(judged.status).toBe('pass');
-  });
+  test(
+    'coverage rows become CHANGE_EXECUTED and CHANGE_NOT_REACHED (with the ' +
+      "guest's reason), and a count in the summary",
+    () => {
+      const coverage = [
+        {
+          file: 'drivers/md/dm-crypt.c',
+          name: 'crypt_iv_lmk_post',
+          calls: 12,
+          linesWithCode: 4,
+          linesRun: 4,
+          patches: [1],
+        },
+        {
+          file: 'drivers/md/dm-crypt.c',
+          name: 'crypt_iv_tcw_whitening',
+          calls: 0,
+          linesWithCode: 2,
+          linesRun: 0,
+          patches: [1],
+          notReachedBecause: 'only TrueCrypt volumes',
+        },
+        { file: 'drivers/md/dm-log-writes.c', name: 'log_one_block', linesWithCode: 0, linesRun: 0, patches: [2] },
+      ];
+      const changed = [LMK_POST, { ...LMK_POST, name: 'crypt_iv_tcw_whitening', lines: [640] }];
+      const judged = judgeBoot(record(kernel(PASS_X86_64), kernel(PASS_X86_64), { coverage, changed }), 'new-warning');
+      expect(judged.findings).toEqual([
+        expect.objectContaining({
+          type: 'CHANGE_EXECUTED',
+          severity: 'info',
+          line: 560,
+          message: 'crypt_iv_lmk_post() executed 12 times; 4/4 changed lines ran',
+        }),
+        expect.objectContaining({
+          type: 'CHANGE_NOT_REACHED',
+          severity: 'info',
+          line: 640,
+          message: 'crypt_iv_tcw_whitening() was not reached by any scenario that ran: only TrueCrypt volumes',
+        }),
+      ]);
+      expect(judged.summary).toBe(
+        '13/13 scenarios passed under TCG; ciphertext identical to base; 1/3 changed functions executed',
+      );
+      expect(judged.status).toBe('pass');
+    },
+  );
 });

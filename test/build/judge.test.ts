@@ -7,6 +7,7 @@ import { fingerprint } from '../../src/findings/fingerprint.js';
 import type { Located } from '../../src/findings/locate.js';
 import { judgeBuildCell, rebuiltAfterChange, type BuildRecord } from '../../src/build/judge.js';
 import type { Patch } from '../../src/series/intake.js';
+import { buildDiagnostics, onePerLine } from '../../src/build/runner.js';
 
 const TREE = '/tmp/o2/work/linux';
 const SNAP = 'drivers/md/dm-snap.c';
@@ -71,18 +72,22 @@ describe('judgeBuildCell', () => {
     ).toBe('warn');
   });
 
-  test('a base warning gone from the patched build is fixed only in a file the series changed (others were not rebuilt)', () => {
-    const base = sparseLog('dm-snap-base.log');
-    const fixedHere = judgeBuildCell(record({ base, patched: [] }), [patch(1, SNAP)], 'new-warning');
-    expect(fixedHere.findings.map((f) => f.type)).toEqual(['WARNING_FIXED', 'WARNING_FIXED']);
-    expect(fixedHere.findings[0]!.message).toBe(
-      "fixed: context imbalance in 'dm_exception_table_lock' - wrong count at exit",
-    );
-    expect(fixedHere.status).toBe('pass');
-    expect(
-      judgeBuildCell(record({ base, patched: [] }), [patch(1, 'drivers/md/dm-crypt.c')], 'new-warning').findings,
-    ).toEqual([]);
-  });
+  test(
+    'a base warning gone from the patched build is fixed only in a file the ' +
+      'series changed (others were not rebuilt)',
+    () => {
+      const base = sparseLog('dm-snap-base.log');
+      const fixedHere = judgeBuildCell(record({ base, patched: [] }), [patch(1, SNAP)], 'new-warning');
+      expect(fixedHere.findings.map((f) => f.type)).toEqual(['WARNING_FIXED', 'WARNING_FIXED']);
+      expect(fixedHere.findings[0]!.message).toBe(
+        "fixed: context imbalance in 'dm_exception_table_lock' - wrong count at exit",
+      );
+      expect(fixedHere.status).toBe('pass');
+      expect(
+        judgeBuildCell(record({ base, patched: [] }), [patch(1, 'drivers/md/dm-crypt.c')], 'new-warning').findings,
+      ).toEqual([]);
+    },
+  );
 
   test('a second copy of a pre-existing warning in the same function is new', () => {
     const base = sparseLog('dm-snap-base.log').slice(0, 1);
@@ -142,7 +147,8 @@ describe('judgeBuildCell', () => {
       [
         'CONFIG_DROPPED',
         false,
-        'CONFIG_HIGHMEM4G=y asked by x86_64-dm.config is off after olddefconfig (a dependency is missing or it is selected otherwise)',
+        'CONFIG_HIGHMEM4G=y asked by x86_64-dm.config is off after olddefconfig (a dependency ' +
+          'is missing or it is selected otherwise)',
       ],
       ['CONFIG_DROPPED', false, 'CONFIG_DM_KMAP_TEST=y asked by x86_64-dm.config does not exist in this tree'],
     ]);
@@ -188,41 +194,112 @@ describe('judgeBuildCell', () => {
     expect(judged.status).toBe('fail');
   });
 
-  test('the patched image fails: its first new error is the summary; without one, BUILD_FAILED; a timeout is an error', () => {
-    const error: Located = {
-      file: SNAP,
-      line: 240,
-      severity: 'error',
-      message: "'x' undeclared (first use in this function)",
-      key: 'k',
-    };
-    const withError = judgeBuildCell(
-      record({ patched: [error], patchedImage: { ok: false, timedOut: false, failure: 'make[4]: *** Error 1' } }),
-      [patch(1, SNAP)],
+  test(
+    'the patched image fails: its first new error is the summary; without one, ' +
+      'BUILD_FAILED; a timeout is an error',
+    () => {
+      const error: Located = {
+        file: SNAP,
+        line: 240,
+        severity: 'error',
+        message: "'x' undeclared (first use in this function)",
+        key: 'k',
+      };
+      const withError = judgeBuildCell(
+        record({ patched: [error], patchedImage: { ok: false, timedOut: false, failure: 'make[4]: *** Error 1' } }),
+        [patch(1, SNAP)],
+        'new-warning',
+      );
+      expect(withError.findings.map((f) => f.type)).toEqual(['COMPILE_ERROR']);
+      expect(withError).toMatchObject({
+        status: 'fail',
+        summary: `build failed: ${SNAP}:240: 'x' undeclared (first use in this function)`,
+      });
+      const bare = judgeBuildCell(
+        record({ patchedImage: { ok: false, timedOut: false, failure: 'make[4]: *** Error 1' } }),
+        [patch(1, SNAP)],
+        'new-warning',
+      );
+      expect(bare.findings).toEqual([
+        expect.objectContaining({
+          type: 'BUILD_FAILED',
+          message: 'the patched tree does not build: make[4]: *** Error 1',
+        }),
+      ]);
+      expect(bare.summary).toBe('build failed: make[4]: *** Error 1');
+      const timedOut = judgeBuildCell(
+        record({ patchedImage: { ok: false, timedOut: true, failure: 'killed after the 60s step timeout' } }),
+        [patch(1, SNAP)],
+        'new-warning',
+      );
+      expect(timedOut.status).toBe('error');
+    },
+  );
+});
+
+describe('judgeBuildCell on real i386 build logs (test/fixtures/build, linux-source-6.1)', () => {
+  const cellLog = (series: string, kind: 'base' | 'patched', file: string) => {
+    const root = `/tmp/kpci/cap/${series}/work`;
+    const diags = buildDiagnostics(
+      fixture('build', `${series.replace(/^build-/, '')}-i386-${kind}.log`),
+      `${root}/linux`,
+      `${root}/build/i386-highmem`,
+      [file],
+    );
+    return onePerLine(located(diags, () => 'log_writes_map'));
+  };
+  const i386 = (extra: Partial<BuildRecord>) =>
+    record({ cell: 'i386-highmem', fragment: 'i386-highmem.config', ...extra });
+
+  test('an unused variable printed by both the W=1 and the image make is one new warning of the patch', () => {
+    const file = 'drivers/md/dm-log-writes.c';
+    const base = cellLog('build-unused-variable', 'base', file);
+    const patched = cellLog('build-unused-variable', 'patched', file);
+    expect(base).toEqual([]);
+    expect(patched).toHaveLength(1);
+    const judged = judgeBuildCell(i386({ base, patched, objects: [] }), [patch(1, file)], 'new-warning');
+    expect(judged.findings).toEqual([
+      {
+        tool: 'gcc',
+        severity: 'warning',
+        type: 'COMPILER_WARNING',
+        file,
+        line: 652,
+        patch: 1,
+        new: true,
+        config: 'i386-highmem',
+        message: 'unused variable \u2018segments\u2019 [-Wunused-variable]',
+      },
+    ]);
+    expect(judged.status).toBe('fail');
+  });
+
+  test('a 64-bit division that links only on x86_64: LINK_ERROR in the changed file, and the summary names it', () => {
+    const file = 'drivers/md/dm-delay.c';
+    const patched = cellLog('build-u64-division', 'patched', file);
+    const judged = judgeBuildCell(
+      i386({
+        base: cellLog('build-u64-division', 'base', file),
+        patched,
+        patchedImage: { ok: false, timedOut: false, failure: 'make: *** [Makefile:250: __sub-make] Error 2' },
+      }),
+      [patch(1, file)],
       'new-warning',
     );
-    expect(withError.findings.map((f) => f.type)).toEqual(['COMPILE_ERROR']);
-    expect(withError).toMatchObject({
-      status: 'fail',
-      summary: `build failed: ${SNAP}:240: 'x' undeclared (first use in this function)`,
-    });
-    const bare = judgeBuildCell(
-      record({ patchedImage: { ok: false, timedOut: false, failure: 'make[4]: *** Error 1' } }),
-      [patch(1, SNAP)],
-      'new-warning',
-    );
-    expect(bare.findings).toEqual([
+    expect(judged.findings).toEqual([
       expect.objectContaining({
-        type: 'BUILD_FAILED',
-        message: 'the patched tree does not build: make[4]: *** Error 1',
+        tool: 'kbuild',
+        type: 'LINK_ERROR',
+        severity: 'error',
+        file,
+        line: 237,
+        patch: 1,
+        new: true,
       }),
     ]);
-    expect(bare.summary).toBe('build failed: make[4]: *** Error 1');
-    const timedOut = judgeBuildCell(
-      record({ patchedImage: { ok: false, timedOut: true, failure: 'killed after the 60s step timeout' } }),
-      [patch(1, SNAP)],
-      'new-warning',
+    expect(judged.status).toBe('fail');
+    expect(judged.summary).toBe(
+      "build failed: drivers/md/dm-delay.c:237: undefined reference to `__udivdi3' in delay_ctr()",
     );
-    expect(timedOut.status).toBe('error');
   });
 });

@@ -106,21 +106,26 @@ describe('linesNotCompiled', () => {
     expect(linesNotCompiled(cells, sources)).toEqual([]);
   });
 
-  test('a run of lines inside #ifdef CONFIG_HIGHMEM: one finding per run of consecutive changed lines, naming the branch', () => {
-    const findings = linesNotCompiled([cell('x86_64', { [SNAPSHOT]: built(CHANGED, []) })], sources);
-    expect(findings).toEqual([
-      {
-        tool: 'kbuild',
-        severity: 'warning',
-        type: 'NOT_COMPILED_LINE',
-        file: SNAPSHOT,
-        line: 8,
-        new: true,
-        message:
-          'changed lines 8-14 not compiled by any config: inside `#ifdef CONFIG_HIGHMEM` (snapshot.c:1); a config with CONFIG_HIGHMEM=y would compile it',
-      },
-    ]);
-  });
+  test(
+    'a run of lines inside #ifdef CONFIG_HIGHMEM: ' +
+      'one finding per run of consecutive changed lines, naming the branch',
+    () => {
+      const findings = linesNotCompiled([cell('x86_64', { [SNAPSHOT]: built(CHANGED, []) })], sources);
+      expect(findings).toEqual([
+        {
+          tool: 'kbuild',
+          severity: 'warning',
+          type: 'NOT_COMPILED_LINE',
+          file: SNAPSHOT,
+          line: 8,
+          new: true,
+          message:
+            'changed lines 8-14 not compiled by any config: inside `#ifdef CONFIG_HIGHMEM` (snapshot.c:1); ' +
+            'a config with CONFIG_HIGHMEM=y would compile it',
+        },
+      ]);
+    },
+  );
 
   test('a compiled line splits the run; a lone line is "changed line N"', () => {
     const findings = linesNotCompiled([cell('x86_64', { [SNAPSHOT]: built(CHANGED, [9]) })], sources);
@@ -134,9 +139,11 @@ describe('linesNotCompiled', () => {
     const marked = [...CHANGED, ELSE_LINE, PLAIN_LINE];
     const findings = linesNotCompiled([cell('i386-highmem', { [SNAPSHOT]: built(marked, CHANGED) })], sources);
     expect(findings.map((f) => f.message)).toEqual([
-      'changed line 17 not compiled by any config: inside `#else` (snapshot.c:16); a config with CONFIG_HIGHMEM off would compile it',
+      'changed line 17 not compiled by any config: inside `#else` (snapshot.c:16); ' +
+        'a config with CONFIG_HIGHMEM off would compile it',
       // a line under no condition that no cell kept: a macro that swallowed it
-      'changed line 19 not compiled by any config: the preprocessor dropped it in every config that builds the file (a macro that discards its argument?)',
+      'changed line 19 not compiled by any config: ' +
+        'the preprocessor dropped it in every config that builds the file (a macro that discards its argument?)',
     ]);
   });
 
@@ -173,9 +180,12 @@ describe('linesNotCompiled', () => {
       new Map([[file, source]]),
     );
     expect(findings.map((f) => f.message.replace(/^.*not compiled by any config: /, ''))).toEqual([
-      'inside `#ifndef CONFIG_ARCH_HIBERNATION_HEADER` (x.c:1); a config with CONFIG_ARCH_HIBERNATION_HEADER off would compile it',
+      'inside `#ifndef CONFIG_ARCH_HIBERNATION_HEADER` (x.c:1); ' +
+        'a config with CONFIG_ARCH_HIBERNATION_HEADER off would compile it',
       'inside `#else` (x.c:3); a config with CONFIG_ARCH_HIBERNATION_HEADER=y would compile it',
-      'inside `#if BITS_PER_LONG == 32` (x.c:7) within `#if defined(CONFIG_STRICT_KERNEL_RWX) && defined(CONFIG_ARCH_HAS_SET_MEMORY)` (x.c:6); the condition is false in every config that builds the file',
+      'inside `#if BITS_PER_LONG == 32` (x.c:7) within `#if defined(CONFIG_STRICT_KERNEL_RWX) ' +
+        '&& defined(CONFIG_ARCH_HAS_SET_MEMORY)` (x.c:6); ' +
+        'the condition is false in every config that builds the file',
       'inside `#if !IS_ENABLED(CONFIG_SMP)` (x.c:11); a config with CONFIG_SMP off would compile it',
     ]);
   });
@@ -194,11 +204,13 @@ describe('linesNotCompiled', () => {
         line: 8,
         new: true,
         message:
-          'changed file not built by any config, 4 changed lines never compiled (x86_64: its object is not built in this config; i386-highmem: no compile command saved for kernel/power/snapshot.o)',
+          'changed file not built by any config, 4 changed lines never compiled (x86_64: its object is not ' +
+          'built in this config; i386-highmem: no compile command saved for kernel/power/snapshot.o)',
       },
     ]);
     expect(linesNotCompiled([cell('x86_64', { [KCOPYD]: unbuilt([5]) })], sources)[0]!.message).toBe(
-      'changed file not built by any config, 1 changed line never compiled (x86_64: its object is not built in this config)',
+      'changed file not built by any config, 1 changed line never compiled (x86_64: ' +
+        'its object is not built in this config)',
     );
   });
 
@@ -208,12 +220,15 @@ describe('linesNotCompiled', () => {
     expect(finding!.message).toMatch(/would compile it; not built in arm64: its object is not built in this config$/);
   });
 
-  test('files are judged separately; a file with no marked line is skipped; a cell missing a file does not count', () => {
-    const cells = [
-      cell('x86_64', { [SNAPSHOT]: built(CHANGED, CHANGED), [KCOPYD]: built([5], []), 'lib/empty.c': built([], []) }),
-      cell('i386-highmem', { [SNAPSHOT]: built(CHANGED, []) }),
-    ];
-    const findings = linesNotCompiled(cells, sources);
-    expect(findings.map((f) => [f.file, f.line, f.type])).toEqual([[KCOPYD, 5, 'NOT_COMPILED_LINE']]);
-  });
+  test(
+    'files are judged separately; a file with no marked line is skipped; ' + 'a cell missing a file does not count',
+    () => {
+      const cells = [
+        cell('x86_64', { [SNAPSHOT]: built(CHANGED, CHANGED), [KCOPYD]: built([5], []), 'lib/empty.c': built([], []) }),
+        cell('i386-highmem', { [SNAPSHOT]: built(CHANGED, []) }),
+      ];
+      const findings = linesNotCompiled(cells, sources);
+      expect(findings.map((f) => [f.file, f.line, f.type])).toEqual([[KCOPYD, 5, 'NOT_COMPILED_LINE']]);
+    },
+  );
 });

@@ -116,7 +116,10 @@ describe('savedCompileCommand', () => {
   test('6.1 writes "cmd_<object> := <command>"', () => {
     expect(savedCompileCommand(dmCrypt61)).toBe(dmCrypt61Command.replace(/^cmd_drivers\/md\/dm-crypt\.o := /, ''));
     expect(savedCompileCommand(dmCrypt61)).toMatch(
-      /^ccache gcc -Wp,-MMD,drivers\/md\/\.dm-crypt\.o\.d .* -c -o drivers\/md\/dm-crypt\.o \S+\/drivers\/md\/dm-crypt\.c {3}; \.\/tools\/objtool\/objtool .* drivers\/md\/dm-crypt\.o$/,
+      new RegExp(
+        '^ccache gcc -Wp,-MMD,drivers/md/\\.dm-crypt\\.o\\.d .* -c -o drivers/md/dm-crypt\\.o ' +
+          '\\S+/drivers/md/dm-crypt\\.c {3}; \\./tools/objtool/objtool .* drivers/md/dm-crypt\\.o$',
+      ),
     );
   });
 

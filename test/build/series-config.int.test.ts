@@ -42,20 +42,24 @@ describe('judgeAdditions', () => {
     });
   });
 
-  test('SWAP off (no BLOCK): HIBERNATION refused with the Kconfig line that needs it; the dependency is not reported on its own', async () => {
-    const config = parseConfig(
-      '# CONFIG_SWAP is not set\n# CONFIG_HIBERNATION is not set\nCONFIG_ARCH_HIBERNATION_POSSIBLE=y\n',
-    );
-    const outcome = judgeAdditions(await hibernationAdditions(), config);
-    expect(outcome.added).toEqual([]);
-    expect(outcome.refused).toEqual([
-      {
-        symbol: 'HIBERNATION',
-        files: [SNAPSHOT],
-        reason: expect.stringMatching(/^it needs SWAP \(kernel\/power\/Kconfig:\d+\)$/),
-      },
-    ]);
-  });
+  test(
+    'SWAP off (no BLOCK): HIBERNATION refused with the Kconfig line that needs it; ' +
+      'the dependency is not reported on its own',
+    async () => {
+      const config = parseConfig(
+        '# CONFIG_SWAP is not set\n# CONFIG_HIBERNATION is not set\nCONFIG_ARCH_HIBERNATION_POSSIBLE=y\n',
+      );
+      const outcome = judgeAdditions(await hibernationAdditions(), config);
+      expect(outcome.added).toEqual([]);
+      expect(outcome.refused).toEqual([
+        {
+          symbol: 'HIBERNATION',
+          files: [SNAPSHOT],
+          reason: expect.stringMatching(/^it needs SWAP \(kernel\/power\/Kconfig:\d+\)$/),
+        },
+      ]);
+    },
+  );
 
   test('an arch that cannot hibernate: the promptless condition is named', async () => {
     const config = parseConfig('CONFIG_SWAP=y\n');

@@ -93,7 +93,8 @@ describe('doctor', () => {
       expect(rows).toContainEqual(
         expect.stringMatching(
           new RegExp(
-            `^boot\\s+accelerator \\(${arch}\\)\\s+(KVM: a probe guest ran under KVM|TCG: (no usable /dev/kvm|/dev/kvm is there but a probe guest did not start under it \\(.+\\)))`,
+            `^boot\\s+accelerator \\(${arch}\\)\\s+(KVM: a probe guest ran under KVM|TCG: ` +
+              `(no usable /dev/kvm|/dev/kvm is there but a probe guest did not start under it \\(.+\\)))`,
           ),
         ),
       );

@@ -33,7 +33,8 @@ function cli(args: string[], cwd = tmp, env: NodeJS.ProcessEnv = process.env) {
 
 describe('the terminal', () => {
   test(
-    'checkpatch findings print as file:line: lines, the patches given as plain arguments; --format json prints results.json',
+    'checkpatch findings print as file:line: lines, the patches given as plain arguments; ' +
+      '--format json prints results.json',
     () => {
       const dir = path.join(FIXTURES, 'series', 'checkpatch-problems');
       const patches = readdirSync(dir)
@@ -58,7 +59,8 @@ describe('the terminal', () => {
   );
 
   test(
-    'a series made with format-patch --base applies at its base-commit, not at HEAD; an unknown base-commit is one clear line',
+    'a series made with format-patch --base applies at its base-commit, not at HEAD; ' +
+      'an unknown base-commit is one clear line',
     () => {
       const checkout = path.join(tmp, 'linux-based');
       const git = smallKernelCheckout(checkout, KERNEL_TARBALL);

@@ -14,7 +14,10 @@ const MINUTE = 60_000;
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'kpci-initramfs-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** Names in every archive of a concatenated newc initramfs, read the way the kernel does (cpio -t stops at the first). */
+/**
+ * Names in every archive of a concatenated newc initramfs, read the way the kernel does
+ * (cpio -t stops at the first).
+ */
 function listing(file: string): string[] {
   const data = readFileSync(file);
   const names: string[] = [];

@@ -6,7 +6,8 @@ import { parseScenario, readNotReached, readScenarios } from '../../src/guest/sc
 describe('guest scenarios as the host reads them', () => {
   test('name from the file, reaches and smoke from the leading comment block only', () => {
     const text =
-      '# what it does\n# kpci-reaches: drivers/md/a.c drivers/md/a.c:f_*\n# kpci-reaches: include/x.h\n# kpci-smoke\nrun_it\n# kpci-reaches: not/this.c\n';
+      '# what it does\n# kpci-reaches: drivers/md/a.c drivers/md/a.c:f_*\n# kpci-reaches: include/x.h\n' +
+      '# kpci-smoke\nrun_it\n# kpci-reaches: not/this.c\n';
     expect(parseScenario('10-crypt-lmk.sh', text)).toEqual({
       name: 'crypt-lmk',
       reaches: ['drivers/md/a.c', 'drivers/md/a.c:f_*', 'include/x.h'],

@@ -81,14 +81,18 @@ export class DirectoryCache {
     if (entries.some((e) => e.key === key))
       return {
         code: 0,
-        log: `Warning: Failed to save: Unable to reserve cache with key ${key}, another job may be creating this cache.`,
+        log:
+          `Warning: Failed to save: Unable to reserve cache with key ${key}, ` +
+          `another job may be creating this cache.`,
         outputs: {},
       };
     const present = paths.filter((p) => existsSync(p));
     if (present.length === 0)
       return {
         code: 0,
-        log: 'Warning: Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved.',
+        log:
+          'Warning: Path Validation Error: Path(s) specified in the action for caching do(es) ' +
+          'not exist, hence no cache is being saved.',
         outputs: {},
       };
     const file = path.join(this.dir, `entry-${entries.length + 1}.tar`);

@@ -104,7 +104,10 @@ export class FakeGitHub {
     return gh;
   }
 
-  /** Serve `method pattern` (e.g. `GET /repos/:owner/:repo/pulls/:n`); later routes win over earlier and default ones. */
+  /**
+   * Serve `method pattern` (e.g. `GET /repos/:owner/:repo/pulls/:n`); later routes win over earlier
+   * and default ones.
+   */
   route(method: string, pattern: string, handler: Handler | Reply): this {
     this.routes.unshift({
       method,

@@ -12,10 +12,10 @@ const validate = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
 export function schemaProblems(results: unknown): string[] {
   return validate(results)
     ? []
-    : (validate.errors ?? []).map(
-        (e) =>
-          `${e.instancePath || '/'}: ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
-      );
+    : (validate.errors ?? []).map((e) => {
+        const extra = e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : '';
+        return `${e.instancePath || '/'}: ${e.message}${extra}`;
+      });
 }
 
 /** Parse a results.json and throw if it breaks the schema. */

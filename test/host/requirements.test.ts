@@ -13,14 +13,17 @@ describe('what the stages need', () => {
     expect(stageNeeds('boot', ['s390']).some((n) => n.command.startsWith('qemu'))).toBe(false); // that cell's own error
   });
 
-  test("a missing cross compiler is its cells' problem: shown, but the build stage is not blocked for the others", async () => {
-    const checks = await checkStages(['build'], ['x86_64', 's390']);
-    expect(checks.find((c) => c.command === 'compiler for ARCH=s390')).toMatchObject({
-      perCell: true,
-      problem: expect.stringContaining('gcc-s390x-linux-gnu'),
-    });
-    expect(blockedStages(checks)).toEqual(new Map());
-  });
+  test(
+    "a missing cross compiler is its cells' problem: shown, " + 'but the build stage is not blocked for the others',
+    async () => {
+      const checks = await checkStages(['build'], ['x86_64', 's390']);
+      expect(checks.find((c) => c.command === 'compiler for ARCH=s390')).toMatchObject({
+        perCell: true,
+        problem: expect.stringContaining('gcc-s390x-linux-gnu'),
+      });
+      expect(blockedStages(checks)).toEqual(new Map());
+    },
+  );
 
   test('on this machine every stage can run, and each tool says its version', async () => {
     const checks = await checkStages(

@@ -9,7 +9,8 @@ import { REPO } from '../helpers/fixtures.js';
 describe('parseFragment', () => {
   test('set, unset, numbers, strings and the arch header', () => {
     const { arch, wanted } = parseFragment(
-      '# arch: i386\n# why\nCONFIG_HIGHMEM4G=y\n# CONFIG_64BIT is not set\nCONFIG_NR_CPUS=4\nCONFIG_CMDLINE="console=ttyS0"\n\n',
+      '# arch: i386\n# why\nCONFIG_HIGHMEM4G=y\n# CONFIG_64BIT is not set\n' +
+        'CONFIG_NR_CPUS=4\nCONFIG_CMDLINE="console=ttyS0"\n\n',
       'f',
     );
     expect(arch).toBe('i386');
@@ -29,34 +30,37 @@ describe('parseFragment', () => {
 });
 
 describe('the shipped cells', () => {
-  test('both fragments parse, declare their arch, and ask for what DOMAIN.md says reaches the converted code', async () => {
-    expect(packageRoot()).toBe(REPO);
-    const [x86, i386] = await resolveCells(DEFAULT_CELLS);
-    expect(x86).toMatchObject({ name: 'x86_64-dm', arch: 'x86_64' });
-    expect(i386).toMatchObject({ name: 'i386-highmem', arch: 'i386' });
-    for (const cell of [x86!, i386!]) {
-      for (const s of [
-        'BLK_DEV_DM',
-        'DM_CRYPT',
-        'DM_LOG_WRITES',
-        'CRYPTO_MD5',
-        'CRYPTO_CRC32',
-        'CRYPTO_ECB',
-        'CRYPTO_CBC',
-        'CRYPTO_AES',
-        'PREEMPT',
-        'DEBUG_PREEMPT',
-        'DEBUG_ATOMIC_SLEEP',
-        'PROVE_LOCKING',
-        'BUG',
-        'PRINTK',
-        'KALLSYMS',
-      ]) {
-        expect([cell.name, s, cell.wanted.get(s)]).toEqual([cell.name, s, 'y']);
+  test(
+    'both fragments parse, declare their arch, ' + 'and ask for what DOMAIN.md says reaches the converted code',
+    async () => {
+      expect(packageRoot()).toBe(REPO);
+      const [x86, i386] = await resolveCells(DEFAULT_CELLS);
+      expect(x86).toMatchObject({ name: 'x86_64-dm', arch: 'x86_64' });
+      expect(i386).toMatchObject({ name: 'i386-highmem', arch: 'i386' });
+      for (const cell of [x86!, i386!]) {
+        for (const s of [
+          'BLK_DEV_DM',
+          'DM_CRYPT',
+          'DM_LOG_WRITES',
+          'CRYPTO_MD5',
+          'CRYPTO_CRC32',
+          'CRYPTO_ECB',
+          'CRYPTO_CBC',
+          'CRYPTO_AES',
+          'PREEMPT',
+          'DEBUG_PREEMPT',
+          'DEBUG_ATOMIC_SLEEP',
+          'PROVE_LOCKING',
+          'BUG',
+          'PRINTK',
+          'KALLSYMS',
+        ]) {
+          expect([cell.name, s, cell.wanted.get(s)]).toEqual([cell.name, s, 'y']);
+        }
       }
-    }
-    for (const s of ['HIGHMEM4G', 'DEBUG_HIGHMEM', 'SMP']) expect(i386!.wanted.get(s)).toBe('y');
-  });
+      for (const s of ['HIGHMEM4G', 'DEBUG_HIGHMEM', 'SMP']) expect(i386!.wanted.get(s)).toBe('y');
+    },
+  );
 });
 
 describe('resolveCells on bad input', () => {

@@ -82,7 +82,8 @@ describe.each(TREES)('enclosingFunction on every function of linux-source-$versi
     expect(mismatches).toEqual([]);
     expect(checked).toBeGreaterThan(EXHAUSTIVE ? 500_000 : 60_000);
     console.log(
-      `linux-source-${t.version} ${DIRS.join(' ')}: ${checked} functions named right; ctags misread ${[...misread].map(([w, n]) => `${n} (${w})`).join(', ') || 'none'}`,
+      `linux-source-${t.version} ${DIRS.join(' ')}: ${checked} functions named right; ` +
+        `ctags misread ${[...misread].map(([w, n]) => `${n} (${w})`).join(', ') || 'none'}`,
     );
   }, 1_800_000);
 });

@@ -154,39 +154,43 @@ function cFilesUnder(dir: string, sub: string): string[] {
 describe.each(TREES)('instrumentLines and enclosingConditions on linux-source-$version', (t) => {
   // a cold cache unpacks the tree first (minutes), not inside a test's 5 s
   beforeAll(() => unpackedTree(t), 900_000);
-  test('around swap_two_pages_data() in kernel/power/snapshot.c the innermost condition is #ifdef CONFIG_HIGHMEM', async () => {
-    const dir = await unpackedTree(t);
-    const source = readFileSync(path.join(dir, 'kernel/power/snapshot.c'), 'utf8');
-    const lines = source.split('\n');
-    const def = lines.findIndex((l) => l.startsWith('static inline void swap_two_pages_data(')) + 1;
-    const open = def - [...lines.slice(0, def)].reverse().findIndex((l) => l.startsWith('#')); // the last # line above
-    const close = lines.findIndex((l, i) => i >= def && l.startsWith('#')) + 1;
-    expect([lines[open - 1], lines[close - 1]]).toEqual(['#ifdef CONFIG_HIGHMEM', '#endif /* CONFIG_HIGHMEM */']);
-    const { marked } = instrumentLines(
-      source,
-      lines.map((_, i) => i + 1),
-    );
-    const inside = marked.filter((l) => l > open && l < close);
-    expect(inside.length).toBeGreaterThan(25); // swap_two_pages_data() and restore_highmem()
-    for (const l of inside)
-      expect(enclosingConditions(source, l)).toEqual([{ text: '#ifdef CONFIG_HIGHMEM', line: open }]);
-    // the hibernation image code just after it is under no condition, nor is the code after the file's first #endif
-    expect(
-      enclosingConditions(
+  test(
+    'around swap_two_pages_data() in kernel/power/snapshot.c ' + 'the innermost condition is #ifdef CONFIG_HIGHMEM',
+    async () => {
+      const dir = await unpackedTree(t);
+      const source = readFileSync(path.join(dir, 'kernel/power/snapshot.c'), 'utf8');
+      const lines = source.split('\n');
+      const def = lines.findIndex((l) => l.startsWith('static inline void swap_two_pages_data(')) + 1;
+      // the last # line above
+      const open = def - [...lines.slice(0, def)].reverse().findIndex((l) => l.startsWith('#'));
+      const close = lines.findIndex((l, i) => i >= def && l.startsWith('#')) + 1;
+      expect([lines[open - 1], lines[close - 1]]).toEqual(['#ifdef CONFIG_HIGHMEM', '#endif /* CONFIG_HIGHMEM */']);
+      const { marked } = instrumentLines(
         source,
-        marked.find((l) => l > close)!,
-      ),
-    ).toEqual([]);
-    const firstEndif = lines.findIndex((l) => l.startsWith('#endif /* CONFIG_STRICT_KERNEL_RWX')) + 1;
-    expect(firstEndif).toBeGreaterThan(40);
-    expect(
-      enclosingConditions(
-        source,
-        marked.find((l) => l > firstEndif)!,
-      ),
-    ).toEqual([]);
-    expect(enclosingConditions(source, firstEndif - 1)[0]?.text).toBe('#else');
-  });
+        lines.map((_, i) => i + 1),
+      );
+      const inside = marked.filter((l) => l > open && l < close);
+      expect(inside.length).toBeGreaterThan(25); // swap_two_pages_data() and restore_highmem()
+      for (const l of inside)
+        expect(enclosingConditions(source, l)).toEqual([{ text: '#ifdef CONFIG_HIGHMEM', line: open }]);
+      // the hibernation image code just after it is under no condition, nor is the code after the file's first #endif
+      expect(
+        enclosingConditions(
+          source,
+          marked.find((l) => l > close)!,
+        ),
+      ).toEqual([]);
+      const firstEndif = lines.findIndex((l) => l.startsWith('#endif /* CONFIG_STRICT_KERNEL_RWX')) + 1;
+      expect(firstEndif).toBeGreaterThan(40);
+      expect(
+        enclosingConditions(
+          source,
+          marked.find((l) => l > firstEndif)!,
+        ),
+      ).toEqual([]);
+      expect(enclosingConditions(source, firstEndif - 1)[0]?.text).toBe('#else');
+    },
+  );
 
   test('kcopyd_cancel() in drivers/md/dm-kcopyd.c is inside #if 0, and gcc keeps none of its lines', async () => {
     const dir = await unpackedTree(t);

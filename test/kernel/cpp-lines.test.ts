@@ -121,7 +121,8 @@ describe('instrumentLines', () => {
 describe('keptLines', () => {
   test('the markers left in preprocessor output, wherever they ended up', () => {
     const out =
-      '# 1 "snapshot.c"\n kaddr1 = kmap_atomic(p1);/*kpci:14*/\n printk("%s", "x" /*kpci:20*/);\n/*kpci:14*/\n/* kpci:3 */ /*kpci:x*/';
+      '# 1 "snapshot.c"\n kaddr1 = kmap_atomic(p1);/*kpci:14*/\n printk("%s", "x" /*kpci:20*/);\n' +
+      '/*kpci:14*/\n/* kpci:3 */ /*kpci:x*/';
     expect([...keptLines(out)].sort((a, b) => a - b)).toEqual([14, 20]);
     expect(keptLines('int a;\n').size).toBe(0);
   });
@@ -227,10 +228,12 @@ describe('symbolsIn', () => {
 // The head of drivers/md/.dm-crypt.o.cmd of a 6.1 x86_64 build (most -f/-W flags left out here; line-proof.test.ts
 // has the whole line).
 const compile61 =
-  'ccache gcc -Wp,-MMD,drivers/md/.dm-crypt.o.d -nostdinc -I/src/linux/arch/x86/include -I./arch/x86/include/generated ' +
+  'ccache gcc -Wp,-MMD,drivers/md/.dm-crypt.o.d -nostdinc ' +
+  '-I/src/linux/arch/x86/include -I./arch/x86/include/generated ' +
   '-include /src/linux/include/linux/kconfig.h -D__KERNEL__ -fmacro-prefix-map=/src/linux/= -Wall -O2 ' +
-  '-I /src/linux/drivers/md -I ./drivers/md    -DKBUILD_MODFILE=\'"drivers/md/dm-crypt"\' -DKBUILD_BASENAME=\'"dm_crypt"\' ' +
-  '-DKBUILD_MODNAME=\'"dm_crypt"\' -D__KBUILD_MODNAME=kmod_dm_crypt -c -o drivers/md/dm-crypt.o /src/linux/drivers/md/dm-crypt.c   ' +
+  '-I /src/linux/drivers/md -I ./drivers/md    -DKBUILD_MODFILE=\'"drivers/md/dm-crypt"\' ' +
+  '-DKBUILD_BASENAME=\'"dm_crypt"\' -DKBUILD_MODNAME=\'"dm_crypt"\' -D__KBUILD_MODNAME=kmod_dm_crypt ' +
+  '-c -o drivers/md/dm-crypt.o /src/linux/drivers/md/dm-crypt.c   ' +
   '; ./tools/objtool/objtool --hacks=jump_label --orc --retpoline   drivers/md/dm-crypt.o';
 
 describe('shellWords', () => {

@@ -69,56 +69,69 @@ describe.each(TREES)('the Kconfig files of linux-source-$version', (t) => {
     expect(entries).toBeGreaterThan(20000);
   });
 
-  test('every depends on parses, except those calling a Kconfig macro, which only the kconfig preprocessor expands', async () => {
-    const { files } = await all();
-    const failures: string[] = [];
-    let depends = 0;
-    for (const found of files.values()) {
-      for (const e of found) {
-        for (const d of e.depends) {
-          depends++;
-          if (!parseExpr(d)) failures.push(`${e.file}:${e.line} ${e.symbol}: ${d}`);
+  test(
+    'every depends on parses, except those calling a Kconfig macro, ' + 'which only the kconfig preprocessor expands',
+    async () => {
+      const { files } = await all();
+      const failures: string[] = [];
+      let depends = 0;
+      for (const found of files.values()) {
+        for (const e of found) {
+          for (const d of e.depends) {
+            depends++;
+            if (!parseExpr(d)) failures.push(`${e.file}:${e.line} ${e.symbol}: ${d}`);
+          }
         }
       }
-    }
-    expect(depends).toBeGreaterThan(29000);
-    // "depends on $(cc-option,-fstack-protector)" (arch/Kconfig, STACKPROTECTOR) and the like: the expression is
-    // the macro's output, known only once the toolchain answers; whyOff then names no unmet term for it
-    const macros = failures.filter((f) => /\$\(/.test(f.slice(f.indexOf(': ') + 2)));
-    expect(failures.filter((f) => !macros.includes(f))).toEqual([]);
-    expect(macros.length).toBeLessThan(100);
-    expect(macros).toContainEqual(
-      expect.stringMatching(/^arch\/Kconfig:\d+ STACKPROTECTOR: \$\(cc-option,-fstack-protector\)$/),
-    );
-  });
+      expect(depends).toBeGreaterThan(29000);
+      // "depends on $(cc-option,-fstack-protector)" (arch/Kconfig, STACKPROTECTOR) and the like: the expression is
+      // the macro's output, known only once the toolchain answers; whyOff then names no unmet term for it
+      const macros = failures.filter((f) => /\$\(/.test(f.slice(f.indexOf(': ') + 2)));
+      expect(failures.filter((f) => !macros.includes(f))).toEqual([]);
+      expect(macros.length).toBeLessThan(100);
+      expect(macros).toContainEqual(
+        expect.stringMatching(/^arch\/Kconfig:\d+ STACKPROTECTOR: \$\(cc-option,-fstack-protector\)$/),
+      );
+    },
+  );
 
-  test('HIBERNATION is prompted and depends on SWAP and ARCH_HIBERNATION_POSSIBLE; SWAP and the arch symbol are as written', async () => {
-    const hibernation = await entry('kernel/power/Kconfig', 'HIBERNATION');
-    expect(hibernation).toMatchObject({ line: 38, prompt: true, depends: ['SWAP && ARCH_HIBERNATION_POSSIBLE'] });
-    expect(requiredSymbols(parseExpr(hibernation.depends[0]!)!)).toEqual(['SWAP', 'ARCH_HIBERNATION_POSSIBLE']);
-    expect(await entry('mm/Kconfig', 'SWAP')).toMatchObject({
-      line: 15,
-      prompt: true,
-      depends: ['MMU && BLOCK && !ARCH_NO_SWAP'],
-    });
-    expect(await entry('arch/x86/Kconfig', 'ARCH_HIBERNATION_POSSIBLE')).toMatchObject({ prompt: false, depends: [] });
-    expect(await entry('kernel/power/Kconfig', 'HIBERNATE_CALLBACKS')).toMatchObject({ prompt: false });
-  });
+  test(
+    'HIBERNATION is prompted and depends on SWAP and ARCH_HIBERNATION_POSSIBLE; ' +
+      'SWAP and the arch symbol are as written',
+    async () => {
+      const hibernation = await entry('kernel/power/Kconfig', 'HIBERNATION');
+      expect(hibernation).toMatchObject({ line: 38, prompt: true, depends: ['SWAP && ARCH_HIBERNATION_POSSIBLE'] });
+      expect(requiredSymbols(parseExpr(hibernation.depends[0]!)!)).toEqual(['SWAP', 'ARCH_HIBERNATION_POSSIBLE']);
+      expect(await entry('mm/Kconfig', 'SWAP')).toMatchObject({
+        line: 15,
+        prompt: true,
+        depends: ['MMU && BLOCK && !ARCH_NO_SWAP'],
+      });
+      expect(await entry('arch/x86/Kconfig', 'ARCH_HIBERNATION_POSSIBLE')).toMatchObject({
+        prompt: false,
+        depends: [],
+      });
+      expect(await entry('kernel/power/Kconfig', 'HIBERNATE_CALLBACKS')).toMatchObject({ prompt: false });
+    },
+  );
 
-  test('DM_CRYPT depends on BLK_DEV_DM and the keys, and on MD through the `if MD` block of drivers/md/Kconfig', async () => {
-    const crypt = await entry('drivers/md/Kconfig', 'DM_CRYPT');
-    expect(crypt).toMatchObject({
-      prompt: true,
-      depends: ['MD', 'BLK_DEV_DM', '(ENCRYPTED_KEYS || ENCRYPTED_KEYS=n)', '(TRUSTED_KEYS || TRUSTED_KEYS=n)'],
-    });
-    expect(crypt.depends.flatMap((d) => requiredSymbols(parseExpr(d)!))).toEqual(['MD', 'BLK_DEV_DM']);
-    expect(await entry('drivers/md/Kconfig', 'BLK_DEV_DM')).toMatchObject({
-      prompt: true,
-      depends: ['MD', 'DAX || DAX=n'],
-    });
-    // MD itself is the menuconfig the block is named after, outside it
-    expect(await entry('drivers/md/Kconfig', 'MD')).toMatchObject({ line: 6, prompt: true, depends: ['BLOCK'] });
-  });
+  test(
+    'DM_CRYPT depends on BLK_DEV_DM and the keys, ' + 'and on MD through the `if MD` block of drivers/md/Kconfig',
+    async () => {
+      const crypt = await entry('drivers/md/Kconfig', 'DM_CRYPT');
+      expect(crypt).toMatchObject({
+        prompt: true,
+        depends: ['MD', 'BLK_DEV_DM', '(ENCRYPTED_KEYS || ENCRYPTED_KEYS=n)', '(TRUSTED_KEYS || TRUSTED_KEYS=n)'],
+      });
+      expect(crypt.depends.flatMap((d) => requiredSymbols(parseExpr(d)!))).toEqual(['MD', 'BLK_DEV_DM']);
+      expect(await entry('drivers/md/Kconfig', 'BLK_DEV_DM')).toMatchObject({
+        prompt: true,
+        depends: ['MD', 'DAX || DAX=n'],
+      });
+      // MD itself is the menuconfig the block is named after, outside it
+      expect(await entry('drivers/md/Kconfig', 'MD')).toMatchObject({ line: 6, prompt: true, depends: ['BLOCK'] });
+    },
+  );
 
   test('whyOff names the unmet dependency with its Kconfig line', async () => {
     const { dir } = await all();
@@ -137,34 +150,37 @@ describe.each(TREES)('the Kconfig files of linux-source-$version', (t) => {
     );
   });
 
-  test("kconfigEntries finds each symbol in its Kconfig file, and only in the build arch's arch/ directory", async () => {
-    const { dir, files } = await all();
-    // a throwaway git dir indexing only the Kconfig files of the read-only tree, so git grep can search them
-    const gitDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'kpci-kconfig-')), '.git');
-    try {
-      const quiet = {
-        stdio: 'pipe' as const,
-        env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' },
-      };
-      execFileSync('git', ['init', '-q', path.dirname(gitDir)], quiet);
-      // -f: the tree's own .gitignore would refuse some paths
-      execFileSync('git', ['--git-dir', gitDir, '--work-tree', dir, 'add', '-f', '--', ...files.keys()], quiet);
-      const git = new Git({ cwd: dir, gitDir });
-      const wanted = ['HIBERNATION', 'SWAP', 'ARCH_HIBERNATION_POSSIBLE', 'DM_CRYPT', 'KPCI_NO_SUCH_SYMBOL'];
-      const x86 = await kconfigEntries(git, dir, wanted, 'x86');
-      expect([...x86.keys()].sort()).toEqual(['ARCH_HIBERNATION_POSSIBLE', 'DM_CRYPT', 'HIBERNATION', 'SWAP']);
-      expect(x86.get('HIBERNATION')).toEqual([await entry('kernel/power/Kconfig', 'HIBERNATION')]);
-      expect(x86.get('ARCH_HIBERNATION_POSSIBLE')!.map((e) => e.file)).toEqual(['arch/x86/Kconfig']);
-      const arm64 = await kconfigEntries(git, dir, ['ARCH_HIBERNATION_POSSIBLE'], 'arm64');
-      expect(arm64.get('ARCH_HIBERNATION_POSSIBLE')).toMatchObject([
-        { file: 'arch/arm64/Kconfig', prompt: false, depends: ['CPU_PM'] },
-      ]);
-      expect(whyOff(arm64.get('ARCH_HIBERNATION_POSSIBLE'), new Map())).toMatch(
-        /^it needs CPU_PM \(arch\/arm64\/Kconfig:\d+\)$/,
-      );
-      expect((await kconfigEntries(git, dir, [], 'x86')).size).toBe(0);
-    } finally {
-      rmSync(path.dirname(gitDir), { recursive: true, force: true });
-    }
-  });
+  test(
+    'kconfigEntries finds each symbol in its Kconfig file, ' + "and only in the build arch's arch/ directory",
+    async () => {
+      const { dir, files } = await all();
+      // a throwaway git dir indexing only the Kconfig files of the read-only tree, so git grep can search them
+      const gitDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'kpci-kconfig-')), '.git');
+      try {
+        const quiet = {
+          stdio: 'pipe' as const,
+          env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' },
+        };
+        execFileSync('git', ['init', '-q', path.dirname(gitDir)], quiet);
+        // -f: the tree's own .gitignore would refuse some paths
+        execFileSync('git', ['--git-dir', gitDir, '--work-tree', dir, 'add', '-f', '--', ...files.keys()], quiet);
+        const git = new Git({ cwd: dir, gitDir });
+        const wanted = ['HIBERNATION', 'SWAP', 'ARCH_HIBERNATION_POSSIBLE', 'DM_CRYPT', 'KPCI_NO_SUCH_SYMBOL'];
+        const x86 = await kconfigEntries(git, dir, wanted, 'x86');
+        expect([...x86.keys()].sort()).toEqual(['ARCH_HIBERNATION_POSSIBLE', 'DM_CRYPT', 'HIBERNATION', 'SWAP']);
+        expect(x86.get('HIBERNATION')).toEqual([await entry('kernel/power/Kconfig', 'HIBERNATION')]);
+        expect(x86.get('ARCH_HIBERNATION_POSSIBLE')!.map((e) => e.file)).toEqual(['arch/x86/Kconfig']);
+        const arm64 = await kconfigEntries(git, dir, ['ARCH_HIBERNATION_POSSIBLE'], 'arm64');
+        expect(arm64.get('ARCH_HIBERNATION_POSSIBLE')).toMatchObject([
+          { file: 'arch/arm64/Kconfig', prompt: false, depends: ['CPU_PM'] },
+        ]);
+        expect(whyOff(arm64.get('ARCH_HIBERNATION_POSSIBLE'), new Map())).toMatch(
+          /^it needs CPU_PM \(arch\/arm64\/Kconfig:\d+\)$/,
+        );
+        expect((await kconfigEntries(git, dir, [], 'x86')).size).toBe(0);
+      } finally {
+        rmSync(path.dirname(gitDir), { recursive: true, force: true });
+      }
+    },
+  );
 });

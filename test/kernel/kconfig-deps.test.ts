@@ -48,7 +48,8 @@ describe('parseExpr', () => {
       kind: 'and',
       right: { kind: 'compare', op: '<', right: '150000' },
     });
-    // a quoted side is kept quoted: it is a constant, not a symbol (arch/x86/Kconfig: "CMDLINE_BOOL && CMDLINE != \"\"")
+    // a quoted side is kept quoted: it is a constant, not a symbol
+    // (arch/x86/Kconfig: "CMDLINE_BOOL && CMDLINE != \"\"")
     expect(parseExpr('CMDLINE != ""')).toEqual({ kind: 'compare', op: '!=', left: 'CMDLINE', right: '""' });
     expect(parseExpr('PANEL_PROFILE="0"')).toEqual({ kind: 'compare', op: '=', left: 'PANEL_PROFILE', right: '"0"' });
     expect(parseExpr('!(KASAN || KCSAN) || GCC_VERSION >= 130300')).toMatchObject({
@@ -76,7 +77,8 @@ describe('parseExpr', () => {
 
 describe('evaluate', () => {
   const config = parseConfig(
-    'CONFIG_SWAP=y\nCONFIG_BLK_DEV_DM=m\n# CONFIG_HIGHMEM is not set\nCONFIG_NR_CPUS=64\nCONFIG_GCC_VERSION=120200\nCONFIG_ARCH="x86"\n',
+    'CONFIG_SWAP=y\nCONFIG_BLK_DEV_DM=m\n# CONFIG_HIGHMEM is not set\nCONFIG_NR_CPUS=64\n' +
+      'CONFIG_GCC_VERSION=120200\nCONFIG_ARCH="x86"\n',
   );
 
   test('tristate logic: unset is n, ! turns m into m, && is min and || is max', () => {
@@ -92,12 +94,15 @@ describe('evaluate', () => {
     expect(evaluate(expr('m'), config)).toBe(1);
   });
 
-  test('DM_CRYPT\'s "(ENCRYPTED_KEYS || ENCRYPTED_KEYS=n)" holds when the keys are off or built in, and caps at m', () => {
-    const dep = expr('(ENCRYPTED_KEYS || ENCRYPTED_KEYS=n)');
-    expect(evaluate(dep, new Map())).toBe(2);
-    expect(evaluate(dep, new Map([['ENCRYPTED_KEYS', 'y']]))).toBe(2);
-    expect(evaluate(dep, new Map([['ENCRYPTED_KEYS', 'm']]))).toBe(1);
-  });
+  test(
+    'DM_CRYPT\'s "(ENCRYPTED_KEYS || ENCRYPTED_KEYS=n)" holds ' + 'when the keys are off or built in, and caps at m',
+    () => {
+      const dep = expr('(ENCRYPTED_KEYS || ENCRYPTED_KEYS=n)');
+      expect(evaluate(dep, new Map())).toBe(2);
+      expect(evaluate(dep, new Map([['ENCRYPTED_KEYS', 'y']]))).toBe(2);
+      expect(evaluate(dep, new Map([['ENCRYPTED_KEYS', 'm']]))).toBe(1);
+    },
+  );
 
   test('comparisons: numbers as numbers, strings as strings, symbols by their values', () => {
     expect(evaluate(expr('NR_CPUS >= 4'), config)).toBe(2);
@@ -276,15 +281,18 @@ describe('whyOff', () => {
     );
   });
 
-  test('dependencies met: a promptless symbol cannot be set by hand, a prompted one was turned off by olddefconfig', () => {
-    const config = new Map([
-      ['SWAP', 'y'],
-      ['ARCH_HIBERNATION_POSSIBLE', 'y'],
-    ]);
-    expect(whyOff(hibernation, config)).toBe('olddefconfig turned it off (a choice or a select elsewhere)');
-    const callbacks = parseKconfig(power, 'kernel/power/Kconfig').filter((e) => e.symbol === 'HIBERNATE_CALLBACKS');
-    expect(whyOff(callbacks, config)).toBe('it cannot be set by hand (no prompt): only selected or defaulted');
-  });
+  test(
+    'dependencies met: a promptless symbol cannot be set by hand, ' + 'a prompted one was turned off by olddefconfig',
+    () => {
+      const config = new Map([
+        ['SWAP', 'y'],
+        ['ARCH_HIBERNATION_POSSIBLE', 'y'],
+      ]);
+      expect(whyOff(hibernation, config)).toBe('olddefconfig turned it off (a choice or a select elsewhere)');
+      const callbacks = parseKconfig(power, 'kernel/power/Kconfig').filter((e) => e.symbol === 'HIBERNATE_CALLBACKS');
+      expect(whyOff(callbacks, config)).toBe('it cannot be set by hand (no prompt): only selected or defaulted');
+    },
+  );
 
   test('a symbol no Kconfig file defines', () => {
     expect(whyOff(undefined, new Map())).toBe('no Kconfig file of this tree defines it');

@@ -69,16 +69,22 @@ describe('parseConfig and droppedSymbols', () => {
 });
 
 describe('setsObjectCflags', () => {
-  test('an object whose Makefile sets its CFLAGS (as trace event files do) is told from one whose Makefile does not', async () => {
-    const tree = mkdtempSync(path.join(os.tmpdir(), 'kpci-cflags-'));
-    try {
-      mkdirSync(path.join(tree, 'drivers', 'md'), { recursive: true });
-      writeFileSync(path.join(tree, 'drivers', 'md', 'Makefile'), `${makefile}\nCFLAGS_dm-ebs-target.o := -I$(src)\n`);
-      expect(await setsObjectCflags(tree, 'drivers/md/dm-ebs-target.o')).toBe(true);
-      expect(await setsObjectCflags(tree, 'drivers/md/dm-crypt.o')).toBe(false);
-      expect(await setsObjectCflags(tree, 'fs/nothing-here.o')).toBe(false);
-    } finally {
-      rmSync(tree, { recursive: true, force: true });
-    }
-  });
+  test(
+    'an object whose Makefile sets its CFLAGS (as trace event files do) ' + 'is told from one whose Makefile does not',
+    async () => {
+      const tree = mkdtempSync(path.join(os.tmpdir(), 'kpci-cflags-'));
+      try {
+        mkdirSync(path.join(tree, 'drivers', 'md'), { recursive: true });
+        writeFileSync(
+          path.join(tree, 'drivers', 'md', 'Makefile'),
+          `${makefile}\nCFLAGS_dm-ebs-target.o := -I$(src)\n`,
+        );
+        expect(await setsObjectCflags(tree, 'drivers/md/dm-ebs-target.o')).toBe(true);
+        expect(await setsObjectCflags(tree, 'drivers/md/dm-crypt.o')).toBe(false);
+        expect(await setsObjectCflags(tree, 'fs/nothing-here.o')).toBe(false);
+      } finally {
+        rmSync(tree, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -37,7 +37,8 @@ describe.each(TREES)('the kmap_local rules on upstream linux-source-$version', (
     expect(matches.map((m) => `${m.type} ${m.file}:${m.line} ${m.function}`).sort()).toEqual(UPSTREAM_BUGS[t.version]);
     expect(sites).toBeGreaterThan(t.version === '6.1' ? 100 : 300);
     console.log(
-      `linux-source-${t.version}: ${files.length} files, ${sites} kmap_local_page() sites, ${matches.length} matches (all listed upstream bugs)`,
+      `linux-source-${t.version}: ${files.length} files, ${sites} kmap_local_page() sites, ` +
+        `${matches.length} matches (all listed upstream bugs)`,
     );
   }, 1_200_000);
 });

@@ -8,7 +8,8 @@ import { FIXTURES } from '../helpers/fixtures.js';
 describe('deprecated-API count', () => {
   test('calls only: not comments, strings or other names', () => {
     const src =
-      'a = kmap_atomic(p);\n/* kmap(p) */ // kunmap(p)\npr_info("kunmap_atomic(x)");\nkmap_local_page(p); kunmap_atomic (a); kmap(q); kunmap(q);\nmy_kmap(p);\n';
+      'a = kmap_atomic(p);\n/* kmap(p) */ // kunmap(p)\npr_info("kunmap_atomic(x)");\n' +
+      'kmap_local_page(p); kunmap_atomic (a); kmap(q); kunmap(q);\nmy_kmap(p);\n';
     expect(countDeprecated(src)).toBe(4);
   });
 });
@@ -43,7 +44,8 @@ describe('the Coccinelle rules in lint/kmap-local/, run by the real spatch', () 
 
   test('matches are kept only in changed functions, and tied to the one patch that changed them', () => {
     const matches = parseSpatchMatches(
-      'noise\nKMAP_LOCAL_LIFO|drivers/md/dm-crypt.c|1017|crypt_iv_elephant\nKMAP_LOCAL_LIFO|drivers/md/dm-crypt.c|50|untouched\n',
+      'noise\nKMAP_LOCAL_LIFO|drivers/md/dm-crypt.c|1017|crypt_iv_elephant\n' +
+        'KMAP_LOCAL_LIFO|drivers/md/dm-crypt.c|50|untouched\n',
     );
     const findings = keepChanged(matches, 'drivers/md/dm-crypt.c', [
       { file: 'drivers/md/dm-crypt.c', name: 'crypt_iv_elephant', lines: [980], patches: [3] },

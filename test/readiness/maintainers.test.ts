@@ -89,12 +89,15 @@ describe('which tree a file belongs to', () => {
     expect(destinationTrees([mdBitmap])).toEqual(['git://git.kernel.org/pub/scm/linux/kernel/git/song/md.git']);
     expect(destinationTrees([dmCrypt, mdBitmap])).toEqual([]);
   });
-  test('a tree under test that is not known (a tarball, a directory) flags no file; a split series is still flagged', () => {
-    expect(treeFindings([mdBitmap], undefined, [patchOf(1, mdBitmap.file)])).toEqual([]);
-    expect(
-      treeFindings([dmCrypt, mdBitmap], undefined, [patchOf(1, dmCrypt.file), patchOf(2, mdBitmap.file)]).map(
-        (f) => f.type,
-      ),
-    ).toEqual(['SPANS_MAINTAINERS']);
-  });
+  test(
+    'a tree under test that is not known (a tarball, a directory) flags no file; ' + 'a split series is still flagged',
+    () => {
+      expect(treeFindings([mdBitmap], undefined, [patchOf(1, mdBitmap.file)])).toEqual([]);
+      expect(
+        treeFindings([dmCrypt, mdBitmap], undefined, [patchOf(1, dmCrypt.file), patchOf(2, mdBitmap.file)]).map(
+          (f) => f.type,
+        ),
+      ).toEqual(['SPANS_MAINTAINERS']);
+    },
+  );
 });

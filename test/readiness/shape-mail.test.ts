@@ -97,7 +97,9 @@ describe('cover letter', () => {
 
 test('git send-email --dry-run log: one entry per mail with its subject and envelope recipients', () => {
   const log =
-    'Dry-OK. Log says:\nServer: localhost\nMAIL FROM:<a@x>\nRCPT TO:<agk@redhat.com>\nRCPT TO:<dm-devel@redhat.com>\nFrom: A <a@x>\nSubject: [PATCH v1 0/2] dm: x\n\nResult: OK\nDry-OK. Log says:\nRCPT TO:<agk@redhat.com>\nSubject: [PATCH v1 1/2] dm crypt: y\n\n';
+    'Dry-OK. Log says:\nServer: localhost\nMAIL FROM:<a@x>\nRCPT TO:<agk@redhat.com>\n' +
+    'RCPT TO:<dm-devel@redhat.com>\nFrom: A <a@x>\nSubject: [PATCH v1 0/2] dm: x\n\nResult: OK\n' +
+    'Dry-OK. Log says:\nRCPT TO:<agk@redhat.com>\nSubject: [PATCH v1 1/2] dm crypt: y\n\n';
   expect(parseSendEmailLog(log)).toEqual([
     { subject: '[PATCH v1 0/2] dm: x', recipients: ['agk@redhat.com', 'dm-devel@redhat.com'] },
     { subject: '[PATCH v1 1/2] dm crypt: y', recipients: ['agk@redhat.com'] },

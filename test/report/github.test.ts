@@ -96,57 +96,63 @@ describe('publishComment against a fake GitHub', () => {
     expect(foreign.body).toBe(`quoting the bot:\n${COMMENT_MARKER}\nold`);
   });
 
-  test('sticky: with a PAT or a GitHub App token the login comes from GraphQL viewer; botLogin skips that call', async () => {
-    await gh.close();
-    gh = await FakeGitHub.start({ token: TOKEN, actor: 'kpci-bot' }); // a PAT's or an App's own login
-    gh.seed({
-      owner: 'octo',
-      repo: 'linux',
-      issue: 7,
-      login: 'github-actions[bot]',
-      body: `${COMMENT_MARKER}\nby the other token`,
-    });
-    const mine = gh.seed({
-      owner: 'octo',
-      repo: 'linux',
-      issue: 7,
-      login: 'kpci-bot',
-      body: `${COMMENT_MARKER}\nmine`,
-    });
-    expect(
-      await publishComment(octokit(), { mode: 'sticky', target: PR, body: `${COMMENT_MARKER}\nv2` }),
-    ).toMatchObject({ action: 'updated' });
-    expect(gh.calls().at(-1)).toBe(`PATCH /repos/octo/linux/issues/comments/${mine.id}`);
+  test(
+    'sticky: with a PAT or a GitHub App token the login comes from GraphQL viewer; ' + 'botLogin skips that call',
+    async () => {
+      await gh.close();
+      gh = await FakeGitHub.start({ token: TOKEN, actor: 'kpci-bot' }); // a PAT's or an App's own login
+      gh.seed({
+        owner: 'octo',
+        repo: 'linux',
+        issue: 7,
+        login: 'github-actions[bot]',
+        body: `${COMMENT_MARKER}\nby the other token`,
+      });
+      const mine = gh.seed({
+        owner: 'octo',
+        repo: 'linux',
+        issue: 7,
+        login: 'kpci-bot',
+        body: `${COMMENT_MARKER}\nmine`,
+      });
+      expect(
+        await publishComment(octokit(), { mode: 'sticky', target: PR, body: `${COMMENT_MARKER}\nv2` }),
+      ).toMatchObject({ action: 'updated' });
+      expect(gh.calls().at(-1)).toBe(`PATCH /repos/octo/linux/issues/comments/${mine.id}`);
 
-    gh.requests.length = 0;
-    expect(
-      await publishComment(octokit(), {
-        mode: 'sticky',
-        target: PR,
-        body: `${COMMENT_MARKER}\nv3`,
-        botLogin: 'kpci-bot',
-      }),
-    ).toMatchObject({ action: 'updated' });
-    expect(gh.calls()).toEqual([
-      'GET /repos/octo/linux/issues/7/comments',
-      `PATCH /repos/octo/linux/issues/comments/${mine.id}`,
-    ]);
-  });
+      gh.requests.length = 0;
+      expect(
+        await publishComment(octokit(), {
+          mode: 'sticky',
+          target: PR,
+          body: `${COMMENT_MARKER}\nv3`,
+          botLogin: 'kpci-bot',
+        }),
+      ).toMatchObject({ action: 'updated' });
+      expect(gh.calls()).toEqual([
+        'GET /repos/octo/linux/issues/7/comments',
+        `PATCH /repos/octo/linux/issues/comments/${mine.id}`,
+      ]);
+    },
+  );
 
-  test("sticky: when GraphQL cannot say who the token is, the workflow token's github-actions[bot] is assumed", async () => {
-    gh.script('POST', '/graphql', { status: 403, body: { message: 'Resource not accessible by integration' } });
-    const ours = gh.seed({
-      owner: 'octo',
-      repo: 'linux',
-      issue: 7,
-      login: 'github-actions[bot]',
-      body: `${COMMENT_MARKER}\nold`,
-    });
-    expect(
-      await publishComment(octokit(), { mode: 'sticky', target: PR, body: `${COMMENT_MARKER}\nnew` }),
-    ).toMatchObject({ action: 'updated' });
-    expect(gh.calls().at(-1)).toBe(`PATCH /repos/octo/linux/issues/comments/${ours.id}`);
-  });
+  test(
+    'sticky: when GraphQL cannot say who the token is, ' + "the workflow token's github-actions[bot] is assumed",
+    async () => {
+      gh.script('POST', '/graphql', { status: 403, body: { message: 'Resource not accessible by integration' } });
+      const ours = gh.seed({
+        owner: 'octo',
+        repo: 'linux',
+        issue: 7,
+        login: 'github-actions[bot]',
+        body: `${COMMENT_MARKER}\nold`,
+      });
+      expect(
+        await publishComment(octokit(), { mode: 'sticky', target: PR, body: `${COMMENT_MARKER}\nnew` }),
+      ).toMatchObject({ action: 'updated' });
+      expect(gh.calls().at(-1)).toBe(`PATCH /repos/octo/linux/issues/comments/${ours.id}`);
+    },
+  );
 
   test('a refused commit comment names contents: write, or the permission GitHub says it wanted', async () => {
     const target: CommentTarget = { owner: 'octo', repo: 'linux', commitSha: 'ab'.repeat(20) };
@@ -157,7 +163,8 @@ describe('publishComment against a fake GitHub', () => {
     const plain = await publishComment(octokit(), { mode: 'new', target, body: 'x' });
     expect(plain).toMatchObject({ action: 'read-only' });
     expect(plain.warning).toBe(
-      'kernel-patch-ci: the token may not comment on octo/linux@abababababab: the workflow needs `permissions: contents: write`. The report is in the job summary.',
+      'kernel-patch-ci: the token may not comment on octo/linux@abababababab: the workflow needs `permissions: ' +
+        'contents: write`. The report is in the job summary.',
     );
     gh.script('POST', '/repos/:o/:r/issues/:n/comments', {
       status: 403,
@@ -350,23 +357,30 @@ describe('commentBody', () => {
     expect(body).not.toContain('truncated');
   });
 
-  test('a 70,000-character report is cut to the limit at a line boundary, fences and <details> closed, with a pointer', () => {
-    const untruncated = commentBody(big, { limit: Number.MAX_SAFE_INTEGER });
-    expect(untruncated.length).toBeGreaterThan(70_000);
-    const body = commentBody(big, { summaryUrl: 'https://github.com/octo/linux/actions/runs/42' });
-    expect(body.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
-    expect(body.length).toBeGreaterThan(GITHUB_COMMENT_LIMIT - 200); // it uses the room it has
-    expect(body.startsWith(full)).toBe(true);
-    expect(body).toMatch(
-      /\n✂️ \*\*Report truncated\*\* to fit GitHub's 65,536-character comment limit: the full report is in the \[job summary\]\(https:\/\/github\.com\/octo\/linux\/actions\/runs\/42\)\.$/,
-    );
-    const fences = body.split('\n').filter((l) => /^\s*```/.test(l)).length;
-    expect(fences % 2).toBe(0);
-    expect(body.match(/<details>/g)?.length ?? 0).toBe(body.match(/<\/details>/g)?.length ?? 0);
-    // what is kept is whole lines of the report
-    const kept = body.slice(0, body.lastIndexOf('\n  ```\n'));
-    expect(untruncated.startsWith(`${kept}\n`)).toBe(true);
-  });
+  test(
+    'a 70,000-character report is cut to the limit at a line boundary, ' +
+      'fences and <details> closed, with a pointer',
+    () => {
+      const untruncated = commentBody(big, { limit: Number.MAX_SAFE_INTEGER });
+      expect(untruncated.length).toBeGreaterThan(70_000);
+      const body = commentBody(big, { summaryUrl: 'https://github.com/octo/linux/actions/runs/42' });
+      expect(body.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
+      expect(body.length).toBeGreaterThan(GITHUB_COMMENT_LIMIT - 200); // it uses the room it has
+      expect(body.startsWith(full)).toBe(true);
+      expect(body).toMatch(
+        new RegExp(
+          "\\n✂️ \\*\\*Report truncated\\*\\* to fit GitHub's 65,536-character comment limit: the full " +
+            'report is in the \\[job summary\\]\\(https://github\\.com/octo/linux/actions/runs/42\\)\\.$',
+        ),
+      );
+      const fences = body.split('\n').filter((l) => /^\s*```/.test(l)).length;
+      expect(fences % 2).toBe(0);
+      expect(body.match(/<details>/g)?.length ?? 0).toBe(body.match(/<\/details>/g)?.length ?? 0);
+      // what is kept is whole lines of the report
+      const kept = body.slice(0, body.lastIndexOf('\n  ```\n'));
+      expect(untruncated.startsWith(`${kept}\n`)).toBe(true);
+    },
+  );
 
   test('a cut inside a <details> closes the fence first, then the <details>', () => {
     const folded = results([
@@ -375,7 +389,10 @@ describe('commentBody', () => {
     const body = commentBody(folded, { limit: 5000 });
     expect(body.length).toBeLessThanOrEqual(5000);
     expect(body).toMatch(
-      /\n {2}```\n<\/details>\n\n---\n✂️ \*\*Report truncated\*\* to fit GitHub's 5,000-character comment limit: the full report is in the job summary of the run\.$/,
+      new RegExp(
+        "\\n {2}```\\n</details>\\n\\n---\\n✂️ \\*\\*Report truncated\\*\\* to fit GitHub's 5,000-character " +
+          'comment limit: the full report is in the job summary of the run\\.$',
+      ),
     );
   });
 
@@ -433,45 +450,49 @@ describe('selectAnnotations', () => {
     expect(omitted).toEqual({ error: 0, warning: 10, notice: 30 });
   });
 
-  test('order: earlier stages first, kernel splats first within boot; pre-existing and file-less findings are left out', () => {
-    const { annotations, omitted } = selectAnnotations(
-      results([
-        // out of order on purpose: the stage order decides, not the array order
-        stage('boot', [
-          finding({
-            tool: 'workload',
-            type: 'SCENARIO_FAILED',
-            message: 'dmsetup create failed',
-            line: 3,
-            config: 'x86_64-dm',
-            patch: undefined,
-          }),
-          finding({
-            tool: 'kernel',
-            type: 'KERNEL_SPLAT',
-            message: 'WARNING: at kernel/sched/core.c:5750\n ? crypt_iv_lmk_post+0xf5/0x10a',
-            line: 560,
-            config: 'x86_64-dm',
-          }),
+  test(
+    'order: earlier stages first, kernel splats first within boot; ' +
+      'pre-existing and file-less findings are left out',
+    () => {
+      const { annotations, omitted } = selectAnnotations(
+        results([
+          // out of order on purpose: the stage order decides, not the array order
+          stage('boot', [
+            finding({
+              tool: 'workload',
+              type: 'SCENARIO_FAILED',
+              message: 'dmsetup create failed',
+              line: 3,
+              config: 'x86_64-dm',
+              patch: undefined,
+            }),
+            finding({
+              tool: 'kernel',
+              type: 'KERNEL_SPLAT',
+              message: 'WARNING: at kernel/sched/core.c:5750\n ? crypt_iv_lmk_post+0xf5/0x10a',
+              line: 560,
+              config: 'x86_64-dm',
+            }),
+          ]),
+          stage('checkpatch', [
+            finding({ new: false, message: 'pre-existing' }),
+            finding({ file: undefined, line: undefined, message: 'no file: not annotatable' }),
+            finding({ type: 'SPACING', line: 12 }),
+          ]),
+          stage('sparse', [
+            finding({ tool: 'sparse', type: 'SPARSE', severity: 'warning', line: undefined, message: 'file only' }),
+          ]),
         ]),
-        stage('checkpatch', [
-          finding({ new: false, message: 'pre-existing' }),
-          finding({ file: undefined, line: undefined, message: 'no file: not annotatable' }),
-          finding({ type: 'SPACING', line: 12 }),
-        ]),
-        stage('sparse', [
-          finding({ tool: 'sparse', type: 'SPARSE', severity: 'warning', line: undefined, message: 'file only' }),
-        ]),
-      ]),
-    );
-    expect(annotations.map((a) => a.title)).toEqual([
-      'checkpatch: SPACING (patch 1)',
-      'kernel: KERNEL_SPLAT (patch 1, x86_64-dm)',
-      'workload: SCENARIO_FAILED (x86_64-dm)',
-      'sparse: SPARSE (patch 1)',
-    ]);
-    expect(annotations[1]!.message).toBe('WARNING: at kernel/sched/core.c:5750\n ? crypt_iv_lmk_post+0xf5/0x10a');
-    expect(annotations[3]).not.toHaveProperty('line');
-    expect(omitted).toEqual({ error: 0, warning: 0, notice: 0 });
-  });
+      );
+      expect(annotations.map((a) => a.title)).toEqual([
+        'checkpatch: SPACING (patch 1)',
+        'kernel: KERNEL_SPLAT (patch 1, x86_64-dm)',
+        'workload: SCENARIO_FAILED (x86_64-dm)',
+        'sparse: SPARSE (patch 1)',
+      ]);
+      expect(annotations[1]!.message).toBe('WARNING: at kernel/sched/core.c:5750\n ? crypt_iv_lmk_post+0xf5/0x10a');
+      expect(annotations[3]).not.toHaveProperty('line');
+      expect(omitted).toEqual({ error: 0, warning: 0, notice: 0 });
+    },
+  );
 });

@@ -84,7 +84,8 @@ describe('renderMarkdown', () => {
     expect(md).toContain('| config | status | time | summary |');
     expect(md).toContain("| i386-highmem | fail | 17.4 s | build failed: undefined reference to `__udivdi3' |");
     expect(md).toContain(
-      "- **error** `LINK_ERROR` drivers/md/dm-delay.c (patch 1, i386-highmem): undefined reference to `__udivdi3' in delay_ctr()",
+      '- **error** `LINK_ERROR` drivers/md/dm-delay.c (patch 1, i386-highmem): ' +
+        "undefined reference to `__udivdi3' in delay_ctr()",
     );
   });
 
@@ -112,7 +113,8 @@ describe('renderMarkdown with a kernel splat', () => {
               severity: 'error',
               type: 'KERNEL_SPLAT',
               message:
-                'WARNING: at kernel/sched/core.c:5750 in crypt_iv_lmk_post()\nDEBUG_LOCKS_WARN_ON(val > preempt_count())\n ? crypt_iv_lmk_post+0xf5/0x10a',
+                'WARNING: at kernel/sched/core.c:5750 in crypt_iv_lmk_post()\n' +
+                'DEBUG_LOCKS_WARN_ON(val > preempt_count())\n ? crypt_iv_lmk_post+0xf5/0x10a',
               file: 'drivers/md/dm-crypt.c',
               line: 560,
               patch: 1,
@@ -124,7 +126,9 @@ describe('renderMarkdown with a kernel splat', () => {
       ],
     });
     expect(md).toContain(
-      '- **error** `KERNEL_SPLAT` drivers/md/dm-crypt.c:560 (patch 1, x86_64-dm): WARNING: at kernel/sched/core.c:5750 in crypt_iv_lmk_post()\n\n  ```\n  DEBUG_LOCKS_WARN_ON(val > preempt_count())\n   ? crypt_iv_lmk_post+0xf5/0x10a\n  ```',
+      '- **error** `KERNEL_SPLAT` drivers/md/dm-crypt.c:560 (patch 1, x86_64-dm): ' +
+        'WARNING: at kernel/sched/core.c:5750 in crypt_iv_lmk_post()\n\n  ```\n' +
+        '  DEBUG_LOCKS_WARN_ON(val > preempt_count())\n   ? crypt_iv_lmk_post+0xf5/0x10a\n  ```',
     );
   });
 });
@@ -140,7 +144,9 @@ describe('the reproduce block of a failing cell', () => {
   const md = renderMarkdown(failing);
   test('one collapsed block per failing cell, its lines verbatim in a fence no line can close', () => {
     expect(md).toContain(
-      "<details><summary>Reproduce i386-highmem locally</summary>\n\n````sh\n# i386-highmem (ARCH=i386), the .config as built: /o/artifacts/i386-highmem/config\n# patched build\nLC_ALL=C make -C /w/linux -j2 O=/w/build/i386-highmem ARCH=i386 'CC=ccache gcc' bzImage\necho ```\n````\n\n</details>",
+      '<details><summary>Reproduce i386-highmem locally</summary>\n\n````sh\n# i386-highmem (ARCH=i386), ' +
+        'the .config as built: /o/artifacts/i386-highmem/config\n# patched build\nLC_ALL=C make -C /w/linux -j2 ' +
+        "O=/w/build/i386-highmem ARCH=i386 'CC=ccache gcc' bzImage\necho ```\n````\n\n</details>",
     );
     expect(md.match(/Reproduce /g)).toHaveLength(1); // the passing x86_64 cell has none
   });

@@ -22,7 +22,12 @@ const ok = {
           status: 'fail',
           durationMs: 1,
           summary: 's',
-          metrics: { accel: 'tcg' },
+          metrics: {
+            accel: 'tcg',
+            initramfsMs: 1500,
+            initramfsCached: true,
+            patched: { toFirstScenarioMs: 6000, totalMs: 40000 },
+          },
           artifacts: '/o/artifacts/i386-highmem',
         },
       ],
@@ -47,6 +52,22 @@ describe('schema/results.schema.json', () => {
   test('accepts a full results object and the error results of a bad input', () => {
     expect(schemaProblems(ok)).toEqual([]);
     expect(schemaProblems(errorResults('input series: nothing matches "x"'))).toEqual([]);
+  });
+  test("cell metrics are a build cell's or a boot cell's, nothing else", () => {
+    const build = structuredClone(ok) as any;
+    build.stages[0].cells[0].metrics = {
+      configureMs: 1,
+      baseBuildMs: 2,
+      perPatchMs: 3,
+      patchedBuildMs: 4,
+      ccacheHitRate: { base: 0.98, patched: 1 },
+    };
+    expect(schemaProblems(build)).toEqual([]);
+    const bad = structuredClone(ok) as any;
+    bad.stages[0].cells[0].metrics = { accel: 'hvf', initramfsMs: 1, initramfsCached: false };
+    expect(schemaProblems(bad).join('\n')).toMatch(/metrics/);
+    bad.stages[0].cells[0].metrics = { configureMs: 1 };
+    expect(schemaProblems(bad).join('\n')).toMatch(/metrics/);
   });
   test('refuses an unknown stage, a two-line reason, an absolute file, a field the contract lacks', () => {
     const bad = structuredClone(ok) as any;

@@ -48,7 +48,8 @@ describe('readSeries', () => {
     const names = (await readdir(EXAMPLE_SERIES)).sort();
     const parts = await Promise.all(names.map((n) => readFile(path.join(EXAMPLE_SERIES, n), 'utf8')));
     const cover =
-      'From git@z Thu Jan  1 00:00:00 1970\nFrom: A <a@b>\nSubject: [PATCH 0/2] dm: kmap_local_page conversions\n\nTwo patches.\n\n';
+      'From git@z Thu Jan  1 00:00:00 1970\nFrom: A <a@b>\n' +
+      'Subject: [PATCH 0/2] dm: kmap_local_page conversions\n\nTwo patches.\n\n';
     const mbox =
       cover +
       parts.map((p) => p.replace(/^From [0-9a-f]{40} .*\n/, 'From git@z Thu Jan  1 00:00:00 1970\n')).join('\n');
@@ -70,33 +71,38 @@ describe('readSeries', () => {
     expect(series.patches[0]!.subject).toMatch(/^dm crypt:/);
   });
 
-  test('nonexistent path, empty file, empty directory, random bytes, bare diff, binary patch: one line each', async () => {
-    expect(await inputError([path.join(tmp, 'nope.patch')])).toBe(
-      `series ${path.join(tmp, 'nope.patch')} does not exist`,
-    );
-    const empty = path.join(tmp, 'empty.patch');
-    await writeFile(empty, '');
-    expect(await inputError([empty])).toBe(`${empty} is empty`);
-    const dir = path.join(tmp, 'empty-dir');
-    await mkdir(dir);
-    expect(await inputError([dir])).toMatch(/contains no \.patch, \.diff or \.mbox files$/);
-    const random = path.join(tmp, 'random.patch');
-    await writeFile(random, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256)));
-    expect(await inputError([random])).toBe(`${random} is not a patch (binary data)`);
-    const bare = path.join(tmp, 'bare.diff');
-    await writeFile(bare, 'diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1 +1,2 @@\n a\n+b\n');
-    expect(await inputError([bare])).toMatch(
-      /is a bare diff without mail headers: create the series with git format-patch$/,
-    );
-    const binary = path.join(tmp, 'binary.patch');
-    await writeFile(
-      binary,
-      'From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\nFrom: A <a@b>\nSubject: [PATCH] add logo\n\nSigned-off-by: A <a@b>\n---\ndiff --git a/logo.png b/logo.png\nnew file mode 100644\nindex 0000000..1111111\nGIT binary patch\nliteral 4\nLcmZ?wbhEHbF7|Hi\n\nliteral 0\nHcmV?d00001\n\n',
-    );
-    expect(await inputError([binary])).toBe(
-      'patch 1 (add logo) has a binary diff for logo.png: kernel patches must be text that can be mailed',
-    );
-  });
+  test(
+    'nonexistent path, empty file, empty directory, random bytes, ' + 'bare diff, binary patch: one line each',
+    async () => {
+      expect(await inputError([path.join(tmp, 'nope.patch')])).toBe(
+        `series ${path.join(tmp, 'nope.patch')} does not exist`,
+      );
+      const empty = path.join(tmp, 'empty.patch');
+      await writeFile(empty, '');
+      expect(await inputError([empty])).toBe(`${empty} is empty`);
+      const dir = path.join(tmp, 'empty-dir');
+      await mkdir(dir);
+      expect(await inputError([dir])).toMatch(/contains no \.patch, \.diff or \.mbox files$/);
+      const random = path.join(tmp, 'random.patch');
+      await writeFile(random, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256)));
+      expect(await inputError([random])).toBe(`${random} is not a patch (binary data)`);
+      const bare = path.join(tmp, 'bare.diff');
+      await writeFile(bare, 'diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1 +1,2 @@\n a\n+b\n');
+      expect(await inputError([bare])).toMatch(
+        /is a bare diff without mail headers: create the series with git format-patch$/,
+      );
+      const binary = path.join(tmp, 'binary.patch');
+      await writeFile(
+        binary,
+        'From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\nFrom: A <a@b>\nSubject: [PATCH] ' +
+          'add logo\n\nSigned-off-by: A <a@b>\n---\ndiff --git a/logo.png b/logo.png\nnew file mode 100644\n' +
+          'index 0000000..1111111\nGIT binary patch\nliteral 4\nLcmZ?wbhEHbF7|Hi\n\nliteral 0\nHcmV?d00001\n\n',
+      );
+      expect(await inputError([binary])).toBe(
+        'patch 1 (add logo) has a binary diff for logo.png: kernel patches must be text that can be mailed',
+      );
+    },
+  );
 
   test('a mail with no diff is not a patch', async () => {
     const file = path.join(tmp, 'nodiff.patch');

@@ -127,7 +127,8 @@ const diskImages = (outDir: string) => {
 
 describe.each(EXHAUSTIVE ? TREES : [tree('6.12')])('boot stage on linux-source-$version', (t) => {
   test(
-    "the example series passes every scenario it needs in every cell, with the base kernel's ciphertext and its changed functions run",
+    'the example series passes every scenario it needs in every cell, ' +
+      "with the base kernel's ciphertext and its changed functions run",
     async () => {
       const run = await boot(
         t.version,
@@ -148,7 +149,10 @@ describe.each(EXHAUSTIVE ? TREES : [tree('6.12')])('boot stage on linux-source-$
           cell.config,
           'pass',
           expect.stringMatching(
-            /^0 new, \d+ fixed, \d+ pre-existing warnings; 2\/2 changed objects rebuilt, (\d+)\/\1 changed lines compiled(;|$)/,
+            new RegExp(
+              '^0 new, \\d+ fixed, \\d+ pre-existing warnings; 2/2 changed objects rebuilt, ' +
+                '(\\d+)/\\1 changed lines compiled(;|$)',
+            ),
           ),
         ]);
         for (const name of ['config', 'build.log', 'bzImage', 'vmlinux'])
@@ -176,7 +180,8 @@ describe.each(EXHAUSTIVE ? TREES : [tree('6.12')])('boot stage on linux-source-$
       for (const cell of b.cells!)
         expect(cell.summary).toMatch(
           new RegExp(
-            `^${chosen.length}/${chosen.length} scenarios passed under (TCG|KVM); ciphertext identical to base; ${executed.length}/${executed.length + notReached.length} changed functions executed`,
+            `^${chosen.length}/${chosen.length} scenarios passed under (TCG|KVM); ciphertext identical to ` +
+              `base; ${executed.length}/${executed.length + notReached.length} changed functions executed`,
           ),
         );
       expect(b.cells!.find((c) => c.config === 'i386-highmem')!.summary).toMatch(/HighTotal [1-9]\d+ MiB/);
@@ -260,7 +265,8 @@ describe('guests that go wrong (6.12)', () => {
       const failed = stage(run, 'boot')!.findings.find((f) => f.type === 'BOOT_FAILED')!;
       expect(failed.message).toMatch(
         new RegExp(
-          `^the patched ${CELL} kernel did not reach our init; the base kernel did not either\\. Last console lines:\\n`,
+          `^the patched ${CELL} kernel did not reach our init; ` +
+            `the base kernel did not either\\. Last console lines:\\n`,
         ),
       );
       expect(failed.message).toMatch(/Kernel panic - not syncing: Attempted to kill init!/);
@@ -279,7 +285,9 @@ describe('guests that go wrong (6.12)', () => {
       expect(run.code).toBe(2);
       expect(stage(run, 'boot')).toMatchObject({
         status: 'error',
-        summary: `cannot resolve the ${CELL === 'i386-highmem' ? 'i386' : 'amd64'} guest packages: Unable to locate package kpci-no-such-package`,
+        summary:
+          `cannot resolve the ${CELL === 'i386-highmem' ? 'i386' : 'amd64'} guest packages: ` +
+          `Unable to locate package kpci-no-such-package`,
       });
       expect(run.results.verdict).toBe('error');
     },
@@ -322,7 +330,8 @@ describe('guests that go wrong (6.12)', () => {
 
 describe('the watchdog and the data checks catch what a conversion gets wrong', () => {
   test(
-    '6.12: kunmap_atomic() left after kmap_local_page() in md_bitmap_file_set_bit(): md-raid1-bitmap splats, the caller is named',
+    '6.12: kunmap_atomic() left after kmap_local_page() in md_bitmap_file_set_bit(): ' +
+      'md-raid1-bitmap splats, the caller is named',
     async () => {
       const run = await boot(
         '6.12',
@@ -338,7 +347,11 @@ describe('the watchdog and the data checks catch what a conversion gets wrong', 
       // the count goes wrong in md_bitmap_file_set_bit() and trips in its caller's spin_unlock_irq()
       expect(splats.map((f) => f.message.split('\n')[0])).toEqual([
         expect.stringMatching(
-          /^WARNING: .* preempt_count_sub\+\S+ in bitmap_startwrite\(\), which calls md_bitmap_file_set_bit\(\) \(drivers\/md\/md-bitmap.c, changed by patch 1\), during md-raid1-bitmap$/,
+          new RegExp(
+            '^WARNING: .* preempt_count_sub\\+\\S+ in bitmap_startwrite\\(\\), ' +
+              'which calls md_bitmap_file_set_bit\\(\\) \\(drivers/md/md-bitmap.c, ' +
+              'changed by patch 1\\), during md-raid1-bitmap$',
+          ),
         ),
       ]);
       expect(splats[0]).toMatchObject({
@@ -358,7 +371,10 @@ describe('the watchdog and the data checks catch what a conversion gets wrong', 
       const qemu = reproduce.filter((l) => l.startsWith('qemu-system-'));
       expect(qemu).toHaveLength(2); // patched, then base
       expect(qemu[0]).toMatch(
-        /^qemu-system-(i386|x86_64) -nodefaults .* -kernel \S+\/bzImage -initrd \S+ -append '[^']*kpci\.only=md-raid1-bitmap[^']*'/,
+        new RegExp(
+          '^qemu-system-(i386|x86_64) -nodefaults .* -kernel \\S+/bzImage -initrd \\S+ -append ' +
+            "'[^']*kpci\\.only=md-raid1-bitmap[^']*'",
+        ),
       );
       expect(existsSync(qemu[0]!.match(/-kernel (\S+)/)![1]!)).toBe(true);
       expect(run.report).toContain(`<summary>Reproduce ${CELL} locally</summary>`);
@@ -383,7 +399,10 @@ describe('the watchdog and the data checks catch what a conversion gets wrong', 
       // the message first: when it fails, jest shows the whole excerpt
       expect(splats.map((f) => f.message)).toEqual([
         expect.stringMatching(
-          /^WARNING: .* preempt_count_sub\+\S+ in crypt_iv_lmk_post\(\) \(drivers\/md\/dm-crypt.c, changed by patch 1\), during crypt-lmk\n/,
+          new RegExp(
+            '^WARNING: .* preempt_count_sub\\+\\S+ in crypt_iv_lmk_post\\(\\) \\(drivers/md/dm-crypt.c, ' +
+              'changed by patch 1\\), during crypt-lmk\\n',
+          ),
         ),
       ]);
       expect(splats[0]).toMatchObject({
@@ -417,9 +436,11 @@ describe('the watchdog and the data checks catch what a conversion gets wrong', 
       expect(b.cells![0]!.summary).toMatch(/^1\/2 scenarios passed/);
       const failed = b.findings.filter((f) => f.type === 'SCENARIO_FAILED');
       expect(failed.map((f) => f.message.split('\n')[0])).toEqual([
-        'scenario crypt-tcw: read-back of /dev/mapper/kpci-tcw with O_DIRECT differs from what was written (aes-cbc-tcw)',
+        'scenario crypt-tcw: ' +
+          'read-back of /dev/mapper/kpci-tcw with O_DIRECT differs from what was written (aes-cbc-tcw)',
       ]);
-      expect(b.findings.filter((f) => f.type === 'CIPHERTEXT_DIFFERS' || f.type === 'KERNEL_SPLAT')).toEqual([]); // writes are right
+      // writes are right
+      expect(b.findings.filter((f) => f.type === 'CIPHERTEXT_DIFFERS' || f.type === 'KERNEL_SPLAT')).toEqual([]);
     },
     HOUR,
   );

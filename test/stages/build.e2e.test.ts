@@ -63,7 +63,10 @@ describe('build failures', () => {
       ]);
       expect(b.findings.filter((f) => f.new === true)).toEqual([]);
       expect(b.cells![0]!.summary).toMatch(
-        /1\/1 changed objects rebuilt, 0\/0 changed lines compiled; added for the series: CONFIG_DM_ZONED, CONFIG_BLK_DEV_ZONED/,
+        new RegExp(
+          '1/1 changed objects rebuilt, 0/0 changed lines compiled; added for the series: ' +
+            'CONFIG_DM_ZONED, CONFIG_BLK_DEV_ZONED',
+        ),
       );
       expect(run.code).toBe(0);
     },
@@ -107,7 +110,8 @@ describe('build failures', () => {
       const base = await readFile(path.join(REPO, 'configs', 'x86_64-dm.config'), 'utf8');
       await writeFile(
         fragment,
-        `${base}\n# asked for on purpose: dm-zoned needs BLK_DEV_ZONED, which is off\nCONFIG_DM_ZONED=y\nCONFIG_KPCI_NO_SUCH_SYMBOL=y\n`,
+        `${base}\n# asked for on purpose: dm-zoned needs BLK_DEV_ZONED, which is off\n` +
+          `CONFIG_DM_ZONED=y\nCONFIG_KPCI_NO_SUCH_SYMBOL=y\n`,
       );
       const run = await runCli(
         [
@@ -124,7 +128,8 @@ describe('build failures', () => {
       );
       const dropped = stage(run, 'build')!.findings.filter((f) => f.type === 'CONFIG_DROPPED');
       expect(dropped.map((f) => f.message)).toEqual([
-        'CONFIG_DM_ZONED=y asked by x86_64-dm-zoned.config is off after olddefconfig (a dependency is missing or it is selected otherwise)',
+        'CONFIG_DM_ZONED=y asked by x86_64-dm-zoned.config is off after olddefconfig (a dependency ' +
+          'is missing or it is selected otherwise)',
         'CONFIG_KPCI_NO_SUCH_SYMBOL=y asked by x86_64-dm-zoned.config does not exist in this tree',
       ]);
       expect(run.code).toBe(0); // the user's fragment's problem, not the series': reported, not blamed
@@ -192,7 +197,8 @@ describe('build failures', () => {
       expect(reproduce.filter((l) => !l.startsWith('#'))).toContainEqual(
         expect.stringMatching(
           new RegExp(
-            `^KBUILD_BUILD_TIMESTAMP=1970-01-01 .* make -C ${out}/work/linux -j\\d+ O=${out}/work/build/x86_64-dm ARCH=x86_64 `,
+            `^KBUILD_BUILD_TIMESTAMP=1970-01-01 .* make -C ${out}/work/linux -j\\d+ ` +
+              `O=${out}/work/build/x86_64-dm ARCH=x86_64 `,
           ),
         ),
       );

@@ -17,8 +17,10 @@ describe('a tree no shipped config fits', () => {
       await rm(dir, { recursive: true, force: true });
       expect(run.code).toBe(2);
       const reason =
-        'build: no shipped config fits this tree (linux 4.19.0): x86_64-dm.config asks for CONFIG_CRYPTO_ESSIV, CONFIG_DM_EBS; ' +
-        'i386-highmem.config asks for CONFIG_CRYPTO_ESSIV, CONFIG_DEBUG_KMAP_LOCAL, CONFIG_DEBUG_KMAP_LOCAL_FORCE_MAP, which it does not define; give fragments of your own with --configs';
+        'build: no shipped config fits this tree (linux 4.19.0): ' +
+        'x86_64-dm.config asks for CONFIG_CRYPTO_ESSIV, CONFIG_DM_EBS; ' +
+        'i386-highmem.config asks for CONFIG_CRYPTO_ESSIV, CONFIG_DEBUG_KMAP_LOCAL, ' +
+        'CONFIG_DEBUG_KMAP_LOCAL_FORCE_MAP, which it does not define; give fragments of your own with --configs';
       expect(run.results.reason).toBe(reason);
       expect(run.stderr.at(-1)).toBe(`kernel-patch-ci: ${reason}`);
       expect(stage(run, 'build')!.status).toBe('error');

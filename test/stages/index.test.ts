@@ -22,23 +22,26 @@ describe('the stage list', () => {
 });
 
 describe('hand-ons kept for --continue', () => {
-  test("the build step's kernels come back for the same base commit only; a torn file is as if none was kept", async () => {
-    const work = await mkdtemp(path.join(os.tmpdir(), 'kpci-handoff-'));
-    const built = {
-      cells: {
-        'x86_64-dm': {
-          dir: '/o/artifacts/x86_64-dm',
-          buildDir: '/w/build/x86_64-dm',
-          patched: { image: '/o/a/bzImage', vmlinux: '/o/a/vmlinux' },
+  test(
+    "the build step's kernels come back for the same base commit only; " + 'a torn file is as if none was kept',
+    async () => {
+      const work = await mkdtemp(path.join(os.tmpdir(), 'kpci-handoff-'));
+      const built = {
+        cells: {
+          'x86_64-dm': {
+            dir: '/o/artifacts/x86_64-dm',
+            buildDir: '/w/build/x86_64-dm',
+            patched: { image: '/o/a/bzImage', vmlinux: '/o/a/vmlinux' },
+          },
         },
-      },
-    };
-    expect(await loadHandoff(work, 'build', 'abc')).toBeUndefined();
-    await saveHandoff(work, 'build', 'abc', built);
-    expect(await loadHandoff(work, 'build', 'abc')).toEqual(built);
-    expect(await loadHandoff(work, 'build', 'def')).toBeUndefined();
-    await mkdir(path.join(work, 'handoffs'), { recursive: true });
-    await writeFile(path.join(work, 'handoffs', 'build.json'), '{"baseCommit": "abc", "hand');
-    expect(await loadHandoff(work, 'build', 'abc')).toBeUndefined();
-  });
+      };
+      expect(await loadHandoff(work, 'build', 'abc')).toBeUndefined();
+      await saveHandoff(work, 'build', 'abc', built);
+      expect(await loadHandoff(work, 'build', 'abc')).toEqual(built);
+      expect(await loadHandoff(work, 'build', 'def')).toBeUndefined();
+      await mkdir(path.join(work, 'handoffs'), { recursive: true });
+      await writeFile(path.join(work, 'handoffs', 'build.json'), '{"baseCommit": "abc", "hand');
+      expect(await loadHandoff(work, 'build', 'abc')).toBeUndefined();
+    },
+  );
 });

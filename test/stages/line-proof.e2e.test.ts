@@ -21,7 +21,8 @@ afterAll(removeOutDirs, HOUR);
 
 describe('proof of compile per changed line (6.12)', () => {
   onlyExhaustive(
-    'kmap_page_local() typo under #ifdef CONFIG_HIGHMEM in snapshot.c: an implicit declaration error in the HIGHMEM cell and in sparse, at its line',
+    'kmap_page_local() typo under #ifdef CONFIG_HIGHMEM in snapshot.c: ' +
+      'an implicit declaration error in the HIGHMEM cell and in sparse, at its line',
     async () => {
       const run = await run612('--stages', 'sparse,build', '--series', series('highmem-snapshot-typo'));
       expect(run.code).toBe(1);
@@ -46,7 +47,8 @@ describe('proof of compile per changed line (6.12)', () => {
       expect(
         b.findings.filter((f) => f.type === 'CONFIG_FOR_SERIES' && f.config === 'i386-highmem').map((f) => f.message),
       ).toEqual([expect.stringMatching(/^added for the series: .*CONFIG_HIBERNATION/)]);
-      if (EXHAUSTIVE) expect(b.cells!.find((c) => c.config === 'x86_64-dm')!.status).toBe('pass'); // swap_two_pages_data() is not there
+      // swap_two_pages_data() is not there
+      if (EXHAUSTIVE) expect(b.cells!.find((c) => c.config === 'x86_64-dm')!.status).toBe('pass');
       // sparse: x86_64 defconfig never compiles the line; the i386 HIGHMEM defconfig stops at it
       const s = stage(run, 'sparse')!;
       expect(s.status).toBe('fail');
@@ -98,7 +100,8 @@ describe('proof of compile per changed line (6.12)', () => {
           file: 'drivers/md/dm-kcopyd.c',
           line: 906,
           message:
-            'changed line 906 not compiled by any config: inside `#if 0` (dm-kcopyd.c:902); no configuration compiles it',
+            'changed line 906 not compiled by any config: ' +
+            'inside `#if 0` (dm-kcopyd.c:902); no configuration compiles it',
         },
       ]);
       expect(b.summary).toMatch(/; 0\/1 changed lines compiled in at least one$/);

@@ -1,5 +1,5 @@
-// The readiness stage on the real 6.1 and 6.12 trees: real get_maintainer.pl, spatch, git format-patch and git send-email,
-// and a real SMTP round trip to a server this test starts on 127.0.0.1.
+// The readiness stage on the real 6.1 and 6.12 trees: real get_maintainer.pl, spatch, git format-patch and
+// git send-email, and a real SMTP round trip to a server this test starts on 127.0.0.1.
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -55,14 +55,19 @@ describe('readiness of the example series (dm crypt + dm log writes kmap_local_p
       ]);
       expect(r.findings[2]!.message).toBe(`series: To: ${DM_TO.join(', ')}; Cc: ${DM_CC.join(', ')}`);
       expect(r.findings[3]!.message).toBe(
-        'base the series on linux-dm (git://git.kernel.org/pub/scm/linux/kernel/git/device-mapper/linux-dm.git) and send it there: the tree MAINTAINERS names for DEVICE-MAPPER  (LVM)',
+        'base the series on linux-dm ' +
+          '(git://git.kernel.org/pub/scm/linux/kernel/git/device-mapper/linux-dm.git) and send it there: ' +
+          'the tree MAINTAINERS names for DEVICE-MAPPER  (LVM)',
       );
       expect(r.summary).toContain('ready to send: 0 hygiene, 0 shape, 0 kmap_local findings');
       expect(r.summary).toContain(
-        `To: ${DM_TO.join(', ')}; Cc: ${DM_CC.join(', ')}; tree: linux-dm (git://git.kernel.org/pub/scm/linux/kernel/git/device-mapper/linux-dm.git)`,
+        `To: ${DM_TO.join(', ')}; Cc: ${DM_CC.join(', ')}; tree: ` +
+          `linux-dm (git://git.kernel.org/pub/scm/linux/kernel/git/device-mapper/linux-dm.git)`,
       );
       // dm-crypt.c had 10 calls (5 map/unmap pairs), dm-log-writes.c 8; the series converts all of them
-      expect(r.summary).toContain('deprecated kmap/kmap_atomic/kunmap/kunmap_atomic calls in the touched files 18 → 0');
+      expect(r.summary).toContain(
+        'deprecated kmap/kmap_atomic/kunmap/kunmap_atomic calls ' + 'in the touched files 18 → 0',
+      );
       expect(r.summary).toContain('3 mails in mail/ (send-email dry run: 3 OK)');
       console.log(`readiness of the example: ${r.durationMs} ms — ${r.summary}`);
 
@@ -130,12 +135,14 @@ describe('readiness problems', () => {
       ]);
       const message = (type: string) => r.findings.find((f) => f.type === type)!.message;
       expect(message('WRONG_SUBJECT_PREFIX')).toBe(
-        'subject prefix "crypto:" is not what the maintainers of these files use; the dm/md prefix table says "dm crypt:" or "dm-crypt:" or "dm:"',
+        'subject prefix "crypto:" is not what the maintainers of these files use; ' +
+          'the dm/md prefix table says "dm crypt:" or "dm-crypt:" or "dm:"',
       );
       expect(message('LONG_SUBJECT')).toBe('subject is 82 characters after the [PATCH] tag; keep it to 75');
       // the tree's one commit exists, so the quoted subject is checked against it
       expect(message('FIXES_SUBJECT_MISMATCH')).toBe(
-        `Fixes: ${base} quotes "dm log writes: introduce the log format", but that commit's subject is "Import linux-source-6.1.tar.xz"`,
+        `Fixes: ${base} quotes "dm log writes: introduce the log format", ` +
+          `but that commit's subject is "Import linux-source-6.1.tar.xz"`,
       );
       expect(message('INCONSISTENT_VERSION')).toMatch(/\(v2, v3\)/);
       // the mails carry the newest version
@@ -151,10 +158,12 @@ describe('readiness problems', () => {
       const r = stage(run, 'readiness')!;
       expect(r.findings.filter((f) => f.severity !== 'info')).toEqual([]);
       expect(r.findings.find((f) => f.type === 'SEND_TO_TREE')!.message).toBe(
-        'base the series on md (git://git.kernel.org/pub/scm/linux/kernel/git/song/md.git) and send it there: the tree MAINTAINERS names for SOFTWARE RAID (Multiple Disks) SUPPORT',
+        'base the series on md (git://git.kernel.org/pub/scm/linux/kernel/git/song/md.git) and send it there: ' +
+          'the tree MAINTAINERS names for SOFTWARE RAID (Multiple Disks) SUPPORT',
       );
       expect(r.summary).toContain(
-        'To: Song Liu <song@kernel.org>; Cc: linux-raid@vger.kernel.org, linux-kernel@vger.kernel.org; tree: md (git://git.kernel.org/pub/scm/linux/kernel/git/song/md.git)',
+        'To: Song Liu <song@kernel.org>; Cc: linux-raid@vger.kernel.org, linux-kernel@vger.kernel.org; tree: ' +
+          'md (git://git.kernel.org/pub/scm/linux/kernel/git/song/md.git)',
       );
       expect(r.summary).toContain('calls in the touched files 21 → 19');
       expect(r.summary).toContain('1 mails in mail/');
@@ -231,13 +240,15 @@ describe('readiness on linux-source-6.12: the md example goes to md, not dm', ()
       const r = stage(run, 'readiness')!;
       expect(r.findings.filter((f) => f.severity !== 'info')).toEqual([]);
       expect(r.findings.find((f) => f.type === 'RECIPIENTS' && !f.patch)!.message).toBe(
-        'series: To: Song Liu <song@kernel.org>, Yu Kuai <yukuai3@huawei.com>; Cc: linux-raid@vger.kernel.org, linux-kernel@vger.kernel.org',
+        'series: To: Song Liu <song@kernel.org>, Yu Kuai <yukuai3@huawei.com>; Cc: ' +
+          'linux-raid@vger.kernel.org, linux-kernel@vger.kernel.org',
       );
       expect(r.findings.find((f) => f.type === 'SEND_TO_TREE')!.message).toContain(
         `base the series on ${MD_TREE} and send it there`,
       );
       expect(r.summary).toContain(
-        `ready to send: 0 hygiene, 0 shape, 0 kmap_local findings; To: Song Liu <song@kernel.org>, Yu Kuai <yukuai3@huawei.com>; Cc: linux-raid@vger.kernel.org, linux-kernel@vger.kernel.org; tree: ${MD_TREE}`,
+        `ready to send: 0 hygiene, 0 shape, 0 kmap_local findings; To: Song Liu <song@kernel.org>, Yu Kuai ` +
+          `<yukuai3@huawei.com>; Cc: linux-raid@vger.kernel.org, linux-kernel@vger.kernel.org; tree: ${MD_TREE}`,
       );
       // md-bitmap.c had 21 calls of kmap_atomic/kunmap_atomic, raid5-cache.c 8
       expect(r.summary).toContain('calls in the touched files 29 → 0');
@@ -265,7 +276,9 @@ describe('readiness on linux-source-6.12: the md example goes to md, not dm', ()
         ],
       );
       expect(r.findings[r.findings.findIndex((f) => f.type === 'NOT_FOR_THIS_TREE')]!.message).toBe(
-        'drivers/md/md-bitmap.c is maintained in md (SOFTWARE RAID (Multiple Disks) SUPPORT), not in linux-dm, the tree under test: base the series on git://git.kernel.org/pub/scm/linux/kernel/git/song/md.git and send it there',
+        'drivers/md/md-bitmap.c is maintained in md (SOFTWARE RAID (Multiple Disks) ' +
+          'SUPPORT), not in linux-dm, the tree under test: ' +
+          'base the series on git://git.kernel.org/pub/scm/linux/kernel/git/song/md.git and send it there',
       );
       expect(r.summary).toContain(`tree: ${MD_TREE}`);
       expect(run.code).toBe(1); // a series tested on the wrong tree is not ready, but the run itself worked
@@ -291,7 +304,8 @@ describe('readiness on linux-source-6.12: the md example goes to md, not dm', ()
 
 describe('mail round trip through a real SMTP server', () => {
   test(
-    '--send-to-self mails the series to the author only; the received mails, git am-ed on the base, give the patched tree',
+    '--send-to-self mails the series to the author only; the received mails, ' +
+      'git am-ed on the base, give the patched tree',
     async () => {
       const received: { from: string; to: string[]; raw: Buffer }[] = [];
       let authenticated: string | undefined;
@@ -352,7 +366,8 @@ describe('mail round trip through a real SMTP server', () => {
         '[PATCH v1 2/2] dm log writes: use kmap_local_page() instead of deprecated kmap_atomic()',
       ]);
       const cover = parsed.find((p) => /\b0\/2\]/.test(p.mail.subject ?? ''))!.mail;
-      for (const p of parsed.filter((q) => q.mail !== cover)) expect(p.mail.inReplyTo).toBe(cover.messageId); // threaded under the cover letter
+      // threaded under the cover letter
+      for (const p of parsed.filter((q) => q.mail !== cover)) expect(p.mail.inReplyTo).toBe(cover.messageId);
 
       // git am the patches, in n/N order, onto the base in a scratch checkout of drivers/md only
       const linux = path.join(run.outDir, 'work', 'linux');
@@ -381,8 +396,10 @@ describe('mail round trip through a real SMTP server', () => {
         expect(
           git(scratch, 'log', '--format=%an <%ae>|%s', `${run.results.tree.baseCommit}..HEAD`).split('\n').reverse(),
         ).toEqual([
-          'Kernel Patch CI Example <example@kernel-patch-ci.invalid>|dm crypt: use kmap_local_page() instead of deprecated kmap_atomic()',
-          'Kernel Patch CI Example <example@kernel-patch-ci.invalid>|dm log writes: use kmap_local_page() instead of deprecated kmap_atomic()',
+          'Kernel Patch CI Example <example@kernel-patch-ci.invalid>|dm crypt: ' +
+            'use kmap_local_page() instead of deprecated kmap_atomic()',
+          'Kernel Patch CI Example <example@kernel-patch-ci.invalid>|dm log writes: ' +
+            'use kmap_local_page() instead of deprecated kmap_atomic()',
         ]);
         expect(git(scratch, 'rev-parse', 'HEAD^{tree}')).toBe(git(linux, 'rev-parse', 'HEAD^{tree}'));
       } finally {

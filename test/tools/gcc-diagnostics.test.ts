@@ -38,7 +38,8 @@ describe('parseDiagnostics on real sparse output from make C=2 with O=', () => {
       column: 37,
       severity: 'error',
       message:
-        'incompatible types in comparison expression (different address spaces): struct md_rdev [noderef] __rcu * struct md_rdev *',
+        'incompatible types in comparison expression (different address spaces): ' +
+        'struct md_rdev [noderef] __rcu * struct md_rdev *',
     });
     expect(diags.filter((d) => d.file === 'drivers/md/raid5.h')).toHaveLength(3);
     expect(diags.at(-1)).toMatchObject({
@@ -50,7 +51,8 @@ describe('parseDiagnostics on real sparse output from make C=2 with O=', () => {
 
   test('gcc notes are dropped and ./ prefixes removed', () => {
     const out =
-      './include/linux/kernel.h:10:2: warning: unused variable ‘x’ [-Wunused-variable]\ndrivers/md/dm.c:5:1: note: in expansion of macro';
+      './include/linux/kernel.h:10:2: warning: unused variable ‘x’ [-Wunused-variable]\n' +
+      'drivers/md/dm.c:5:1: note: in expansion of macro';
     expect(parseDiagnostics(out, '/src')).toEqual([
       {
         file: 'include/linux/kernel.h',

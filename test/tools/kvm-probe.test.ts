@@ -22,13 +22,17 @@ describe('the KVM probe', () => {
     30_000,
   );
 
-  test("probeKvm answers KVM or TCG with a reason, never throws (this machine: /dev/kvm refuses the run's -cpu host)", async () => {
-    const r = await probeKvm('x86_64');
-    expect(['kvm', 'tcg']).toContain(r.accel);
-    expect(r.why).toMatch(
-      r.accel === 'kvm'
-        ? /^a probe guest ran under KVM in [\d.]+s$/
-        : /^(no usable \/dev\/kvm|\/dev\/kvm is there but a probe guest did not start under it \(.+\))$/,
-    );
-  }, 30_000);
+  test(
+    'probeKvm answers KVM or TCG with a reason, never throws ' + "(this machine: /dev/kvm refuses the run's -cpu host)",
+    async () => {
+      const r = await probeKvm('x86_64');
+      expect(['kvm', 'tcg']).toContain(r.accel);
+      expect(r.why).toMatch(
+        r.accel === 'kvm'
+          ? /^a probe guest ran under KVM in [\d.]+s$/
+          : /^(no usable \/dev\/kvm|\/dev\/kvm is there but a probe guest did not start under it \(.+\))$/,
+      );
+    },
+    30_000,
+  );
 });

@@ -18,7 +18,10 @@ export function commentMarker(key?: string): string {
 
 export function truncationNotice(limit: number, summaryUrl?: string): string {
   const where = summaryUrl ? `[job summary](${summaryUrl})` : 'job summary of the run';
-  return `---\n✂️ **Report truncated** to fit GitHub's ${limit.toLocaleString('en-US')}-character comment limit: the full report is in the ${where}.`;
+  return (
+    `---\n✂️ **Report truncated** to fit GitHub's ${limit.toLocaleString('en-US')}-character comment limit: ` +
+    `the full report is in the ${where}.`
+  );
 }
 
 interface Open {
@@ -69,7 +72,9 @@ export function truncateMarkdown(text: string, limit: number, notice: string): s
   return out.length <= limit ? out : out.slice(0, limit); // only when limit is smaller than the notice itself
 }
 
-/** Markdown body for the comment: marker + renderMarkdown(results), cut at the limit with a pointer to the job summary. */
+/**
+ * Markdown body for the comment: marker + renderMarkdown(results), cut at the limit with a pointer to the job summary.
+ */
 export function commentBody(
   results: Results,
   opts: { marker?: string; summaryUrl?: string; limit?: number } = {},

@@ -4,7 +4,10 @@ import { Octokit } from 'octokit';
 export interface OctokitOptions {
   /** default: $GITHUB_API_URL, else https://api.github.com */
   baseUrl?: string;
-  /** retries after a 5xx / network failure (octokit's retry plugin; never for 400, 401, 403, 404, 410, 422, 451). Default 3. */
+  /**
+   * retries after a 5xx / network failure (octokit's retry plugin; never for 400, 401, 403, 404, 410, 422, 451).
+   * Default 3.
+   */
   retries?: number;
   /** base delay: retry n waits n² × this. Default 1000 ms. */
   retryAfterMs?: number;

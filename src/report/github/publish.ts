@@ -23,7 +23,10 @@ export interface PublishOptions {
   target: CommentTarget;
   body: string;
   marker?: string;
-  /** whose comment is "ours"; default: GraphQL `viewer { login }` (a GitHub App's `<slug>[bot]` too), else github-actions[bot] */
+  /**
+   * whose comment is "ours"; default: GraphQL `viewer { login }` (a GitHub App's `<slug>[bot]` too), else
+   * github-actions[bot]
+   */
   botLogin?: string;
 }
 
@@ -134,11 +137,14 @@ function readOnly(target: CommentTarget, label: string, error: unknown): Publish
   const permission = neededPermission(target, error);
   const fork =
     target.issueNumber !== undefined
-      ? ' — or this is a pull request from a fork, whose GITHUB_TOKEN is read-only: use the workflow_run recipe in the README'
+      ? ' — or this is a pull request from a fork, whose GITHUB_TOKEN is read-only: ' +
+        'use the workflow_run recipe in the README'
       : '';
   return {
     action: 'read-only',
-    warning: `kernel-patch-ci: the token may not comment on ${label}: the workflow needs \`permissions: ${permission}\`${fork}. The report is in the job summary.`,
+    warning:
+      `kernel-patch-ci: the token may not comment on ${label}: ` +
+      `the workflow needs \`permissions: ${permission}\`${fork}. The report is in the job summary.`,
   };
 }
 
