@@ -31590,38 +31590,26 @@ async function runSparse(ctx, input) {
             comparison.existing = comparison.existing.filter((d) => once('old', d));
             for (const kind of ['introduced', 'fixed', 'existing'])
                 counts[kind] += comparison[kind].length;
+            const sparse = (d, config, isNew) => ({
+                tool: 'sparse',
+                severity: d.severity,
+                type: 'SPARSE',
+                message: d.message,
+                file: d.file,
+                line: d.line,
+                ...(isNew ? { patch: onlyPatchTouching(ctx.series.patches, d.file) } : {}),
+                config,
+                new: isNew,
+            });
             findings.push(...comparisonFindings(comparison, {
-                introduced: (d) => ({
-                    tool: 'sparse',
-                    severity: d.severity,
-                    type: 'SPARSE',
-                    message: d.message,
-                    file: d.file,
-                    line: d.line,
-                    patch: onlyPatchTouching(ctx.series.patches, d.file),
-                    config: r.patched.config,
-                    new: true,
-                }),
+                introduced: (d) => sparse(d, r.patched.config, true),
                 fixed: (d) => ({
-                    tool: 'sparse',
+                    ...sparse(d, r.base.config, false),
                     severity: 'info',
                     type: 'SPARSE_FIXED',
                     message: `fixed: ${d.message}`,
-                    file: d.file,
-                    line: d.line,
-                    config: r.base.config,
-                    new: false,
                 }),
-                existing: (d) => ({
-                    tool: 'sparse',
-                    severity: d.severity,
-                    type: 'SPARSE',
-                    message: d.message,
-                    file: d.file,
-                    line: d.line,
-                    config: r.patched.config,
-                    new: false,
-                }),
+                existing: (d) => sparse(d, r.patched.config, false),
             }));
         }
         const checked = new Set(runs.flatMap((r) => r.objects));
@@ -32295,6 +32283,18 @@ function judgeBuildCell(record, patches, failOn) {
     return finish(statusFromFindings(findings, failOn), summary, compiled);
 }
 
+/** The reproduce lines are made only for a cell that failed or errored: nobody reruns a passing one. */
+function judgedCell(config, judged, facts, reproduce) {
+    const broke = judged.status === 'fail' || judged.status === 'error';
+    return {
+        config,
+        status: judged.status,
+        summary: judged.summary,
+        ...facts,
+        ...(broke ? { reproduce: reproduce() } : {}),
+    };
+}
+
 // Which compiler builds a cell's arch: the host gcc where the arch table says it is native, a cross gcc otherwise.
 async function toolchainFor(archName, hostArch = os$1.arch()) {
     const arch = archOf(archName);
@@ -32425,16 +32425,8 @@ async function buildOneCell(ctx, cell, series) {
         progress: ctx.progress,
     });
     const judged = judgeBuildCell(run.record, series.patches, settings.failOn);
-    const broke = judged.status === 'fail' || judged.status === 'error';
-    const result = {
-        config: cell.name,
-        status: judged.status,
-        durationMs: Date.now() - t0,
-        summary: judged.summary,
-        metrics: run.metrics,
-        artifacts: run.kernels.dir,
-        ...(broke ? { reproduce: reproduceBuild(cell, run.kernels.dir, run.commands) } : {}),
-    };
+    const facts = { durationMs: Date.now() - t0, metrics: run.metrics, artifacts: run.kernels.dir };
+    const result = judgedCell(cell.name, judged, facts, () => reproduceBuild(cell, run.kernels.dir, run.commands));
     ctx.progress.info(`build: ${cell.name} ${result.status} in ${(result.durationMs / 1000).toFixed(1)}s — ${result.summary}`);
     return {
         result,
@@ -33911,16 +33903,8 @@ async function bootOneCell(ctx, cell, kernels, settings, changed) {
         progress: ctx.progress,
     });
     const judged = judgeBoot(run.record, ctx.settings.failOn);
-    const broke = judged.status === 'fail' || judged.status === 'error';
-    const result = {
-        config: cell.name,
-        status: judged.status,
-        durationMs: Date.now() - t0,
-        summary: judged.summary,
-        metrics: run.metrics,
-        artifacts,
-        ...(broke ? { reproduce: reproduceBoot(cell, run) } : {}),
-    };
+    const facts = { durationMs: Date.now() - t0, metrics: run.metrics, artifacts };
+    const result = judgedCell(cell.name, judged, facts, () => reproduceBoot(cell, run));
     return { result, findings: judged.findings };
 }
 async function bootEveryCell(ctx, input) {

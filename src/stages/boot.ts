@@ -6,6 +6,7 @@ import type { CellResult, Finding } from '../results/model.js';
 import { worstStatus } from '../results/verdict.js';
 import { reproduceBoot, runBootCell, type BootSettings } from '../boot/runner.js';
 import { judgeBoot } from '../boot/judge.js';
+import { judgedCell } from '../results/cell.js';
 import { cellArtifacts, type CellKernels } from '../build/artifacts.js';
 import type { Cell } from '../kernel/cells.js';
 import { chooseScenarios } from '../boot/choose.js';
@@ -89,16 +90,8 @@ async function bootOneCell(
     progress: ctx.progress,
   });
   const judged = judgeBoot(run.record, ctx.settings.failOn);
-  const broke = judged.status === 'fail' || judged.status === 'error';
-  const result: CellResult = {
-    config: cell.name,
-    status: judged.status,
-    durationMs: Date.now() - t0,
-    summary: judged.summary,
-    metrics: run.metrics,
-    artifacts,
-    ...(broke ? { reproduce: reproduceBoot(cell, run) } : {}),
-  };
+  const facts = { durationMs: Date.now() - t0, metrics: run.metrics, artifacts };
+  const result = judgedCell(cell.name, judged, facts, () => reproduceBoot(cell, run));
   return { result, findings: judged.findings };
 }
 

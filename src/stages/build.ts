@@ -3,6 +3,7 @@ import type { CellResult, Finding } from '../results/model.js';
 import { statusFromFindings, worstStatus } from '../results/verdict.js';
 import { reproduceBuild, runBuildCell, type SeriesForCell } from '../build/runner.js';
 import { judgeBuildCell } from '../build/judge.js';
+import { judgedCell } from '../results/cell.js';
 import type { BuiltKernels, CellKernels } from '../build/artifacts.js';
 import type { FileLines } from '../build/line-proof.js';
 import type { Cell } from '../kernel/cells.js';
@@ -89,16 +90,9 @@ async function buildOneCell(ctx: RunContext, cell: Cell, series: SeriesForCell):
     progress: ctx.progress,
   });
   const judged = judgeBuildCell(run.record, series.patches, settings.failOn);
-  const broke = judged.status === 'fail' || judged.status === 'error';
-  const result: CellResult = {
-    config: cell.name,
-    status: judged.status,
-    durationMs: Date.now() - t0,
-    summary: judged.summary,
-    metrics: run.metrics,
-    artifacts: run.kernels.dir,
-    ...(broke ? { reproduce: reproduceBuild(cell, run.kernels.dir, run.commands) } : {}),
-  };
+  const facts = { durationMs: Date.now() - t0, metrics: run.metrics, artifacts: run.kernels.dir };
+  const result = judgedCell(cell.name, judged, facts, () => reproduceBuild(cell, run.kernels.dir, run.commands));
+
   ctx.progress.info(
     `build: ${cell.name} ${result.status} in ${(result.durationMs / 1000).toFixed(1)}s — ${result.summary}`,
   );

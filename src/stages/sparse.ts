@@ -240,39 +240,27 @@ async function runSparse(ctx: RunContext, input: StageInput<'apply'>): Promise<S
       comparison.fixed = comparison.fixed.filter((d) => once('fixed', d));
       comparison.existing = comparison.existing.filter((d) => once('old', d));
       for (const kind of ['introduced', 'fixed', 'existing'] as const) counts[kind] += comparison[kind].length;
+      const sparse = (d: Located, config: string, isNew: boolean): Finding => ({
+        tool: 'sparse',
+        severity: d.severity,
+        type: 'SPARSE',
+        message: d.message,
+        file: d.file,
+        line: d.line,
+        ...(isNew ? { patch: onlyPatchTouching(ctx.series.patches, d.file) } : {}),
+        config,
+        new: isNew,
+      });
       findings.push(
         ...comparisonFindings<Located, Finding>(comparison, {
-          introduced: (d) => ({
-            tool: 'sparse',
-            severity: d.severity,
-            type: 'SPARSE',
-            message: d.message,
-            file: d.file,
-            line: d.line,
-            patch: onlyPatchTouching(ctx.series.patches, d.file),
-            config: r.patched.config,
-            new: true,
-          }),
+          introduced: (d) => sparse(d, r.patched.config, true),
           fixed: (d) => ({
-            tool: 'sparse',
+            ...sparse(d, r.base.config, false),
             severity: 'info',
             type: 'SPARSE_FIXED',
             message: `fixed: ${d.message}`,
-            file: d.file,
-            line: d.line,
-            config: r.base.config,
-            new: false,
           }),
-          existing: (d) => ({
-            tool: 'sparse',
-            severity: d.severity,
-            type: 'SPARSE',
-            message: d.message,
-            file: d.file,
-            line: d.line,
-            config: r.patched.config,
-            new: false,
-          }),
+          existing: (d) => sparse(d, r.patched.config, false),
         }),
       );
     }
