@@ -29983,6 +29983,9 @@ async function prepareTree(source, options) {
     }
 }
 
+const HANDING_STAGES = ['apply', 'build'];
+const handsOn = (name) => HANDING_STAGES.includes(name);
+
 // apply: git am --3way, patch by patch, on the base; on failure name the patch, file and hunk, and abort cleanly.
 const FILE_ERROR = new RegExp('^error: (.+): (does not exist in index|No such file or directory|' +
     'already exists in (?:index|working directory))$');
@@ -35067,9 +35070,10 @@ async function runStage(stage, ctx, done, handoffs) {
     try {
         const output = await stage.run(ctx, input);
         result = output.result;
-        if (output.handoff !== undefined && (stage.name === 'apply' || stage.name === 'build')) {
-            handoffs[stage.name] = output.handoff;
-            await saveHandoff(ctx.workDir, stage.name, ctx.tree.baseCommit, output.handoff);
+        const name = stage.name;
+        if (output.handoff !== undefined && handsOn(name)) {
+            Object.assign(handoffs, { [name]: output.handoff }); // a handing stage's Out is Handoffs[name]
+            await saveHandoff(ctx.workDir, name, ctx.tree.baseCommit, output.handoff);
         }
     }
     catch (error) {
@@ -35083,10 +35087,12 @@ async function runStage(stage, ctx, done, handoffs) {
 /** --continue: what the kept stages handed on in their step, for the stages of this one. */
 async function keptHandoffs(workDir, baseCommit, kept) {
     const handoffs = {};
-    if (kept.some((s) => s.name === 'build')) {
-        const built = await loadHandoff(workDir, 'build', baseCommit);
-        if (built)
-            handoffs.build = built;
+    for (const { name } of kept) {
+        if (!handsOn(name))
+            continue;
+        const handoff = await loadHandoff(workDir, name, baseCommit);
+        if (handoff)
+            Object.assign(handoffs, { [name]: handoff });
     }
     return handoffs;
 }

@@ -18,7 +18,7 @@ import type { RunSettings } from './settings.js';
 import { readSeries, toSeriesEntries } from './series/intake.js';
 import { classifyTree } from './tree/source.js';
 import { prepareTree } from './tree/prepare.js';
-import type { Handoffs, HandingStage, RunContext, StageInput } from './stages/stage.js';
+import { handsOn, type Handoffs, type HandingStage, type RunContext, type StageInput } from './stages/stage.js';
 import { STAGES, type AnyStage } from './stages/index.js';
 import { loadHandoff, saveHandoff } from './stages/handoff-store.js';
 import { resolveCells } from './kernel/cells.js';
@@ -117,9 +117,10 @@ async function runStage(
   try {
     const output = await stage.run(ctx, input);
     result = output.result;
-    if (output.handoff !== undefined && (stage.name === 'apply' || stage.name === 'build')) {
-      handoffs[stage.name] = output.handoff as never;
-      await saveHandoff(ctx.workDir, stage.name, ctx.tree.baseCommit, output.handoff as never);
+    const name = stage.name;
+    if (output.handoff !== undefined && handsOn(name)) {
+      Object.assign(handoffs, { [name]: output.handoff }); // a handing stage's Out is Handoffs[name]
+      await saveHandoff(ctx.workDir, name, ctx.tree.baseCommit, output.handoff as Handoffs[typeof name]);
     }
   } catch (error) {
     const summary = error instanceof RunError ? oneLine(error) : await recordInternalError(ctx.outDir, error);
@@ -137,9 +138,10 @@ async function keptHandoffs(
   kept: readonly StageResult[],
 ): Promise<Partial<Handoffs>> {
   const handoffs: Partial<Handoffs> = {};
-  if (kept.some((s) => s.name === 'build')) {
-    const built = await loadHandoff(workDir, 'build', baseCommit);
-    if (built) handoffs.build = built;
+  for (const { name } of kept) {
+    if (!handsOn(name)) continue;
+    const handoff = await loadHandoff(workDir, name, baseCommit);
+    if (handoff) Object.assign(handoffs, { [name]: handoff });
   }
   return handoffs;
 }

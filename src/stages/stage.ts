@@ -49,6 +49,8 @@ export interface Handoffs {
   build: BuiltKernels;
 }
 export type HandingStage = keyof Handoffs;
+export const HANDING_STAGES: readonly HandingStage[] = ['apply', 'build'];
+export const handsOn = (name: StageName): name is HandingStage => (HANDING_STAGES as readonly string[]).includes(name);
 
 /** A stage's input: the hand-ons of the stages it needs or uses, and every result before it. */
 export type StageInput<From extends HandingStage> = { [K in From]: Handoffs[K] } & {
