@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { existsSync, createWriteStream, createReadStream, constants } from 'node:fs';
-import { mkdir, writeFile, readFile, rm, stat, readdir, mkdtemp, rename, copyFile, appendFile, chmod, access, open, statfs } from 'node:fs/promises';
+import { mkdir, writeFile, readFile, rm, stat, readdir, mkdtemp, rename, copyFile, appendFile, chmod, open, cp, lstat, access, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -702,6 +702,20 @@ async function extractTar(archive, dir, options) {
             : result.stderr.trim().split('\n')[0] || 'tar failed',
     };
 }
+/** Unpack only the members matching `globs` (tar --wildcards) of `archive` into `dir`. */
+async function extractMembers(archive, dir, globs) {
+    const result = await execTool('tar', ['-xf', archive, '-C', dir, '--wildcards', '--no-same-owner', ...globs], {
+        timeoutMs: 300_000,
+    });
+    if (result.code !== 0)
+        throw infraError(`cannot unpack ${globs.join(', ')} of ${archive}: ${result.stderr.trim().split('\n')[0]}`);
+}
+/** An xz-compressed tarball of `names` (relative to `dir`). */
+async function createTarXz(file, dir, names) {
+    const result = await execTool('tar', ['-cJf', file, '-C', dir, '--', ...names], { timeoutMs: 300_000 });
+    if (result.code !== 0)
+        throw infraError(`cannot write ${file}: ${result.stderr.trim().split('\n')[0]}`);
+}
 
 // Turn a tarball or a plain directory into one commit in a cached bare repository, without writing into the source.
 const IMPORT_REF = 'refs/kpci/import';
@@ -944,7 +958,7 @@ function parseApplyFailure(output) {
     // "patch failed: file:N" precedes the per-hunk lines of the same file; keep the more precise ones
     return failures.filter((f) => f.hunk !== undefined || !failures.some((g) => g.file === f.file && g.hunk !== undefined));
 }
-function describe$1(patch, total) {
+function describe$2(patch, total) {
     return `patch ${patch.index}/${total} "${patch.subject}"`;
 }
 /** Files a patch expects to find: modified, deleted or renamed, and not created by an earlier patch. */
@@ -985,7 +999,7 @@ async function explainFailure(ctx, patch, amOutput) {
             new: true,
             file: f.file,
             line: hunk?.oldStart ?? f.line,
-            message: `${describe$1(patch, total)} does not apply: ${what} of ${f.file} failed`,
+            message: `${describe$2(patch, total)} does not apply: ${what} of ${f.file} failed`,
         };
     });
     if (findings.length === 0) {
@@ -996,7 +1010,7 @@ async function explainFailure(ctx, patch, amOutput) {
             type: 'APPLY_FAILED',
             patch: patch.index,
             new: true,
-            message: `${describe$1(patch, total)} does not apply: ${reason}`,
+            message: `${describe$2(patch, total)} does not apply: ${reason}`,
         });
     }
     return findings;
@@ -1015,7 +1029,7 @@ async function applySeries(ctx) {
         const missing = expected.filter((f) => !existsSync(path.join(dir, f)));
         if (expected.length > 0 && missing.length === expected.length) {
             // Nothing it changes is here: a patch for another project or tree, not a conflict to resolve.
-            const summary = `${describe$1(patch, total)} is not for this tree: ` +
+            const summary = `${describe$2(patch, total)} is not for this tree: ` +
                 `${missing.slice(0, 3).join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist in it`;
             return result('error', summary, [
                 { tool: 'git', severity: 'error', type: 'WRONG_TREE', message: summary, patch: patch.index, new: true },
@@ -1026,7 +1040,7 @@ async function applySeries(ctx) {
             await git.exec(['am', '--abort']);
             const findings = await explainFailure(ctx, patch, `${am.stdout}\n${am.stderr}`);
             const files = [...new Set(findings.map((f) => f.file).filter(Boolean))];
-            const summary = `${describe$1(patch, total)} does not apply${files.length ? ` to ${files.join(', ')}` : ''}`;
+            const summary = `${describe$2(patch, total)} does not apply${files.length ? ` to ${files.join(', ')}` : ''}`;
             return result('fail', summary, findings);
         }
         commits.push((await git.revParse('HEAD')));
@@ -3005,7 +3019,7 @@ function tallyAnywhere(cells) {
     }
     return { compiled, total };
 }
-function describe(c, file) {
+function describe$1(c, file) {
     return `\`${c.text}\` (${path.basename(file)}:${c.line})`;
 }
 /** What would compile a line under this branch: its symbols on (#if, #ifdef), or off (#ifndef, #else). */
@@ -3075,7 +3089,7 @@ function linesNotCompiled(cells, sources) {
             }
             const [inner, outer] = enclosingConditions(source, line);
             const why = inner
-                ? `inside ${describe(inner, file)}${outer ? ` within ${describe(outer, file)}` : ''}; ${wouldCompile(inner)}`
+                ? `inside ${describe$1(inner, file)}${outer ? ` within ${describe$1(outer, file)}` : ''}; ${wouldCompile(inner)}`
                 : 'the preprocessor dropped it in every config that builds the file (a macro that discards its argument?)';
             if (run && run.why === why && marked[i - 1] === run.last)
                 run.last = line;
@@ -3467,6 +3481,73 @@ async function createAptRoot(dir, arch, sources = HOST_SOURCES) {
     }
     return { dir, arch };
 }
+/**
+ * Pure: a host package source turned into its source-package twin (deb → deb-src), for `apt-get source`: the same
+ * archive the guest's binaries come from. Lines that are not binary sources are dropped.
+ */
+function sourceTwin(text, format) {
+    if (format === 'list')
+        return text
+            .split('\n')
+            .filter((l) => /^\s*deb\s/.test(l))
+            .map((l) => l.replace(/^\s*deb\s/, 'deb-src '))
+            .join('\n');
+    return text
+        .split(/\n\s*\n/)
+        .filter((stanza) => /^Types:(.*\s)?deb(\s|$)/m.test(stanza) && !/^Enabled:\s*no/im.test(stanza))
+        .map((stanza) => stanza.replace(/^Types:.*$/m, 'Types: deb-src'))
+        .join('\n\n');
+}
+/** A private root whose sources are the host's binary sources as deb-src: for `apt-get source` only. */
+async function createSourceRoot(dir, sources = HOST_SOURCES) {
+    const root = await createAptRoot(dir, 'amd64', []);
+    const files = [];
+    for (const source of sources) {
+        if (source.endsWith('.list'))
+            files.push(source);
+        else
+            for (const name of await readdir(source).catch(() => []))
+                files.push(path.join(source, name));
+    }
+    for (const file of files.filter((f) => /\.(list|sources)$/.test(f) && existsSync(f))) {
+        const twin = sourceTwin(await readFile(file, 'utf8'), file.endsWith('.list') ? 'list' : 'sources');
+        if (twin.trim())
+            await writeFile(path.join(dir, 'sources.list.d', `src-${path.basename(file)}`), `${twin}\n`);
+    }
+    return root;
+}
+/** Pure: the source version of a binary package's version (a binNMU's +bN is the binary's alone). */
+function sourceVersion(binaryVersion) {
+    return binaryVersion.replace(/\+b\d+$/, '');
+}
+/**
+ * `apt-get source --download-only` of the source of binary package `p` at its version into `dir` (nothing is
+ * built); the .dsc's path. Refreshes the source indexes once when apt does not know that version.
+ */
+async function downloadSource(root, p, dir) {
+    await mkdir(dir, { recursive: true });
+    const wanted = `${p.name}=${sourceVersion(p.version)}`;
+    const fetch = () => aptGet(root, ['source', '--download-only', wanted], dir);
+    let result = await fetch();
+    if (result.code !== 0) {
+        await updateIndexes(root).catch(() => undefined);
+        result = await fetch();
+    }
+    const dsc = (await readdir(dir)).find((n) => n.endsWith('.dsc'));
+    if (result.code !== 0 || !dsc)
+        throw infraError(`cannot download the Debian source of ${wanted}: ${firstAptError(result)}`);
+    return path.join(dir, dsc);
+}
+/** dpkg-source -x: the source tree with Debian's patches applied, into `dir` (which must not exist). */
+async function unpackSource(dsc, dir) {
+    const result = await execTool('dpkg-source', ['-x', dsc, dir], { timeoutMs: 300_000 });
+    if (result.code !== 0)
+        throw infraError(`cannot unpack ${path.basename(dsc)}: ` +
+            `${result.stderr
+                .trim()
+                .split('\n')
+                .find((l) => /error/.test(l)) ?? `exit status ${result.code}`}`);
+}
 function aptGet(root, args, cwd, timeoutMs = 300_000) {
     return execTool('apt-get', [...aptOptions(root), '-q', ...args], {
         cwd,
@@ -3631,6 +3712,16 @@ async function resolveGuestPackages(aptDir, debArch, list) {
     const { warning } = await updateIndexes(root);
     return { packages: await resolve(), warning };
 }
+/** Download (into the arch's shared debs/ cache) and unpack these packages into `staging`, less the dropped paths. */
+async function unpackPackages(archDir, debArch, packages, drop, staging) {
+    const root = await createAptRoot(path.join(archDir, 'apt'), debArch);
+    const debs = await downloadPackages(root, packages, path.join(archDir, 'debs'));
+    for (const deb of debs)
+        await unpackDeb(deb, staging);
+    for (const pattern of drop)
+        for (const p of await expand(staging, pattern))
+            await rm(p, { recursive: true, force: true });
+}
 async function packageArchive(opts, list) {
     const debArch = guestOf(opts.arch)?.debianArch;
     if (!debArch)
@@ -3640,14 +3731,9 @@ async function packageArchive(opts, list) {
     const file = path.join(base, `packages-${packagesKey(debArch, packages, list.drop)}.cpio`);
     if (existsSync(file))
         return { file, packages, cached: true, warning };
-    const debs = await downloadPackages(await createAptRoot(path.join(base, 'apt'), debArch), packages, path.join(base, 'debs'));
     const staging = await mkdtemp(path.join(base, 'staging-'));
     try {
-        for (const deb of debs)
-            await unpackDeb(deb, staging);
-        for (const pattern of list.drop)
-            for (const p of await expand(staging, pattern))
-                await rm(p, { recursive: true, force: true });
+        await unpackPackages(base, debArch, packages, list.drop, staging);
         const tmp = `${file}.tmp-${process.pid}`;
         await packDirectory(staging, tmp);
         await rename(tmp, file); // atomic: a concurrent run sees the whole archive or none
@@ -3657,7 +3743,7 @@ async function packageArchive(opts, list) {
     }
     return { file, packages, cached: false, warning };
 }
-/** Our files: /init, /kpci/lib.sh, /kpci/scenarios/*.sh, /etc/lvm/lvm.conf. */
+/** Our files: /init, /kpci/lib.sh, /kpci/run-tests.sh (the suites' runner), /kpci/scenarios/*.sh, /etc/lvm/lvm.conf. */
 async function scriptsArchive(guestDir, outFile) {
     const staging = await mkdtemp(`${outFile}.d-`);
     try {
@@ -3666,6 +3752,9 @@ async function scriptsArchive(guestDir, outFile) {
         await copyFile(path.join(guestDir, 'init'), path.join(staging, 'init'));
         await chmod(path.join(staging, 'init'), 0o755);
         await copyFile(path.join(guestDir, 'lib.sh'), path.join(staging, 'kpci', 'lib.sh'));
+        const suiteRunner = path.join(guestDir, 'suites', 'run-tests.sh');
+        if (existsSync(suiteRunner))
+            await copyFile(suiteRunner, path.join(staging, 'kpci', 'run-tests.sh'));
         await copyFile(path.join(guestDir, 'lvm.conf'), path.join(staging, 'etc', 'lvm', 'lvm.conf'));
         for (const name of (await readdir(path.join(guestDir, 'scenarios'))).filter((n) => n.endsWith('.sh'))) {
             await copyFile(path.join(guestDir, 'scenarios', name), path.join(staging, 'kpci', 'scenarios', name));
@@ -3728,6 +3817,276 @@ async function readNotReached(guestDir) {
             reasons.set(`${file}:${fn}`, why.trim());
     }
     return reasons;
+}
+
+function globToRegExp$1(glob) {
+    return new RegExp(`^${glob
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`);
+}
+function matches(pattern, file, fn) {
+    const [filePart, fnPart] = pattern.split(':');
+    if (!globToRegExp$1(filePart).test(file))
+        return false;
+    return fnPart === undefined ? true : fn !== undefined && globToRegExp$1(fnPart).test(fn);
+}
+/**
+ * A changed function goes to the scenarios that name it (FILE:FUNCTION), or else to those that reach its file; a
+ * changed file with no changed function (a header, a Makefile, lines outside any function) to those that reach the
+ * file. The smoke scenarios always run.
+ */
+function chooseScenarios(scenarios, files, functions) {
+    const why = new Map();
+    const add = (s, reason) => why.set(s.name, [...(why.get(s.name) ?? []), reason]);
+    const unreached = [];
+    for (const file of files) {
+        const own = functions.filter((f) => f.file === file);
+        const fileLevel = scenarios.filter((s) => s.reaches.some((p) => !p.includes(':') && matches(p, file)));
+        if (own.length === 0) {
+            fileLevel.forEach((s) => add(s, file));
+            if (fileLevel.length === 0)
+                unreached.push(file);
+            continue;
+        }
+        for (const fn of own) {
+            const specific = scenarios.filter((s) => s.reaches.some((p) => p.includes(':') && matches(p, file, fn.name)));
+            (specific.length ? specific : fileLevel).forEach((s) => add(s, `${fn.name}()`));
+            if (specific.length === 0 && fileLevel.length === 0 && !unreached.includes(file))
+                unreached.push(file);
+        }
+    }
+    for (const s of scenarios)
+        if (s.smoke)
+            add(s, 'smoke');
+    const chosen = scenarios.filter((s) => why.has(s.name));
+    const reasons = chosen.map((s) => {
+        const list = [...new Set(why.get(s.name))];
+        return (`${s.name}: ` +
+            `${list.length > 4 ? `${list.slice(0, 4).join(', ')} and ${list.length - 4} more` : list.join(', ')}`);
+    });
+    return { names: chosen.map((s) => s.name), reasons, unreached };
+}
+
+// The maintainers' own test suites the guest can run (guest/suites/<suite>/suite.conf): which Debian source holds
+// them, what the guest needs to run them, and what each test reaches, so that a run picks the tests its series needs.
+const KEY_RE = /^(source|keep|packages|test):\s*(.*)$/;
+/** Pure: one suite.conf. */
+function parseSuiteConf(suite, text, where = `${suite}/suite.conf`) {
+    const info = { name: suite, binary: '', keep: [], packages: [], tests: [] };
+    text.split('\n').forEach((raw, i) => {
+        const line = raw.replace(/(^|\s)#.*$/, '').trim();
+        if (!line)
+            return;
+        const m = KEY_RE.exec(line);
+        const bad = (why) => inputError(`${where}:${i + 1}: ${why}`);
+        if (!m)
+            throw bad(`expected "source:", "keep:", "packages:" or "test:", got ${JSON.stringify(raw.trim())}`);
+        const words = m[2].split(/\s+/).filter(Boolean);
+        if (m[1] === 'source')
+            info.binary = words[0] ?? '';
+        else if (m[1] === 'keep')
+            info.keep.push(...words);
+        else if (m[1] === 'packages')
+            info.packages.push(...words);
+        else {
+            const [name, ...options] = words;
+            if (!name || !/^[\w.+-]+$/.test(name))
+                throw bad(`a test needs a name of letters, digits and .+-_`);
+            const test = { id: `${suite}:${name}`, suite, name, reaches: [], fullOnly: false };
+            for (const option of options) {
+                const [key, value = ''] = option.split(/=(.*)/s);
+                if (key === 'reaches')
+                    test.reaches.push(...value.split(',').filter(Boolean));
+                else if (key === 'full' && !value)
+                    test.fullOnly = true;
+                else if (key === 'images' && /^[^:]+:.+$/.test(value)) {
+                    const [tarball, members] = value.split(/:(.*)/s);
+                    test.images = { tarball, members: members.split(',').filter(Boolean) };
+                }
+                else
+                    throw bad(`unknown option ${JSON.stringify(option)} of test ${name}`);
+            }
+            info.tests.push(test);
+        }
+    });
+    if (!info.binary)
+        throw inputError(`${where}: no "source:" line (the binary package whose source has the tests)`);
+    if (info.keep.length === 0)
+        throw inputError(`${where}: no "keep:" line (what of the source the guest gets)`);
+    return info;
+}
+/** Every suite of a guest folder (none when it has no suites/ folder). */
+async function readSuites(guestDir) {
+    const dir = path.join(guestDir, 'suites');
+    const names = (await readdir(dir, { withFileTypes: true }).catch(() => []))
+        .filter((d) => d.isDirectory() && existsSync(path.join(dir, d.name, 'suite.conf')))
+        .map((d) => d.name)
+        .sort();
+    return Promise.all(names.map(async (name) => parseSuiteConf(name, await readFile(path.join(dir, name, 'suite.conf'), 'utf8'), path.join(dir, name))));
+}
+/**
+ * Pure: the suite tests the change reaches, by the scenarios' rules (a changed function goes to the tests naming
+ * it, else to those reaching its file). `full` runs every test of each suite the change reaches, full-only ones too.
+ */
+function chooseSuiteTests(suites, mode, files, functions) {
+    if (mode === 'none')
+        return { tests: [], reasons: [] };
+    const all = suites.flatMap((s) => s.tests);
+    const candidates = mode === 'full' ? all : all.filter((t) => !t.fullOnly);
+    const asScenarios = (tests) => tests.map((t) => ({ name: t.id, reaches: t.reaches, smoke: false }));
+    const picked = chooseScenarios(asScenarios(candidates), files, functions);
+    if (mode === 'default') {
+        return { tests: candidates.filter((t) => picked.names.includes(t.id)), reasons: picked.reasons };
+    }
+    const reached = new Set(candidates.filter((t) => picked.names.includes(t.id)).map((t) => t.suite));
+    const tests = all.filter((t) => reached.has(t.suite));
+    const reasons = tests.map((t) => picked.reasons.find((r) => r.startsWith(`${t.id}: `)) ?? `${t.id}: --suites full (the ${t.suite} suite)`);
+    return { tests, reasons };
+}
+
+// mke2fs -d: an ext4 file system image filled from a directory, made without root or a loop device.
+/** Write `file` (sparse, `mib` MiB) as an ext4 image of `dir`'s contents; no journal: the guest's copy is scratch. */
+async function makeExt4Image(file, dir, mib, label) {
+    const handle = await open(file, 'w');
+    try {
+        await handle.truncate(mib * 1024 * 1024);
+    }
+    finally {
+        await handle.close();
+    }
+    const args = ['-q', '-F', '-t', 'ext4', '-O', '^has_journal', '-L', label, '-d', dir, file];
+    const result = await execTool('mke2fs', args, { timeoutMs: 300_000, env: { ...process.env, LC_ALL: 'C' } });
+    if (result.code !== 0)
+        throw infraError(`mke2fs could not make ${file}: ${(result.stderr || result.stdout).trim().split('\n')[0] ?? result.code}`);
+}
+
+// The suites' disk: an ext4 image the guest mounts and chroots into to run the maintainers' test suites. It holds
+// the guest's packages plus what the tests need (bash, coreutils, util-linux…), the tests of each suite from the
+// Debian source of the guest's own binary (same version), and the image subsets the default selection uses. A disk
+// rather than a bigger initramfs: the guest reads only the files the tests touch instead of unpacking all of them.
+// Cached by everything it is made of, like the guest's package archive.
+/** Room for what the tests write (mdadm's 14 loop files take 544 MiB in /var/tmp); the host file stays sparse. */
+const FREE_MIB = 1536;
+async function filesHash(dir, h = createHash('sha256')) {
+    for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+        const file = path.join(dir, entry.name);
+        if (entry.isDirectory())
+            await filesHash(file, h.update(`${entry.name}/\n`));
+        else
+            h.update(`${entry.name}\n`).update(await readFile(file));
+    }
+    return h;
+}
+/** The suite's source tree at the binary's version, unpacked once into the cache. */
+async function sourceTree(cacheDir, binary, aptSources) {
+    const base = path.join(cacheDir, 'guest', 'sources');
+    const tree = path.join(base, `${binary.name}_${binary.version.replace(/:/g, '%3a')}`);
+    if (existsSync(tree))
+        return tree;
+    await mkdir(base, { recursive: true });
+    const work = await mkdtemp(path.join(base, 'download-'));
+    try {
+        const root = await createSourceRoot(path.join(base, 'apt'), aptSources);
+        const dsc = await downloadSource(root, binary, path.join(work, 'files'));
+        await unpackSource(dsc, path.join(work, 'tree'));
+        await rename(path.join(work, 'tree'), tree).catch((e) => {
+            if (!existsSync(tree))
+                throw e; // a concurrent run unpacked the same source first
+        });
+    }
+    finally {
+        await rm(work, { recursive: true, force: true });
+    }
+    return tree;
+}
+const PASSWD = 'root:x:0:0:root:/root:/bin/bash\n';
+const GROUP = 'root:x:0:\ndisk:x:6:\n';
+// the tests call `udevadm settle`; no udev runs in the guest, and libdevmapper makes the device nodes itself
+const UDEVADM = '#!/bin/sh\nexit 0\n';
+async function stageSuite(staging, suite, tree, guestDir) {
+    const dir = path.join(staging, 'kpci-suite', suite.name);
+    await mkdir(path.join(dir, 'src'), { recursive: true });
+    for (const keep of suite.keep) {
+        if (!existsSync(path.join(tree, keep)))
+            throw inputError(`${suite.name}: the source has no ${keep} to keep`);
+        await cp(path.join(tree, keep), path.join(dir, 'src', keep), { recursive: true, preserveTimestamps: true });
+    }
+    await copyFile(path.join(guestDir, 'suites', suite.name, 'run-test'), path.join(dir, 'run-test'));
+    for (const test of suite.tests.filter((t) => t.images)) {
+        const { tarball, members } = test.images;
+        const source = path.join(tree, suite.keep[0], tarball);
+        const cut = await mkdtemp(path.join(staging, '.cut-'));
+        try {
+            await extractMembers(source, cut, members);
+            const out = path.join(dir, 'subsets', test.name);
+            await mkdir(out, { recursive: true });
+            await createTarXz(path.join(out, tarball), cut, await readdir(cut));
+        }
+        finally {
+            await rm(cut, { recursive: true, force: true });
+        }
+    }
+}
+async function du(dir) {
+    let bytes = 0;
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+        const file = path.join(dir, entry.name);
+        bytes += entry.isDirectory() ? 4096 + (await du(file)) : (await lstat(file)).size + 4096;
+    }
+    return bytes;
+}
+async function buildSuiteDisk(opts) {
+    const debArch = guestOf(opts.arch)?.debianArch;
+    if (!debArch)
+        throw inputError(`no guest userspace for ARCH=${opts.arch}: the arch table has no guest for it`);
+    const list = parsePackageList(await readFile(path.join(opts.guestDir, 'packages.txt'), 'utf8'), path.join(opts.guestDir, 'packages.txt'));
+    const extra = opts.suites.flatMap((s) => [...s.packages, s.binary]);
+    const archDir = path.join(opts.cacheDir, 'guest', debArch);
+    const withSuites = { ...list, install: [...new Set([...list.install, ...extra])] };
+    const { packages } = await resolveGuestPackages(path.join(archDir, 'apt'), debArch, withSuites);
+    const binaries = opts.suites.map((s) => {
+        const found = packages.find((p) => p.name === s.binary);
+        if (!found)
+            throw infraError(`${s.name}: apt did not resolve its package ${s.binary}`);
+        return found;
+    });
+    const trees = [];
+    // one after the other: they share the sources' apt root
+    for (const b of binaries)
+        trees.push(await sourceTree(opts.cacheDir, b, opts.aptSources));
+    const sources = binaries.map((b, i) => ({ suite: opts.suites[i].name, binary: b.name, version: b.version }));
+    const h = createHash('sha256').update(`${debArch}\n`);
+    for (const p of packages)
+        h.update(`${p.name}=${p.version}\n`);
+    h.update(list.drop.join('\n'));
+    await filesHash(path.join(opts.guestDir, 'suites'), h);
+    h.update(await readFile(path.join(opts.guestDir, 'lvm.conf')));
+    const file = path.join(archDir, `suites-${h.digest('hex').slice(0, 16)}.img`);
+    if (existsSync(file))
+        return { file, sources, cached: true };
+    const staging = await mkdtemp(path.join(archDir, 'suites-staging-'));
+    try {
+        await unpackPackages(archDir, debArch, packages, list.drop, staging);
+        for (const [i, suite] of opts.suites.entries())
+            await stageSuite(staging, suite, trees[i], opts.guestDir);
+        for (const d of ['proc', 'sys', 'dev', 'tmp', 'run', 'var/tmp', 'root', 'kpci-bb', 'etc/lvm', 'usr/local/sbin'])
+            await mkdir(path.join(staging, d), { recursive: true });
+        await writeFile(path.join(staging, 'etc', 'passwd'), PASSWD);
+        await writeFile(path.join(staging, 'etc', 'group'), GROUP);
+        await copyFile(path.join(opts.guestDir, 'lvm.conf'), path.join(staging, 'etc', 'lvm', 'lvm.conf'));
+        await writeFile(path.join(staging, 'usr', 'local', 'sbin', 'udevadm'), UDEVADM, { mode: 0o755 });
+        await copyFile(path.join(opts.guestDir, 'suites', 'run'), path.join(staging, 'kpci-suite', 'run'));
+        await chmod(path.join(staging, 'kpci-suite', 'run'), 0o755);
+        const mib = Math.ceil((await du(staging)) / 1024 / 1024) + FREE_MIB;
+        const tmp = `${file}.tmp-${process.pid}`;
+        await makeExt4Image(tmp, staging, mib, 'kpci-suites');
+        await rename(tmp, file); // atomic: a concurrent run sees the whole image or none
+    }
+    finally {
+        await rm(staging, { recursive: true, force: true });
+    }
+    return { file, sources, cached: false };
 }
 
 // The tree's own scripts/decode_stacktrace.sh: "func+0x1f/0x80" frames become "func (file.c:123)", found with
@@ -3814,6 +4173,10 @@ function qemuArgs(boot) {
         '-append',
         [`console=${console}`, 'panic=-1', ...boot.append].join(' '),
         ...boot.disks.flatMap((file) => ['-drive', `file=${file},format=raw,if=virtio,cache=unsafe`]),
+        ...(boot.snapshotDisks ?? []).flatMap((file) => [
+            '-drive',
+            `file=${file},format=raw,if=virtio,cache=unsafe,snapshot=on`,
+        ]),
     ];
 }
 function runQemu(boot, options) {
@@ -3980,7 +4343,12 @@ function parseConsole(text) {
         }
         else if ((m = /^1\.\.(\d+)$/.exec(line)))
             report.planned = Number(m[1]);
+        else if ((m = /^# kpci-suites (\d+)$/.exec(line)))
+            report.suitesPlanned = Number(m[1]);
         else if ((m = GUEST_MARKERS.begin.exec(line))) {
+            // a suite test's rerun begins again under the same number
+            if (report.scenarios.some((x) => x.n === Number(m[1]) && x.name === m[2] && x.status === 'missing'))
+                return;
             report.scenarios.push({
                 n: Number(m[1]),
                 name: m[2],
@@ -4006,6 +4374,11 @@ function parseConsole(text) {
             s.endLine = i + 1; // the guest cleans up before it prints the result: cleanup is inside
             if (reporting === s)
                 reporting = undefined;
+        }
+        else if ((m = /^# kpci-attempts (\S+)((?: (?:pass|fail|skip))+)$/.exec(line))) {
+            const s = owner();
+            if (s && s.name === m[1])
+                s.attempts = m[2].trim().split(' ');
         }
         else if ((m = /^# kpci-hash (\S+) ([0-9a-f]{64})$/.exec(line))) {
             const s = owner();
@@ -4056,10 +4429,14 @@ function ktapDocument(report) {
     if (report.planned === undefined)
         return '';
     const out = ['KTAP version 1', `1..${report.planned}`];
+    if (report.suitesPlanned)
+        out.push(`# kpci-suites ${report.suitesPlanned}`);
     for (const s of [...report.scenarios].sort((a, b) => a.n - b.n)) {
         out.push(`# kpci-begin ${s.n} ${s.name}`);
         for (const [label, hash] of Object.entries(s.hashes))
             out.push(`# kpci-hash ${label} ${hash}`);
+        if (s.attempts)
+            out.push(`# kpci-attempts ${s.name} ${s.attempts.join(' ')}`);
         for (const note of s.notes)
             out.push(`# ${note}`);
         const directive = s.status === 'skip'
@@ -4076,6 +4453,10 @@ function ktapDocument(report) {
 
 // One boot of one kernel: fresh scratch disks, QEMU under a watchdog (time to reach init, time per scenario, total),
 // the console parsed, the results disk unpacked, and every scratch file removed again.
+/** The host's limit for one scenario or suite test: a suite test has its own, a little over the guest's. */
+function limitFor(name, limits) {
+    return name.includes(':') && limits.suites ? limits.suites.timeoutSeconds * 1000 + 30_000 : limits.scenarioTimeoutMs;
+}
 const SCRATCH_DISKS = 4;
 const SCRATCH_MIB = 256;
 const RESULTS_MIB = 64;
@@ -4093,8 +4474,11 @@ class LiveConsole {
     startedAt;
     init = false;
     firstScenarioAt;
+    /** Host milliseconds each suite's tests took, reruns included (by suite name). */
+    suitesMs = {};
     // begun and not yet reported: the guest runs two queues side by side, so a result ends only its own scenario
     running = new Map();
+    testStartedAt = new Map();
     constructor(startedAt) {
         this.startedAt = startedAt;
     }
@@ -4106,9 +4490,16 @@ class LiveConsole {
         if (begin) {
             this.running.set(begin[2], now);
             this.firstScenarioAt ??= now - this.startedAt;
+            if (begin[2].includes(':'))
+                this.testStartedAt.set(begin[2], this.testStartedAt.get(begin[2]) ?? now);
         }
-        else if (result)
+        else if (result) {
             this.running.delete(result[3]);
+            const since = this.testStartedAt.get(result[3]);
+            const suite = result[3].split(':')[0];
+            if (since !== undefined)
+                this.suitesMs[suite] = (this.suitesMs[suite] ?? 0) + (now - since);
+        }
     }
     /** Why the guest must be stopped at `now`, if it must. */
     overdue(now, limits) {
@@ -4116,8 +4507,11 @@ class LiveConsole {
             return now - this.startedAt > limits.bootTimeoutMs
                 ? `the kernel did not start our init within ${limits.bootTimeoutMs / 1000}s`
                 : undefined;
-        const late = [...this.running].find(([, since]) => now - since > limits.scenarioTimeoutMs);
-        return late && `scenario ${late[0]} did not finish within ${limits.scenarioTimeoutMs / 1000}s`;
+        const late = [...this.running].find(([name, since]) => now - since > limitFor(name, limits));
+        if (!late)
+            return undefined;
+        const what = late[0].includes(':') ? 'suite test' : 'scenario';
+        return `${what} ${late[0]} did not finish within ${limitFor(late[0], limits) / 1000}s`;
     }
 }
 async function bootKernel(opts) {
@@ -4144,6 +4538,15 @@ async function bootKernel(opts) {
     const append = [
         `kpci.out=/dev/vd${String.fromCharCode(97 + SCRATCH_DISKS)}`,
         ...(opts.only ? [`kpci.only=${opts.only.join(',') || '-'}`] : []),
+        ...(opts.suites && opts.suites.tests.length
+            ? [
+                `kpci.suites=${opts.suites.tests.join(',')}`,
+                `kpci.suitedisk=/dev/vd${String.fromCharCode(98 + SCRATCH_DISKS)}`,
+                `kpci.suitetimeout=${opts.suites.timeoutSeconds}`,
+                `kpci.reruns=${opts.suites.reruns}`,
+                `kpci.suitemode=${opts.suites.mode}`,
+            ]
+            : []),
         ...(opts.append ?? []),
     ];
     const qemu = {
@@ -4154,6 +4557,7 @@ async function bootKernel(opts) {
         memoryMiB: opts.memoryMiB,
         cpus: opts.cpus,
         disks: [...disks, resultsDisk],
+        ...(opts.suites && opts.suites.tests.length ? { snapshotDisks: [opts.suites.disk] } : {}),
         accel: opts.accel,
     };
     const command = [
@@ -4193,6 +4597,7 @@ async function bootKernel(opts) {
         durationMs: Date.now() - started,
         ...(live.firstScenarioAt !== undefined ? { toFirstScenarioMs: live.firstScenarioAt } : {}),
         ...(resultsDir ? { resultsDir } : {}),
+        ...(Object.keys(live.suitesMs).length ? { suitesMs: live.suitesMs } : {}),
     };
 }
 const probed = new Map();
@@ -4370,9 +4775,17 @@ async function gcovJson(objDir, base) {
 
 // Which changed functions and lines ran in the guest: gcov counters pulled out of the guest (debugfs), matched
 // with the notes files the build left next to each object, read with the host's gcov in JSON.
-/** Where the guest's tar puts a file's counters: the build dir's absolute path under gcov/. */
-function gcdaPath(resultsDir, buildDir, file) {
-    return path.join(resultsDir, 'gcov', buildDir.replace(/^\/+/, ''), file.replace(/\.c$/, '.gcda'));
+/** Where the guest's tar puts a file's counters: the build dir's absolute path under gcov/ (gcov-suites/ for the
+ *  suites' run). */
+function gcdaPath(resultsDir, buildDir, file, run = 'gcov') {
+    return path.join(resultsDir, run, buildDir.replace(/^\/+/, ''), file.replace(/\.c$/, '.gcda'));
+}
+/** Pure: the scenarios' coverage with the suites' counts beside it. */
+function withSuitesCoverage(scenarios, suites) {
+    return scenarios.map((c) => {
+        const s = suites.find((x) => x.file === c.file && x.name === c.name);
+        return s?.calls === undefined ? c : { ...c, suites: { calls: s.calls, linesRun: s.linesRun } };
+    });
 }
 /** gcov's JSON for one object: the guest's .gcda is put next to the build's .gcno for the run, then removed. */
 async function readCounters(buildDir, gcda, file) {
@@ -4410,19 +4823,23 @@ function coverageOfChanges(report, changed) {
 /** Markdown table for the artifact and the report. */
 function coverageMarkdown(cell, rows) {
     const out = [
-        `# Coverage of the changed functions (${cell}, patched kernel, all scenarios)`,
+        `# Coverage of the changed functions (${cell}, patched kernel: the scenarios, and apart the suites)`,
         '',
-        '| file | function | patch | calls | changed lines run | verdict |',
-        '|---|---|---|---|---|---|',
+        '| file | function | patch | calls | changed lines run | suites: calls, lines | verdict |',
+        '|---|---|---|---|---|---|---|',
     ];
     for (const r of rows) {
+        const bySuites = (r.suites?.calls ?? 0) > 0;
         const verdict = r.calls === undefined
             ? 'no counters'
             : r.calls > 0
                 ? 'executed'
-                : `not reached by any scenario${r.notReachedBecause ? `: ${r.notReachedBecause}` : ''}`;
+                : bySuites
+                    ? 'executed by the suites only'
+                    : `not reached by any scenario${r.notReachedBecause ? `: ${r.notReachedBecause}` : ''}`;
+        const suites = r.suites ? `${r.suites.calls}, ${r.suites.linesRun}/${r.linesWithCode}` : '–';
         out.push(`| ${r.file} | ${r.name} | ${r.patches.join(', ')} | ${r.calls ?? '–'} | ` +
-            `${r.linesRun}/${r.linesWithCode} | ${verdict} |`);
+            `${r.linesRun}/${r.linesWithCode} | ${suites} | ${verdict} |`);
     }
     return out.join('\n') + '\n';
 }
@@ -4452,7 +4869,8 @@ async function decodeSplats(treeDir, vmlinux, splats) {
     }
     return decoded;
 }
-/** The changed functions' coverage from the patched kernel's counters, with the guest's reasons for the unreached. */
+/** The changed functions' coverage from the patched kernel's counters (the scenarios', and the suites' beside
+ *  them), with the guest's reasons for the unreached. */
 async function readCoverage(input, resultsDir) {
     const { changed, kernels } = input;
     if (!resultsDir || changed.length === 0)
@@ -4460,14 +4878,47 @@ async function readCoverage(input, resultsDir) {
     const coverage = [];
     const reasons = await readNotReached(input.settings.guestDir);
     for (const file of new Set(changed.map((c) => c.file))) {
-        const report = await readCounters(kernels.buildDir, gcdaPath(resultsDir, kernels.buildDir, file), file);
-        for (const fn of coverageOfChanges(report, changed.filter((c) => c.file === file))) {
+        const own = changed.filter((c) => c.file === file);
+        const read = async (run) => coverageOfChanges(await readCounters(kernels.buildDir, gcdaPath(resultsDir, kernels.buildDir, file, run), file), own);
+        const suites = existsSync(path.join(resultsDir, 'gcov-suites')) ? await read('gcov-suites') : [];
+        for (const fn of withSuitesCoverage(await read('gcov'), suites)) {
             const why = reasons.get(`${fn.file}:${fn.name}`);
             coverage.push(fn.calls === 0 && why ? { ...fn, notReachedBecause: why } : fn);
         }
     }
     await writeFile(path.join(kernels.dir, 'coverage.md'), coverageMarkdown(input.cell.name, coverage));
     return coverage;
+}
+/**
+ * The suites' disk for the chosen suite tests. A disk that cannot be made (its source not downloadable) leaves the
+ * boot to run without the suites: the reason becomes a finding, and the scenarios still run.
+ */
+async function prepareSuites(input, metrics) {
+    const { settings, cell, progress } = input;
+    const tests = settings.suiteTests ?? [];
+    if (tests.length === 0 || settings.suites === 'none')
+        return {};
+    const t = Date.now();
+    try {
+        // every suite on one disk per arch: one image to cache, whichever suites a series needs
+        const suites = await readSuites(settings.guestDir);
+        const disk = await progress.alive(`suites disk (${cell.name})`, buildSuiteDisk({ guestDir: settings.guestDir, arch: cell.arch, cacheDir: settings.cacheDir, suites }));
+        metrics.suitesDiskMs = Date.now() - t;
+        metrics.suitesDiskCached = disk.cached;
+        const run = {
+            disk: disk.file,
+            tests: tests.map((x) => x.id),
+            mode: settings.suites === 'full' ? 'full' : 'default',
+            timeoutSeconds: Math.round(settings.suiteTimeoutMs / 1000),
+            reruns: settings.suiteReruns,
+        };
+        return { run, disk };
+    }
+    catch (error) {
+        const why = oneLine(error);
+        progress.info(`boot: ${cell.name}: the suites cannot run: ${why}`);
+        return { unavailable: why };
+    }
 }
 async function runBootCell(input) {
     const { cell, kernels, settings, progress } = input;
@@ -4483,6 +4934,7 @@ async function runBootCell(input) {
     const metrics = { accel: 'tcg', initramfsMs: Date.now() - t, initramfsCached: initramfs.cached };
     if (initramfs.warning)
         progress.info(`boot: ${initramfs.warning}`);
+    const suites = await prepareSuites(input, metrics);
     const common = {
         arch: cell.arch,
         initrd: initramfs.file,
@@ -4496,7 +4948,10 @@ async function runBootCell(input) {
     progress.info(`boot: ${cell.name} under ${accel.accel.toUpperCase()} (${accel.why})`);
     const planned = settings.scenarios?.length ?? (await readScenarios(settings.guestDir)).length;
     // boot + every scenario at its limit, so the per-scenario watchdog always fires first
-    const totalTimeoutMs = settings.bootTimeoutMs + planned * settings.scenarioTimeoutMs + 30_000;
+    const suiteMs = suites.run
+        ? suites.run.tests.length * (settings.suiteReruns + 1) * (settings.suiteTimeoutMs + 5000)
+        : 0;
+    const totalTimeoutMs = settings.bootTimeoutMs + planned * settings.scenarioTimeoutMs + suiteMs + 30_000;
     const bootOne = (kind, kernel) => bootKernel({
         ...common,
         kernel,
@@ -4505,6 +4960,7 @@ async function runBootCell(input) {
         totalTimeoutMs,
         ...(settings.scenarios ? { only: settings.scenarios } : {}),
         collectResults: kind === 'patched',
+        ...(suites.run ? { suites: suites.run } : {}),
     });
     const baseKernel = kernels.base && existsSync(kernels.base.image) ? kernels.base : undefined;
     const together = baseKernel !== undefined && bootTogether(GUEST_CPUS);
@@ -4526,7 +4982,7 @@ async function runBootCell(input) {
         await writeFile(path.join(kernels.dir, `console-${kind}.log`), boot.console);
         await writeFile(path.join(kernels.dir, `ktap-${kind}.txt`), ktapDocument(boot.report));
         const first = boot.toFirstScenarioMs !== undefined ? { toFirstScenarioMs: boot.toFirstScenarioMs } : {};
-        metrics[kind] = { totalMs: boot.durationMs, ...first };
+        metrics[kind] = { totalMs: boot.durationMs, ...first, ...(boot.suitesMs ? { suitesMs: boot.suitesMs } : {}) };
     }
     const config = parseConfig(await readFile(path.join(kernels.dir, 'config'), 'utf8').catch(() => ''));
     const highmem = config.get('HIGHMEM4G') === 'y' || config.get('HIGHMEM64G') === 'y';
@@ -4540,6 +4996,7 @@ async function runBootCell(input) {
     const record = {
         cell: cell.name,
         accel: accel.accel,
+        ...(suites.unavailable ? { suitesUnavailable: suites.unavailable } : {}),
         patched,
         ...(base ? { base } : {}),
         highmem,
@@ -4560,6 +5017,90 @@ function reproduceBoot(cell, run) {
         ...run.patched.command,
         ...(run.base ? ['# the base kernel, for comparison', ...run.base.command] : []),
     ];
+}
+
+const SUITE_CLASSES = ['pass', 'regression', 'fixed', 'persistent', 'flaky', 'skip'];
+const isSuiteTest = (s) => s.name.includes(':');
+function kernelOutcome(s) {
+    if (!s || s.status === 'missing')
+        return 'missing';
+    if (s.status === 'skip')
+        return 'skip';
+    const attempts = s.attempts ?? [];
+    if (attempts.includes('pass') && attempts.includes('fail'))
+        return 'flaky';
+    return s.status === 'pass' ? 'pass' : 'fail';
+}
+const failed = (o) => o === 'fail' || o === 'missing';
+/** The class of one test from its outcomes on the patched and (when it booted) the base kernel. */
+function classifySuiteTest(patched, base) {
+    if (patched === 'skip')
+        return 'skip';
+    if (patched === 'flaky' || base === 'flaky')
+        return 'flaky';
+    if (patched === 'pass')
+        return failed(base) ? 'fixed' : 'pass';
+    return failed(base) ? 'persistent' : 'regression';
+}
+/** Every suite test of the patched kernel's run, classified against the base kernel's run of the same test. */
+function classifySuites(patched, base) {
+    return patched.scenarios.filter(isSuiteTest).map((s) => {
+        const onBase = base ? kernelOutcome(base.scenarios.find((x) => x.name === s.name)) : undefined;
+        const mine = kernelOutcome(s);
+        return {
+            id: s.name,
+            class: classifySuiteTest(mine, onBase),
+            patched: mine,
+            ...(onBase ? { base: onBase } : {}),
+            ...(s.reason ? { reason: s.reason } : {}),
+            excerpt: s.notes.slice(-12),
+        };
+    });
+}
+const FINDING = {
+    regression: { severity: 'error', type: 'SUITE_REGRESSION', new: true },
+    persistent: { severity: 'warning', type: 'SUITE_FAILS_ON_BASE', new: false },
+    flaky: { severity: 'warning', type: 'SUITE_FLAKY', new: false },
+    fixed: { severity: 'info', type: 'SUITE_FIXED', new: true },
+    skip: { severity: 'info', type: 'SUITE_SKIPPED', new: false },
+};
+function describe(v) {
+    const base = v.base === undefined ? 'no base kernel to compare with' : `base kernel: ${v.base}`;
+    const reason = v.reason ? ` (${v.reason})` : '';
+    switch (v.class) {
+        case 'regression':
+            return v.base === undefined
+                ? `${v.id} fails on the patched kernel${reason}; ${base}`
+                : `${v.id} passes on the base kernel and fails on the patched one${reason}`;
+        case 'persistent':
+            return `${v.id} fails on the base kernel too${reason}: pre-existing, not blamed on the series`;
+        case 'flaky':
+            return `${v.id} is flaky: its attempts disagree (patched: ${v.patched}; ${base})${reason}; not blamed`;
+        case 'fixed':
+            return `${v.id} fails on the base kernel and passes on the patched one`;
+        default:
+            return `${v.id} skipped${v.reason ? `: ${v.reason.replace(/^SKIP\s*/, '')}` : ''}`;
+    }
+}
+/** One finding per test that is not a plain pass; a regression carries the test's log excerpt. */
+function suiteFindings(verdicts) {
+    return verdicts
+        .filter((v) => v.class !== 'pass')
+        .map((v) => {
+        const excerpt = v.class === 'regression' || v.class === 'persistent' ? v.excerpt : [];
+        return {
+            tool: 'suite',
+            ...FINDING[v.class],
+            message: `${describe(v)}${excerpt.length ? `\n${excerpt.join('\n')}` : ''}`,
+        };
+    });
+}
+/** "suites: 3 pass, 1 regression" — each class that occurred, in a fixed order. */
+function suitesSummary(verdicts) {
+    if (verdicts.length === 0)
+        return undefined;
+    const counts = SUITE_CLASSES.map((c) => [c, verdicts.filter((v) => v.class === c).length]).filter(([, n]) => n > 0);
+    return `suite tests: ${counts.map(([c, n]) => `${n} ${c}`).join(', ')}`;
 }
 
 const EXCERPT_LINES = 25;
@@ -4599,7 +5140,7 @@ function scenarioFindings(record) {
     const { patched, base } = record;
     const killed = patched.killed ? ` (${patched.killed})` : '';
     for (const scenario of patched.report.scenarios) {
-        if (scenario.status === 'pass' || scenario.status === 'skip')
+        if (scenario.status === 'pass' || scenario.status === 'skip' || isSuiteTest(scenario))
             continue;
         const onBase = base?.report.scenarios.find((x) => x.name === scenario.name);
         const pre = onBase
@@ -4621,7 +5162,7 @@ function scenarioFindings(record) {
     const { initLine, planned, scenarios } = patched.report;
     const missing = initLine !== undefined && planned !== undefined ? planned - scenarios.length : 0;
     if (missing > 0) {
-        const message = `${missing} of ${planned} scenarios never started${killed}`;
+        const message = `${missing} of ${planned} scenarios and suite tests never started${killed}`;
         findings.push({ tool: 'workload', severity: 'error', type: 'SCENARIO_NOT_RUN', new: true, message });
     }
     return findings;
@@ -4683,20 +5224,41 @@ function splatFindings(record) {
     const { existing } = classifyAgainstBase(baseSplats, splats, splatKey, { repeats: 'ignore' });
     return splats.map((splat) => splatFinding(record, splat, existing.includes(splat))); // in console order
 }
+/** The suite tests against the base, and the reason they could not run at all when they could not. */
+function suiteTestFindings(record) {
+    const unavailable = record.suitesUnavailable
+        ? [
+            {
+                tool: 'suite',
+                severity: 'warning',
+                type: 'SUITES_UNAVAILABLE',
+                new: false,
+                message: `the maintainers' suites did not run: ${record.suitesUnavailable} (the scenarios ran)`,
+            },
+        ]
+        : [];
+    return [...unavailable, ...suiteFindings(classifySuites(record.patched.report, record.base?.report))];
+}
 function coverageFindings(record) {
     return record.coverage.flatMap((c) => {
         if (c.calls === undefined)
             return [];
         const line = record.changed.find((f) => f.file === c.file && f.name === c.name)?.lines[0];
+        const bySuites = c.suites?.calls ?? 0;
+        const suites = c.suites
+            ? `; the suites: ${bySuites} times, ${c.suites.linesRun}/${c.linesWithCode} changed lines`
+            : '';
         const message = c.calls > 0
-            ? `${c.name}() executed ${c.calls} times; ${c.linesRun}/${c.linesWithCode} changed lines ran`
-            : `${c.name}() was not reached by any scenario that ran` +
-                `${c.notReachedBecause ? `: ${c.notReachedBecause}` : ''}`;
+            ? `${c.name}() executed ${c.calls} times; ${c.linesRun}/${c.linesWithCode} changed lines ran${suites}`
+            : bySuites > 0
+                ? `${c.name}() was reached only by the maintainers' suites (no scenario reached it)${suites}`
+                : `${c.name}() was not reached by any scenario that ran` +
+                    `${c.notReachedBecause ? `: ${c.notReachedBecause}` : ''}${c.suites ? ', nor by the suites' : ''}`;
         return [
             {
                 tool: 'kernel',
                 severity: 'info',
-                type: c.calls > 0 ? 'CHANGE_EXECUTED' : 'CHANGE_NOT_REACHED',
+                type: c.calls > 0 || bySuites > 0 ? 'CHANGE_EXECUTED' : 'CHANGE_NOT_REACHED',
                 file: c.file,
                 line,
                 message,
@@ -4710,6 +5272,7 @@ function judgeBoot(record, failOn) {
         ...bootFailed(record),
         ...noHighmem(record),
         ...scenarioFindings(record),
+        ...suiteTestFindings(record),
         ...ciphertextFindings(record),
         ...splatFindings(record),
         ...coverageFindings(record),
@@ -4717,67 +5280,22 @@ function judgeBoot(record, failOn) {
     const { report } = record.patched;
     const neitherBooted = report.initLine === undefined && record.base?.report.initLine === undefined && record.base !== undefined;
     const status = neitherBooted ? 'error' : statusFromFindings(findings, failOn);
-    const passed = report.scenarios.filter((s) => s.status === 'pass').length;
-    const skipped = report.scenarios.filter((s) => s.status === 'skip').length;
-    const reached = record.coverage.filter((c) => (c.calls ?? 0) > 0).length;
+    const scenarios = report.scenarios.filter((s) => !isSuiteTest(s));
+    const passed = scenarios.filter((s) => s.status === 'pass').length;
+    const skipped = scenarios.filter((s) => s.status === 'skip').length;
+    const reached = record.coverage.filter((c) => (c.calls ?? 0) > 0 || (c.suites?.calls ?? 0) > 0).length;
+    const suites = suitesSummary(classifySuites(report, record.base?.report));
+    const planned = report.planned === undefined ? scenarios.length : report.planned - (report.suitesPlanned ?? 0);
     const differs = findings.some((f) => f.type === 'CIPHERTEXT_DIFFERS');
     const summary = [
-        `${passed}/${report.planned ?? report.scenarios.length} scenarios passed${skipped ? ` (${skipped} skipped)` : ''}` +
+        `${passed}/${planned} scenarios passed${skipped ? ` (${skipped} skipped)` : ''}` +
             ` under ${record.accel.toUpperCase()}`,
+        ...(suites ? [suites] : record.suitesUnavailable ? ['suites did not run'] : []),
         ...(record.base ? [`ciphertext ${differs ? 'DIFFERS from' : 'identical to'} base`] : []),
         ...(record.coverage.length ? [`${reached}/${record.coverage.length} changed functions executed`] : []),
         ...(report.highTotalKb ? [`HighTotal ${Math.round(report.highTotalKb / 1024)} MiB`] : []),
     ].join('; ');
     return { status, summary, findings };
-}
-
-function globToRegExp$1(glob) {
-    return new RegExp(`^${glob
-        .split('*')
-        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-        .join('.*')}$`);
-}
-function matches(pattern, file, fn) {
-    const [filePart, fnPart] = pattern.split(':');
-    if (!globToRegExp$1(filePart).test(file))
-        return false;
-    return fnPart === undefined ? true : fn !== undefined && globToRegExp$1(fnPart).test(fn);
-}
-/**
- * A changed function goes to the scenarios that name it (FILE:FUNCTION), or else to those that reach its file; a
- * changed file with no changed function (a header, a Makefile, lines outside any function) to those that reach the
- * file. The smoke scenarios always run.
- */
-function chooseScenarios(scenarios, files, functions) {
-    const why = new Map();
-    const add = (s, reason) => why.set(s.name, [...(why.get(s.name) ?? []), reason]);
-    const unreached = [];
-    for (const file of files) {
-        const own = functions.filter((f) => f.file === file);
-        const fileLevel = scenarios.filter((s) => s.reaches.some((p) => !p.includes(':') && matches(p, file)));
-        if (own.length === 0) {
-            fileLevel.forEach((s) => add(s, file));
-            if (fileLevel.length === 0)
-                unreached.push(file);
-            continue;
-        }
-        for (const fn of own) {
-            const specific = scenarios.filter((s) => s.reaches.some((p) => p.includes(':') && matches(p, file, fn.name)));
-            (specific.length ? specific : fileLevel).forEach((s) => add(s, `${fn.name}()`));
-            if (specific.length === 0 && fileLevel.length === 0 && !unreached.includes(file))
-                unreached.push(file);
-        }
-    }
-    for (const s of scenarios)
-        if (s.smoke)
-            add(s, 'smoke');
-    const chosen = scenarios.filter((s) => why.has(s.name));
-    const reasons = chosen.map((s) => {
-        const list = [...new Set(why.get(s.name))];
-        return (`${s.name}: ` +
-            `${list.length > 4 ? `${list.slice(0, 4).join(', ')} and ${list.length - 4} more` : list.join(', ')}`);
-    });
-    return { names: chosen.map((s) => s.name), reasons, unreached };
 }
 
 // boot: every built config's base and patched kernels in QEMU with the guest scenarios the series needs.
@@ -4840,14 +5358,41 @@ async function bootOneCell(ctx, cell, kernels, settings, changed) {
     const result = judgedCell(cell.name, judged, facts, () => reproduceBoot(cell, run));
     return { result, findings: judged.findings };
 }
+/** The maintainers' suite tests the change reaches (--suites), and why each was chosen. */
+async function chooseSuites(settings, patches, changed) {
+    if (settings.suites === 'none')
+        return { tests: [], summary: 'no suite tests (--suites none)', findings: [] };
+    const files = [...new Set(patches.flatMap((p) => p.files.map((f) => f.path)))];
+    const choice = chooseSuiteTests(await readSuites(settings.guestDir), settings.suites, files, changed);
+    if (choice.tests.length === 0)
+        return { tests: [], findings: [] };
+    const suites = [...new Set(choice.tests.map((t) => t.suite))];
+    const how = settings.suites === 'full' ? 'all their tests (--suites full)' : 'chosen by the change';
+    const summary = `${choice.tests.length} ${suites.join(' and ')} suite tests, ${how}`;
+    const message = [
+        `${summary}; each runs on the base and the patched kernel, a failure up to ${settings.suiteReruns} more ` +
+            'times (--suites none runs none, --suites full all of them):',
+        ...choice.reasons.map((r) => `  ${r}`),
+    ].join('\n');
+    return {
+        tests: choice.tests,
+        summary,
+        findings: [{ tool: 'suite', severity: 'info', type: 'SUITES_CHOSEN', new: true, message }],
+    };
+}
 async function bootEveryCell(ctx, input) {
     await ctx.tree.git.run(['checkout', '--quiet', '--detach', input.apply.patchedCommit]);
     const changed = await changedFunctions(ctx.tree.dir, ctx.series.patches);
     const workload = await chooseWorkload(ctx.settings.boot, ctx.series.patches, changed);
+    const suites = await chooseSuites(ctx.settings.boot, ctx.series.patches, changed);
     const settings = {
         ...ctx.settings.boot,
         ...(workload.only ? { scenarios: workload.only } : { scenarios: undefined }),
+        suiteTests: suites.tests,
     };
+    if (suites.summary)
+        workload.summary += `, ${suites.summary}`;
+    workload.findings.push(...suites.findings);
     ctx.progress.info(`boot: ${workload.summary}`);
     const outcomes = [];
     for (const cell of ctx.settings.cells) {
@@ -6074,6 +6619,9 @@ async function runPipeline(settings, progress) {
             cacheDir: settings.cacheDir,
             bootTimeoutMs: settings.bootTimeoutMs,
             scenarioTimeoutMs: settings.scenarioTimeoutMs,
+            suites: settings.suites,
+            suiteReruns: settings.suiteReruns,
+            suiteTimeoutMs: settings.suiteTimeoutMs,
             ...(settings.scenarios ? { scenarios: settings.scenarios } : {}),
         };
         const ctx = {
@@ -6252,6 +6800,19 @@ const RUN_OPTIONS = [
     },
     { name: 'scenario-timeout', type: 'string', arg: 'SECONDS', help: 'boot: the limit of one scenario (default 180)' },
     {
+        name: 'suites',
+        type: 'string',
+        arg: 'default|full|none',
+        help: "boot: the maintainers' suites (cryptsetup, mdadm): the tests the change reaches, all of theirs, or none",
+    },
+    {
+        name: 'suite-reruns',
+        type: 'string',
+        arg: 'N',
+        help: 'boot: reruns of a failing suite test before it counts as failed (default 2)',
+    },
+    { name: 'suite-timeout', type: 'string', arg: 'SECONDS', help: 'boot: the limit of one suite test (default 300)' },
+    {
         name: 'continue',
         type: 'boolean',
         help: 'add to the results.json already in --out (one stage per call, as the Action runs)',
@@ -6351,9 +6912,9 @@ function doctorHelp() {
     ].join('\n');
 }
 
-// Parse the command line once, up front, into validated settings; everything inward takes these typed values.
 /** Stages this version can run; the rest of the contract's list arrives with later versions. */
 const FAIL_ON = ['error', 'warning', 'new-warning'];
+const SUITE_MODES = ['default', 'full', 'none'];
 const FORMATS = ['terse', 'md', 'json'];
 function defaultCacheDir(env = process.env) {
     if (env.KPCI_CACHE_DIR)
@@ -6476,6 +7037,12 @@ function parseRunArgs(argv, env = process.env) {
         throw usageError(`--scenarios takes scenario names like crypt-lmk, not ${JSON.stringify(badScenario)}`);
     if ((scenarios || v['guest-dir']) && !stages.includes('boot'))
         throw usageError('--scenarios and --guest-dir need the boot stage (add boot to --stages)');
+    const suites = (v.suites ?? 'default');
+    if (!SUITE_MODES.includes(suites))
+        throw usageError(`--suites must be one of ${SUITE_MODES.join(', ')}, not ${JSON.stringify(v.suites)}`);
+    const suiteReruns = v['suite-reruns'] === undefined ? 2 : Number(v['suite-reruns']);
+    if (!Number.isInteger(suiteReruns) || suiteReruns < 0 || suiteReruns > 10)
+        throw usageError(`--suite-reruns takes a whole number from 0 to 10, not ${JSON.stringify(v['suite-reruns'])}`);
     const mail = parseMail(v, env);
     if (mail.sendToSelf && !stages.includes('readiness'))
         throw usageError('--send-to-self needs the readiness stage (add readiness to --stages)');
@@ -6500,6 +7067,9 @@ function parseRunArgs(argv, env = process.env) {
         ...(scenarios ? { scenarios } : {}),
         bootTimeoutMs: positiveInt('--boot-timeout', v['boot-timeout'], 120) * 1000,
         scenarioTimeoutMs: positiveInt('--scenario-timeout', v['scenario-timeout'], 180) * 1000,
+        suites,
+        suiteReruns,
+        suiteTimeoutMs: positiveInt('--suite-timeout', v['suite-timeout'], 300) * 1000,
         continueRun: v.continue ?? false,
         mail,
         format,

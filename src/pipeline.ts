@@ -203,6 +203,9 @@ export async function runPipeline(settings: RunSettings, progress: Progress): Pr
       cacheDir: settings.cacheDir,
       bootTimeoutMs: settings.bootTimeoutMs,
       scenarioTimeoutMs: settings.scenarioTimeoutMs,
+      suites: settings.suites,
+      suiteReruns: settings.suiteReruns,
+      suiteTimeoutMs: settings.suiteTimeoutMs,
       ...(settings.scenarios ? { scenarios: settings.scenarios } : {}),
     };
     const ctx: RunContext = {

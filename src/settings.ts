@@ -1,4 +1,5 @@
 // Parse the command line once, up front, into validated settings; everything inward takes these typed values.
+import type { SuiteMode } from './guest/suites.js';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,6 +39,12 @@ export interface RunSettings {
   scenarios?: string[];
   bootTimeoutMs: number;
   scenarioTimeoutMs: number;
+  /** --suites: the maintainers' test suites the change reaches (default), all their tests (full), or none. */
+  suites: SuiteMode;
+  /** --suite-reruns: how often a failing suite test runs again before it counts as failed. */
+  suiteReruns: number;
+  /** --suite-timeout: the limit of one attempt of one suite test. */
+  suiteTimeoutMs: number;
   /** --continue: add to the results.json already in the out dir (the Action runs one stage per step). */
   continueRun: boolean;
   /** The readiness stage's mail settings: SMTP for --send-to-self (the dry run needs none). */
@@ -68,6 +75,9 @@ type ParsedValues = Record<string, string | boolean | string[] | undefined> & {
   'guest-dir'?: string;
   'boot-timeout'?: string;
   'scenario-timeout'?: string;
+  suites?: string;
+  'suite-reruns'?: string;
+  'suite-timeout'?: string;
   continue?: boolean;
   'all-findings'?: boolean;
   'smtp-server'?: string;
@@ -75,6 +85,8 @@ type ParsedValues = Record<string, string | boolean | string[] | undefined> & {
   'smtp-encryption'?: string;
   'send-to-self'?: boolean;
 };
+
+const SUITE_MODES: readonly SuiteMode[] = ['default', 'full', 'none'];
 
 export type OutputFormat = 'terse' | 'md' | 'json';
 const FORMATS: readonly OutputFormat[] = ['terse', 'md', 'json'];
@@ -197,6 +209,12 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
     throw usageError(`--scenarios takes scenario names like crypt-lmk, not ${JSON.stringify(badScenario)}`);
   if ((scenarios || v['guest-dir']) && !stages.includes('boot'))
     throw usageError('--scenarios and --guest-dir need the boot stage (add boot to --stages)');
+  const suites = (v.suites ?? 'default') as SuiteMode;
+  if (!SUITE_MODES.includes(suites))
+    throw usageError(`--suites must be one of ${SUITE_MODES.join(', ')}, not ${JSON.stringify(v.suites)}`);
+  const suiteReruns = v['suite-reruns'] === undefined ? 2 : Number(v['suite-reruns']);
+  if (!Number.isInteger(suiteReruns) || suiteReruns < 0 || suiteReruns > 10)
+    throw usageError(`--suite-reruns takes a whole number from 0 to 10, not ${JSON.stringify(v['suite-reruns'])}`);
   const mail = parseMail(v, env);
   if (mail.sendToSelf && !stages.includes('readiness'))
     throw usageError('--send-to-self needs the readiness stage (add readiness to --stages)');
@@ -221,6 +239,9 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
     ...(scenarios ? { scenarios } : {}),
     bootTimeoutMs: positiveInt('--boot-timeout', v['boot-timeout'], 120) * 1000,
     scenarioTimeoutMs: positiveInt('--scenario-timeout', v['scenario-timeout'], 180) * 1000,
+    suites,
+    suiteReruns,
+    suiteTimeoutMs: positiveInt('--suite-timeout', v['suite-timeout'], 300) * 1000,
     continueRun: v.continue ?? false,
     mail,
     format,

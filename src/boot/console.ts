@@ -10,6 +10,8 @@ export interface ScenarioOutcome {
   reason?: string;
   /** "# kpci-hash <label> <sha256>" lines: ciphertext written by this scenario. */
   hashes: Record<string, string>;
+  /** A suite test's attempts in order ("# kpci-attempts suite:test fail pass"): reruns of a failure. */
+  attempts?: ('pass' | 'fail' | 'skip')[];
   /** Other "# " diagnostic lines the guest printed for this scenario (its log tail on failure). */
   notes: string[];
   /** Console line index of its begin marker, and of the line after its result (without one: the end marker, or the
@@ -23,8 +25,10 @@ export interface ConsoleReport {
   kernelVersion?: string;
   memTotalKb?: number;
   highTotalKb?: number;
-  /** The KTAP plan ("1..N"), when printed. */
+  /** The KTAP plan ("1..N"), when printed: the scenarios and the suite tests. */
   planned?: number;
+  /** How many of the planned are suite tests ("# kpci-suites N"). */
+  suitesPlanned?: number;
   scenarios: ScenarioOutcome[];
   /** The guest printed its end marker: every scenario finished and the results disk was written. */
   ended: boolean;
@@ -108,7 +112,10 @@ export function parseConsole(text: string): ConsoleReport {
       if (m[1] === 'MemTotal') report.memTotalKb = Number(m[2]);
       else report.highTotalKb = Number(m[2]);
     } else if ((m = /^1\.\.(\d+)$/.exec(line))) report.planned = Number(m[1]);
+    else if ((m = /^# kpci-suites (\d+)$/.exec(line))) report.suitesPlanned = Number(m[1]);
     else if ((m = GUEST_MARKERS.begin.exec(line))) {
+      // a suite test's rerun begins again under the same number
+      if (report.scenarios.some((x) => x.n === Number(m![1]) && x.name === m![2] && x.status === 'missing')) return;
       report.scenarios.push({
         n: Number(m[1]),
         name: m[2]!,
@@ -129,6 +136,9 @@ export function parseConsole(text: string): ConsoleReport {
       if (reason) s.reason = reason;
       s.endLine = i + 1; // the guest cleans up before it prints the result: cleanup is inside
       if (reporting === s) reporting = undefined;
+    } else if ((m = /^# kpci-attempts (\S+)((?: (?:pass|fail|skip))+)$/.exec(line))) {
+      const s = owner();
+      if (s && s.name === m[1]) s.attempts = m[2]!.trim().split(' ') as ('pass' | 'fail' | 'skip')[];
     } else if ((m = /^# kpci-hash (\S+) ([0-9a-f]{64})$/.exec(line))) {
       const s = owner();
       if (s) s.hashes[m[1]!] = m[2]!;
@@ -172,9 +182,11 @@ export function tail(lines: readonly string[], n = 15): string[] {
 export function ktapDocument(report: ConsoleReport): string {
   if (report.planned === undefined) return '';
   const out = ['KTAP version 1', `1..${report.planned}`];
+  if (report.suitesPlanned) out.push(`# kpci-suites ${report.suitesPlanned}`);
   for (const s of [...report.scenarios].sort((a, b) => a.n - b.n)) {
     out.push(`# kpci-begin ${s.n} ${s.name}`);
     for (const [label, hash] of Object.entries(s.hashes)) out.push(`# kpci-hash ${label} ${hash}`);
+    if (s.attempts) out.push(`# kpci-attempts ${s.name} ${s.attempts.join(' ')}`);
     for (const note of s.notes) out.push(`# ${note}`);
     const directive =
       s.status === 'skip'

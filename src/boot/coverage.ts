@@ -37,11 +37,30 @@ export interface FunctionCoverage {
   patches: number[];
   /** Why no scenario reaches it, when that is known (guest/not-reached.tsv). */
   notReachedBecause?: string;
+  /** The same, under the maintainers' suites (run after the scenarios, counted apart); undefined when none ran. */
+  suites?: { calls: number; linesRun: number };
 }
 
-/** Where the guest's tar puts a file's counters: the build dir's absolute path under gcov/. */
-export function gcdaPath(resultsDir: string, buildDir: string, file: string): string {
-  return path.join(resultsDir, 'gcov', buildDir.replace(/^\/+/, ''), file.replace(/\.c$/, '.gcda'));
+/** Where the guest's tar puts a file's counters: the build dir's absolute path under gcov/ (gcov-suites/ for the
+ *  suites' run). */
+export function gcdaPath(
+  resultsDir: string,
+  buildDir: string,
+  file: string,
+  run: 'gcov' | 'gcov-suites' = 'gcov',
+): string {
+  return path.join(resultsDir, run, buildDir.replace(/^\/+/, ''), file.replace(/\.c$/, '.gcda'));
+}
+
+/** Pure: the scenarios' coverage with the suites' counts beside it. */
+export function withSuitesCoverage(
+  scenarios: readonly FunctionCoverage[],
+  suites: readonly FunctionCoverage[],
+): FunctionCoverage[] {
+  return scenarios.map((c) => {
+    const s = suites.find((x) => x.file === c.file && x.name === c.name);
+    return s?.calls === undefined ? c : { ...c, suites: { calls: s.calls, linesRun: s.linesRun } };
+  });
 }
 
 /** gcov's JSON for one object: the guest's .gcda is put next to the build's .gcno for the run, then removed. */
@@ -82,21 +101,25 @@ export function coverageOfChanges(
 /** Markdown table for the artifact and the report. */
 export function coverageMarkdown(cell: string, rows: readonly FunctionCoverage[]): string {
   const out = [
-    `# Coverage of the changed functions (${cell}, patched kernel, all scenarios)`,
+    `# Coverage of the changed functions (${cell}, patched kernel: the scenarios, and apart the suites)`,
     '',
-    '| file | function | patch | calls | changed lines run | verdict |',
-    '|---|---|---|---|---|---|',
+    '| file | function | patch | calls | changed lines run | suites: calls, lines | verdict |',
+    '|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
+    const bySuites = (r.suites?.calls ?? 0) > 0;
     const verdict =
       r.calls === undefined
         ? 'no counters'
         : r.calls > 0
           ? 'executed'
-          : `not reached by any scenario${r.notReachedBecause ? `: ${r.notReachedBecause}` : ''}`;
+          : bySuites
+            ? 'executed by the suites only'
+            : `not reached by any scenario${r.notReachedBecause ? `: ${r.notReachedBecause}` : ''}`;
+    const suites = r.suites ? `${r.suites.calls}, ${r.suites.linesRun}/${r.linesWithCode}` : '–';
     out.push(
       `| ${r.file} | ${r.name} | ${r.patches.join(', ')} | ${r.calls ?? '–'} | ` +
-        `${r.linesRun}/${r.linesWithCode} | ${verdict} |`,
+        `${r.linesRun}/${r.linesWithCode} | ${suites} | ${verdict} |`,
     );
   }
   return out.join('\n') + '\n';

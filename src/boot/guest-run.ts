@@ -28,6 +28,24 @@ export interface KernelBootOptions {
   totalTimeoutMs: number;
   /** The unpacked results disk is wanted (gcov counters). */
   collectResults?: boolean;
+  /** The maintainers' suite tests to run after the scenarios, from this suites disk. */
+  suites?: SuiteRun;
+}
+
+export interface SuiteRun {
+  disk: string;
+  /** suite:test ids, in order. */
+  tests: string[];
+  mode: 'default' | 'full';
+  /** Each attempt's own limit in the guest. */
+  timeoutSeconds: number;
+  /** Reruns of a failing test before it counts as failed. */
+  reruns: number;
+}
+
+/** The host's limit for one scenario or suite test: a suite test has its own, a little over the guest's. */
+export function limitFor(name: string, limits: Pick<KernelBootOptions, 'scenarioTimeoutMs' | 'suites'>): number {
+  return name.includes(':') && limits.suites ? limits.suites.timeoutSeconds * 1000 + 30_000 : limits.scenarioTimeoutMs;
 }
 
 export interface KernelBoot {
@@ -42,6 +60,8 @@ export interface KernelBoot {
   resultsDir?: string;
   /** The boot as shell lines: its scratch disks made, then QEMU's command line. */
   command: string[];
+  /** Host milliseconds each suite's tests took (suite → ms), when suite tests ran. */
+  suitesMs?: Record<string, number>;
 }
 
 const SCRATCH_DISKS = 4;
@@ -61,8 +81,11 @@ async function sparseFile(file: string, mib: number): Promise<void> {
 export class LiveConsole {
   init = false;
   firstScenarioAt?: number;
+  /** Host milliseconds each suite's tests took, reruns included (by suite name). */
+  readonly suitesMs: Record<string, number> = {};
   // begun and not yet reported: the guest runs two queues side by side, so a result ends only its own scenario
   private readonly running = new Map<string, number>();
+  private readonly testStartedAt = new Map<string, number>();
 
   constructor(private readonly startedAt: number) {}
 
@@ -73,17 +96,28 @@ export class LiveConsole {
     if (begin) {
       this.running.set(begin[2]!, now);
       this.firstScenarioAt ??= now - this.startedAt;
-    } else if (result) this.running.delete(result[3]!);
+      if (begin[2]!.includes(':')) this.testStartedAt.set(begin[2]!, this.testStartedAt.get(begin[2]!) ?? now);
+    } else if (result) {
+      this.running.delete(result[3]!);
+      const since = this.testStartedAt.get(result[3]!);
+      const suite = result[3]!.split(':')[0]!;
+      if (since !== undefined) this.suitesMs[suite] = (this.suitesMs[suite] ?? 0) + (now - since);
+    }
   }
 
   /** Why the guest must be stopped at `now`, if it must. */
-  overdue(now: number, limits: Pick<KernelBootOptions, 'bootTimeoutMs' | 'scenarioTimeoutMs'>): string | undefined {
+  overdue(
+    now: number,
+    limits: Pick<KernelBootOptions, 'bootTimeoutMs' | 'scenarioTimeoutMs' | 'suites'>,
+  ): string | undefined {
     if (!this.init)
       return now - this.startedAt > limits.bootTimeoutMs
         ? `the kernel did not start our init within ${limits.bootTimeoutMs / 1000}s`
         : undefined;
-    const late = [...this.running].find(([, since]) => now - since > limits.scenarioTimeoutMs);
-    return late && `scenario ${late[0]} did not finish within ${limits.scenarioTimeoutMs / 1000}s`;
+    const late = [...this.running].find(([name, since]) => now - since > limitFor(name, limits));
+    if (!late) return undefined;
+    const what = late[0].includes(':') ? 'suite test' : 'scenario';
+    return `${what} ${late[0]} did not finish within ${limitFor(late[0], limits) / 1000}s`;
   }
 }
 
@@ -111,6 +145,15 @@ export async function bootKernel(opts: KernelBootOptions): Promise<KernelBoot> {
   const append = [
     `kpci.out=/dev/vd${String.fromCharCode(97 + SCRATCH_DISKS)}`,
     ...(opts.only ? [`kpci.only=${opts.only.join(',') || '-'}`] : []),
+    ...(opts.suites && opts.suites.tests.length
+      ? [
+          `kpci.suites=${opts.suites.tests.join(',')}`,
+          `kpci.suitedisk=/dev/vd${String.fromCharCode(98 + SCRATCH_DISKS)}`,
+          `kpci.suitetimeout=${opts.suites.timeoutSeconds}`,
+          `kpci.reruns=${opts.suites.reruns}`,
+          `kpci.suitemode=${opts.suites.mode}`,
+        ]
+      : []),
     ...(opts.append ?? []),
   ];
   const qemu = {
@@ -121,6 +164,7 @@ export async function bootKernel(opts: KernelBootOptions): Promise<KernelBoot> {
     memoryMiB: opts.memoryMiB,
     cpus: opts.cpus,
     disks: [...disks, resultsDisk],
+    ...(opts.suites && opts.suites.tests.length ? { snapshotDisks: [opts.suites.disk] } : {}),
     accel: opts.accel,
   };
   const command = [
@@ -156,6 +200,7 @@ export async function bootKernel(opts: KernelBootOptions): Promise<KernelBoot> {
     durationMs: Date.now() - started,
     ...(live.firstScenarioAt !== undefined ? { toFirstScenarioMs: live.firstScenarioAt } : {}),
     ...(resultsDir ? { resultsDir } : {}),
+    ...(Object.keys(live.suitesMs).length ? { suitesMs: live.suitesMs } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import type { ChangedFunction } from '../series/changed.js';
 import { silentScenario, tail, type ConsoleReport } from './console.js';
 import { blameChanged, findSplats, splatKey, type Splat } from './watchdog.js';
 import type { FunctionCoverage } from './coverage.js';
+import { classifySuites, isSuiteTest, suiteFindings, suitesSummary } from './suites-judge.js';
 
 /** What one kernel's boot left behind, as the judge needs it. */
 export interface KernelRun {
@@ -31,6 +32,8 @@ export interface BootRecord {
   decoded: ReadonlyMap<number, string[]>;
   /** Coverage of the changed functions from the patched kernel's gcov counters; empty without them. */
   coverage: readonly FunctionCoverage[];
+  /** Why the chosen suite tests could not run (their disk could not be made), when they could not. */
+  suitesUnavailable?: string;
 }
 
 export interface Judgement {
@@ -79,7 +82,7 @@ function scenarioFindings(record: BootRecord): Finding[] {
   const { patched, base } = record;
   const killed = patched.killed ? ` (${patched.killed})` : '';
   for (const scenario of patched.report.scenarios) {
-    if (scenario.status === 'pass' || scenario.status === 'skip') continue;
+    if (scenario.status === 'pass' || scenario.status === 'skip' || isSuiteTest(scenario)) continue;
     const onBase = base?.report.scenarios.find((x) => x.name === scenario.name);
     const pre = onBase
       ? onBase.status === 'fail' || onBase.status === 'missing'
@@ -101,7 +104,7 @@ function scenarioFindings(record: BootRecord): Finding[] {
   const { initLine, planned, scenarios } = patched.report;
   const missing = initLine !== undefined && planned !== undefined ? planned - scenarios.length : 0;
   if (missing > 0) {
-    const message = `${missing} of ${planned} scenarios never started${killed}`;
+    const message = `${missing} of ${planned} scenarios and suite tests never started${killed}`;
     findings.push({ tool: 'workload', severity: 'error', type: 'SCENARIO_NOT_RUN', new: true, message });
   }
   return findings;
@@ -166,20 +169,42 @@ function splatFindings(record: BootRecord): Finding[] {
   return splats.map((splat) => splatFinding(record, splat, existing.includes(splat))); // in console order
 }
 
+/** The suite tests against the base, and the reason they could not run at all when they could not. */
+function suiteTestFindings(record: BootRecord): Finding[] {
+  const unavailable: Finding[] = record.suitesUnavailable
+    ? [
+        {
+          tool: 'suite',
+          severity: 'warning',
+          type: 'SUITES_UNAVAILABLE',
+          new: false,
+          message: `the maintainers' suites did not run: ${record.suitesUnavailable} (the scenarios ran)`,
+        },
+      ]
+    : [];
+  return [...unavailable, ...suiteFindings(classifySuites(record.patched.report, record.base?.report))];
+}
+
 function coverageFindings(record: BootRecord): Finding[] {
   return record.coverage.flatMap((c): Finding[] => {
     if (c.calls === undefined) return [];
     const line = record.changed.find((f) => f.file === c.file && f.name === c.name)?.lines[0];
+    const bySuites = c.suites?.calls ?? 0;
+    const suites = c.suites
+      ? `; the suites: ${bySuites} times, ${c.suites.linesRun}/${c.linesWithCode} changed lines`
+      : '';
     const message =
       c.calls > 0
-        ? `${c.name}() executed ${c.calls} times; ${c.linesRun}/${c.linesWithCode} changed lines ran`
-        : `${c.name}() was not reached by any scenario that ran` +
-          `${c.notReachedBecause ? `: ${c.notReachedBecause}` : ''}`;
+        ? `${c.name}() executed ${c.calls} times; ${c.linesRun}/${c.linesWithCode} changed lines ran${suites}`
+        : bySuites > 0
+          ? `${c.name}() was reached only by the maintainers' suites (no scenario reached it)${suites}`
+          : `${c.name}() was not reached by any scenario that ran` +
+            `${c.notReachedBecause ? `: ${c.notReachedBecause}` : ''}${c.suites ? ', nor by the suites' : ''}`;
     return [
       {
         tool: 'kernel',
         severity: 'info',
-        type: c.calls > 0 ? 'CHANGE_EXECUTED' : 'CHANGE_NOT_REACHED',
+        type: c.calls > 0 || bySuites > 0 ? 'CHANGE_EXECUTED' : 'CHANGE_NOT_REACHED',
         file: c.file,
         line,
         message,
@@ -194,6 +219,7 @@ export function judgeBoot(record: BootRecord, failOn: FailOn): Judgement {
     ...bootFailed(record),
     ...noHighmem(record),
     ...scenarioFindings(record),
+    ...suiteTestFindings(record),
     ...ciphertextFindings(record),
     ...splatFindings(record),
     ...coverageFindings(record),
@@ -202,13 +228,17 @@ export function judgeBoot(record: BootRecord, failOn: FailOn): Judgement {
   const neitherBooted =
     report.initLine === undefined && record.base?.report.initLine === undefined && record.base !== undefined;
   const status = neitherBooted ? 'error' : statusFromFindings(findings, failOn);
-  const passed = report.scenarios.filter((s) => s.status === 'pass').length;
-  const skipped = report.scenarios.filter((s) => s.status === 'skip').length;
-  const reached = record.coverage.filter((c) => (c.calls ?? 0) > 0).length;
+  const scenarios = report.scenarios.filter((s) => !isSuiteTest(s));
+  const passed = scenarios.filter((s) => s.status === 'pass').length;
+  const skipped = scenarios.filter((s) => s.status === 'skip').length;
+  const reached = record.coverage.filter((c) => (c.calls ?? 0) > 0 || (c.suites?.calls ?? 0) > 0).length;
+  const suites = suitesSummary(classifySuites(report, record.base?.report));
+  const planned = report.planned === undefined ? scenarios.length : report.planned - (report.suitesPlanned ?? 0);
   const differs = findings.some((f) => f.type === 'CIPHERTEXT_DIFFERS');
   const summary = [
-    `${passed}/${report.planned ?? report.scenarios.length} scenarios passed${skipped ? ` (${skipped} skipped)` : ''}` +
+    `${passed}/${planned} scenarios passed${skipped ? ` (${skipped} skipped)` : ''}` +
       ` under ${record.accel.toUpperCase()}`,
+    ...(suites ? [suites] : record.suitesUnavailable ? ['suites did not run'] : []),
     ...(record.base ? [`ciphertext ${differs ? 'DIFFERS from' : 'identical to'} base`] : []),
     ...(record.coverage.length ? [`${reached}/${record.coverage.length} changed functions executed`] : []),
     ...(report.highTotalKb ? [`HighTotal ${Math.round(report.highTotalKb / 1024)} MiB`] : []),

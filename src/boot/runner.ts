@@ -13,12 +13,22 @@ import type { CellKernels } from '../build/artifacts.js';
 import type { Progress } from '../report/progress.js';
 import { buildInitramfs } from '../guest/initramfs.js';
 import { readNotReached, readScenarios } from '../guest/scenarios.js';
+import { readSuites, type SuiteMode, type SuiteTest } from '../guest/suites.js';
+import { buildSuiteDisk, type SuiteDisk } from '../guest/suite-disk.js';
+import { oneLine } from '../errors.js';
 import type { ChangedFunction } from '../series/changed.js';
 import { decodeStacktrace } from '../tools/decode-stacktrace.js';
-import { bootKernel, chooseAccel, type KernelBoot } from './guest-run.js';
+import { bootKernel, chooseAccel, type KernelBoot, type SuiteRun } from './guest-run.js';
 import { ktapDocument } from './console.js';
 import { findSplats, type Splat } from './watchdog.js';
-import { coverageMarkdown, coverageOfChanges, gcdaPath, readCounters, type FunctionCoverage } from './coverage.js';
+import {
+  coverageMarkdown,
+  coverageOfChanges,
+  gcdaPath,
+  readCounters,
+  withSuitesCoverage,
+  type FunctionCoverage,
+} from './coverage.js';
 import type { BootRecord } from './judge.js';
 
 export interface BootSettings {
@@ -27,6 +37,11 @@ export interface BootSettings {
   scenarios?: string[];
   bootTimeoutMs: number;
   scenarioTimeoutMs: number;
+  suites: SuiteMode;
+  suiteReruns: number;
+  suiteTimeoutMs: number;
+  /** The suite tests chosen for this run (boot stage); none when undefined. */
+  suiteTests?: SuiteTest[];
 }
 
 export interface BootCellInput {
@@ -77,24 +92,64 @@ async function decodeSplats(
   return decoded;
 }
 
-/** The changed functions' coverage from the patched kernel's counters, with the guest's reasons for the unreached. */
+/** The changed functions' coverage from the patched kernel's counters (the scenarios', and the suites' beside
+ *  them), with the guest's reasons for the unreached. */
 async function readCoverage(input: BootCellInput, resultsDir: string | undefined): Promise<FunctionCoverage[]> {
   const { changed, kernels } = input;
   if (!resultsDir || changed.length === 0) return [];
   const coverage: FunctionCoverage[] = [];
   const reasons = await readNotReached(input.settings.guestDir);
   for (const file of new Set(changed.map((c) => c.file))) {
-    const report = await readCounters(kernels.buildDir, gcdaPath(resultsDir, kernels.buildDir, file), file);
-    for (const fn of coverageOfChanges(
-      report,
-      changed.filter((c) => c.file === file),
-    )) {
+    const own = changed.filter((c) => c.file === file);
+    const read = async (run: 'gcov' | 'gcov-suites') =>
+      coverageOfChanges(
+        await readCounters(kernels.buildDir, gcdaPath(resultsDir, kernels.buildDir, file, run), file),
+        own,
+      );
+    const suites = existsSync(path.join(resultsDir, 'gcov-suites')) ? await read('gcov-suites') : [];
+    for (const fn of withSuitesCoverage(await read('gcov'), suites)) {
       const why = reasons.get(`${fn.file}:${fn.name}`);
       coverage.push(fn.calls === 0 && why ? { ...fn, notReachedBecause: why } : fn);
     }
   }
   await writeFile(path.join(kernels.dir, 'coverage.md'), coverageMarkdown(input.cell.name, coverage));
   return coverage;
+}
+
+/**
+ * The suites' disk for the chosen suite tests. A disk that cannot be made (its source not downloadable) leaves the
+ * boot to run without the suites: the reason becomes a finding, and the scenarios still run.
+ */
+async function prepareSuites(
+  input: BootCellInput,
+  metrics: BootCellMetrics,
+): Promise<{ run?: SuiteRun; disk?: SuiteDisk; unavailable?: string }> {
+  const { settings, cell, progress } = input;
+  const tests = settings.suiteTests ?? [];
+  if (tests.length === 0 || settings.suites === 'none') return {};
+  const t = Date.now();
+  try {
+    // every suite on one disk per arch: one image to cache, whichever suites a series needs
+    const suites = await readSuites(settings.guestDir);
+    const disk = await progress.alive(
+      `suites disk (${cell.name})`,
+      buildSuiteDisk({ guestDir: settings.guestDir, arch: cell.arch, cacheDir: settings.cacheDir, suites }),
+    );
+    metrics.suitesDiskMs = Date.now() - t;
+    metrics.suitesDiskCached = disk.cached;
+    const run: SuiteRun = {
+      disk: disk.file,
+      tests: tests.map((x) => x.id),
+      mode: settings.suites === 'full' ? 'full' : 'default',
+      timeoutSeconds: Math.round(settings.suiteTimeoutMs / 1000),
+      reruns: settings.suiteReruns,
+    };
+    return { run, disk };
+  } catch (error) {
+    const why = oneLine(error);
+    progress.info(`boot: ${cell.name}: the suites cannot run: ${why}`);
+    return { unavailable: why };
+  }
 }
 
 export async function runBootCell(input: BootCellInput): Promise<BootCellRun> {
@@ -115,6 +170,8 @@ export async function runBootCell(input: BootCellInput): Promise<BootCellRun> {
   const metrics: BootCellMetrics = { accel: 'tcg', initramfsMs: Date.now() - t, initramfsCached: initramfs.cached };
   if (initramfs.warning) progress.info(`boot: ${initramfs.warning}`);
 
+  const suites = await prepareSuites(input, metrics);
+
   const common = {
     arch: cell.arch,
     initrd: initramfs.file,
@@ -129,7 +186,10 @@ export async function runBootCell(input: BootCellInput): Promise<BootCellRun> {
 
   const planned = settings.scenarios?.length ?? (await readScenarios(settings.guestDir)).length;
   // boot + every scenario at its limit, so the per-scenario watchdog always fires first
-  const totalTimeoutMs = settings.bootTimeoutMs + planned * settings.scenarioTimeoutMs + 30_000;
+  const suiteMs = suites.run
+    ? suites.run.tests.length * (settings.suiteReruns + 1) * (settings.suiteTimeoutMs + 5000)
+    : 0;
+  const totalTimeoutMs = settings.bootTimeoutMs + planned * settings.scenarioTimeoutMs + suiteMs + 30_000;
   const bootOne = (kind: 'base' | 'patched', kernel: string) =>
     bootKernel({
       ...common,
@@ -139,6 +199,7 @@ export async function runBootCell(input: BootCellInput): Promise<BootCellRun> {
       totalTimeoutMs,
       ...(settings.scenarios ? { only: settings.scenarios } : {}),
       collectResults: kind === 'patched',
+      ...(suites.run ? { suites: suites.run } : {}),
     });
   const baseKernel = kernels.base && existsSync(kernels.base.image) ? kernels.base : undefined;
   const together = baseKernel !== undefined && bootTogether(GUEST_CPUS);
@@ -162,7 +223,7 @@ export async function runBootCell(input: BootCellInput): Promise<BootCellRun> {
     await writeFile(path.join(kernels.dir, `console-${kind}.log`), boot.console);
     await writeFile(path.join(kernels.dir, `ktap-${kind}.txt`), ktapDocument(boot.report));
     const first = boot.toFirstScenarioMs !== undefined ? { toFirstScenarioMs: boot.toFirstScenarioMs } : {};
-    metrics[kind] = { totalMs: boot.durationMs, ...first };
+    metrics[kind] = { totalMs: boot.durationMs, ...first, ...(boot.suitesMs ? { suitesMs: boot.suitesMs } : {}) };
   }
 
   const config = parseConfig(await readFile(path.join(kernels.dir, 'config'), 'utf8').catch(() => ''));
@@ -177,6 +238,7 @@ export async function runBootCell(input: BootCellInput): Promise<BootCellRun> {
   const record: BootRecord = {
     cell: cell.name,
     accel: accel.accel,
+    ...(suites.unavailable ? { suitesUnavailable: suites.unavailable } : {}),
     patched,
     ...(base ? { base } : {}),
     highmem,

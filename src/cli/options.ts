@@ -113,6 +113,19 @@ export const RUN_OPTIONS: readonly RunOption[] = [
   },
   { name: 'scenario-timeout', type: 'string', arg: 'SECONDS', help: 'boot: the limit of one scenario (default 180)' },
   {
+    name: 'suites',
+    type: 'string',
+    arg: 'default|full|none',
+    help: "boot: the maintainers' suites (cryptsetup, mdadm): the tests the change reaches, all of theirs, or none",
+  },
+  {
+    name: 'suite-reruns',
+    type: 'string',
+    arg: 'N',
+    help: 'boot: reruns of a failing suite test before it counts as failed (default 2)',
+  },
+  { name: 'suite-timeout', type: 'string', arg: 'SECONDS', help: 'boot: the limit of one suite test (default 300)' },
+  {
     name: 'continue',
     type: 'boolean',
     help: 'add to the results.json already in --out (one stage per call, as the Action runs)',

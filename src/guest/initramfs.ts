@@ -87,7 +87,7 @@ export interface Initramfs {
 }
 
 /** Resolve with the indexes we have; refresh them only when that fails, so a warm cache needs no network. */
-async function resolveGuestPackages(
+export async function resolveGuestPackages(
   aptDir: string,
   debArch: string,
   list: GuestPackageList,
@@ -110,6 +110,21 @@ async function resolveGuestPackages(
   return { packages: await resolve(), warning };
 }
 
+/** Download (into the arch's shared debs/ cache) and unpack these packages into `staging`, less the dropped paths. */
+export async function unpackPackages(
+  archDir: string,
+  debArch: string,
+  packages: readonly PackageVersion[],
+  drop: readonly string[],
+  staging: string,
+): Promise<void> {
+  const root = await createAptRoot(path.join(archDir, 'apt'), debArch);
+  const debs = await downloadPackages(root, packages, path.join(archDir, 'debs'));
+  for (const deb of debs) await unpackDeb(deb, staging);
+  for (const pattern of drop)
+    for (const p of await expand(staging, pattern)) await rm(p, { recursive: true, force: true });
+}
+
 async function packageArchive(
   opts: InitramfsOptions,
   list: GuestPackageList,
@@ -120,16 +135,9 @@ async function packageArchive(
   const { packages, warning } = await resolveGuestPackages(path.join(base, 'apt'), debArch, list);
   const file = path.join(base, `packages-${packagesKey(debArch, packages, list.drop)}.cpio`);
   if (existsSync(file)) return { file, packages, cached: true, warning };
-  const debs = await downloadPackages(
-    await createAptRoot(path.join(base, 'apt'), debArch),
-    packages,
-    path.join(base, 'debs'),
-  );
   const staging = await mkdtemp(path.join(base, 'staging-'));
   try {
-    for (const deb of debs) await unpackDeb(deb, staging);
-    for (const pattern of list.drop)
-      for (const p of await expand(staging, pattern)) await rm(p, { recursive: true, force: true });
+    await unpackPackages(base, debArch, packages, list.drop, staging);
     const tmp = `${file}.tmp-${process.pid}`;
     await packDirectory(staging, tmp);
     await rename(tmp, file); // atomic: a concurrent run sees the whole archive or none
@@ -139,7 +147,7 @@ async function packageArchive(
   return { file, packages, cached: false, warning };
 }
 
-/** Our files: /init, /kpci/lib.sh, /kpci/scenarios/*.sh, /etc/lvm/lvm.conf. */
+/** Our files: /init, /kpci/lib.sh, /kpci/run-tests.sh (the suites' runner), /kpci/scenarios/*.sh, /etc/lvm/lvm.conf. */
 async function scriptsArchive(guestDir: string, outFile: string): Promise<void> {
   const staging = await mkdtemp(`${outFile}.d-`);
   try {
@@ -148,6 +156,8 @@ async function scriptsArchive(guestDir: string, outFile: string): Promise<void> 
     await copyFile(path.join(guestDir, 'init'), path.join(staging, 'init'));
     await chmod(path.join(staging, 'init'), 0o755);
     await copyFile(path.join(guestDir, 'lib.sh'), path.join(staging, 'kpci', 'lib.sh'));
+    const suiteRunner = path.join(guestDir, 'suites', 'run-tests.sh');
+    if (existsSync(suiteRunner)) await copyFile(suiteRunner, path.join(staging, 'kpci', 'run-tests.sh'));
     await copyFile(path.join(guestDir, 'lvm.conf'), path.join(staging, 'etc', 'lvm', 'lvm.conf'));
     for (const name of (await readdir(path.join(guestDir, 'scenarios'))).filter((n) => n.endsWith('.sh'))) {
       await copyFile(path.join(guestDir, 'scenarios', name), path.join(staging, 'kpci', 'scenarios', name));

@@ -10,7 +10,8 @@ export type StageName = (typeof STAGE_ORDER)[number];
 export type Verdict = 'pass' | 'fail' | 'error';
 export type StageStatus = 'pass' | 'warn' | 'fail' | 'skip' | 'error';
 export type Severity = 'error' | 'warning' | 'info';
-export type FindingTool = 'git' | 'checkpatch' | 'sparse' | 'gcc' | 'kbuild' | 'kernel' | 'workload' | 'readiness';
+export type FindingTool =
+  'git' | 'checkpatch' | 'sparse' | 'gcc' | 'kbuild' | 'kernel' | 'workload' | 'suite' | 'readiness';
 export type FailOn = 'error' | 'warning' | 'new-warning';
 
 export interface Finding {
@@ -40,9 +41,18 @@ export interface BootCellMetrics {
   accel: string;
   initramfsMs: number;
   initramfsCached: boolean;
-  /** Per kernel: QEMU start to the first scenario, and the whole boot. */
-  base?: { toFirstScenarioMs?: number; totalMs: number };
-  patched?: { toFirstScenarioMs?: number; totalMs: number };
+  /** The suites' disk, when suite tests ran: how long it took to make (or find) and whether it was cached. */
+  suitesDiskMs?: number;
+  suitesDiskCached?: boolean;
+  /** Per kernel: QEMU start to the first scenario, the whole boot, and the time each suite's tests took. */
+  base?: KernelBootMetrics;
+  patched?: KernelBootMetrics;
+}
+
+export interface KernelBootMetrics {
+  toFirstScenarioMs?: number;
+  totalMs: number;
+  suitesMs?: Record<string, number>;
 }
 
 export interface CellResult {

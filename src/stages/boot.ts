@@ -11,6 +11,7 @@ import { cellArtifacts, type CellKernels } from '../build/artifacts.js';
 import type { Cell } from '../kernel/cells.js';
 import { chooseScenarios } from '../boot/choose.js';
 import { readScenarios } from '../guest/scenarios.js';
+import { chooseSuiteTests, readSuites, type SuiteTest } from '../guest/suites.js';
 import { changedFunctions, type ChangedFunction } from '../series/changed.js';
 import type { Patch } from '../series/intake.js';
 import type { RunContext, Stage, StageInput, StageOutput } from './stage.js';
@@ -95,14 +96,43 @@ async function bootOneCell(
   return { result, findings: judged.findings };
 }
 
+/** The maintainers' suite tests the change reaches (--suites), and why each was chosen. */
+async function chooseSuites(
+  settings: BootSettings,
+  patches: readonly Patch[],
+  changed: readonly ChangedFunction[],
+): Promise<{ tests: SuiteTest[]; summary?: string; findings: Finding[] }> {
+  if (settings.suites === 'none') return { tests: [], summary: 'no suite tests (--suites none)', findings: [] };
+  const files = [...new Set(patches.flatMap((p) => p.files.map((f) => f.path)))];
+  const choice = chooseSuiteTests(await readSuites(settings.guestDir), settings.suites, files, changed);
+  if (choice.tests.length === 0) return { tests: [], findings: [] };
+  const suites = [...new Set(choice.tests.map((t) => t.suite))];
+  const how = settings.suites === 'full' ? 'all their tests (--suites full)' : 'chosen by the change';
+  const summary = `${choice.tests.length} ${suites.join(' and ')} suite tests, ${how}`;
+  const message = [
+    `${summary}; each runs on the base and the patched kernel, a failure up to ${settings.suiteReruns} more ` +
+      'times (--suites none runs none, --suites full all of them):',
+    ...choice.reasons.map((r) => `  ${r}`),
+  ].join('\n');
+  return {
+    tests: choice.tests,
+    summary,
+    findings: [{ tool: 'suite', severity: 'info', type: 'SUITES_CHOSEN', new: true, message }],
+  };
+}
+
 async function bootEveryCell(ctx: RunContext, input: StageInput<'apply' | 'build'>): Promise<StageOutput<void>> {
   await ctx.tree.git.run(['checkout', '--quiet', '--detach', input.apply.patchedCommit]);
   const changed = await changedFunctions(ctx.tree.dir, ctx.series.patches);
   const workload = await chooseWorkload(ctx.settings.boot, ctx.series.patches, changed);
+  const suites = await chooseSuites(ctx.settings.boot, ctx.series.patches, changed);
   const settings: BootSettings = {
     ...ctx.settings.boot,
     ...(workload.only ? { scenarios: workload.only } : { scenarios: undefined }),
+    suiteTests: suites.tests,
   };
+  if (suites.summary) workload.summary += `, ${suites.summary}`;
+  workload.findings.push(...suites.findings);
   ctx.progress.info(`boot: ${workload.summary}`);
   const outcomes: { result: CellResult; findings: Finding[] }[] = [];
   for (const cell of ctx.settings.cells) {

@@ -1,6 +1,6 @@
 // apt-get against a private root per architecture: resolves and downloads Debian packages for the guest without
 // installing anything or touching the host's apt state (no dpkg --add-architecture, no root needed).
-import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execTool, type ExecResult } from './exec.js';
@@ -58,6 +58,78 @@ export async function createAptRoot(
     }
   }
   return { dir, arch };
+}
+
+/**
+ * Pure: a host package source turned into its source-package twin (deb → deb-src), for `apt-get source`: the same
+ * archive the guest's binaries come from. Lines that are not binary sources are dropped.
+ */
+export function sourceTwin(text: string, format: 'list' | 'sources'): string {
+  if (format === 'list')
+    return text
+      .split('\n')
+      .filter((l) => /^\s*deb\s/.test(l))
+      .map((l) => l.replace(/^\s*deb\s/, 'deb-src '))
+      .join('\n');
+  return text
+    .split(/\n\s*\n/)
+    .filter((stanza) => /^Types:(.*\s)?deb(\s|$)/m.test(stanza) && !/^Enabled:\s*no/im.test(stanza))
+    .map((stanza) => stanza.replace(/^Types:.*$/m, 'Types: deb-src'))
+    .join('\n\n');
+}
+
+/** A private root whose sources are the host's binary sources as deb-src: for `apt-get source` only. */
+export async function createSourceRoot(dir: string, sources: readonly string[] = HOST_SOURCES): Promise<AptRoot> {
+  const root = await createAptRoot(dir, 'amd64', []);
+  const files: string[] = [];
+  for (const source of sources) {
+    if (source.endsWith('.list')) files.push(source);
+    else for (const name of await readdir(source).catch(() => [])) files.push(path.join(source, name));
+  }
+  for (const file of files.filter((f) => /\.(list|sources)$/.test(f) && existsSync(f))) {
+    const twin = sourceTwin(await readFile(file, 'utf8'), file.endsWith('.list') ? 'list' : 'sources');
+    if (twin.trim()) await writeFile(path.join(dir, 'sources.list.d', `src-${path.basename(file)}`), `${twin}\n`);
+  }
+  return root;
+}
+
+/** Pure: the source version of a binary package's version (a binNMU's +bN is the binary's alone). */
+export function sourceVersion(binaryVersion: string): string {
+  return binaryVersion.replace(/\+b\d+$/, '');
+}
+
+/**
+ * `apt-get source --download-only` of the source of binary package `p` at its version into `dir` (nothing is
+ * built); the .dsc's path. Refreshes the source indexes once when apt does not know that version.
+ */
+export async function downloadSource(root: AptRoot, p: PackageVersion, dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const wanted = `${p.name}=${sourceVersion(p.version)}`;
+  const fetch = () => aptGet(root, ['source', '--download-only', wanted], dir);
+  let result = await fetch();
+  if (result.code !== 0) {
+    await updateIndexes(root).catch(() => undefined);
+    result = await fetch();
+  }
+  const dsc = (await readdir(dir)).find((n) => n.endsWith('.dsc'));
+  if (result.code !== 0 || !dsc)
+    throw infraError(`cannot download the Debian source of ${wanted}: ${firstAptError(result)}`);
+  return path.join(dir, dsc);
+}
+
+/** dpkg-source -x: the source tree with Debian's patches applied, into `dir` (which must not exist). */
+export async function unpackSource(dsc: string, dir: string): Promise<void> {
+  const result = await execTool('dpkg-source', ['-x', dsc, dir], { timeoutMs: 300_000 });
+  if (result.code !== 0)
+    throw infraError(
+      `cannot unpack ${path.basename(dsc)}: ` +
+        `${
+          result.stderr
+            .trim()
+            .split('\n')
+            .find((l) => /error/.test(l)) ?? `exit status ${result.code}`
+        }`,
+    );
 }
 
 function aptGet(root: AptRoot, args: readonly string[], cwd?: string, timeoutMs = 300_000): Promise<ExecResult> {

@@ -16,6 +16,8 @@ export interface QemuBoot {
   cpus: number;
   /** Raw disk images, in order: /dev/vda, /dev/vdb, … */
   disks: string[];
+  /** Raw images after those, whose writes go to QEMU's temporary overlay (snapshot=on): the file stays as it is. */
+  snapshotDisks?: string[];
   accel: Accel;
 }
 
@@ -60,6 +62,10 @@ export function qemuArgs(boot: QemuBoot): string[] {
     '-append',
     [`console=${console}`, 'panic=-1', ...boot.append].join(' '),
     ...boot.disks.flatMap((file) => ['-drive', `file=${file},format=raw,if=virtio,cache=unsafe`]),
+    ...(boot.snapshotDisks ?? []).flatMap((file) => [
+      '-drive',
+      `file=${file},format=raw,if=virtio,cache=unsafe,snapshot=on`,
+    ]),
   ];
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { fixture } from '../helpers/fixtures.js';
-import { aptOptions, debFileName, parseSimulatedInstall } from '../../src/tools/apt.js';
+import { aptOptions, debFileName, parseSimulatedInstall, sourceTwin, sourceVersion } from '../../src/tools/apt.js';
 
 describe('apt adapter', () => {
   test('a real `apt-get -s install` for the i386 guest: every package apt would unpack, with its version', () => {
@@ -33,5 +33,38 @@ describe('apt adapter', () => {
     expect(o).toContain('Dir::State::status=/c/apt/status');
     expect(o).toContain('APT::Architecture=i386');
     expect(o).toContain('Debug::NoLocking=1');
+  });
+});
+
+describe('sourceTwin and sourceVersion', () => {
+  test('a deb822 file: each enabled binary stanza becomes deb-src, the rest goes', () => {
+    const text = [
+      'Types: deb',
+      'URIs: http://deb.debian.org/debian',
+      'Suites: bookworm bookworm-updates',
+      'Components: main',
+      '',
+      'Types: deb',
+      'URIs: http://example.org/off',
+      'Suites: x',
+      'Enabled: no',
+      '',
+      'Types: deb-src',
+      'URIs: http://example.org/src',
+      'Suites: y',
+    ].join('\n');
+    expect(sourceTwin(text, 'sources')).toBe(
+      'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: bookworm bookworm-updates\nComponents: main',
+    );
+  });
+
+  test('a one-line list: deb lines become deb-src, comments and deb-src lines go', () => {
+    const text = '# mirror\ndeb [arch=amd64] http://deb.debian.org/debian bookworm main\ndeb-src http://x y z\n';
+    expect(sourceTwin(text, 'list')).toBe('deb-src [arch=amd64] http://deb.debian.org/debian bookworm main');
+  });
+
+  test('a binNMU version is the source version without +bN', () => {
+    expect(sourceVersion('4.2-5+b1')).toBe('4.2-5');
+    expect(sourceVersion('2:2.6.1-4~deb12u2')).toBe('2:2.6.1-4~deb12u2');
   });
 });
