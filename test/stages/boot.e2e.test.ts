@@ -43,6 +43,9 @@ const bootAgain = async (...args: string[]) =>
       MD_EXAMPLE,
       '--configs',
       CELL,
+      // the suites have their own tests; these are about the guest and the watchdog
+      '--suites',
+      'none',
       ...args,
     ],
     await e2eOutDir(tree('6.12')),
@@ -82,6 +85,11 @@ const COVERAGE: Record<string, { executed: string[]; notReached: string[] }> = {
     // md-cluster only, and invalid bitmap superblocks only
     notReached: ['bitmap_print_sb', 'md_bitmap_file_test_bit'],
   },
+};
+/** The maintainers' suite tests each example's change reaches (each suite's suite.conf in guest/suites). */
+const SUITE_TESTS: Record<string, string[]> = {
+  '6.1': ['cryptsetup:loopaes-test', 'cryptsetup:tcrypt-compat-test', 'cryptsetup:bitlk-compat-test'],
+  '6.12': ['mdadm:05r1-bitmapfile', 'mdadm:05r1-internalbitmap', 'mdadm:21raid5cache'],
 };
 const SCENARIOS: Record<string, string[]> = {
   '6.1': ['crypt-lmk', 'crypt-tcw', 'crypt-elephant', 'crypt-xts-plain64', 'log-writes', 'lvm-linear'],
@@ -168,7 +176,21 @@ describe.each(EXHAUSTIVE ? TREES : [tree('6.12')])('boot stage on linux-source-$
       expect(run.code).toBe(0);
       expect(b.cells!.map((c) => [c.config, c.status])).toEqual(CELLS.map((c) => [c, 'pass']));
       const chosen = SCENARIOS[t.version]!;
-      expect(b.summary).toMatch(new RegExp(`^${chosen.length} of 16 scenarios, chosen by the change; `));
+      const suiteTests = SUITE_TESTS[t.version]!;
+      const suite = suiteTests[0]!.split(':')[0]!;
+      expect(b.summary).toMatch(
+        new RegExp(
+          `^${chosen.length} of 16 scenarios, chosen by the change, ` +
+            `${suiteTests.length} ${suite} suite tests, chosen by the change; `,
+        ),
+      );
+      expect(
+        b.findings
+          .find((f) => f.type === 'SUITES_CHOSEN')!
+          .message.split('\n')
+          .slice(1)
+          .map((l) => l.trim().split(': ')[0]),
+      ).toEqual(suiteTests);
       expect(
         b.findings
           .find((f) => f.type === 'SCENARIOS_CHOSEN')!
@@ -180,7 +202,8 @@ describe.each(EXHAUSTIVE ? TREES : [tree('6.12')])('boot stage on linux-source-$
       for (const cell of b.cells!)
         expect(cell.summary).toMatch(
           new RegExp(
-            `^${chosen.length}/${chosen.length} scenarios passed under (TCG|KVM); ciphertext identical to ` +
+            `^${chosen.length}/${chosen.length} scenarios passed under (TCG|KVM); ` +
+              `suite tests: ${suiteTests.length} pass; ciphertext identical to ` +
               `base; ${executed.length}/${executed.length + notReached.length} changed functions executed`,
           ),
         );
@@ -199,9 +222,10 @@ describe.each(EXHAUSTIVE ? TREES : [tree('6.12')])('boot stage on linux-source-$
         const dir = path.join(run.outDir, 'artifacts', config);
         for (const f of ['console-base.log', 'console-patched.log', 'ktap-patched.txt', 'coverage.md', 'base/bzImage'])
           expect(existsSync(path.join(dir, f))).toBe(true);
-        expect(readFileSync(path.join(dir, 'ktap-patched.txt'), 'utf8')).toMatch(
-          new RegExp(`^KTAP version 1\n1\\.\\.${chosen.length}\n`),
-        );
+        const ktap = readFileSync(path.join(dir, 'ktap-patched.txt'), 'utf8');
+        expect(ktap).toMatch(new RegExp(`^KTAP version 1\n1\\.\\.${chosen.length + suiteTests.length}\n`));
+        // one KTAP line per suite test, numbered after the scenarios, on both kernels
+        suiteTests.forEach((id, i) => expect(ktap).toContain(`\nok ${chosen.length + 1 + i} ${id}\n`));
         // our init seeds the RNG before any scenario: unseeded, every mkfs and integritysetup waits seconds for it
         const log = readFileSync(path.join(dir, 'console-patched.log'), 'utf8');
         expect(log.indexOf('random: crng init done')).toBeGreaterThan(0);
@@ -341,6 +365,8 @@ describe('the watchdog and the data checks catch what a conversion gets wrong', 
         CELL,
         '--scenarios',
         'md-raid1-bitmap',
+        '--suites',
+        'none',
       );
       expect(run.code).toBe(1);
       const splats = stage(run, 'boot')!.findings.filter((f) => f.type === 'KERNEL_SPLAT');
@@ -393,6 +419,8 @@ describe('the watchdog and the data checks catch what a conversion gets wrong', 
         'x86_64-dm',
         '--scenarios',
         'crypt-lmk',
+        '--suites',
+        'none',
       );
       expect(run.code).toBe(1);
       const splats = stage(run, 'boot')!.findings.filter((f) => f.type === 'KERNEL_SPLAT');
@@ -420,6 +448,36 @@ describe('the watchdog and the data checks catch what a conversion gets wrong', 
   );
 
   onlyExhaustive(
+    "6.1: dropping sg->offset in crypt_iv_lmk_post: cryptsetup's loopaes-test, which drives the lmk IV, " +
+      'passes on the base kernel and fails on the patched one',
+    async () => {
+      const run = await boot(
+        '6.1',
+        '--series',
+        series('suite-lmk-corrupts-reads'),
+        '--configs',
+        'x86_64-dm',
+        // a scenario that does not reach lmk: the upstream test alone must catch it
+        '--scenarios',
+        'crypt-xts-plain64',
+      );
+      expect(run.code).toBe(1);
+      const b = stage(run, 'boot')!;
+      const regressions = b.findings.filter((f) => f.type === 'SUITE_REGRESSION');
+      expect(regressions.map((f) => f.message.split('\n')[0])).toEqual([
+        expect.stringMatching(
+          /^cryptsetup:loopaes-test passes on the base kernel and fails on the patched one \(failed 3 of 3 attempts\)$/,
+        ),
+      ]);
+      expect(regressions[0]).toMatchObject({ tool: 'suite', severity: 'error', new: true, config: 'x86_64-dm' });
+      expect(regressions[0]!.message).toMatch(/Expecting \S+ got \S+/); // the test's own log
+      expect(b.cells![0]!.summary).toMatch(/suite tests: 0? ?.*1 regression/);
+      expect(b.findings.filter((f) => f.type === 'SUITE_FAILS_ON_BASE')).toEqual([]);
+    },
+    HOUR,
+  );
+
+  onlyExhaustive(
     '6.1: dropping sg->offset in crypt_iv_tcw_gen: crypt-tcw cannot read its data back; crypt-lmk still passes',
     async () => {
       const run = await boot(
@@ -430,6 +488,8 @@ describe('the watchdog and the data checks catch what a conversion gets wrong', 
         'x86_64-dm',
         '--scenarios',
         'crypt-lmk,crypt-tcw',
+        '--suites',
+        'none',
       );
       expect(run.code).toBe(1);
       const b = stage(run, 'boot')!;
