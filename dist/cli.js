@@ -4012,7 +4012,11 @@ async function stageSuite(staging, suite, tree, guestDir) {
             throw inputError(`${suite.name}: the source has no ${keep} to keep`);
         await cp(path.join(tree, keep), path.join(dir, 'src', keep), { recursive: true, preserveTimestamps: true });
     }
-    await copyFile(path.join(guestDir, 'suites', suite.name, 'run-test'), path.join(dir, 'run-test'));
+    const own = path.join(guestDir, 'suites', suite.name);
+    await copyFile(path.join(own, 'run-test'), path.join(dir, 'run-test'));
+    // a test's trim for the default selection (NAME.sed)
+    for (const sed of (await readdir(own)).filter((n) => n.endsWith('.sed')))
+        await copyFile(path.join(own, sed), path.join(dir, sed));
     for (const test of suite.tests.filter((t) => t.images)) {
         const { tarball, members } = test.images;
         const source = path.join(tree, suite.keep[0], tarball);
@@ -5162,7 +5166,8 @@ function scenarioFindings(record) {
     const { initLine, planned, scenarios } = patched.report;
     const missing = initLine !== undefined && planned !== undefined ? planned - scenarios.length : 0;
     if (missing > 0) {
-        const message = `${missing} of ${planned} scenarios and suite tests never started${killed}`;
+        const what = patched.report.suitesPlanned ? 'scenarios and suite tests' : 'scenarios';
+        const message = `${missing} of ${planned} ${what} never started${killed}`;
         findings.push({ tool: 'workload', severity: 'error', type: 'SCENARIO_NOT_RUN', new: true, message });
     }
     return findings;

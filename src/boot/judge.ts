@@ -104,7 +104,8 @@ function scenarioFindings(record: BootRecord): Finding[] {
   const { initLine, planned, scenarios } = patched.report;
   const missing = initLine !== undefined && planned !== undefined ? planned - scenarios.length : 0;
   if (missing > 0) {
-    const message = `${missing} of ${planned} scenarios and suite tests never started${killed}`;
+    const what = patched.report.suitesPlanned ? 'scenarios and suite tests' : 'scenarios';
+    const message = `${missing} of ${planned} ${what} never started${killed}`;
     findings.push({ tool: 'workload', severity: 'error', type: 'SCENARIO_NOT_RUN', new: true, message });
   }
   return findings;

@@ -75,7 +75,11 @@ async function stageSuite(staging: string, suite: SuiteInfo, tree: string, guest
     if (!existsSync(path.join(tree, keep))) throw inputError(`${suite.name}: the source has no ${keep} to keep`);
     await cp(path.join(tree, keep), path.join(dir, 'src', keep), { recursive: true, preserveTimestamps: true });
   }
-  await copyFile(path.join(guestDir, 'suites', suite.name, 'run-test'), path.join(dir, 'run-test'));
+  const own = path.join(guestDir, 'suites', suite.name);
+  await copyFile(path.join(own, 'run-test'), path.join(dir, 'run-test'));
+  // a test's trim for the default selection (NAME.sed)
+  for (const sed of (await readdir(own)).filter((n) => n.endsWith('.sed')))
+    await copyFile(path.join(own, sed), path.join(dir, sed));
   for (const test of suite.tests.filter((t) => t.images)) {
     const { tarball, members } = test.images!;
     const source = path.join(tree, suite.keep[0]!, tarball);

@@ -143,7 +143,10 @@ describe('judgeBoot with suite tests', () => {
     );
     expect(judged.status).toBe('pass');
     expect(judged.findings.find((f) => f.type === 'SUITES_UNAVAILABLE')!.message).toMatch(
-      /^the maintainers' suites did not run: cannot download the Debian source of mdadm=4\.2-5: x \(the scenarios ran\)$/,
+      new RegExp(
+        "^the maintainers' suites did not run: cannot download the Debian source of mdadm=4\\.2-5: x " +
+          '\\(the scenarios ran\\)$',
+      ),
     );
     expect(judged.summary).toMatch(/suites did not run/);
   });

@@ -66,7 +66,7 @@ describe('chooseSuiteTests on the shipped suites', () => {
     expect(choice.reasons).toContain('cryptsetup:tcrypt-compat-test: crypt_iv_tcw_gen()');
   });
 
-  test('a dm-crypt function no test names: the file-level tests run, which are full-only, so none by default', async () => {
+  test('a dm-crypt function no test names: the file-level tests, full-only, so none by default', async () => {
     const suites = await readSuites(GUEST);
     const args = [[CRYPT], [fn(CRYPT, 'crypt_ctr')]] as const;
     expect(chooseSuiteTests(suites, 'default', ...args).tests).toEqual([]);
