@@ -156,6 +156,19 @@ describe('parseRunArgs', () => {
     expect(usage(['--series', 'x', '--scenario-timeout', '0'])).toMatch(
       /^--scenario-timeout must be a positive whole number/,
     );
+    expect(usage(['--series', 'x', '--suites', 'some'])).toBe(
+      '--suites must be one of default, full, none, not "some"',
+    );
+    expect(usage(['--series', 'x', '--suite-reruns', '11'])).toBe(
+      '--suite-reruns takes a whole number from 0 to 10, not "11"',
+    );
+    expect(usage(['--series', 'x', '--suite-timeout', '0'])).toMatch(/^--suite-timeout must be a positive whole/);
+    expect(parseRunArgs(['--series', 'x'], {})).toMatchObject({ suites: 'default', suiteReruns: 2 });
+    expect(parseRunArgs(['--series', 'x', '--suites', 'none', '--suite-reruns', '0'], {})).toMatchObject({
+      suites: 'none',
+      suiteReruns: 0,
+      suiteTimeoutMs: 300_000,
+    });
     expect(usage(['--series', 'x', '--configs', ''])).toBe('--configs is empty');
     expect(usage(['--series', 'x', '--fail-on', 'never'])).toMatch(
       /^--fail-on must be one of error, warning, new-warning/,
