@@ -6379,6 +6379,9 @@ function stageNeeds(stage, arches) {
                 tool('apt-get', 'apt', 'the guest packages'),
                 tool('dpkg-deb', 'dpkg', 'the guest packages'),
                 tool('gcov', 'gcc', 'coverage of the changed functions', false),
+                // without them the maintainers' suites are reported unavailable and the scenarios still run
+                tool('dpkg-source', 'dpkg-dev', "the maintainers' suites (Debian sources)", false),
+                tool('mke2fs', 'e2fsprogs', "the maintainers' suites (their disk)", false, ['-V']),
             ];
         case 'readiness':
             return [
