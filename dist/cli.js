@@ -4900,7 +4900,7 @@ async function readCoverage(input, resultsDir) {
 async function prepareSuites(input, metrics) {
     const { settings, cell, progress } = input;
     const tests = settings.suiteTests ?? [];
-    if (tests.length === 0 || settings.suites === 'none')
+    if (tests.length === 0)
         return {};
     const t = Date.now();
     try {
@@ -4916,7 +4916,7 @@ async function prepareSuites(input, metrics) {
             timeoutSeconds: Math.round(settings.suiteTimeoutMs / 1000),
             reruns: settings.suiteReruns,
         };
-        return { run, disk };
+        return { run };
     }
     catch (error) {
         const why = oneLine(error);
@@ -5230,7 +5230,7 @@ function splatFindings(record) {
     return splats.map((splat) => splatFinding(record, splat, existing.includes(splat))); // in console order
 }
 /** The suite tests against the base, and the reason they could not run at all when they could not. */
-function suiteTestFindings(record) {
+function suiteTestFindings(record, verdicts) {
     const unavailable = record.suitesUnavailable
         ? [
             {
@@ -5242,7 +5242,7 @@ function suiteTestFindings(record) {
             },
         ]
         : [];
-    return [...unavailable, ...suiteFindings(classifySuites(record.patched.report, record.base?.report))];
+    return [...unavailable, ...suiteFindings(verdicts)];
 }
 function coverageFindings(record) {
     return record.coverage.flatMap((c) => {
@@ -5273,11 +5273,12 @@ function coverageFindings(record) {
 }
 /** The boot cell's findings (each with its config), status and one-line summary. */
 function judgeBoot(record, failOn) {
+    const suiteVerdicts = classifySuites(record.patched.report, record.base?.report);
     const findings = [
         ...bootFailed(record),
         ...noHighmem(record),
         ...scenarioFindings(record),
-        ...suiteTestFindings(record),
+        ...suiteTestFindings(record, suiteVerdicts),
         ...ciphertextFindings(record),
         ...splatFindings(record),
         ...coverageFindings(record),
@@ -5289,7 +5290,7 @@ function judgeBoot(record, failOn) {
     const passed = scenarios.filter((s) => s.status === 'pass').length;
     const skipped = scenarios.filter((s) => s.status === 'skip').length;
     const reached = record.coverage.filter((c) => (c.calls ?? 0) > 0 || (c.suites?.calls ?? 0) > 0).length;
-    const suites = suitesSummary(classifySuites(report, record.base?.report));
+    const suites = suitesSummary(suiteVerdicts);
     const planned = report.planned === undefined ? scenarios.length : report.planned - (report.suitesPlanned ?? 0);
     const differs = findings.some((f) => f.type === 'CIPHERTEXT_DIFFERS');
     const summary = [

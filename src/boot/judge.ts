@@ -8,7 +8,7 @@ import type { ChangedFunction } from '../series/changed.js';
 import { silentScenario, tail, type ConsoleReport } from './console.js';
 import { blameChanged, findSplats, splatKey, type Splat } from './watchdog.js';
 import type { FunctionCoverage } from './coverage.js';
-import { classifySuites, isSuiteTest, suiteFindings, suitesSummary } from './suites-judge.js';
+import { classifySuites, isSuiteTest, suiteFindings, suitesSummary, type SuiteTestVerdict } from './suites-judge.js';
 
 /** What one kernel's boot left behind, as the judge needs it. */
 export interface KernelRun {
@@ -171,7 +171,7 @@ function splatFindings(record: BootRecord): Finding[] {
 }
 
 /** The suite tests against the base, and the reason they could not run at all when they could not. */
-function suiteTestFindings(record: BootRecord): Finding[] {
+function suiteTestFindings(record: BootRecord, verdicts: readonly SuiteTestVerdict[]): Finding[] {
   const unavailable: Finding[] = record.suitesUnavailable
     ? [
         {
@@ -183,7 +183,7 @@ function suiteTestFindings(record: BootRecord): Finding[] {
         },
       ]
     : [];
-  return [...unavailable, ...suiteFindings(classifySuites(record.patched.report, record.base?.report))];
+  return [...unavailable, ...suiteFindings(verdicts)];
 }
 
 function coverageFindings(record: BootRecord): Finding[] {
@@ -216,11 +216,12 @@ function coverageFindings(record: BootRecord): Finding[] {
 
 /** The boot cell's findings (each with its config), status and one-line summary. */
 export function judgeBoot(record: BootRecord, failOn: FailOn): Judgement {
+  const suiteVerdicts = classifySuites(record.patched.report, record.base?.report);
   const findings = [
     ...bootFailed(record),
     ...noHighmem(record),
     ...scenarioFindings(record),
-    ...suiteTestFindings(record),
+    ...suiteTestFindings(record, suiteVerdicts),
     ...ciphertextFindings(record),
     ...splatFindings(record),
     ...coverageFindings(record),
@@ -233,7 +234,7 @@ export function judgeBoot(record: BootRecord, failOn: FailOn): Judgement {
   const passed = scenarios.filter((s) => s.status === 'pass').length;
   const skipped = scenarios.filter((s) => s.status === 'skip').length;
   const reached = record.coverage.filter((c) => (c.calls ?? 0) > 0 || (c.suites?.calls ?? 0) > 0).length;
-  const suites = suitesSummary(classifySuites(report, record.base?.report));
+  const suites = suitesSummary(suiteVerdicts);
   const planned = report.planned === undefined ? scenarios.length : report.planned - (report.suitesPlanned ?? 0);
   const differs = findings.some((f) => f.type === 'CIPHERTEXT_DIFFERS');
   const summary = [

@@ -14,7 +14,7 @@ import type { Progress } from '../report/progress.js';
 import { buildInitramfs } from '../guest/initramfs.js';
 import { readNotReached, readScenarios } from '../guest/scenarios.js';
 import { readSuites, type SuiteMode, type SuiteTest } from '../guest/suites.js';
-import { buildSuiteDisk, type SuiteDisk } from '../guest/suite-disk.js';
+import { buildSuiteDisk } from '../guest/suite-disk.js';
 import { oneLine } from '../errors.js';
 import type { ChangedFunction } from '../series/changed.js';
 import { decodeStacktrace } from '../tools/decode-stacktrace.js';
@@ -123,10 +123,10 @@ async function readCoverage(input: BootCellInput, resultsDir: string | undefined
 async function prepareSuites(
   input: BootCellInput,
   metrics: BootCellMetrics,
-): Promise<{ run?: SuiteRun; disk?: SuiteDisk; unavailable?: string }> {
+): Promise<{ run?: SuiteRun; unavailable?: string }> {
   const { settings, cell, progress } = input;
   const tests = settings.suiteTests ?? [];
-  if (tests.length === 0 || settings.suites === 'none') return {};
+  if (tests.length === 0) return {};
   const t = Date.now();
   try {
     // every suite on one disk per arch: one image to cache, whichever suites a series needs
@@ -144,7 +144,7 @@ async function prepareSuites(
       timeoutSeconds: Math.round(settings.suiteTimeoutMs / 1000),
       reruns: settings.suiteReruns,
     };
-    return { run, disk };
+    return { run };
   } catch (error) {
     const why = oneLine(error);
     progress.info(`boot: ${cell.name}: the suites cannot run: ${why}`);
