@@ -85,7 +85,6 @@ describe('chooseSuiteTests on the shipped suites', () => {
     const functions = [fn(files[0]!, 'md_bitmap_file_set_bit'), fn(files[1]!, 'r5c_cache_data')];
     expect(chooseSuiteTests(suites, 'default', files, functions).tests.map((t) => t.id)).toEqual([
       'mdadm:05r1-bitmapfile',
-      'mdadm:05r1-internalbitmap',
       'mdadm:21raid5cache',
     ]);
     expect(chooseSuiteTests(suites, 'none', files, functions).tests).toEqual([]);
