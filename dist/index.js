@@ -32,11 +32,11 @@ import require$$1$5 from 'node:dns';
 import require$$5$3 from 'string_decoder';
 import 'child_process';
 import 'timers';
-import { existsSync, createWriteStream, createReadStream, constants as constants$6 } from 'node:fs';
-import { mkdir as mkdir$1, writeFile as writeFile$1, readFile, rm as rm$1, stat as stat$1, readdir as readdir$1, mkdtemp, rename as rename$1, copyFile as copyFile$1, appendFile as appendFile$1, chmod as chmod$1, open as open$1, cp, lstat as lstat$1, access as access$1 } from 'node:fs/promises';
+import { existsSync, createReadStream, createWriteStream, constants as constants$6 } from 'node:fs';
+import { mkdir as mkdir$1, writeFile as writeFile$1, readFile, rm as rm$1, stat as stat$1, readdir as readdir$1, mkdtemp, rename as rename$1, copyFile as copyFile$1, appendFile as appendFile$1, cp, utimes, readlink, lstat as lstat$1, chmod as chmod$1, open as open$1, access as access$1 } from 'node:fs/promises';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import os$1 from 'node:os';
 import { pipeline } from 'node:stream/promises';
 
@@ -29872,6 +29872,15 @@ async function importDirectory(dir, cacheDir) {
 }
 
 // Resolve --tree/--ref to a base commit and check it out in our own work directory; the user's tree is only read.
+/** Our checkout of the tree, in the run's work dir. */
+const treeDirOf = (workDir) => path.join(workDir, 'linux');
+/**
+ * The build dirs live in the tree, one level down: kbuild then names the sources by relative paths (srctree ..), so
+ * an O= dir means the same in any out dir and a cached base's can be restored into another run's tree.
+ */
+const BUILD_DIR_PREFIX = 'kpci-build-';
+/** git clean keeps them (with -x it still honours -e). */
+const KEEP_BUILD_DIRS = ['-e', `/${BUILD_DIR_PREFIX}*/`];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Where the fetches of this URL live in the cache: one bare repository per URL. */
 function remoteGitDir(url, cacheDir) {
@@ -29935,7 +29944,7 @@ async function checkout(from, commit, dir) {
         await copyFile$1(path.join(common, 'shallow'), path.join(dir, '.git', 'shallow'));
     await git.run(['update-ref', 'refs/kpci/base', commit]);
     await git.run(['checkout', '--quiet', '--force', '--detach', commit], { timeoutMs: 20 * 60_000 });
-    await git.run(['clean', '-ffdxq'], { timeoutMs: 10 * 60_000 });
+    await git.run(['clean', '-ffdxq', ...KEEP_BUILD_DIRS], { timeoutMs: 10 * 60_000 });
     return git;
 }
 /** The URL a local checkout was cloned from (its origin remote), read only. */
@@ -29947,7 +29956,7 @@ async function prepareTree(source, options) {
     if (options.ref !== undefined && !(await isValidRefName(options.ref))) {
         throw inputError(`--ref ${JSON.stringify(options.ref)} is not a valid git ref name`);
     }
-    const dir = path.join(options.workDir, 'linux');
+    const dir = treeDirOf(options.workDir);
     let origin;
     let ref = options.ref;
     let upstream;
@@ -30028,7 +30037,7 @@ function parseApplyFailure(output) {
     // "patch failed: file:N" precedes the per-hunk lines of the same file; keep the more precise ones
     return failures.filter((f) => f.hunk !== undefined || !failures.some((g) => g.file === f.file && g.hunk !== undefined));
 }
-function describe$2(patch, total) {
+function describe$3(patch, total) {
     return `patch ${patch.index}/${total} "${patch.subject}"`;
 }
 /** Files a patch expects to find: modified, deleted or renamed, and not created by an earlier patch. */
@@ -30044,7 +30053,7 @@ async function explainFailure(ctx, patch, amOutput) {
         timeoutMs: ctx.settings.stepTimeoutMs,
     });
     await git.exec(['reset', '--hard', '--quiet']);
-    await git.exec(['clean', '-fdxq']); // .rej files are in .gitignore; build dirs live outside this tree
+    await git.exec(['clean', '-fdxq', ...KEEP_BUILD_DIRS]); // .rej files are in .gitignore; the build dirs stay
     let failures = parseApplyFailure(`${probe.stdout}\n${probe.stderr}`);
     if (failures.length === 0)
         failures = parseApplyFailure(amOutput);
@@ -30069,7 +30078,7 @@ async function explainFailure(ctx, patch, amOutput) {
             new: true,
             file: f.file,
             line: hunk?.oldStart ?? f.line,
-            message: `${describe$2(patch, total)} does not apply: ${what} of ${f.file} failed`,
+            message: `${describe$3(patch, total)} does not apply: ${what} of ${f.file} failed`,
         };
     });
     if (findings.length === 0) {
@@ -30080,7 +30089,7 @@ async function explainFailure(ctx, patch, amOutput) {
             type: 'APPLY_FAILED',
             patch: patch.index,
             new: true,
-            message: `${describe$2(patch, total)} does not apply: ${reason}`,
+            message: `${describe$3(patch, total)} does not apply: ${reason}`,
         });
     }
     return findings;
@@ -30099,7 +30108,7 @@ async function applySeries(ctx) {
         const missing = expected.filter((f) => !existsSync(path.join(dir, f)));
         if (expected.length > 0 && missing.length === expected.length) {
             // Nothing it changes is here: a patch for another project or tree, not a conflict to resolve.
-            const summary = `${describe$2(patch, total)} is not for this tree: ` +
+            const summary = `${describe$3(patch, total)} is not for this tree: ` +
                 `${missing.slice(0, 3).join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist in it`;
             return result('error', summary, [
                 { tool: 'git', severity: 'error', type: 'WRONG_TREE', message: summary, patch: patch.index, new: true },
@@ -30110,7 +30119,7 @@ async function applySeries(ctx) {
             await git.exec(['am', '--abort']);
             const findings = await explainFailure(ctx, patch, `${am.stdout}\n${am.stderr}`);
             const files = [...new Set(findings.map((f) => f.file).filter(Boolean))];
-            const summary = `${describe$2(patch, total)} does not apply${files.length ? ` to ${files.join(', ')}` : ''}`;
+            const summary = `${describe$3(patch, total)} does not apply${files.length ? ` to ${files.join(', ')}` : ''}`;
             return result('fail', summary, findings);
         }
         commits.push((await git.revParse('HEAD')));
@@ -31654,7 +31663,7 @@ function cellArtifacts(outDir, workDir, cell) {
         vmlinux: path.join(dir, 'vmlinux'),
         baseBzImage: path.join(dir, 'base', 'bzImage'),
         baseVmlinux: path.join(dir, 'base', 'vmlinux'),
-        buildDir: path.join(workDir, 'build', cell),
+        buildDir: path.join(treeDirOf(workDir), `${BUILD_DIR_PREFIX}${cell}`),
     };
 }
 
@@ -31845,6 +31854,221 @@ async function compiledLines(treeDir, buildDir, changed, builtObjects, timeoutMs
     return out;
 }
 
+// The keys of what the base proves, from everything that decides it and nothing else: a key that hits means the base
+// would come out the same if it were computed again. Pure; the stages gather the parts.
+function keyOf(kind, parts) {
+    // sorted keys: the same parts give the same key whatever order they were written in
+    const canonical = JSON.stringify(parts, Object.keys(parts).sort());
+    return `${kind}-${createHash('sha256').update(canonical).digest('hex').slice(0, 24)}`;
+}
+function baseBuildKey(parts) {
+    return keyOf('build', { ...parts, touched: [...parts.touched].sort() });
+}
+function baseBootKey(parts) {
+    return keyOf('boot', {
+        ...parts,
+        scenarios: parts.scenarios ? [...parts.scenarios] : 'all',
+        suitesDisk: parts.suitesDisk ?? 'none',
+        suiteTests: [...parts.suiteTests],
+    });
+}
+
+// A store of immutable cache entries, one folder per key, each file checked by its sha256 before anything trusts it.
+// An entry appears whole or not at all (written to a temporary folder, then renamed), so two runs saving one key at
+// once leave one complete entry; one that does not verify is moved aside and rebuilt, never read.
+/** Bumped when what an entry holds changes meaning: an entry of another format is not read. */
+const ENTRY_FORMAT = 1;
+const MANIFEST = 'manifest.json';
+const MANIFEST_SUM = 'manifest.sha256';
+const sha256File = (file) => new Promise((resolve, reject) => {
+    const h = createHash('sha256');
+    createReadStream(file)
+        .on('data', (chunk) => h.update(chunk))
+        .on('error', reject)
+        .on('end', () => resolve(h.digest('hex')));
+});
+const sha256Text = (text) => createHash('sha256').update(text).digest('hex');
+/** Every file and link under dir, as paths relative to it, sorted (the manifest's order). */
+async function listTree(dir, rel = '') {
+    const out = [];
+    for (const ent of (await readdir$1(path.join(dir, rel), { withFileTypes: true })).sort((a, b) => a.name < b.name ? -1 : 1)) {
+        const p = rel ? `${rel}/${ent.name}` : ent.name;
+        if (ent.isDirectory())
+            out.push(...(await listTree(dir, p)));
+        else if (ent.isSymbolicLink())
+            out.push({ path: p, kind: 'link' });
+        else if (ent.isFile())
+            out.push({ path: p, kind: 'file' });
+    }
+    return out;
+}
+async function describe$2(root, skip) {
+    const files = [];
+    for (const f of await listTree(root)) {
+        if (skip(f.path) || f.path === MANIFEST || f.path === MANIFEST_SUM)
+            continue;
+        const full = path.join(root, f.path);
+        if (f.kind === 'link')
+            files.push({ path: f.path, link: await readlink(full) });
+        else
+            files.push({ path: f.path, size: (await lstat$1(full)).size, sha256: await sha256File(full) });
+    }
+    return files;
+}
+const errorText = (error) => {
+    const e = error;
+    return e.code === 'ENOSPC' ? 'no space left on device' : (e.code ?? e.message ?? String(error));
+};
+/** Keep content under key; a key already saved (by this run or another at the same moment) is left as it is. */
+async function saveEntry(store, key, content) {
+    const final = path.join(store.dir, key);
+    if (existsSync(final))
+        return { saved: false, why: 'already saved' };
+    const tmp = path.join(store.dir, `.tmp-${key}-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const skipPrefix = content.skipPrefix;
+    const skip = (p) => skipPrefix !== undefined && path.basename(p).startsWith(skipPrefix);
+    try {
+        await mkdir$1(tmp, { recursive: true });
+        for (const { name, from } of content.copy) {
+            await cp(from, path.join(tmp, name), {
+                recursive: true,
+                verbatimSymlinks: true,
+                filter: (src) => !skip(src),
+            });
+        }
+        await writeFile$1(path.join(tmp, 'meta.json'), JSON.stringify(content.meta));
+        // the checksums are of what landed on the disk, so a short write is caught here rather than at the next read
+        const manifest = { format: ENTRY_FORMAT, tool: store.tool, key, files: await describe$2(tmp, skip) };
+        const text = JSON.stringify(manifest);
+        await writeFile$1(path.join(tmp, MANIFEST), text);
+        await writeFile$1(path.join(tmp, MANIFEST_SUM), sha256Text(text));
+        try {
+            await rename$1(tmp, final);
+        }
+        catch (error) {
+            const code = error.code;
+            if (code === 'ENOTEMPTY' || code === 'EEXIST') {
+                await rm$1(tmp, { recursive: true, force: true });
+                return { saved: false, why: 'another run saved it first' };
+            }
+            throw error;
+        }
+        return { saved: true };
+    }
+    catch (error) {
+        await rm$1(tmp, { recursive: true, force: true }).catch(() => undefined);
+        return { saved: false, why: `cannot save it: ${errorText(error)}` };
+    }
+}
+/** Why an entry's folder cannot be trusted, or undefined when every file is as its manifest says. */
+async function verify(store, key, dir) {
+    const text = await readFile(path.join(dir, MANIFEST), 'utf8').catch(() => undefined);
+    const sum = await readFile(path.join(dir, MANIFEST_SUM), 'utf8').catch(() => undefined);
+    if (text === undefined || sum === undefined)
+        return 'it is incomplete (no manifest)';
+    if (sha256Text(text) !== sum.trim())
+        return 'its manifest does not match its checksum';
+    const manifest = JSON.parse(text);
+    if (manifest.format !== ENTRY_FORMAT)
+        return `it has entry format ${manifest.format}, this tool reads ${ENTRY_FORMAT}`;
+    if (manifest.tool !== store.tool)
+        return `it was written by kernel-patch-ci ${manifest.tool}, this is ${store.tool}`;
+    if (manifest.key !== key)
+        return `it holds key ${manifest.key}`;
+    const listed = new Set(manifest.files.map((f) => f.path));
+    for (const f of manifest.files) {
+        const full = path.join(dir, f.path);
+        if (f.link !== undefined) {
+            if ((await readlink(full).catch(() => undefined)) !== f.link)
+                return `${f.path} is not the link it was`;
+            continue;
+        }
+        const st = await lstat$1(full).catch(() => undefined);
+        if (!st)
+            return `${f.path} is missing`;
+        if (st.size !== f.size)
+            return `${f.path} is ${st.size} bytes, ${f.size} when saved (truncated?)`;
+        if ((await sha256File(full)) !== f.sha256)
+            return `${f.path} does not match its checksum`;
+    }
+    const extra = (await listTree(dir)).find((f) => !listed.has(f.path) && f.path !== MANIFEST && f.path !== MANIFEST_SUM);
+    return extra ? `${extra.path} was not in it when saved` : undefined;
+}
+/** The entry under key, verified; an entry that does not verify is moved out of the way and reported as a miss. */
+async function loadEntry(store, key) {
+    const dir = path.join(store.dir, key);
+    if (!existsSync(dir))
+        return { hit: false, why: 'no entry for this key' };
+    let why;
+    try {
+        why = await verify(store, key, dir);
+    }
+    catch (error) {
+        why = `it cannot be read: ${errorText(error)}`;
+    }
+    if (why) {
+        await discard(store, dir);
+        return { hit: false, why: `the entry was not used: ${why}` };
+    }
+    return { hit: true, dir, meta: JSON.parse(await readFile(path.join(dir, 'meta.json'), 'utf8')) };
+}
+/** Out of the way first (a rename), so a run reading it at the same moment sees it whole or not at all. */
+async function discard(store, dir) {
+    const trash = path.join(store.dir, `.trash-${path.basename(dir)}-${randomBytes(4).toString('hex')}`);
+    await rename$1(dir, trash).catch(() => undefined);
+    await rm$1(trash, { recursive: true, force: true }).catch(() => undefined);
+}
+/**
+ * Copy a verified entry's folder to `to`, every file stamped with one time: make then sees the restored objects as
+ * newer than the sources checked out before, and none older than another (a kbuild O= dir restored as built).
+ */
+async function restoreFolder(entryDir, name, to, stamp = new Date()) {
+    await rm$1(to, { recursive: true, force: true });
+    await cp(path.join(entryDir, name), to, { recursive: true, verbatimSymlinks: true });
+    for (const f of await listTree(to))
+        if (f.kind === 'file')
+            await utimes(path.join(to, f.path), stamp, stamp);
+}
+
+// A cell's base build kept between runs: the O= dir as the base build and its W=1 left it, the base kernel, and the
+// base's diagnostics. A v2 run of the same base restores them and makes only what the series changed.
+async function baseBuildKeyOf(parts) {
+    return baseBuildKey({
+        baseCommit: parts.baseCommit,
+        cell: parts.cell,
+        arch: parts.arch,
+        fragment: await readFile(parts.fragmentFile, 'utf8'),
+        seriesFragment: await readFile(parts.seriesFragmentFile, 'utf8'),
+        compiler: parts.compiler,
+        touched: parts.touched,
+    });
+}
+/** The cached base of key into buildDir and the base kernel's paths; a miss says why and touches nothing. */
+async function restoreBaseBuild(store, key, buildDir, base) {
+    const entry = await loadEntry(store, key);
+    if (!entry.hit)
+        return { use: { key, hit: false, why: entry.why } };
+    await restoreFolder(entry.dir, 'O', buildDir);
+    await mkdir$1(path.dirname(base.image), { recursive: true });
+    await copyFile$1(path.join(entry.dir, 'image'), base.image);
+    await copyFile$1(path.join(entry.dir, 'vmlinux'), base.vmlinux);
+    return { use: { key, hit: true }, diagnostics: entry.meta.diagnostics };
+}
+/** Keep a base just built (before any patched make touches the O= dir); what saving said, in a few words. */
+async function saveBaseBuild(store, key, buildDir, base, diagnostics) {
+    const saved = await saveEntry(store, key, {
+        copy: [
+            { name: 'O', from: buildDir },
+            { name: 'image', from: base.image },
+            { name: 'vmlinux', from: base.vmlinux },
+        ],
+        meta: { diagnostics },
+        // our own scratch files in the O= dir (ccache stats logs, the line proof's preprocessed output)
+        skipPrefix: '.kpci-',
+    });
+    return saved.saved ? 'saved' : `not saved: ${saved.why}`;
+}
+
 // One build cell's I/O: configure, build the base, compile after each patch, build the patched tree, keep the
 // kernels. What happened comes back as a plain record for build/judge.ts; nothing here decides a verdict.
 /** The makes of a failing cell, last REPRODUCE_MAKES of them, after where its .config is kept. */
@@ -31972,13 +32196,30 @@ async function runBuildCell(input) {
     };
     const done = () => ({ record, metrics, kernels, commands: run.commands });
     await git.run(['checkout', '--quiet', '--detach', series.baseCommit]);
-    // 1. configure (the fragment, then what the series needs), and what Kconfig dropped of the fragment's symbols
+    // 1. configure (the fragment, then what the series needs), and what Kconfig dropped of the fragment's symbols;
+    // or the O= dir of a base an earlier run built from the same parts, restored as that run left it
     let t = Date.now();
     const seriesFragment = path.join(paths.dir, 'series.config');
     await writeSeriesFragment(seriesFragment, series.additions, series.definesWerror);
     const fragments = [cell.fragmentPath, seriesFragment];
     run.commands.push('# configure: tinyconfig, the fragments merged, olddefconfig', ...configureCommands(run.options, fragments));
-    const configFailed = await configureFromFragment(run.options, fragments);
+    const cache = input.baseCache;
+    const key = cache
+        ? await baseBuildKeyOf({
+            baseCommit: series.baseCommit,
+            cell: cell.name,
+            arch: cell.arch,
+            fragmentFile: cell.fragmentPath,
+            seriesFragmentFile: seriesFragment,
+            compiler: cache.compiler,
+            touched: touchedCFiles(series.patches),
+        })
+        : undefined;
+    const basePaths = { image: paths.baseBzImage, vmlinux: paths.baseVmlinux };
+    const restored = cache && key ? await restoreBaseBuild(cache.store, key, run.options.buildDir, basePaths) : undefined;
+    if (restored)
+        metrics.baseCache = restored.use;
+    const configFailed = restored?.use.hit ? undefined : await configureFromFragment(run.options, fragments);
     metrics.configureMs = Date.now() - t;
     if (configFailed) {
         record.stopped = { phase: 'configure', failure: failure$1(configFailed, run) };
@@ -32004,19 +32245,29 @@ async function runBuildCell(input) {
             run.vars.push(`CFLAGS_${path.basename(o)}=-g`);
     await clearStats(run, 'base', 'per-patch', 'patched');
     const image = archOf(cell.arch).imageTarget;
-    t = Date.now();
-    const baseImage = await step(run, 'base build', [image], 'base');
-    if (baseImage.code !== 0) {
-        record.stopped = { phase: 'base', failure: failure$1(baseImage, run) };
-        return done();
+    if (restored?.use.hit) {
+        record.base = restored.diagnostics ?? [];
+        kernels.base = basePaths;
+        run.commands.push(`# the base: restored from the base cache (key ${key}), as an earlier run built it`);
     }
-    const baseW1 = objects.length ? await step(run, 'base W=1', ['W=1', ...objects], 'base') : undefined;
-    record.base = await diagnosticsOf(run, [baseImage, ...(baseW1 ? [baseW1] : [])]);
-    metrics.baseBuildMs = Date.now() - t;
-    const baseKernel = await keepKernel(run, 'base');
-    if (baseKernel)
-        kernels.base = baseKernel;
-    metrics.ccacheHitRate.base = await phaseHitRate(run, 'base');
+    else {
+        t = Date.now();
+        const baseImage = await step(run, 'base build', [image], 'base');
+        if (baseImage.code !== 0) {
+            record.stopped = { phase: 'base', failure: failure$1(baseImage, run) };
+            return done();
+        }
+        const baseW1 = objects.length ? await step(run, 'base W=1', ['W=1', ...objects], 'base') : undefined;
+        record.base = await diagnosticsOf(run, [baseImage, ...(baseW1 ? [baseW1] : [])]);
+        metrics.baseBuildMs = Date.now() - t;
+        const baseKernel = await keepKernel(run, 'base');
+        if (baseKernel)
+            kernels.base = baseKernel;
+        metrics.ccacheHitRate.base = await phaseHitRate(run, 'base');
+        // kept before any patched make changes the O= dir; a timed-out or failed step never gets here
+        if (cache && key && baseKernel && metrics.baseCache)
+            metrics.baseCache.saved = await saveBaseBuild(cache.store, key, run.options.buildDir, baseKernel, record.base);
+    }
     // 3. bisectability: every intermediate tree compiles what the series touched so far
     t = Date.now();
     for (let i = 0; i < series.commits.length - 1; i++) {
@@ -32380,6 +32631,14 @@ function* addedLinesTraced(patches) {
     }
 }
 
+function baseCacheNote(use) {
+    const key = use.key.slice(0, 18);
+    if (use.hit)
+        return `base from cache, key ${key}`;
+    const saved = use.saved === undefined ? '' : use.saved === 'saved' ? ', now cached' : `, ${use.saved}`;
+    return `base computed (${use.why ?? 'no entry'}${saved}), key ${key}`;
+}
+
 /** The patched text of each changed .c file, for naming the #if around a line no cell compiled. */
 async function patchedSources(ctx, files) {
     const sources = new Map();
@@ -32431,6 +32690,12 @@ async function buildOneCell(ctx, cell, series) {
         timeoutMs: settings.stepTimeoutMs,
         ccache: ccacheEnv({ dir: settings.ccacheDir, maxSize: settings.ccacheSize, baseDir: ctx.workDir }),
     };
+    const baseCache = settings.baseCacheDir
+        ? {
+            store: { dir: path.join(settings.baseCacheDir, 'build'), tool: TOOL_VERSION },
+            compiler: (await gccVersion(toolchain.crossCompile)) ?? 'no gcc --version',
+        }
+        : undefined;
     const run = await runBuildCell({
         cell,
         kbuild,
@@ -32440,10 +32705,14 @@ async function buildOneCell(ctx, cell, series) {
         workDir: ctx.workDir,
         series,
         progress: ctx.progress,
+        ...(baseCache ? { baseCache } : {}),
     });
     const judged = judgeBuildCell(run.record, series.patches, settings.failOn);
     const facts = { durationMs: Date.now() - t0, metrics: run.metrics, artifacts: run.kernels.dir };
     const result = judgedCell(cell.name, judged, facts, () => reproduceBuild(cell, run.kernels.dir, run.commands));
+    const use = run.metrics.baseCache;
+    if (use)
+        result.summary += `; ${baseCacheNote(use)}`;
     ctx.progress.info(`build: ${cell.name} ${result.status} in ${(result.durationMs / 1000).toFixed(1)}s — ${result.summary}`);
     return {
         result,
@@ -33918,6 +34187,45 @@ function coverageMarkdown(cell, rows) {
     return out.join('\n') + '\n';
 }
 
+// A base kernel's boot kept between runs: its console, KTAP, ciphertext hashes and suite outcomes, keyed by that
+// kernel image, the guest and what the guest was asked to run. A v2 run of the same base boots only the patched kernel.
+const packageLines = (packages) => packages.map((p) => `${p.name}=${p.version}\n`).join('');
+async function baseBootKeyOf(ask) {
+    const parts = {
+        kernel: await sha256File(ask.image),
+        initramfs: (await filesHash(ask.guestDir, createHash('sha256').update(packageLines(ask.packages)))).digest('hex'),
+        // the disk's cached name carries its key (every package version and suite file)
+        ...(ask.suites ? { suitesDisk: path.basename(ask.suites.disk) } : {}),
+        accel: ask.accel,
+        memoryMiB: ask.memoryMiB,
+        cpus: ask.cpus,
+        ...(ask.scenarios ? { scenarios: ask.scenarios } : {}),
+        suiteTests: ask.suites?.tests ?? [],
+        suiteMode: ask.suites ? ask.suiteMode : 'none',
+        suiteReruns: ask.suites?.reruns ?? 0,
+        suiteTimeoutMs: ask.suiteTimeoutMs,
+        bootTimeoutMs: ask.bootTimeoutMs,
+        scenarioTimeoutMs: ask.scenarioTimeoutMs,
+    };
+    return baseBootKey(parts);
+}
+async function cachedBaseBoot(store, key) {
+    const entry = await loadEntry(store, key);
+    return entry.hit ? { use: { key, hit: true }, boot: entry.meta.boot } : { use: { key, hit: false, why: entry.why } };
+}
+/**
+ * Keep a base boot that ran to its end. One the watchdog stopped is not kept: a hang can be the machine's (two
+ * guests on two cores once stalled a base kernel in early boot), and a cached one would be blamed on every v2.
+ */
+async function saveBaseBoot(store, key, boot) {
+    if (boot.killed || !boot.report.ended)
+        return 'not saved: the base boot did not run to its end';
+    const kept = { ...boot };
+    delete kept.resultsDir; // the base's results disk is not collected
+    const saved = await saveEntry(store, key, { copy: [], meta: { boot: kept } });
+    return saved.saved ? 'saved' : `not saved: ${saved.why}`;
+}
+
 // One boot cell's I/O: the cell's base and patched kernels booted with the same workload (one QEMU each, side by
 // side when the machine has the cores), their consoles and KTAP kept, splats decoded, and the coverage of the
 // changed functions read. What it returns is a plain record for boot/judge.ts.
@@ -33994,6 +34302,22 @@ async function prepareSuites(input, metrics) {
         return { unavailable: why };
     }
 }
+/** The base boot of an earlier run with the same kernel, guest and workload, or why there is none. */
+async function lookUpBaseBoot(input, image, guest) {
+    const { settings } = input;
+    const store = { dir: path.join(settings.baseCacheDir, 'boot'), tool: TOOL_VERSION };
+    const key = await baseBootKeyOf({
+        image,
+        ...guest,
+        cpus: GUEST_CPUS,
+        ...(settings.scenarios ? { scenarios: settings.scenarios } : {}),
+        suiteMode: settings.suites,
+        suiteTimeoutMs: settings.suiteTimeoutMs,
+        bootTimeoutMs: settings.bootTimeoutMs,
+        scenarioTimeoutMs: settings.scenarioTimeoutMs,
+    });
+    return { store, ...(await cachedBaseBoot(store, key)) };
+}
 async function runBootCell(input) {
     const { cell, kernels, settings, progress } = input;
     const dir = input.scratchDir;
@@ -34037,16 +34361,33 @@ async function runBootCell(input) {
         ...(suites.run ? { suites: suites.run } : {}),
     });
     const baseKernel = kernels.base && existsSync(kernels.base.image) ? kernels.base : undefined;
-    const together = baseKernel !== undefined && bootTogether(GUEST_CPUS);
-    const how = baseKernel
+    const baseCache = baseKernel && settings.baseCacheDir
+        ? await lookUpBaseBoot(input, baseKernel.image, {
+            packages: initramfs.packages,
+            guestDir: settings.guestDir,
+            accel: accel.accel,
+            memoryMiB: common.memoryMiB,
+            ...(suites.run ? { suites: suites.run } : {}),
+        })
+        : undefined;
+    if (baseCache)
+        metrics.baseCache = baseCache.use;
+    const bootBase = baseKernel && !baseCache?.boot ? baseKernel : undefined;
+    const together = bootBase !== undefined && bootTogether(GUEST_CPUS);
+    const how = bootBase
         ? `base and patched kernels, ${together ? 'side by side' : 'one after the other'}`
-        : 'patched kernel';
-    const [patched, base] = await progress.alive(`booting ${cell.name} (${how})`, together
-        ? Promise.all([bootOne('patched', kernels.patched.image), bootOne('base', baseKernel.image)])
+        : baseCache?.boot
+            ? 'patched kernel; the base boot from the base cache'
+            : 'patched kernel';
+    const [patched, booted] = await progress.alive(`booting ${cell.name} (${how})`, together
+        ? Promise.all([bootOne('patched', kernels.patched.image), bootOne('base', bootBase.image)])
         : (async () => {
             const first = await bootOne('patched', kernels.patched.image);
-            return [first, baseKernel ? await bootOne('base', baseKernel.image) : undefined];
+            return [first, bootBase ? await bootOne('base', bootBase.image) : undefined];
         })());
+    const base = booted ?? baseCache?.boot;
+    if (booted && baseCache?.store && metrics.baseCache)
+        metrics.baseCache.saved = await saveBaseBoot(baseCache.store, baseCache.use.key, booted);
     for (const [kind, boot] of [
         ['patched', patched],
         ['base', base],
@@ -34055,6 +34396,9 @@ async function runBootCell(input) {
             continue;
         await writeFile$1(path.join(kernels.dir, `console-${kind}.log`), boot.console);
         await writeFile$1(path.join(kernels.dir, `ktap-${kind}.txt`), ktapDocument(boot.report));
+        // a cached base boot took no time in this run
+        if (kind === 'base' && !booted)
+            continue;
         const first = boot.toFirstScenarioMs !== undefined ? { toFirstScenarioMs: boot.toFirstScenarioMs } : {};
         metrics[kind] = { totalMs: boot.durationMs, ...first, ...(boot.suitesMs ? { suitesMs: boot.suitesMs } : {}) };
     }
@@ -34432,6 +34776,8 @@ async function bootOneCell(ctx, cell, kernels, settings, changed) {
     const judged = judgeBoot(run.record, ctx.settings.failOn);
     const facts = { durationMs: Date.now() - t0, metrics: run.metrics, artifacts };
     const result = judgedCell(cell.name, judged, facts, () => reproduceBoot(cell, run));
+    if (run.metrics.baseCache)
+        result.summary += `; ${baseCacheNote(run.metrics.baseCache)}`;
     return { result, findings: judged.findings };
 }
 /** The maintainers' suite tests the change reaches (--suites), and why each was chosen. */
@@ -35693,9 +36039,11 @@ async function runPipeline(settings, progress) {
         };
         progress.info(`tree ready at ${tree.baseCommit.slice(0, 12)} in ${((Date.now() - t0) / 1000).toFixed(1)}s` +
             `${tree.how ? ` (${tree.how})` : ''}`);
+        const baseCacheDir = settings.baseCache ? path.join(settings.cacheDir, 'base') : undefined;
         const boot = {
             guestDir: settings.guestDir,
             cacheDir: settings.cacheDir,
+            ...(baseCacheDir ? { baseCacheDir } : {}),
             bootTimeoutMs: settings.bootTimeoutMs,
             scenarioTimeoutMs: settings.scenarioTimeoutMs,
             suites: settings.suites,
@@ -35704,7 +36052,7 @@ async function runPipeline(settings, progress) {
             ...(settings.scenarios ? { scenarios: settings.scenarios } : {}),
         };
         const ctx = {
-            settings: { ...settings, cells, boot },
+            settings: { ...settings, cells, boot, ...(baseCacheDir ? { baseCacheDir } : {}) },
             tree,
             series,
             workDir,
@@ -35946,6 +36294,11 @@ const RUN_OPTIONS = [
     },
     { name: 'suite-timeout', type: 'string', arg: 'SECONDS', help: 'boot: the limit of one suite test (default 300)' },
     {
+        name: 'no-base-cache',
+        type: 'boolean',
+        help: 'build and boot the base again instead of taking what an earlier run proved of it from the cache',
+    },
+    {
         name: 'continue',
         type: 'boolean',
         help: 'add to the results.json already in --out (one stage per call, as the Action runs)',
@@ -36135,6 +36488,7 @@ function parseRunArgs(argv, env = process.env) {
         suites,
         suiteReruns,
         suiteTimeoutMs: positiveInt('--suite-timeout', v['suite-timeout'], 300) * 1000,
+        baseCache: !(v['no-base-cache'] ?? false),
         continueRun: v.continue ?? false,
         mail,
         format,
@@ -36473,6 +36827,28 @@ async function guestSpec(opts) {
     }
     const { key, restoreKeys } = keyFrom('guest', [opts.os, [...opts.arches].sort().join('+'), hash(list), archives.length ? hash(...archives) : 'none'], 3);
     return { what: 'guest packages', paths: [dir], key, restoreKeys };
+}
+/**
+ * What earlier runs proved of the base (<cache>/base): restored by the base commit and what decides a cell's build;
+ * saved under the names of the entries now there, so a run that added one saves a new entry and one that only read
+ * saves nothing.
+ */
+async function baseSpec(opts) {
+    const dir = path.join(opts.cacheDir, 'base');
+    const fragments = await Promise.all(opts.cells.map(async (c) => `${c.name}\n${await readFile(c.fragmentPath, 'utf8')}`));
+    const entries = [];
+    for (const kind of ['build', 'boot'])
+        for (const name of (await readdir$1(path.join(dir, kind)).catch(() => [])).sort())
+            if (!name.startsWith('.'))
+                entries.push(`${kind}/${name}`);
+    const { key, restoreKeys } = keyFrom('base', [
+        opts.os,
+        opts.baseCommit.slice(0, 12),
+        hash(opts.compiler),
+        hash(...fragments),
+        entries.length ? hash(...entries) : 'none',
+    ], 4);
+    return { what: 'base results', paths: [dir], key, restoreKeys };
 }
 /** A spec as the outputs the cache steps read: `<name>-path`, `<name>-key`, `<name>-restore-keys` (one per line). */
 function cacheOutputs(name, spec) {
@@ -43396,7 +43772,12 @@ const compilerVersion = async () => (await gccVersion()) ?? 'no gcc';
 const guestArches = (cells) => cells.flatMap((c) => guestOf(c.arch)?.debianArch ?? []);
 /** Apply the series; then the keys the tree save, and the ccache and guest restores, need (from the base commit). */
 async function applyStep(state, env) {
-    setOutputs({ 'tree-save-key': '', ...noCacheOutputs('ccache'), ...noCacheOutputs('guest') });
+    setOutputs({
+        'tree-save-key': '',
+        ...noCacheOutputs('ccache'),
+        ...noCacheOutputs('guest'),
+        ...noCacheOutputs('base'),
+    });
     if (state.aborted)
         return info(`apply: not run, the run stopped earlier: ${state.aborted}`);
     const settings = state.settings;
@@ -43413,6 +43794,8 @@ async function applyStep(state, env) {
     const cells = await resolveCells(parsed.configs);
     const os = runnerOs(env);
     if (!state.aborted && state.baseCommit && state.stages.includes('build')) {
+        const compiler = await compilerVersion();
+        setOutputs(cacheOutputs('base', await baseSpec({ os, cells, compiler, baseCommit: state.baseCommit, cacheDir: settings.cacheDir })));
         setOutputs(cacheOutputs('ccache', await ccacheSpec({
             os,
             cells,
@@ -43453,7 +43836,26 @@ async function markBroken(name, results, outDir, aborted) {
         `${stage?.summary ? ` — ${stage.summary}` : aborted ? ` — ${aborted}` : ''}`);
     process.exitCode = 1;
 }
+/** The base cache's save key after the boot step: the entries the build and boot steps left (none: no save). */
+async function baseSaveKey(state, env) {
+    if (!state.baseCommit || !state.stages.includes('build') || !state.settings)
+        return '';
+    const parsed = parseRunArgs([...state.argv, '--stages', state.stages.join(',')], env);
+    const spec = await baseSpec({
+        os: runnerOs(env),
+        cells: await resolveCells(parsed.configs),
+        compiler: await compilerVersion(),
+        baseCommit: state.baseCommit,
+        cacheDir: state.settings.cacheDir,
+    });
+    return spec.key.endsWith('-none') ? '' : spec.key;
+}
 async function runStageStep(name, state, env) {
+    await runOneStage(name, state, env);
+    if (name === 'boot')
+        setOutput('base-save-key', await baseSaveKey(state, env));
+}
+async function runOneStage(name, state, env) {
     if (name === 'boot')
         setOutput('guest-save-key', '');
     if (state.aborted)

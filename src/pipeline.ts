@@ -198,9 +198,11 @@ export async function runPipeline(settings: RunSettings, progress: Progress): Pr
         `${tree.how ? ` (${tree.how})` : ''}`,
     );
 
+    const baseCacheDir = settings.baseCache ? path.join(settings.cacheDir, 'base') : undefined;
     const boot = {
       guestDir: settings.guestDir,
       cacheDir: settings.cacheDir,
+      ...(baseCacheDir ? { baseCacheDir } : {}),
       bootTimeoutMs: settings.bootTimeoutMs,
       scenarioTimeoutMs: settings.scenarioTimeoutMs,
       suites: settings.suites,
@@ -209,7 +211,7 @@ export async function runPipeline(settings: RunSettings, progress: Progress): Pr
       ...(settings.scenarios ? { scenarios: settings.scenarios } : {}),
     };
     const ctx: RunContext = {
-      settings: { ...settings, cells, boot },
+      settings: { ...settings, cells, boot, ...(baseCacheDir ? { baseCacheDir } : {}) },
       tree,
       series,
       workDir,

@@ -45,6 +45,8 @@ export interface RunSettings {
   suiteReruns: number;
   /** --suite-timeout: the limit of one attempt of one suite test. */
   suiteTimeoutMs: number;
+  /** Whether the base's build and boot records are taken from (and kept in) <cache>/base: off with --no-base-cache. */
+  baseCache: boolean;
   /** --continue: add to the results.json already in the out dir (the Action runs one stage per step). */
   continueRun: boolean;
   /** The readiness stage's mail settings: SMTP for --send-to-self (the dry run needs none). */
@@ -242,6 +244,7 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
     suites,
     suiteReruns,
     suiteTimeoutMs: positiveInt('--suite-timeout', v['suite-timeout'], 300) * 1000,
+    baseCache: !(v['no-base-cache'] ?? false),
     continueRun: v.continue ?? false,
     mail,
     format,

@@ -109,6 +109,40 @@ export async function guestSpec(opts: {
   return { what: 'guest packages', paths: [dir], key, restoreKeys };
 }
 
+/**
+ * What earlier runs proved of the base (<cache>/base): restored by the base commit and what decides a cell's build;
+ * saved under the names of the entries now there, so a run that added one saves a new entry and one that only read
+ * saves nothing.
+ */
+export async function baseSpec(opts: {
+  os: string;
+  cells: Cell[];
+  compiler: string;
+  baseCommit: string;
+  cacheDir: string;
+}): Promise<CacheSpec> {
+  const dir = path.join(opts.cacheDir, 'base');
+  const fragments = await Promise.all(
+    opts.cells.map(async (c) => `${c.name}\n${await readFile(c.fragmentPath, 'utf8')}`),
+  );
+  const entries: string[] = [];
+  for (const kind of ['build', 'boot'])
+    for (const name of (await readdir(path.join(dir, kind)).catch(() => [])).sort())
+      if (!name.startsWith('.')) entries.push(`${kind}/${name}`);
+  const { key, restoreKeys } = keyFrom(
+    'base',
+    [
+      opts.os,
+      opts.baseCommit.slice(0, 12),
+      hash(opts.compiler),
+      hash(...fragments),
+      entries.length ? hash(...entries) : 'none',
+    ],
+    4,
+  );
+  return { what: 'base results', paths: [dir], key, restoreKeys };
+}
+
 /** A spec as the outputs the cache steps read: `<name>-path`, `<name>-key`, `<name>-restore-keys` (one per line). */
 export function cacheOutputs(name: string, spec: CacheSpec): Record<string, string> {
   return {

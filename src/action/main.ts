@@ -32,6 +32,7 @@ import {
   ccacheSpec,
   defaultCcacheSize,
   guestSpec,
+  baseSpec,
   noCacheOutputs,
   treeCacheDir,
   treeSpec,
@@ -151,7 +152,12 @@ const guestArches = (cells: readonly Cell[]) => cells.flatMap((c) => guestOf(c.a
 
 /** Apply the series; then the keys the tree save, and the ccache and guest restores, need (from the base commit). */
 async function applyStep(state: RunState, env: NodeJS.ProcessEnv): Promise<void> {
-  setOutputs({ 'tree-save-key': '', ...noCacheOutputs('ccache'), ...noCacheOutputs('guest') });
+  setOutputs({
+    'tree-save-key': '',
+    ...noCacheOutputs('ccache'),
+    ...noCacheOutputs('guest'),
+    ...noCacheOutputs('base'),
+  });
   if (state.aborted) return core.info(`apply: not run, the run stopped earlier: ${state.aborted}`);
   const settings = state.settings!;
   const results = await runPipelineStep([...stepArguments(state.argv, 'apply'), '--stages', 'apply'], env);
@@ -165,6 +171,13 @@ async function applyStep(state: RunState, env: NodeJS.ProcessEnv): Promise<void>
   const cells = await resolveCells(parsed.configs);
   const os = runnerOs(env);
   if (!state.aborted && state.baseCommit && state.stages.includes('build')) {
+    const compiler = await compilerVersion();
+    setOutputs(
+      cacheOutputs(
+        'base',
+        await baseSpec({ os, cells, compiler, baseCommit: state.baseCommit, cacheDir: settings.cacheDir }),
+      ),
+    );
     setOutputs(
       cacheOutputs(
         'ccache',
@@ -221,7 +234,26 @@ async function markBroken(
   process.exitCode = 1;
 }
 
+/** The base cache's save key after the boot step: the entries the build and boot steps left (none: no save). */
+async function baseSaveKey(state: RunState, env: NodeJS.ProcessEnv): Promise<string> {
+  if (!state.baseCommit || !state.stages.includes('build') || !state.settings) return '';
+  const parsed = parseRunArgs([...state.argv, '--stages', state.stages.join(',')], env);
+  const spec = await baseSpec({
+    os: runnerOs(env),
+    cells: await resolveCells(parsed.configs),
+    compiler: await compilerVersion(),
+    baseCommit: state.baseCommit,
+    cacheDir: state.settings.cacheDir,
+  });
+  return spec.key.endsWith('-none') ? '' : spec.key;
+}
+
 async function runStageStep(name: string, state: RunState, env: NodeJS.ProcessEnv): Promise<void> {
+  await runOneStage(name, state, env);
+  if (name === 'boot') core.setOutput('base-save-key', await baseSaveKey(state, env));
+}
+
+async function runOneStage(name: string, state: RunState, env: NodeJS.ProcessEnv): Promise<void> {
   if (name === 'boot') core.setOutput('guest-save-key', '');
   if (state.aborted) return core.info(`${name}: not run, the run stopped earlier: ${state.aborted}`);
   if (!state.stages.includes(name as StageName))

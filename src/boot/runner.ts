@@ -30,10 +30,17 @@ import {
   type FunctionCoverage,
 } from './coverage.js';
 import type { BootRecord } from './judge.js';
+import type { BaseCacheUse } from '../results/model.js';
+import type { EntryStore } from '../cache/entries.js';
+import { TOOL_VERSION } from '../version.js';
+import type { PackageVersion } from '../tools/apt.js';
+import { baseBootKeyOf, cachedBaseBoot, saveBaseBoot } from './base-cache.js';
 
 export interface BootSettings {
   guestDir: string;
   cacheDir: string;
+  /** The base boots' records kept between runs (<cache>/base); undefined: the base kernel always boots. */
+  baseCacheDir?: string;
   scenarios?: string[];
   bootTimeoutMs: number;
   scenarioTimeoutMs: number;
@@ -152,6 +159,27 @@ async function prepareSuites(
   }
 }
 
+/** The base boot of an earlier run with the same kernel, guest and workload, or why there is none. */
+async function lookUpBaseBoot(
+  input: BootCellInput,
+  image: string,
+  guest: { packages: PackageVersion[]; guestDir: string; accel: string; memoryMiB: number; suites?: SuiteRun },
+): Promise<{ store: EntryStore; use: BaseCacheUse; boot?: KernelBoot }> {
+  const { settings } = input;
+  const store = { dir: path.join(settings.baseCacheDir!, 'boot'), tool: TOOL_VERSION };
+  const key = await baseBootKeyOf({
+    image,
+    ...guest,
+    cpus: GUEST_CPUS,
+    ...(settings.scenarios ? { scenarios: settings.scenarios } : {}),
+    suiteMode: settings.suites,
+    suiteTimeoutMs: settings.suiteTimeoutMs,
+    bootTimeoutMs: settings.bootTimeoutMs,
+    scenarioTimeoutMs: settings.scenarioTimeoutMs,
+  });
+  return { store, ...(await cachedBaseBoot(store, key)) };
+}
+
 export async function runBootCell(input: BootCellInput): Promise<BootCellRun> {
   const { cell, kernels, settings, progress } = input;
   const dir = input.scratchDir;
@@ -202,19 +230,36 @@ export async function runBootCell(input: BootCellInput): Promise<BootCellRun> {
       ...(suites.run ? { suites: suites.run } : {}),
     });
   const baseKernel = kernels.base && existsSync(kernels.base.image) ? kernels.base : undefined;
-  const together = baseKernel !== undefined && bootTogether(GUEST_CPUS);
-  const how = baseKernel
+  const baseCache =
+    baseKernel && settings.baseCacheDir
+      ? await lookUpBaseBoot(input, baseKernel.image, {
+          packages: initramfs.packages,
+          guestDir: settings.guestDir,
+          accel: accel.accel,
+          memoryMiB: common.memoryMiB,
+          ...(suites.run ? { suites: suites.run } : {}),
+        })
+      : undefined;
+  if (baseCache) metrics.baseCache = baseCache.use;
+  const bootBase = baseKernel && !baseCache?.boot ? baseKernel : undefined;
+  const together = bootBase !== undefined && bootTogether(GUEST_CPUS);
+  const how = bootBase
     ? `base and patched kernels, ${together ? 'side by side' : 'one after the other'}`
-    : 'patched kernel';
-  const [patched, base] = await progress.alive(
+    : baseCache?.boot
+      ? 'patched kernel; the base boot from the base cache'
+      : 'patched kernel';
+  const [patched, booted] = await progress.alive(
     `booting ${cell.name} (${how})`,
     together
-      ? Promise.all([bootOne('patched', kernels.patched.image), bootOne('base', baseKernel.image)])
+      ? Promise.all([bootOne('patched', kernels.patched.image), bootOne('base', bootBase.image)])
       : (async () => {
           const first = await bootOne('patched', kernels.patched.image);
-          return [first, baseKernel ? await bootOne('base', baseKernel.image) : undefined] as const;
+          return [first, bootBase ? await bootOne('base', bootBase.image) : undefined] as const;
         })(),
   );
+  const base = booted ?? baseCache?.boot;
+  if (booted && baseCache?.store && metrics.baseCache)
+    metrics.baseCache.saved = await saveBaseBoot(baseCache.store, baseCache.use.key, booted);
   for (const [kind, boot] of [
     ['patched', patched],
     ['base', base],
@@ -222,6 +267,8 @@ export async function runBootCell(input: BootCellInput): Promise<BootCellRun> {
     if (!boot) continue;
     await writeFile(path.join(kernels.dir, `console-${kind}.log`), boot.console);
     await writeFile(path.join(kernels.dir, `ktap-${kind}.txt`), ktapDocument(boot.report));
+    // a cached base boot took no time in this run
+    if (kind === 'base' && !booted) continue;
     const first = boot.toFirstScenarioMs !== undefined ? { toFirstScenarioMs: boot.toFirstScenarioMs } : {};
     metrics[kind] = { totalMs: boot.durationMs, ...first, ...(boot.suitesMs ? { suitesMs: boot.suitesMs } : {}) };
   }

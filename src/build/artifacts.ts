@@ -1,5 +1,6 @@
 // Where the build stage leaves each cell's kernels, and the record of them it hands to the boot stage.
 import path from 'node:path';
+import { BUILD_DIR_PREFIX, treeDirOf } from '../tree/prepare.js';
 
 export interface CellArtifacts {
   dir: string;
@@ -9,7 +10,7 @@ export interface CellArtifacts {
   /** The unpatched kernel of the same config, for base-vs-patched comparisons. */
   baseBzImage: string;
   baseVmlinux: string;
-  /** The cell's kbuild output dir, holding the patched objects (and their gcov notes). */
+  /** The cell's kbuild output dir, holding the patched objects (and their gcov notes): in our tree, one level down. */
   buildDir: string;
 }
 
@@ -21,7 +22,7 @@ export function cellArtifacts(outDir: string, workDir: string, cell: string): Ce
     vmlinux: path.join(dir, 'vmlinux'),
     baseBzImage: path.join(dir, 'base', 'bzImage'),
     baseVmlinux: path.join(dir, 'base', 'vmlinux'),
-    buildDir: path.join(workDir, 'build', cell),
+    buildDir: path.join(treeDirOf(workDir), `${BUILD_DIR_PREFIX}${cell}`),
   };
 }
 

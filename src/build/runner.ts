@@ -28,6 +28,8 @@ import { cellArtifacts, type CellKernels } from './artifacts.js';
 import { judgeAdditions, writeSeriesFragment, type SeriesAdditions } from './series-config.js';
 import { compiledLines, type FileLines } from './line-proof.js';
 import type { BuildRecord } from './judge.js';
+import type { EntryStore } from '../cache/entries.js';
+import { baseBuildKeyOf, restoreBaseBuild, saveBaseBuild } from './base-cache.js';
 
 /** What the build stage works out once for the series and hands to every cell. */
 export interface SeriesForCell {
@@ -53,6 +55,8 @@ export interface BuildCellInput {
   workDir: string;
   series: SeriesForCell;
   progress: Progress;
+  /** Bases kept between runs, with this cell's compiler (a key part); undefined: the base always builds. */
+  baseCache?: { store: EntryStore; compiler: string };
 }
 
 export interface BuildCellRun {
@@ -215,7 +219,8 @@ export async function runBuildCell(input: BuildCellInput): Promise<BuildCellRun>
   const done = (): BuildCellRun => ({ record, metrics, kernels, commands: run.commands });
   await git.run(['checkout', '--quiet', '--detach', series.baseCommit]);
 
-  // 1. configure (the fragment, then what the series needs), and what Kconfig dropped of the fragment's symbols
+  // 1. configure (the fragment, then what the series needs), and what Kconfig dropped of the fragment's symbols;
+  // or the O= dir of a base an earlier run built from the same parts, restored as that run left it
   let t = Date.now();
   const seriesFragment = path.join(paths.dir, 'series.config');
   await writeSeriesFragment(seriesFragment, series.additions, series.definesWerror);
@@ -224,7 +229,22 @@ export async function runBuildCell(input: BuildCellInput): Promise<BuildCellRun>
     '# configure: tinyconfig, the fragments merged, olddefconfig',
     ...configureCommands(run.options, fragments),
   );
-  const configFailed = await configureFromFragment(run.options, fragments);
+  const cache = input.baseCache;
+  const key = cache
+    ? await baseBuildKeyOf({
+        baseCommit: series.baseCommit,
+        cell: cell.name,
+        arch: cell.arch,
+        fragmentFile: cell.fragmentPath,
+        seriesFragmentFile: seriesFragment,
+        compiler: cache.compiler,
+        touched: touchedCFiles(series.patches),
+      })
+    : undefined;
+  const basePaths = { image: paths.baseBzImage, vmlinux: paths.baseVmlinux };
+  const restored = cache && key ? await restoreBaseBuild(cache.store, key, run.options.buildDir, basePaths) : undefined;
+  if (restored) metrics.baseCache = restored.use;
+  const configFailed = restored?.use.hit ? undefined : await configureFromFragment(run.options, fragments);
   metrics.configureMs = Date.now() - t;
   if (configFailed) {
     record.stopped = { phase: 'configure', failure: failure(configFailed, run) };
@@ -252,18 +272,27 @@ export async function runBuildCell(input: BuildCellInput): Promise<BuildCellRun>
     if (!(await setsObjectCflags(input.treeDir, o))) run.vars.push(`CFLAGS_${path.basename(o)}=-g`);
   await clearStats(run, 'base', 'per-patch', 'patched');
   const image = archOf(cell.arch).imageTarget;
-  t = Date.now();
-  const baseImage = await step(run, 'base build', [image], 'base');
-  if (baseImage.code !== 0) {
-    record.stopped = { phase: 'base', failure: failure(baseImage, run) };
-    return done();
+  if (restored?.use.hit) {
+    record.base = restored.diagnostics ?? [];
+    kernels.base = basePaths;
+    run.commands.push(`# the base: restored from the base cache (key ${key}), as an earlier run built it`);
+  } else {
+    t = Date.now();
+    const baseImage = await step(run, 'base build', [image], 'base');
+    if (baseImage.code !== 0) {
+      record.stopped = { phase: 'base', failure: failure(baseImage, run) };
+      return done();
+    }
+    const baseW1 = objects.length ? await step(run, 'base W=1', ['W=1', ...objects], 'base') : undefined;
+    record.base = await diagnosticsOf(run, [baseImage, ...(baseW1 ? [baseW1] : [])]);
+    metrics.baseBuildMs = Date.now() - t;
+    const baseKernel = await keepKernel(run, 'base');
+    if (baseKernel) kernels.base = baseKernel;
+    metrics.ccacheHitRate.base = await phaseHitRate(run, 'base');
+    // kept before any patched make changes the O= dir; a timed-out or failed step never gets here
+    if (cache && key && baseKernel && metrics.baseCache)
+      metrics.baseCache.saved = await saveBaseBuild(cache.store, key, run.options.buildDir, baseKernel, record.base);
   }
-  const baseW1 = objects.length ? await step(run, 'base W=1', ['W=1', ...objects], 'base') : undefined;
-  record.base = await diagnosticsOf(run, [baseImage, ...(baseW1 ? [baseW1] : [])]);
-  metrics.baseBuildMs = Date.now() - t;
-  const baseKernel = await keepKernel(run, 'base');
-  if (baseKernel) kernels.base = baseKernel;
-  metrics.ccacheHitRate.base = await phaseHitRate(run, 'base');
 
   // 3. bisectability: every intermediate tree compiles what the series touched so far
   t = Date.now();

@@ -126,6 +126,11 @@ export const RUN_OPTIONS: readonly RunOption[] = [
   },
   { name: 'suite-timeout', type: 'string', arg: 'SECONDS', help: 'boot: the limit of one suite test (default 300)' },
   {
+    name: 'no-base-cache',
+    type: 'boolean',
+    help: 'build and boot the base again instead of taking what an earlier run proved of it from the cache',
+  },
+  {
     name: 'continue',
     type: 'boolean',
     help: 'add to the results.json already in --out (one stage per call, as the Action runs)',

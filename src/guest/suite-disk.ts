@@ -34,7 +34,7 @@ export interface SuiteDisk {
 /** Room for what the tests write (mdadm's 14 loop files take 544 MiB in /var/tmp); the host file stays sparse. */
 const FREE_MIB = 1536;
 
-async function filesHash(dir: string, h = createHash('sha256')): Promise<ReturnType<typeof createHash>> {
+export async function filesHash(dir: string, h = createHash('sha256')): Promise<ReturnType<typeof createHash>> {
   for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
     const file = path.join(dir, entry.name);
     if (entry.isDirectory()) await filesHash(file, h.update(`${entry.name}/\n`));

@@ -27,8 +27,18 @@ export interface Finding {
   new?: boolean;
 }
 
+/** A cell's use of the base cache: the key, whether it hit, why not, and what saving the computed base said. */
+export interface BaseCacheUse {
+  key: string;
+  hit: boolean;
+  why?: string;
+  saved?: string;
+}
+
 /** What one build cell's makes took, and how much ccache served. */
 export interface BuildCellMetrics {
+  /** On a hit, configureMs is the restore of the base's O= dir, and baseBuildMs 0. */
+  baseCache?: BaseCacheUse;
   configureMs: number;
   baseBuildMs: number;
   perPatchMs: number;
@@ -44,6 +54,8 @@ export interface BootCellMetrics {
   /** The suites' disk, when suite tests ran: how long it took to make (or find) and whether it was cached. */
   suitesDiskMs?: number;
   suitesDiskCached?: boolean;
+  /** On a hit the base kernel did not boot: its record is the cached one. */
+  baseCache?: BaseCacheUse;
   /** Per kernel: QEMU start to the first scenario, the whole boot, and the time each suite's tests took. */
   base?: KernelBootMetrics;
   patched?: KernelBootMetrics;

@@ -1,6 +1,7 @@
 // apply: git am --3way, patch by patch, on the base; on failure name the patch, file and hunk, and abort cleanly.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { KEEP_BUILD_DIRS } from '../tree/prepare.js';
 import type { Finding, StageResult } from '../results/model.js';
 import { hunkAt } from '../series/diff.js';
 import type { Patch } from '../series/intake.js';
@@ -63,7 +64,7 @@ async function explainFailure(ctx: RunContext, patch: Patch, amOutput: string): 
     timeoutMs: ctx.settings.stepTimeoutMs,
   });
   await git.exec(['reset', '--hard', '--quiet']);
-  await git.exec(['clean', '-fdxq']); // .rej files are in .gitignore; build dirs live outside this tree
+  await git.exec(['clean', '-fdxq', ...KEEP_BUILD_DIRS]); // .rej files are in .gitignore; the build dirs stay
   let failures = parseApplyFailure(`${probe.stdout}\n${probe.stderr}`);
   if (failures.length === 0) failures = parseApplyFailure(amOutput);
   const total = ctx.series.patches.length;

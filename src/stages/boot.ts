@@ -15,6 +15,7 @@ import { chooseSuiteTests, readSuites, type SuiteTest } from '../guest/suites.js
 import { changedFunctions, type ChangedFunction } from '../series/changed.js';
 import type { Patch } from '../series/intake.js';
 import type { RunContext, Stage, StageInput, StageOutput } from './stage.js';
+import { baseCacheNote } from '../cache/note.js';
 
 interface Workload {
   /** Scenario names for kpci.only; undefined runs every scenario. */
@@ -93,6 +94,7 @@ async function bootOneCell(
   const judged = judgeBoot(run.record, ctx.settings.failOn);
   const facts = { durationMs: Date.now() - t0, metrics: run.metrics, artifacts };
   const result = judgedCell(cell.name, judged, facts, () => reproduceBoot(cell, run));
+  if (run.metrics.baseCache) result.summary += `; ${baseCacheNote(run.metrics.baseCache)}`;
   return { result, findings: judged.findings };
 }
 

@@ -17,6 +17,9 @@ import { seriesAdditions, symbolsBuilding } from '../build/series-config.js';
 import { linesNotCompiled, tallyAnywhere } from '../build/line-judge.js';
 import { ccacheEnv } from '../tools/ccache.js';
 import type { RunContext, Stage, StageInput, StageOutput } from './stage.js';
+import { gccVersion } from '../tools/gcc.js';
+import { TOOL_VERSION } from '../version.js';
+import { baseCacheNote } from '../cache/note.js';
 
 /** The patched text of each changed .c file, for naming the #if around a line no cell compiled. */
 async function patchedSources(ctx: RunContext, files: Iterable<string>): Promise<Map<string, string>> {
@@ -79,6 +82,12 @@ async function buildOneCell(ctx: RunContext, cell: Cell, series: SeriesForCell):
     timeoutMs: settings.stepTimeoutMs,
     ccache: ccacheEnv({ dir: settings.ccacheDir, maxSize: settings.ccacheSize, baseDir: ctx.workDir }),
   };
+  const baseCache = settings.baseCacheDir
+    ? {
+        store: { dir: path.join(settings.baseCacheDir, 'build'), tool: TOOL_VERSION },
+        compiler: (await gccVersion(toolchain.crossCompile)) ?? 'no gcc --version',
+      }
+    : undefined;
   const run = await runBuildCell({
     cell,
     kbuild,
@@ -88,10 +97,13 @@ async function buildOneCell(ctx: RunContext, cell: Cell, series: SeriesForCell):
     workDir: ctx.workDir,
     series,
     progress: ctx.progress,
+    ...(baseCache ? { baseCache } : {}),
   });
   const judged = judgeBuildCell(run.record, series.patches, settings.failOn);
   const facts = { durationMs: Date.now() - t0, metrics: run.metrics, artifacts: run.kernels.dir };
   const result = judgedCell(cell.name, judged, facts, () => reproduceBuild(cell, run.kernels.dir, run.commands));
+  const use = run.metrics.baseCache;
+  if (use) result.summary += `; ${baseCacheNote(use)}`;
 
   ctx.progress.info(
     `build: ${cell.name} ${result.status} in ${(result.durationMs / 1000).toFixed(1)}s — ${result.summary}`,

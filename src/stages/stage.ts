@@ -19,6 +19,8 @@ export interface StageSettings {
   cells: Cell[];
   ccacheDir: string;
   ccacheSize: string;
+  /** Where what the base proved is kept between runs (<cache>/base); undefined with --no-base-cache. */
+  baseCacheDir?: string;
   boot: BootSettings;
   /** The readiness stage's SMTP settings and --send-to-self; no real mail is sent without them. */
   mail?: MailSettings;

@@ -31,6 +31,17 @@ export interface PrepareOptions {
   onLine?: (line: string) => void;
 }
 
+/** Our checkout of the tree, in the run's work dir. */
+export const treeDirOf = (workDir: string) => path.join(workDir, 'linux');
+
+/**
+ * The build dirs live in the tree, one level down: kbuild then names the sources by relative paths (srctree ..), so
+ * an O= dir means the same in any out dir and a cached base's can be restored into another run's tree.
+ */
+export const BUILD_DIR_PREFIX = 'kpci-build-';
+/** git clean keeps them (with -x it still honours -e). */
+export const KEEP_BUILD_DIRS = ['-e', `/${BUILD_DIR_PREFIX}*/`];
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Where the fetches of this URL live in the cache: one bare repository per URL. */
@@ -99,7 +110,7 @@ async function checkout(from: string, commit: string, dir: string): Promise<Git>
     await copyFile(path.join(common, 'shallow'), path.join(dir, '.git', 'shallow'));
   await git.run(['update-ref', 'refs/kpci/base', commit]);
   await git.run(['checkout', '--quiet', '--force', '--detach', commit], { timeoutMs: 20 * 60_000 });
-  await git.run(['clean', '-ffdxq'], { timeoutMs: 10 * 60_000 });
+  await git.run(['clean', '-ffdxq', ...KEEP_BUILD_DIRS], { timeoutMs: 10 * 60_000 });
   return git;
 }
 
@@ -113,7 +124,7 @@ export async function prepareTree(source: TreeSource, options: PrepareOptions): 
   if (options.ref !== undefined && !(await isValidRefName(options.ref))) {
     throw inputError(`--ref ${JSON.stringify(options.ref)} is not a valid git ref name`);
   }
-  const dir = path.join(options.workDir, 'linux');
+  const dir = treeDirOf(options.workDir);
   let origin: { gitDir: string; commit: string; cached?: boolean };
   let ref = options.ref;
   let upstream: string | undefined;

@@ -7,6 +7,7 @@ import {
   ccacheSpec,
   defaultCcacheSize,
   guestSpec,
+  baseSpec,
   noCacheOutputs,
   treeSpec,
 } from '../../src/action/cache.js';
@@ -59,6 +60,30 @@ describe('cache keys', () => {
     const filled = await guestSpec({ os: 'linux', arches: ['i386', 'amd64'], guestDir: guest, cacheDir: cache });
     expect(filled.key).not.toBe(empty.key);
     expect(filled.restoreKeys[0]).toBe(empty.restoreKeys[0]);
+  });
+});
+
+describe('the base results cache', () => {
+  test('restored by base commit, compiler and fragments; saved under the entries the run left', async () => {
+    const cells = await resolveCells(['x86_64-dm', 'i386-highmem']);
+    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'kpci-cache-'));
+    const spec = (compiler = 'gcc 12') =>
+      baseSpec({ os: 'linux', cells, compiler, baseCommit: 'c0ffee'.repeat(7), cacheDir });
+    const empty = await spec();
+    expect(empty.paths).toEqual([path.join(cacheDir, 'base')]);
+    expect(empty.key).toMatch(/^kpci-base-linux-c0ffeec0ffee-[0-9a-f]{16}-[0-9a-f]{16}-none$/);
+    expect(empty.restoreKeys[0]).toBe(empty.key.replace(/none$/, ''));
+    mkdirSync(path.join(cacheDir, 'base', 'build', 'build-abc'), { recursive: true });
+    mkdirSync(path.join(cacheDir, 'base', 'build', '.tmp-build-def-1-2'), { recursive: true });
+    const one = await spec();
+    expect(one.key).not.toBe(empty.key);
+    expect(one.restoreKeys[0]).toBe(empty.restoreKeys[0]);
+    // a half-written entry is not part of what is saved
+    mkdirSync(path.join(cacheDir, 'base', 'boot', '.trash-boot-x'), { recursive: true });
+    expect((await spec()).key).toBe(one.key);
+    mkdirSync(path.join(cacheDir, 'base', 'boot', 'boot-abc'), { recursive: true });
+    expect((await spec()).key).not.toBe(one.key);
+    expect((await spec('gcc 14')).restoreKeys[0]).not.toBe(empty.restoreKeys[0]);
   });
 });
 

@@ -198,7 +198,7 @@ describe('build failures', () => {
         expect.stringMatching(
           new RegExp(
             `^KBUILD_BUILD_TIMESTAMP=1970-01-01 .* make -C ${out}/work/linux -j\\d+ ` +
-              `O=${out}/work/build/x86_64-dm ARCH=x86_64 `,
+              `O=${out}/work/linux/kpci-build-x86_64-dm ARCH=x86_64 `,
           ),
         ),
       );
