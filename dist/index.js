@@ -29147,6 +29147,38 @@ function exitCodeFor(results) {
     return results.verdict === 'pass' ? 0 : results.verdict === 'fail' ? 1 : 2;
 }
 
+const esc$1 = (s) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+function line(f) {
+    const where = f.file ? ` ${f.file}${f.line ? `:${f.line}` : ''}` : '';
+    return `${f.stage}${f.type ? ` \`${f.type}\`` : ''}${where}${f.config ? ` (${f.config})` : ''}: ${esc$1(f.message)}`;
+}
+function previousSection(prev) {
+    const lines = ['### Since the previous version', ''];
+    if (prev.findingsKnown) {
+        const n = (k) => k.length;
+        lines.push(`Against ${esc$1(prev.from)}: **${n(prev.fixed)} fixed**, **${n(prev.added)} new**, ` +
+            `${n(prev.remaining)} still there.`, '');
+        for (const [label, list] of [
+            ['fixed', prev.fixed],
+            ['new', prev.added],
+            ['still there', prev.remaining],
+        ])
+            lines.push(...list.map((f) => `- ${label}: ${line(f)}`));
+        if (prev.fixed.length + prev.added.length + prev.remaining.length)
+            lines.push('');
+    }
+    else
+        lines.push(`Against ${esc$1(prev.from)} (its findings are not known: only its patches were given).`, '');
+    if (prev.rangeDiff !== undefined) {
+        // a fence longer than any run of backticks in the diff
+        const fence = '`'.repeat(Math.max(3, ...(prev.rangeDiff.match(/`+/g) ?? []).map((r) => r.length + 1)));
+        lines.push('<details><summary>git range-diff</summary>', '', `${fence}diff`, prev.rangeDiff, fence, '', '</details>', '');
+    }
+    else if (prev.rangeDiffWhy)
+        lines.push(`No range-diff: ${esc$1(prev.rangeDiffWhy)}.`, '');
+    return lines;
+}
+
 const ICON = { pass: '✅', warn: '⚠️', fail: '❌', skip: '⏭️', error: '💥' };
 const esc = (s) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
@@ -29196,6 +29228,8 @@ function renderMarkdown(results) {
     const lines = [head, ''];
     if (results.reason)
         lines.push(`**${esc(results.reason)}**`, '');
+    if (results.previous)
+        lines.push(...previousSection(results.previous));
     const tree = results.tree;
     lines.push(`Tree: \`${tree.source}\`${tree.ref ? ` (${tree.ref})` : ''}` +
         `${tree.baseCommit ? ` at \`${tree.baseCommit.slice(0, 12)}\`` : ''}` +
@@ -35756,6 +35790,135 @@ async function loadHandoff(workDir, stage, baseCommit) {
     }
 }
 
+/** A finding the series is blamed for (warnings and errors it introduced), as the comparison keeps it. */
+function blamed(results) {
+    return results.stages.flatMap((s) => s.findings
+        .filter((f) => f.severity !== 'info' && f.new !== false)
+        .map((f) => ({
+        stage: s.name,
+        severity: f.severity,
+        ...(f.type ? { type: f.type } : {}),
+        ...(f.file ? { file: f.file } : {}),
+        ...(f.line ? { line: f.line } : {}),
+        ...(f.config ? { config: f.config } : {}),
+        message: f.message.split('\n')[0] ?? '',
+    })));
+}
+/** One finding across versions: its line moves when code above it changes, and numbers in it come and go. */
+const identity = (f) => [f.stage, f.type ?? '', f.file ?? '', f.config ?? '', normalizeMessage(f.message).replace(/\d+/g, '#')].join(' | ');
+function versionRecord(results) {
+    return { stages: results.stages.map((s) => s.name), findings: blamed(results) };
+}
+/**
+ * Multiset difference: a second copy of a finding that stayed is still one more. A previous finding counts as fixed
+ * only where this run ran its stage again (a checkpatch-only run has not fixed the build's findings).
+ */
+function compareVersions(previous, current) {
+    const left = new Map();
+    for (const f of previous.findings)
+        left.set(identity(f), [...(left.get(identity(f)) ?? []), f]);
+    const added = [];
+    const remaining = [];
+    for (const f of current.findings) {
+        const same = left.get(identity(f));
+        if (same?.length) {
+            same.shift();
+            remaining.push(f);
+        }
+        else
+            added.push(f);
+    }
+    const fixed = [...left.values()].flat().filter((f) => current.stages.includes(f.stage));
+    return { fixed, added, remaining };
+}
+
+// --previous DIR|RANGE|PATCHES: the series' previous version, committed on this run's base without touching the
+// worktree (a scratch index), for git range-diff; and, from an earlier out dir, its findings.
+/** The range-diff of a long series is long; the report keeps its head. */
+const RANGE_DIFF_LINES = 400;
+/** The patches an earlier out dir read (work/series/NNNN/input.mbox, in order), if it still has them. */
+async function outDirInputs(dir) {
+    const series = path.join(dir, 'work', 'series');
+    const parts = existsSync(series) ? (await readdir$1(series)).filter((n) => /^\d{4}$/.test(n)).sort() : [];
+    return parts.map((n) => path.join(series, n, 'input.mbox')).filter((f) => existsSync(f));
+}
+async function readPrevious(spec, tree, workDir) {
+    const scratch = path.join(workDir, 'previous');
+    await rm$1(scratch, { recursive: true, force: true });
+    await mkdir$1(scratch, { recursive: true });
+    const dir = path.resolve(spec);
+    if (existsSync(path.join(dir, RESULTS_FILE))) {
+        const results = await readResultsFile(path.join(dir, RESULTS_FILE)).catch((error) => {
+            throw inputError(`--previous ${spec}: ${oneLine(error)}`);
+        });
+        const inputs = await outDirInputs(dir);
+        const patches = inputs.length ? (await readSeries(inputs, tree, scratch)).series.patches : undefined;
+        return { from: `the run in ${dir}`, ...(results ? { results } : {}), ...(patches ? { patches } : {}) };
+    }
+    const read = await readSeries([spec], tree, scratch).catch((error) => {
+        throw inputError(`--previous ${spec}: ${oneLine(error)}`);
+    });
+    return { from: spec, patches: read.series.patches };
+}
+/** The patches as commits on base, made in a scratch index: the worktree stays at the patched commit. */
+async function commitOnBase(git, base, patches, index) {
+    const env = { GIT_INDEX_FILE: index };
+    let parent = base;
+    for (const p of patches) {
+        const read = await git.exec(['read-tree', parent], { env });
+        const applied = read.code === 0 ? await git.exec(['apply', '--cached', p.file], { env }) : read;
+        if (applied.code !== 0) {
+            const first = (applied.stderr || applied.stdout).trim().split('\n')[0] ?? '';
+            return { why: `patch ${p.index} of the previous version does not apply to this base (${first})` };
+        }
+        const tree = (await git.exec(['write-tree'], { env })).stdout.trim();
+        const author = { GIT_AUTHOR_NAME: p.author || 'unknown', GIT_AUTHOR_EMAIL: p.authorEmail || 'unknown' };
+        const made = await git.exec(['commit-tree', tree, '-p', parent, '-m', `${p.subject}\n\n${p.body}`], {
+            env: { ...env, ...author },
+        });
+        if (made.code !== 0)
+            return { why: `git commit-tree failed for patch ${p.index}: ${made.stderr.trim()}` };
+        parent = made.stdout.trim();
+    }
+    return { head: parent };
+}
+/** What changed since the previous version: range-diff and findings. */
+async function previousVersion(input) {
+    const prev = await readPrevious(input.spec, input.tree, input.workDir);
+    const delta = prev.results
+        ? compareVersions(versionRecord(prev.results), versionRecord(input.results))
+        : { fixed: [], added: [], remaining: [] };
+    const out = { from: prev.from, findingsKnown: prev.results !== undefined, ...delta };
+    if (!prev.patches)
+        out.rangeDiffWhy = 'the previous run no longer has its patches (work/series)';
+    else if (!input.patchedCommit)
+        out.rangeDiffWhy = 'this version did not apply';
+    else {
+        const index = path.join(input.workDir, 'previous', 'index');
+        const made = await commitOnBase(input.git, input.baseCommit, prev.patches, index);
+        if ('why' in made)
+            out.rangeDiffWhy = made.why;
+        else {
+            const diff = await input.git.exec([
+                'range-diff',
+                '--no-color',
+                `${input.baseCommit}..${made.head}`,
+                `${input.baseCommit}..${input.patchedCommit}`,
+            ]);
+            if (diff.code !== 0)
+                out.rangeDiffWhy = `git range-diff failed: ${diff.stderr.trim().split('\n')[0] ?? ''}`;
+            else {
+                const lines = diff.stdout.trimEnd().split('\n');
+                out.rangeDiff =
+                    lines.length > RANGE_DIFF_LINES
+                        ? [...lines.slice(0, RANGE_DIFF_LINES), `… ${lines.length - RANGE_DIFF_LINES} more lines`].join('\n')
+                        : lines.join('\n');
+            }
+        }
+    }
+    return out;
+}
+
 const tool = (command, pkg, why, required = true, args = ['--version']) => ({
     command,
     args,
@@ -36091,6 +36254,26 @@ async function runPipeline(settings, progress) {
         const reason = verdictReason(results.stages);
         if (reason)
             results.reason = reason;
+        if (settings.previous) {
+            const patchedCommit = handoffs.apply?.patchedCommit;
+            // what changed since the previous version is told, never judged: a comparison that fails leaves the verdict
+            results.previous = await previousVersion({
+                spec: settings.previous,
+                tree: source,
+                git: tree.git,
+                workDir,
+                baseCommit: tree.baseCommit,
+                ...(patchedCommit ? { patchedCommit } : {}),
+                results,
+            }).catch((error) => ({
+                from: settings.previous,
+                findingsKnown: false,
+                rangeDiffWhy: oneLine(error),
+                fixed: [],
+                added: [],
+                remaining: [],
+            }));
+        }
     }
     catch (error) {
         results.verdict = 'error';
@@ -36294,6 +36477,12 @@ const RUN_OPTIONS = [
     },
     { name: 'suite-timeout', type: 'string', arg: 'SECONDS', help: 'boot: the limit of one suite test (default 300)' },
     {
+        name: 'previous',
+        type: 'string',
+        arg: 'DIR|RANGE|PATCHES',
+        help: "the series' previous version (an earlier --out, BASE..HEAD, or its patches): range-diff and findings",
+    },
+    {
         name: 'no-base-cache',
         type: 'boolean',
         help: 'build and boot the base again instead of taking what an earlier run proved of it from the cache',
@@ -36461,6 +36650,11 @@ function parseRunArgs(argv, env = process.env) {
     const suiteReruns = v['suite-reruns'] === undefined ? 2 : Number(v['suite-reruns']);
     if (!Number.isInteger(suiteReruns) || suiteReruns < 0 || suiteReruns > 10)
         throw usageError(`--suite-reruns takes a whole number from 0 to 10, not ${JSON.stringify(v['suite-reruns'])}`);
+    const previous = v.previous;
+    if (previous !== undefined && previous.trim() === '')
+        throw usageError('--previous is empty');
+    if (previous !== undefined && !SERIES_RANGE.test(previous) && !existsSync(previous))
+        throw usageError(`--previous ${previous}: no such out dir or patch file, and not a BASE..HEAD range`);
     const mail = parseMail(v, env);
     if (mail.sendToSelf && !stages.includes('readiness'))
         throw usageError('--send-to-self needs the readiness stage (add readiness to --stages)');
@@ -36488,6 +36682,7 @@ function parseRunArgs(argv, env = process.env) {
         suites,
         suiteReruns,
         suiteTimeoutMs: positiveInt('--suite-timeout', v['suite-timeout'], 300) * 1000,
+        ...(previous ? { previous } : {}),
         baseCache: !(v['no-base-cache'] ?? false),
         continueRun: v.continue ?? false,
         mail,
@@ -36986,6 +37181,31 @@ function truncateMarkdown(text, limit, notice) {
     const out = [...kept, ...closers(state), '', notice].join('\n');
     return out.length <= limit ? out : out.slice(0, limit); // only when limit is smaller than the notice itself
 }
+/** The comment's hidden data: this version's findings, so the next push's run can say what it fixed. */
+const DATA_OPEN = '<!-- kernel-patch-ci-data ';
+/** Room the data may take of the comment's 65,536 characters; a series with more findings keeps its first ones. */
+const DATA_MAX_CHARS = 8000;
+function versionData(results) {
+    const record = versionRecord(results);
+    const encode = (n) => Buffer.from(JSON.stringify({ ...record, findings: record.findings.slice(0, n) })).toString('base64');
+    let n = record.findings.length;
+    while (n > 0 && encode(n).length > DATA_MAX_CHARS)
+        n = Math.floor(n * 0.8);
+    return `${DATA_OPEN}${encode(n)} -->`;
+}
+/** The version data of an earlier comment; undefined when it has none or it does not read. */
+function readVersionData(body) {
+    const m = body?.match(/<!-- kernel-patch-ci-data ([A-Za-z0-9+/=]+) -->/);
+    if (!m)
+        return undefined;
+    try {
+        const data = JSON.parse(Buffer.from(m[1], 'base64').toString('utf8'));
+        return Array.isArray(data.stages) && Array.isArray(data.findings) ? data : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
 /**
  * Markdown body for the comment: marker + renderMarkdown(results), cut at the limit with a pointer to the job summary.
  */
@@ -36993,7 +37213,8 @@ function commentBody(results, opts = {}) {
     const limit = opts.limit ?? GITHUB_COMMENT_LIMIT;
     // the run's page has the job summary, the annotations and every stage's log: worth one click from the PR
     const link = opts.summaryUrl ? `\n[Job summary, annotations and logs of this run](${opts.summaryUrl})\n` : '';
-    const full = `${opts.marker ?? COMMENT_MARKER}\n${renderMarkdown(results)}${link}`;
+    // the data right under the marker: a truncated report still carries it
+    const full = `${opts.marker ?? COMMENT_MARKER}\n${versionData(results)}\n${renderMarkdown(results)}${link}`;
     return truncateMarkdown(full, limit, truncationNotice(limit, opts.summaryUrl));
 }
 
@@ -43536,7 +43757,8 @@ async function publishComment(octokit, opts) {
     }
     if (ours) {
         try {
-            const updated = await where.update(ours.id, body);
+            const again = opts.bodyAfter ? opts.bodyAfter(ours.body) : body;
+            const updated = await where.update(ours.id, again);
             return { action: 'updated', url: updated.html_url };
         }
         catch (error) {
@@ -43602,6 +43824,24 @@ function selectAnnotations(results, caps = {}) {
 
 // The report step: the job summary, annotations within GitHub's caps, one comment where the event says, the step's
 // outputs, and the verdict as the step's status. Reads only results.json.
+/**
+ * The results told what became of the findings the PR's sticky comment carried (the previous push's run), unless
+ * the run compared itself with --previous already.
+ */
+function sinceEarlierComment(results, earlier) {
+    const data = readVersionData(earlier);
+    if (!data || results.previous)
+        return results;
+    return {
+        ...results,
+        previous: {
+            from: "this pull request's previous run",
+            findingsKnown: true,
+            ...compareVersions(data, versionRecord(results)),
+            rangeDiffWhy: "the comment keeps the previous version's findings, not its commits (--previous gives both)",
+        },
+    };
+}
 const defaultGitHub = { octokit: (token) => createOctokit(token) };
 /** Where the event says the comment goes: its PR, the PR a pushed commit heads, or (if asked) the commit. */
 async function commentTarget(octokit, s, env) {
@@ -43642,11 +43882,13 @@ async function comment(results, s, env, gh) {
             return undefined;
         }
         const marker = commentMarker(s.header);
+        const bodyOpts = { marker, ...(s.runUrl ? { summaryUrl: s.runUrl } : {}) };
         const outcome = await publishComment(octokit, {
             mode: s.comment,
             target,
             marker,
-            body: commentBody(results, { marker, ...(s.runUrl ? { summaryUrl: s.runUrl } : {}) }),
+            body: commentBody(results, bodyOpts),
+            bodyAfter: (earlier) => commentBody(sinceEarlierComment(results, earlier), bodyOpts),
         });
         if (outcome.warning)
             warning(outcome.warning);

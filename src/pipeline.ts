@@ -23,6 +23,7 @@ import { STAGES, type AnyStage } from './stages/index.js';
 import { loadHandoff, saveHandoff } from './stages/handoff-store.js';
 import { resolveCells } from './kernel/cells.js';
 import { TOOL_VERSION } from './version.js';
+import { previousVersion } from './versions/previous.js';
 import { blockedStages, checkStages } from './host/requirements.js';
 import { chooseBase, namedBaseCommit } from './series/base.js';
 
@@ -253,6 +254,26 @@ export async function runPipeline(settings: RunSettings, progress: Progress): Pr
     results.verdict = overallVerdict(results.stages);
     const reason = verdictReason(results.stages);
     if (reason) results.reason = reason;
+    if (settings.previous) {
+      const patchedCommit = handoffs.apply?.patchedCommit;
+      // what changed since the previous version is told, never judged: a comparison that fails leaves the verdict
+      results.previous = await previousVersion({
+        spec: settings.previous,
+        tree: source,
+        git: tree.git,
+        workDir,
+        baseCommit: tree.baseCommit,
+        ...(patchedCommit ? { patchedCommit } : {}),
+        results,
+      }).catch((error: unknown) => ({
+        from: settings.previous!,
+        findingsKnown: false,
+        rangeDiffWhy: oneLine(error),
+        fixed: [],
+        added: [],
+        remaining: [],
+      }));
+    }
   } catch (error) {
     results.verdict = 'error';
     results.reason = error instanceof RunError ? oneLine(error) : await recordInternalError(settings.outDir, error);

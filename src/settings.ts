@@ -2,6 +2,8 @@
 import type { SuiteMode } from './guest/suites.js';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
+import { existsSync } from 'node:fs';
+import { SERIES_RANGE } from './series/intake.js';
 import path from 'node:path';
 import { usageError } from './errors.js';
 import { STAGE_ORDER, type FailOn, type StageName } from './results/model.js';
@@ -45,6 +47,8 @@ export interface RunSettings {
   suiteReruns: number;
   /** --suite-timeout: the limit of one attempt of one suite test. */
   suiteTimeoutMs: number;
+  /** --previous: the series' previous version, to show what changed since (range-diff, findings). */
+  previous?: string;
   /** Whether the base's build and boot records are taken from (and kept in) <cache>/base: off with --no-base-cache. */
   baseCache: boolean;
   /** --continue: add to the results.json already in the out dir (the Action runs one stage per step). */
@@ -217,6 +221,10 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   const suiteReruns = v['suite-reruns'] === undefined ? 2 : Number(v['suite-reruns']);
   if (!Number.isInteger(suiteReruns) || suiteReruns < 0 || suiteReruns > 10)
     throw usageError(`--suite-reruns takes a whole number from 0 to 10, not ${JSON.stringify(v['suite-reruns'])}`);
+  const previous = v.previous as string | undefined;
+  if (previous !== undefined && previous.trim() === '') throw usageError('--previous is empty');
+  if (previous !== undefined && !SERIES_RANGE.test(previous) && !existsSync(previous))
+    throw usageError(`--previous ${previous}: no such out dir or patch file, and not a BASE..HEAD range`);
   const mail = parseMail(v, env);
   if (mail.sendToSelf && !stages.includes('readiness'))
     throw usageError('--send-to-self needs the readiness stage (add readiness to --stages)');
@@ -244,6 +252,7 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
     suites,
     suiteReruns,
     suiteTimeoutMs: positiveInt('--suite-timeout', v['suite-timeout'], 300) * 1000,
+    ...(previous ? { previous } : {}),
     baseCache: !(v['no-base-cache'] ?? false),
     continueRun: v.continue ?? false,
     mail,

@@ -12,11 +12,31 @@ import {
   commentMarker,
   createOctokit,
   publishComment,
+  readVersionData,
   selectAnnotations,
   type CommentTarget,
 } from '../report/github.js';
 import { errorResults, readResults } from '../results/store.js';
+import { compareVersions, versionRecord } from '../versions/compare.js';
 import { OUTPUTS, type ActionSettings } from './inputs.js';
+
+/**
+ * The results told what became of the findings the PR's sticky comment carried (the previous push's run), unless
+ * the run compared itself with --previous already.
+ */
+export function sinceEarlierComment(results: Results, earlier: string | undefined): Results {
+  const data = readVersionData(earlier);
+  if (!data || results.previous) return results;
+  return {
+    ...results,
+    previous: {
+      from: "this pull request's previous run",
+      findingsKnown: true,
+      ...compareVersions(data, versionRecord(results)),
+      rangeDiffWhy: "the comment keeps the previous version's findings, not its commits (--previous gives both)",
+    },
+  };
+}
 
 export interface GitHubDeps {
   octokit(token: string): Octokit;
@@ -73,11 +93,13 @@ async function comment(
       return undefined;
     }
     const marker = commentMarker(s.header);
+    const bodyOpts = { marker, ...(s.runUrl ? { summaryUrl: s.runUrl } : {}) };
     const outcome = await publishComment(octokit, {
       mode: s.comment,
       target,
       marker,
-      body: commentBody(results, { marker, ...(s.runUrl ? { summaryUrl: s.runUrl } : {}) }),
+      body: commentBody(results, bodyOpts),
+      bodyAfter: (earlier) => commentBody(sinceEarlierComment(results, earlier), bodyOpts),
     });
     if (outcome.warning) core.warning(outcome.warning);
     if (outcome.url) core.info(`comment: ${outcome.action} ${outcome.url}`);

@@ -126,6 +126,12 @@ export const RUN_OPTIONS: readonly RunOption[] = [
   },
   { name: 'suite-timeout', type: 'string', arg: 'SECONDS', help: 'boot: the limit of one suite test (default 300)' },
   {
+    name: 'previous',
+    type: 'string',
+    arg: 'DIR|RANGE|PATCHES',
+    help: "the series' previous version (an earlier --out, BASE..HEAD, or its patches): range-diff and findings",
+  },
+  {
     name: 'no-base-cache',
     type: 'boolean',
     help: 'build and boot the base again instead of taking what an earlier run proved of it from the cache',

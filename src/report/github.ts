@@ -6,7 +6,9 @@ export {
   GITHUB_COMMENT_LIMIT,
   commentBody,
   commentMarker,
+  readVersionData,
   truncateMarkdown,
+  versionData,
   truncationNotice,
 } from './github/body.js';
 export { createOctokit, type OctokitOptions } from './github/octokit.js';

@@ -1,5 +1,6 @@
 // report.md: verdict first, then one short table per stage, then findings with file:line. Reads only the results model.
 import type { Finding, Results, StageResult } from '../results/model.js';
+import { previousSection } from './previous.js';
 
 const ICON: Record<string, string> = { pass: '✅', warn: '⚠️', fail: '❌', skip: '⏭️', error: '💥' };
 
@@ -68,6 +69,7 @@ export function renderMarkdown(results: Results): string {
     `${results.verdict.toUpperCase()}`;
   const lines = [head, ''];
   if (results.reason) lines.push(`**${esc(results.reason)}**`, '');
+  if (results.previous) lines.push(...previousSection(results.previous));
   const tree = results.tree;
   lines.push(
     `Tree: \`${tree.source}\`${tree.ref ? ` (${tree.ref})` : ''}` +

@@ -104,6 +104,32 @@ export interface TreeInfo {
   baseFrom?: string;
 }
 
+/** A finding the series was blamed for, as the comparison with another version of the series keeps it. */
+export interface VersionFinding {
+  stage: StageName;
+  severity: Severity;
+  type?: string;
+  file?: string;
+  line?: number;
+  config?: string;
+  message: string;
+}
+
+/** The series' previous version: git range-diff of it against this one, and what became of its findings. */
+export interface PreviousVersion {
+  /** Where it was read from: an earlier out dir, a commit range, patch files. */
+  from: string;
+  /** git range-diff of the previous version's commits against this one's, on this base. */
+  rangeDiff?: string;
+  /** Why there is no range-diff (its patches do not apply to this base, …). */
+  rangeDiffWhy?: string;
+  /** Whether the previous version's findings were known (its results); without them the lists are empty. */
+  findingsKnown: boolean;
+  fixed: VersionFinding[];
+  added: VersionFinding[];
+  remaining: VersionFinding[];
+}
+
 export interface Results {
   schemaVersion: typeof SCHEMA_VERSION;
   tool: { name: 'kernel-patch-ci'; version: string };
@@ -112,4 +138,6 @@ export interface Results {
   tree: TreeInfo;
   series: SeriesEntry[];
   stages: StageResult[];
+  /** With --previous (or the PR's earlier push): what changed since that version. */
+  previous?: PreviousVersion;
 }

@@ -182,6 +182,11 @@ describe('kernel-patch-ci run on bad input', () => {
   test('bad usage still leaves a results.json when --out is known', () => {
     expectCleanError(cli(['run', '--series', 'x.patch', '--stages', 'apply,nonsense']), /^unknown stage "nonsense"/);
     expectCleanError(cli(['run', '--series', 'x.patch', '--bogus']), /^Unknown option '--bogus'/);
+    expectCleanError(
+      cli(['run', '--series', 'x.patch', '--previous', 'no-such-dir']),
+      '--previous no-such-dir: no such out dir or patch file, and not a BASE..HEAD range',
+    );
+    expectCleanError(cli(['run', '--series', 'x.patch', '--previous', ' ']), '--previous is empty');
   });
 
   test('an unknown command prints usage and exits 2; --version prints the version', () => {

@@ -6,12 +6,14 @@ import {
   commentMarker,
   createOctokit,
   publishComment,
+  readVersionData,
   selectAnnotations,
   type CommentTarget,
 } from '../../src/report/github.js';
 import { RunError } from '../../src/errors.js';
 import type { Finding, Results, StageName, StageResult } from '../../src/results/model.js';
 import { FakeGitHub } from '../helpers/github-server.js';
+import { sinceEarlierComment } from '../../src/action/publish.js';
 
 const TOKEN = 'ghs_fake0123456789';
 const PR: CommentTarget = { owner: 'octo', repo: 'linux', issueNumber: 7 };
@@ -79,6 +81,29 @@ describe('publishComment against a fake GitHub', () => {
     expect(gh.requests[2]!.body).toEqual({ body: `${COMMENT_MARKER}\nrun 2` });
     expect(gh.comments).toHaveLength(1);
     expect(gh.comments[0]!.body).toBe(`${COMMENT_MARKER}\nrun 2`);
+  });
+
+  test("sticky: push 2's comment says what push 1's run found and push 2 fixed, from push 1's hidden data", async () => {
+    const ok = octokit();
+    const v1 = results([stage('apply', []), stage('checkpatch', [finding({ line: 9 })])]);
+    const v2: Results = { ...results([stage('apply', []), { ...stage('checkpatch', []), status: 'pass' }]) };
+    const publish = (r: Results) =>
+      publishComment(ok, {
+        mode: 'sticky',
+        target: PR,
+        body: commentBody(r),
+        bodyAfter: (earlier) => commentBody(sinceEarlierComment(r, earlier)),
+      });
+    await publish(v1);
+    expect(gh.comments[0]!.body).not.toContain('Since the previous version');
+    await publish(v2);
+    const patched = gh.requests.at(-1)!;
+    expect(`${patched.method} ${patched.path}`).toBe('PATCH /repos/octo/linux/issues/comments/1000');
+    const body = (patched.body as { body: string }).body;
+    expect(body).toContain("### Since the previous version\n\nAgainst this pull request's previous run: **1 fixed**");
+    expect(body).toContain('- fixed: checkpatch `TRAILING_WHITESPACE` drivers/md/dm-crypt.c:9: trailing whitespace');
+    // and push 2's own data replaces push 1's, for push 3
+    expect(readVersionData(body)!.findings).toEqual([]);
   });
 
   test('sticky: a comment with the same marker by another user is left alone; a new one is created', async () => {
@@ -353,7 +378,9 @@ describe('commentBody', () => {
   test('a short report is the marker and the whole report', () => {
     const small = results([stage('apply', [])]);
     const body = commentBody(small, {});
-    expect(body.startsWith(`${COMMENT_MARKER}\n## kernel-patch-ci:`)).toBe(true);
+    expect(body).toMatch(
+      /^<!-- kernel-patch-ci -->\n<!-- kernel-patch-ci-data [A-Za-z0-9+/=]+ -->\n## kernel-patch-ci:/,
+    );
     expect(body).not.toContain('truncated');
   });
 
@@ -396,10 +423,37 @@ describe('commentBody', () => {
     );
   });
 
+  test("the hidden data is this version's blamed findings, read back whole, and survives a cut", () => {
+    const body = commentBody(big, { limit: 10_000 });
+    expect(body).toContain('Report truncated');
+    const data = readVersionData(body)!;
+    expect(data.stages).toEqual(['checkpatch', 'sparse', 'boot']);
+    // the pre-existing sparse warning is not blamed; the splat keeps only its first line
+    expect(data.findings.map((f) => [f.stage, f.type])).toEqual([
+      ...Array.from({ length: 40 }, () => ['checkpatch', 'TRAILING_WHITESPACE']),
+      ['boot', 'KERNEL_SPLAT'],
+    ]);
+    expect(data.findings.at(-1)!.message).toBe('WARNING: at kernel/sched/core.c:5750');
+    // a series with very many findings keeps its first ones, in a bounded part of the comment
+    const many = results([
+      stage(
+        'checkpatch',
+        Array.from({ length: 500 }, (_, i) => finding({ line: i + 1 })),
+      ),
+    ]);
+    const line = commentBody(many).split('\n')[1]!;
+    expect(line.length).toBeLessThan(8100);
+    const kept = readVersionData(line)!.findings;
+    expect(kept.length).toBeGreaterThan(20);
+    expect(kept.map((f) => f.line)).toEqual(Array.from({ length: kept.length }, (_, i) => i + 1));
+    expect(readVersionData('<!-- kernel-patch-ci-data bm90IGpzb24= -->')).toBeUndefined();
+    expect(readVersionData(undefined)).toBeUndefined();
+  });
+
   test('a custom marker heads the body', () => {
-    expect(
-      commentBody(big, { marker: commentMarker('x86'), limit: 1000 }).startsWith('<!-- kernel-patch-ci:x86 -->\n## '),
-    ).toBe(true);
+    expect(commentBody(big, { marker: commentMarker('x86'), limit: 10_000 })).toMatch(
+      /^<!-- kernel-patch-ci:x86 -->\n<!-- kernel-patch-ci-data \S+ -->\n## /,
+    );
   });
 });
 

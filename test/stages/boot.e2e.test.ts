@@ -19,7 +19,8 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { FIXTURES, REPO } from '../helpers/fixtures.js';
-import { removeOutDirs, runCli, stage } from '../helpers/kernel.js';
+import { removeOutDirs, runCli, stage, TEST_CACHE, type CliRun } from '../helpers/kernel.js';
+import type { BuildCellMetrics } from '../../src/results/model.js';
 import { e2eOutDir, EXAMPLE_OF, EXHAUSTIVE, tree, TREES } from '../helpers/trees.js';
 
 const HOUR = 3_600_000;
@@ -352,22 +353,40 @@ describe('guests that go wrong (6.12)', () => {
   );
 });
 
+/** A case's findings as a verdict reads them: without times, paths and the base cache's own words. */
+const verdictOf = (run: CliRun) => ({
+  code: run.code,
+  verdict: run.results.verdict,
+  stages: run.results.stages.map((s) => ({
+    name: s.name,
+    status: s.status,
+    cells: (s.cells ?? []).map((c) => [c.config, c.status, c.summary.replace(/; base (from cache|computed) .*$/, '')]),
+    findings: s.findings.map((f) => ({ ...f, message: f.message.split('\n')[0] })),
+  })),
+});
+const PREEMPT_CASE = [
+  '--series',
+  series('md-preempt-imbalance'),
+  '--configs',
+  CELL,
+  '--scenarios',
+  'md-raid1-bitmap',
+  '--suites',
+  'none',
+];
+let preemptCold: CliRun | undefined;
+
 describe('the watchdog and the data checks catch what a conversion gets wrong', () => {
   test(
     '6.12: kunmap_atomic() left after kmap_local_page() in md_bitmap_file_set_bit(): ' +
       'md-raid1-bitmap splats, the caller is named',
     async () => {
-      const run = await boot(
-        '6.12',
-        '--series',
-        series('md-preempt-imbalance'),
-        '--configs',
-        CELL,
-        '--scenarios',
-        'md-raid1-bitmap',
-        '--suites',
-        'none',
-      );
+      // cold: the base computed, as on a first push (the next test runs the case warm)
+      rmSync(path.join(TEST_CACHE, 'base'), { recursive: true, force: true });
+      const run = await boot('6.12', ...PREEMPT_CASE);
+      preemptCold = run;
+      for (const name of ['build', 'boot'])
+        expect(stage(run, name)!.cells![0]!.summary).toMatch(/; base computed \(no entry for this key, now cached\)/);
       expect(run.code).toBe(1);
       const splats = stage(run, 'boot')!.findings.filter((f) => f.type === 'KERNEL_SPLAT');
       // the count goes wrong in md_bitmap_file_set_bit() and trips in its caller's spin_unlock_irq()
@@ -404,6 +423,25 @@ describe('the watchdog and the data checks catch what a conversion gets wrong', 
       );
       expect(existsSync(qemu[0]!.match(/-kernel (\S+)/)![1]!)).toBe(true);
       expect(run.report).toContain(`<summary>Reproduce ${CELL} locally</summary>`);
+    },
+    HOUR,
+  );
+
+  test(
+    'the same case warm, in a new out dir: the base build and boot from the cache, the same verdict and findings',
+    async () => {
+      expect(preemptCold).toBeDefined();
+      const warm = await runCli(['--tree', tree('6.12').tarball, '--stages', 'boot', ...PREEMPT_CASE]);
+      const build = stage(warm, 'build')!.cells![0]!;
+      expect(build.summary).toMatch(/; base from cache, key build-[0-9a-f]{12}$/);
+      expect(stage(warm, 'boot')!.cells![0]!.summary).toMatch(/; base from cache, key boot-[0-9a-f]{12}$/);
+      // only the changed object was made again: the restored O= dir was taken as built
+      const metrics = build.metrics as BuildCellMetrics;
+      expect(metrics.baseBuildMs).toBe(0);
+      const log = readFileSync(path.join(warm.outDir, 'artifacts', CELL, 'build.log'), 'utf8');
+      const compiled = [...new Set([...log.matchAll(/^\s+CC\s+(\S+\.o)$/gm)].map((m) => m[1]!))];
+      expect(compiled.filter((o) => o.startsWith('drivers/'))).toEqual(['drivers/md/md-bitmap.o']);
+      expect(verdictOf(warm)).toEqual(verdictOf(preemptCold!));
     },
     HOUR,
   );

@@ -2,6 +2,7 @@
 // GitHub's comment limit without leaving a code fence or <details> open.
 import type { Results } from '../../results/model.js';
 import { renderMarkdown } from '../markdown.js';
+import { versionRecord, type VersionRecord } from '../../versions/compare.js';
 
 export const COMMENT_MARKER = '<!-- kernel-patch-ci -->';
 /**
@@ -72,6 +73,32 @@ export function truncateMarkdown(text: string, limit: number, notice: string): s
   return out.length <= limit ? out : out.slice(0, limit); // only when limit is smaller than the notice itself
 }
 
+/** The comment's hidden data: this version's findings, so the next push's run can say what it fixed. */
+const DATA_OPEN = '<!-- kernel-patch-ci-data ';
+/** Room the data may take of the comment's 65,536 characters; a series with more findings keeps its first ones. */
+const DATA_MAX_CHARS = 8000;
+
+export function versionData(results: Pick<Results, 'stages'>): string {
+  const record = versionRecord(results);
+  const encode = (n: number) =>
+    Buffer.from(JSON.stringify({ ...record, findings: record.findings.slice(0, n) })).toString('base64');
+  let n = record.findings.length;
+  while (n > 0 && encode(n).length > DATA_MAX_CHARS) n = Math.floor(n * 0.8);
+  return `${DATA_OPEN}${encode(n)} -->`;
+}
+
+/** The version data of an earlier comment; undefined when it has none or it does not read. */
+export function readVersionData(body: string | undefined): VersionRecord | undefined {
+  const m = body?.match(/<!-- kernel-patch-ci-data ([A-Za-z0-9+/=]+) -->/);
+  if (!m) return undefined;
+  try {
+    const data = JSON.parse(Buffer.from(m[1]!, 'base64').toString('utf8')) as VersionRecord;
+    return Array.isArray(data.stages) && Array.isArray(data.findings) ? data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Markdown body for the comment: marker + renderMarkdown(results), cut at the limit with a pointer to the job summary.
  */
@@ -82,6 +109,7 @@ export function commentBody(
   const limit = opts.limit ?? GITHUB_COMMENT_LIMIT;
   // the run's page has the job summary, the annotations and every stage's log: worth one click from the PR
   const link = opts.summaryUrl ? `\n[Job summary, annotations and logs of this run](${opts.summaryUrl})\n` : '';
-  const full = `${opts.marker ?? COMMENT_MARKER}\n${renderMarkdown(results)}${link}`;
+  // the data right under the marker: a truncated report still carries it
+  const full = `${opts.marker ?? COMMENT_MARKER}\n${versionData(results)}\n${renderMarkdown(results)}${link}`;
   return truncateMarkdown(full, limit, truncationNotice(limit, opts.summaryUrl));
 }

@@ -22,6 +22,8 @@ export interface PublishOptions {
   mode: CommentMode;
   target: CommentTarget;
   body: string;
+  /** The body again for a sticky comment that an earlier run of this PR left: told what that run found. */
+  bodyAfter?: (earlier: string | undefined) => string;
   marker?: string;
   /**
    * whose comment is "ours"; default: GraphQL `viewer { login }` (a GitHub App's `<slug>[bot]` too), else
@@ -183,7 +185,8 @@ export async function publishComment(octokit: Octokit, opts: PublishOptions): Pr
 
   if (ours) {
     try {
-      const updated = await where.update(ours.id, body);
+      const again = opts.bodyAfter ? opts.bodyAfter(ours.body) : body;
+      const updated = await where.update(ours.id, again);
       return { action: 'updated', url: updated.html_url };
     } catch (error) {
       if (status(error) === 403) return readOnly(opts.target, where.label, error);
