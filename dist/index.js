@@ -32666,7 +32666,7 @@ function* addedLinesTraced(patches) {
 }
 
 function baseCacheNote(use) {
-    const key = use.key.slice(0, 18);
+    const key = use.key.replace(/^(\w+-[0-9a-f]{12}).*$/, '$1');
     if (use.hit)
         return `base from cache, key ${key}`;
     const saved = use.saved === undefined ? '' : use.saved === 'saved' ? ', now cached' : `, ${use.saved}`;

@@ -23,7 +23,7 @@ import { STAGES, type AnyStage } from './stages/index.js';
 import { loadHandoff, saveHandoff } from './stages/handoff-store.js';
 import { resolveCells } from './kernel/cells.js';
 import { TOOL_VERSION } from './version.js';
-import { previousVersion } from './versions/previous.js';
+import { previousVersion, readPrevious } from './versions/previous.js';
 import { blockedStages, checkStages } from './host/requirements.js';
 import { chooseBase, namedBaseCommit } from './series/base.js';
 
@@ -162,6 +162,9 @@ export async function runPipeline(settings: RunSettings, progress: Progress): Pr
     const cells =
       settings.stages.includes('build') || settings.stages.includes('boot') ? await resolveCells(settings.configs) : [];
     const source = await classifyTree(settings.tree);
+    const previous = settings.previous
+      ? await readPrevious(settings.previous, source, workDir).catch((error: unknown) => oneLine(error))
+      : undefined;
     progress.info('reading the series');
     const { series, rangeBase } = await readSeries(settings.series, source, workDir);
     results.series = toSeriesEntries(series);
@@ -254,25 +257,28 @@ export async function runPipeline(settings: RunSettings, progress: Progress): Pr
     results.verdict = overallVerdict(results.stages);
     const reason = verdictReason(results.stages);
     if (reason) results.reason = reason;
-    if (settings.previous) {
+    if (settings.previous && previous !== undefined) {
       const patchedCommit = handoffs.apply?.patchedCommit;
-      // what changed since the previous version is told, never judged: a comparison that fails leaves the verdict
-      results.previous = await previousVersion({
-        spec: settings.previous,
-        tree: source,
-        git: tree.git,
-        workDir,
-        baseCommit: tree.baseCommit,
-        ...(patchedCommit ? { patchedCommit } : {}),
-        results,
-      }).catch((error: unknown) => ({
+      const failed = (why: string) => ({
         from: settings.previous!,
         findingsKnown: false,
-        rangeDiffWhy: oneLine(error),
+        rangeDiffWhy: why,
         fixed: [],
         added: [],
         remaining: [],
-      }));
+      });
+      // what changed since the previous version is told, never judged: a comparison that fails leaves the verdict
+      results.previous =
+        typeof previous === 'string'
+          ? failed(previous)
+          : await previousVersion({
+              previous,
+              git: tree.git,
+              workDir,
+              baseCommit: tree.baseCommit,
+              ...(patchedCommit ? { patchedCommit } : {}),
+              results,
+            }).catch((error: unknown) => failed(oneLine(error)));
     }
   } catch (error) {
     results.verdict = 'error';

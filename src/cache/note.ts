@@ -2,7 +2,7 @@
 import type { BaseCacheUse } from '../results/model.js';
 
 export function baseCacheNote(use: BaseCacheUse): string {
-  const key = use.key.slice(0, 18);
+  const key = use.key.replace(/^(\w+-[0-9a-f]{12}).*$/, '$1');
   if (use.hit) return `base from cache, key ${key}`;
   const saved = use.saved === undefined ? '' : use.saved === 'saved' ? ', now cached' : `, ${use.saved}`;
   return `base computed (${use.why ?? 'no entry'}${saved}), key ${key}`;

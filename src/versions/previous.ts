@@ -15,7 +15,7 @@ import { compareVersions, versionRecord } from './compare.js';
 /** The range-diff of a long series is long; the report keeps its head. */
 const RANGE_DIFF_LINES = 400;
 
-interface PreviousInput {
+export interface PreviousInput {
   from: string;
   patches?: Patch[];
   results?: Results;
@@ -28,7 +28,11 @@ async function outDirInputs(dir: string): Promise<string[]> {
   return parts.map((n) => path.join(series, n, 'input.mbox')).filter((f) => existsSync(f));
 }
 
-async function readPrevious(spec: string, tree: TreeSource, workDir: string): Promise<PreviousInput> {
+/**
+ * Read before this run reads its own series: --previous may be this run's own --out (a rerun in place), whose
+ * series and results this run is about to replace.
+ */
+export async function readPrevious(spec: string, tree: TreeSource, workDir: string): Promise<PreviousInput> {
   const scratch = path.join(workDir, 'previous');
   await rm(scratch, { recursive: true, force: true });
   await mkdir(scratch, { recursive: true });
@@ -75,8 +79,7 @@ async function commitOnBase(
 }
 
 export interface VersionsInput {
-  spec: string;
-  tree: TreeSource;
+  previous: PreviousInput;
   git: Git;
   workDir: string;
   baseCommit: string;
@@ -87,7 +90,7 @@ export interface VersionsInput {
 
 /** What changed since the previous version: range-diff and findings. */
 export async function previousVersion(input: VersionsInput): Promise<PreviousVersion> {
-  const prev = await readPrevious(input.spec, input.tree, input.workDir);
+  const prev = input.previous;
   const delta = prev.results
     ? compareVersions(versionRecord(prev.results), versionRecord(input.results))
     : { fixed: [], added: [], remaining: [] };

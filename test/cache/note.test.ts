@@ -3,8 +3,9 @@ import { baseCacheNote } from '../../src/cache/note.js';
 
 describe('the base cache in a stage summary', () => {
   const key = 'build-0123456789abcdef01234567';
-  test('a hit names the key', () => {
+  test('a hit names the key, 12 digits of it whatever its kind', () => {
     expect(baseCacheNote({ key, hit: true })).toBe('base from cache, key build-0123456789ab');
+    expect(baseCacheNote({ key: 'boot-8127682aebc3b0a1', hit: true })).toBe('base from cache, key boot-8127682aebc3');
   });
   test('a miss says why, and whether the computed base was kept', () => {
     expect(baseCacheNote({ key, hit: false, why: 'no entry for this key', saved: 'saved' })).toBe(

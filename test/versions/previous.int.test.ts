@@ -34,7 +34,8 @@ let v1: CliRun;
 
 describe('--previous: what changed since the previous version', () => {
   test(
-    'v2 against the out dir of v1: the fixed finding, nothing new, and range-diff naming the changed patch',
+    'v2 against the out dir of v1 (rerun in that same out dir): the fixed finding, nothing new, and range-diff ' +
+      'naming the changed patch',
     async () => {
       v1 = await vet(v1Series());
       const v1Findings = v1.results.stages.flatMap((s) => s.findings).map((f) => f.type);
@@ -76,7 +77,11 @@ describe('--previous: what changed since the previous version', () => {
       const bad = path.join(scratch, 'bad');
       cpSync(EXAMPLE_SERIES, bad, { recursive: true });
       const file = path.join(bad, '0002-dm-log-writes-use-kmap_local_page-instead-of-depreca.patch');
-      writeFileSync(file, readFileSync(file, 'utf8').replace(/^ (\S.*)$/m, ' $1 /* not in the tree */'));
+      // the first context line of the first hunk, changed: the hunk no longer matches the tree
+      const text = readFileSync(file, 'utf8');
+      const hunk = text.indexOf('\n@@ ');
+      const ctx = text.indexOf('\n ', hunk + 1);
+      writeFileSync(file, `${text.slice(0, ctx)}\n /* not in the tree */${text.slice(ctx + 2)}`);
       const run = await vet(EXAMPLE_SERIES, '--previous', bad);
       expect(run.code).toBe(0);
       expect(run.results.previous!.rangeDiff).toBeUndefined();
