@@ -6772,6 +6772,10 @@ async function outDirInputs(dir) {
     const parts = existsSync(series) ? (await readdir(series)).filter((n) => /^\d{4}$/.test(n)).sort() : [];
     return parts.map((n) => path.join(series, n, 'input.mbox')).filter((f) => existsSync(f));
 }
+/**
+ * Read before this run reads its own series: --previous may be this run's own --out (a rerun in place), whose
+ * series and results this run is about to replace.
+ */
 async function readPrevious(spec, tree, workDir) {
     const scratch = path.join(workDir, 'previous');
     await rm(scratch, { recursive: true, force: true });
@@ -6814,7 +6818,7 @@ async function commitOnBase(git, base, patches, index) {
 }
 /** What changed since the previous version: range-diff and findings. */
 async function previousVersion(input) {
-    const prev = await readPrevious(input.spec, input.tree, input.workDir);
+    const prev = input.previous;
     const delta = prev.results
         ? compareVersions(versionRecord(prev.results), versionRecord(input.results))
         : { fixed: [], added: [], remaining: [] };
@@ -7103,6 +7107,9 @@ async function runPipeline(settings, progress) {
         // boot without build (a --continue step) boots the kernels an earlier step built for the same matrix
         const cells = settings.stages.includes('build') || settings.stages.includes('boot') ? await resolveCells(settings.configs) : [];
         const source = await classifyTree(settings.tree);
+        const previous = settings.previous
+            ? await readPrevious(settings.previous, source, workDir).catch((error) => oneLine(error))
+            : undefined;
         progress.info('reading the series');
         const { series, rangeBase } = await readSeries(settings.series, source, workDir);
         results.series = toSeriesEntries(series);
@@ -7184,25 +7191,28 @@ async function runPipeline(settings, progress) {
         const reason = verdictReason(results.stages);
         if (reason)
             results.reason = reason;
-        if (settings.previous) {
+        if (settings.previous && previous !== undefined) {
             const patchedCommit = handoffs.apply?.patchedCommit;
-            // what changed since the previous version is told, never judged: a comparison that fails leaves the verdict
-            results.previous = await previousVersion({
-                spec: settings.previous,
-                tree: source,
-                git: tree.git,
-                workDir,
-                baseCommit: tree.baseCommit,
-                ...(patchedCommit ? { patchedCommit } : {}),
-                results,
-            }).catch((error) => ({
+            const failed = (why) => ({
                 from: settings.previous,
                 findingsKnown: false,
-                rangeDiffWhy: oneLine(error),
+                rangeDiffWhy: why,
                 fixed: [],
                 added: [],
                 remaining: [],
-            }));
+            });
+            // what changed since the previous version is told, never judged: a comparison that fails leaves the verdict
+            results.previous =
+                typeof previous === 'string'
+                    ? failed(previous)
+                    : await previousVersion({
+                        previous,
+                        git: tree.git,
+                        workDir,
+                        baseCommit: tree.baseCommit,
+                        ...(patchedCommit ? { patchedCommit } : {}),
+                        results,
+                    }).catch((error) => failed(oneLine(error)));
         }
     }
     catch (error) {

@@ -9,14 +9,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { FIXTURES, REPO } from '../helpers/fixtures.js';
 import { pathWithout, smallKernelCheckout } from '../helpers/host.js';
-import { KERNEL_TARBALL, TEST_CACHE } from '../helpers/kernel.js';
+import { KERNEL_TARBALL, TEST_CACHE, tarballOutPath } from '../helpers/kernel.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kpci-terminal-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const TEN_MINUTES = 600_000;
+const TARBALL_OUT = tarballOutPath(KERNEL_TARBALL);
 
+/** The tarball's runs share the tests' out dir for it (its checkout is reused); any other tree gets a new one. */
 function cli(args: string[], cwd = tmp, env: NodeJS.ProcessEnv = process.env) {
-  const out = mkdtempSync(path.join(tmp, 'out-'));
+  const onTarball = args[args.indexOf('--tree') + 1] === KERNEL_TARBALL;
+  const out = onTarball ? TARBALL_OUT : mkdtempSync(path.join(tmp, 'out-'));
   const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'run', ...args, '--out', out], {
     cwd,
     encoding: 'utf8',

@@ -38,8 +38,10 @@ let sharedOut: string | undefined;
  * at a time: --runInBand) and kept in the test cache: its checkout and its build dirs (sparse's, one per cell) are
  * rewritten only where a series differs, as a developer's re-runs would be.
  */
+export const tarballOutPath = (tarball: string) =>
+  path.join(TEST_CACHE, 'out', path.basename(tarball).replace(/\.tar\.\w+$/, ''));
 export async function tarballOutDir(tarball: string): Promise<string> {
-  const dir = path.join(TEST_CACHE, 'out', path.basename(tarball).replace(/\.tar\.\w+$/, ''));
+  const dir = tarballOutPath(tarball);
   await mkdir(dir, { recursive: true });
   return dir;
 }

@@ -83,7 +83,7 @@ describe('publishComment against a fake GitHub', () => {
     expect(gh.comments[0]!.body).toBe(`${COMMENT_MARKER}\nrun 2`);
   });
 
-  test("sticky: push 2's comment says what push 1's run found and push 2 fixed, from push 1's hidden data", async () => {
+  test("sticky: push 2's comment says what push 2 fixed of push 1's findings, from their hidden data", async () => {
     const ok = octokit();
     const v1 = results([stage('apply', []), stage('checkpatch', [finding({ line: 9 })])]);
     const v2: Results = { ...results([stage('apply', []), { ...stage('checkpatch', []), status: 'pass' }]) };
