@@ -43,11 +43,13 @@ const STAGE_STEPS = [
   'checkpatch',
   'sparse',
   'Restore the ccache',
+  'Restore the base results',
   'build',
   'Save the ccache',
   'Restore the guest',
   'boot',
   'Save the guest',
+  'Save the base results',
   'readiness',
   'Report',
 ];
@@ -168,11 +170,13 @@ describe('the composite action, step by step', () => {
         ['checkpatch', true, 0],
         ['sparse', true, 0],
         ['Restore the ccache', false, 0],
+        ['Restore the base results', false, 0],
         ['build', true, 0],
         ['Save the ccache', false, 0],
         ['Restore the guest', false, 0],
         ['boot', true, 0],
         ['Save the guest', false, 0],
+        ['Save the base results', false, 0],
         ['readiness', true, 0],
         ['Report', true, 0],
       ]);
@@ -345,6 +349,12 @@ describe('the composite action, step by step', () => {
         ccache.key!.replace(new RegExp(`${base12}$`), ''),
         ccache.key!.replace(/[0-9a-f]{16}-[0-9a-f]{12}$/, ''),
       ]);
+      // the base results: restored by base commit, compiler and fragments; nothing was built, so nothing is saved
+      const baseCache = step(first, 'Restore the base results').with!;
+      expect(baseCache.path).toBe(path.join(env.KPCI_CACHE_DIR, 'base'));
+      expect(baseCache.key).toMatch(new RegExp(`^kpci-base-linux-${base12}-[0-9a-f]{16}-[0-9a-f]{16}-none$`));
+      expect(baseCache['restore-keys']!.split('\n')[0]).toBe(baseCache.key!.replace(/none$/, ''));
+      expect(step(first, 'Save the base results').ran).toBe(false);
       const guest = step(first, 'Restore the guest').with!;
       expect(guest).toMatchObject({
         path: path.join(env.KPCI_CACHE_DIR, 'guest'),
@@ -366,6 +376,7 @@ describe('the composite action, step by step', () => {
         'checkpatch:0',
         'sparse:0',
         'Restore the ccache:0',
+        'Restore the base results:0',
         'build:1',
         'Save the ccache:0',
         'Restore the guest:0',
@@ -394,6 +405,7 @@ describe('the composite action, step by step', () => {
       expect(second.steps.filter((s) => s.uses).map((s) => s.uses)).toEqual([
         'actions/cache/restore@v5',
         'actions/cache/restore@v5',
+        'actions/cache/restore@v5', // the base results
         'actions/cache/save@v5',
         'actions/cache/restore@v5',
         'actions/cache/save@v5',
