@@ -34467,7 +34467,15 @@ function reproduceBoot(cell, run) {
             ' (kpci.only= on the command line picks them)',
         '# the patched kernel',
         ...run.patched.command,
-        ...(run.base ? ['# the base kernel, for comparison', ...run.base.command] : []),
+        ...(run.base
+            ? [
+                run.metrics.baseCache?.hit
+                    ? `# the base kernel, for comparison: its boot came from the base cache (${run.metrics.baseCache.key}); ` +
+                        'an earlier run booted it so'
+                    : '# the base kernel, for comparison',
+                ...run.base.command,
+            ]
+            : []),
     ];
 }
 

@@ -305,6 +305,14 @@ export function reproduceBoot(cell: Cell, run: BootCellRun): string[] {
       ' (kpci.only= on the command line picks them)',
     '# the patched kernel',
     ...run.patched.command,
-    ...(run.base ? ['# the base kernel, for comparison', ...run.base.command] : []),
+    ...(run.base
+      ? [
+          run.metrics.baseCache?.hit
+            ? `# the base kernel, for comparison: its boot came from the base cache (${run.metrics.baseCache.key}); ` +
+              'an earlier run booted it so'
+            : '# the base kernel, for comparison',
+          ...run.base.command,
+        ]
+      : []),
   ];
 }

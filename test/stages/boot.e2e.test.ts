@@ -359,15 +359,23 @@ describe('guests that go wrong (6.12)', () => {
   );
 });
 
-/** A case's findings as a verdict reads them: without times, paths and the base cache's own words. */
+/** A case's findings as a verdict reads them: without the base cache's own words, ccache's hit rate, and which
+ *  CPU and PID a splat happened on. */
 const verdictOf = (run: CliRun) => ({
   code: run.code,
   verdict: run.results.verdict,
   stages: run.results.stages.map((s) => ({
     name: s.name,
     status: s.status,
-    cells: (s.cells ?? []).map((c) => [c.config, c.status, c.summary.replace(/; base (from cache|computed) .*$/, '')]),
-    findings: s.findings.map((f) => ({ ...f, message: f.message.split('\n')[0] })),
+    cells: (s.cells ?? []).map((c) => [
+      c.config,
+      c.status,
+      c.summary.replace(/; base (from cache|computed)\b.*$/, '').replace(/; ccache \d+% hits/, ''),
+    ]),
+    findings: s.findings.map((f) => ({
+      ...f,
+      message: f.message.split('\n')[0]!.replace(/CPU: \d+ PID: \d+/, 'CPU: # PID: #'),
+    })),
   })),
 });
 const PREEMPT_CASE = [
