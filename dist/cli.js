@@ -2627,6 +2627,7 @@ function cellArtifacts(outDir, workDir, cell) {
         vmlinux: path.join(dir, 'vmlinux'),
         baseBzImage: path.join(dir, 'base', 'bzImage'),
         baseVmlinux: path.join(dir, 'base', 'vmlinux'),
+        baseGcno: path.join(dir, 'base', 'gcno'),
         buildDir: path.join(treeDirOf(workDir), `${BUILD_DIR_PREFIX}${cell}`),
     };
 }
@@ -3016,6 +3017,8 @@ async function restoreBaseBuild(store, key, buildDir, base) {
     await mkdir(path.dirname(base.image), { recursive: true });
     await copyFile(path.join(entry.dir, 'image'), base.image);
     await copyFile(path.join(entry.dir, 'vmlinux'), base.vmlinux);
+    if (base.gcnoDir && existsSync(path.join(entry.dir, 'gcno')))
+        await restoreFolder(entry.dir, 'gcno', base.gcnoDir);
     return { use: { key, hit: true }, diagnostics: entry.meta.diagnostics };
 }
 /** Keep a base just built (before any patched make touches the O= dir); what saving said, in a few words. */
@@ -3025,6 +3028,7 @@ async function saveBaseBuild(store, key, buildDir, base, diagnostics) {
             { name: 'O', from: buildDir },
             { name: 'image', from: base.image },
             { name: 'vmlinux', from: base.vmlinux },
+            ...(base.gcnoDir && existsSync(base.gcnoDir) ? [{ name: 'gcno', from: base.gcnoDir }] : []),
         ],
         meta: { diagnostics },
         // our own scratch files in the O= dir (ccache stats logs, the line proof's preprocessed output)
@@ -3077,6 +3081,17 @@ async function keepKernel(run, kind) {
     await copyFile(built, image);
     await copyFile(path.join(run.options.buildDir, 'vmlinux'), vmlinux).catch(() => undefined);
     return { image, vmlinux };
+}
+/** Each object's .gcno as the base build left it, under to/ at its O= path (none: nothing was profiled). */
+async function keepBaseNotes(buildDir, objects, to) {
+    await rm(to, { recursive: true, force: true });
+    for (const o of objects) {
+        const notes = path.join(buildDir, o.replace(/\.o$/, '.gcno'));
+        if (!existsSync(notes))
+            continue;
+        await mkdir(path.dirname(path.join(to, o)), { recursive: true });
+        await copyFile(notes, path.join(to, o.replace(/\.o$/, '.gcno')));
+    }
 }
 function failure(result, run) {
     return result.timedOut ? `killed after the ${run.options.timeoutMs / 1000}s step timeout` : firstError(result);
@@ -3179,7 +3194,7 @@ async function runBuildCell(input) {
             touched: touchedCFiles(series.patches),
         })
         : undefined;
-    const basePaths = { image: paths.baseBzImage, vmlinux: paths.baseVmlinux };
+    const basePaths = { image: paths.baseBzImage, vmlinux: paths.baseVmlinux, gcnoDir: paths.baseGcno };
     const restored = cache && key ? await restoreBaseBuild(cache.store, key, run.options.buildDir, basePaths) : undefined;
     if (restored)
         metrics.baseCache = restored.use;
@@ -3221,16 +3236,18 @@ async function runBuildCell(input) {
             record.stopped = { phase: 'base', failure: failure(baseImage, run) };
             return done();
         }
+        // the notes of the objects in the base image: W=1 compiles them again with another stamp
+        await keepBaseNotes(run.options.buildDir, objects, paths.baseGcno);
         const baseW1 = objects.length ? await step(run, 'base W=1', ['W=1', ...objects], 'base') : undefined;
         record.base = await diagnosticsOf(run, [baseImage, ...(baseW1 ? [baseW1] : [])]);
         metrics.baseBuildMs = Date.now() - t;
         const baseKernel = await keepKernel(run, 'base');
         if (baseKernel)
-            kernels.base = baseKernel;
+            kernels.base = { ...baseKernel, gcnoDir: paths.baseGcno };
         metrics.ccacheHitRate.base = await phaseHitRate(run, 'base');
         // kept before any patched make changes the O= dir; a timed-out or failed step never gets here
         if (cache && key && baseKernel && metrics.baseCache)
-            metrics.baseCache.saved = await saveBaseBuild(cache.store, key, run.options.buildDir, baseKernel, record.base);
+            metrics.baseCache.saved = await saveBaseBuild(cache.store, key, run.options.buildDir, { ...baseKernel, gcnoDir: paths.baseGcno }, record.base);
     }
     // 3. bisectability: every intermediate tree compiles what the series touched so far
     t = Date.now();
@@ -4845,6 +4862,7 @@ async function bootKernel(opts) {
     const append = [
         `kpci.out=/dev/vd${String.fromCharCode(97 + SCRATCH_DISKS)}`,
         ...(opts.only ? [`kpci.only=${opts.only.join(',') || '-'}`] : []),
+        ...(opts.learn ? ['kpci.learn=1'] : []),
         ...(opts.suites && opts.suites.tests.length
             ? [
                 `kpci.suites=${opts.suites.tests.join(',')}`,
@@ -5164,6 +5182,7 @@ async function baseBootKeyOf(ask) {
         memoryMiB: ask.memoryMiB,
         cpus: ask.cpus,
         ...(ask.scenarios ? { scenarios: ask.scenarios } : {}),
+        learn: ask.learn,
         suiteTests: ask.suites?.tests ?? [],
         suiteMode: ask.suites ? ask.suiteMode : 'none',
         suiteReruns: ask.suites?.reruns ?? 0,
@@ -5175,19 +5194,126 @@ async function baseBootKeyOf(ask) {
 }
 async function cachedBaseBoot(store, key) {
     const entry = await loadEntry(store, key);
-    return entry.hit ? { use: { key, hit: true }, boot: entry.meta.boot } : { use: { key, hit: false, why: entry.why } };
+    if (!entry.hit)
+        return { use: { key, hit: false, why: entry.why } };
+    return {
+        use: { key, hit: true },
+        boot: entry.meta.boot,
+        ...(entry.meta.learned ? { learned: entry.meta.learned } : {}),
+    };
 }
 /**
  * Keep a base boot that ran to its end. One the watchdog stopped is not kept: a hang can be the machine's (two
  * guests on two cores once stalled a base kernel in early boot), and a cached one would be blamed on every v2.
  */
-async function saveBaseBoot(store, key, boot) {
+async function saveBaseBoot(store, key, boot, learned) {
     if (boot.killed || !boot.report.ended)
         return 'not saved: the base boot did not run to its end';
     const kept = { ...boot };
     delete kept.resultsDir; // the base's results disk is not collected
-    const saved = await saveEntry(store, key, { copy: [], meta: { boot: kept } });
+    const saved = await saveEntry(store, key, {
+        copy: [],
+        meta: { boot: kept, ...(learned ? { learned } : {}) },
+    });
     return saved.saved ? 'saved' : `not saved: ${saved.why}`;
+}
+
+// The scenario map: which scenario ran which function of the touched files, learned from a base boot that kept each
+// scenario's gcov counters apart (kpci.learn=1), and the patched boot's scenarios narrowed by it.
+/** The touched files that have base notes under gcnoDir (its layout is the O= dir's), as source paths. */
+async function listGcno(gcnoDir, rel = '') {
+    if (!existsSync(path.join(gcnoDir, rel)))
+        return [];
+    const out = [];
+    for (const e of await readdir(path.join(gcnoDir, rel), { withFileTypes: true })) {
+        const p = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory())
+            out.push(...(await listGcno(gcnoDir, p)));
+        else if (e.name.endsWith('.gcno'))
+            out.push(p.replace(/\.gcno$/, '.c'));
+    }
+    return out.sort();
+}
+/** The one .gcda for `file` under dir, wherever the guest put it (its path starts with the build's O= dir). */
+async function findGcda(dir, file) {
+    const suffix = `/${file.replace(/\.c$/, '.gcda')}`;
+    const walk = async (d) => {
+        for (const e of await readdir(d, { withFileTypes: true })) {
+            const p = path.join(d, e.name);
+            if (e.isDirectory()) {
+                const found = await walk(p);
+                if (found)
+                    return found;
+            }
+            else if (p.endsWith(suffix))
+                return p;
+        }
+        return undefined;
+    };
+    return existsSync(dir) ? walk(dir) : undefined;
+}
+/**
+ * The map from a learning boot's results (gcov-by/SCENARIO/…) read against the base build's notes (gcnoDir, laid
+ * out as the O= dir): every function of each touched file that has notes, with the scenarios that entered it.
+ */
+async function learnReach(resultsDir, gcnoDir, files, scenarios) {
+    const reach = {};
+    const byScenario = path.join(resultsDir, 'gcov-by');
+    for (const scenario of scenarios) {
+        for (const file of files) {
+            if (!existsSync(path.join(gcnoDir, file.replace(/\.c$/, '.gcno'))))
+                continue;
+            const gcda = await findGcda(path.join(byScenario, scenario), file);
+            // no counters dumped for a profiled file: the notes alone list its functions, none entered
+            const report = gcda
+                ? await readCounters(gcnoDir, gcda, file)
+                : (await gcovJson(path.join(gcnoDir, path.dirname(file)), path.basename(file, '.c')));
+            for (const g of report?.files.find((f) => f.file === file || f.file.endsWith(`/${file}`))?.functions ?? []) {
+                const key = `${file}:${g.demangled_name ?? g.name}`;
+                reach[key] ??= [];
+                if (g.execution_count > 0)
+                    reach[key].push(scenario);
+            }
+        }
+    }
+    return { scenarios: [...scenarios], reach };
+}
+/**
+ * Pure: the candidates (the change's static choice, which the base learned over) cut to the smoke ones and those the
+ * map says enter a changed function. A changed function the map does not know (new, or its file not profiled) or
+ * that no scenario entered without a known reason (guest/not-reached.tsv) keeps every candidate: nothing is
+ * skipped blindly.
+ */
+function narrowByReach(candidates, learned, changed, notReached) {
+    const everything = (widened) => ({
+        names: candidates.map((c) => c.name),
+        reasons: [],
+        widened,
+    });
+    const missing = candidates.filter((c) => !learned.scenarios.includes(c.name));
+    if (missing.length)
+        return everything(`the map was not learned over ${missing.map((c) => c.name).join(', ')}`);
+    const why = new Map();
+    for (const fn of changed) {
+        const key = `${fn.file}:${fn.name}`;
+        const ran = learned.reach[key];
+        if (ran === undefined)
+            return everything(`${fn.name}() (${fn.file}) is not in the map`);
+        if (ran.length === 0 && !notReached.has(key))
+            return everything(`no scenario entered ${fn.name}() on the base kernel`);
+        for (const s of ran)
+            why.set(s, [...(why.get(s) ?? []), `${fn.name}()`]);
+    }
+    for (const c of candidates)
+        if (c.smoke)
+            why.set(c.name, [...(why.get(c.name) ?? []), 'smoke']);
+    const chosen = candidates.filter((c) => why.has(c.name));
+    const reasons = chosen.map((c) => {
+        const list = [...new Set(why.get(c.name))];
+        const shown = list.length > 4 ? `${list.slice(0, 4).join(', ')} and ${list.length - 4} more` : list.join(', ');
+        return `${c.name}: ${shown}`;
+    });
+    return { names: chosen.map((c) => c.name), reasons };
 }
 
 // One boot cell's I/O: the cell's base and patched kernels booted with the same workload (one QEMU each, side by
@@ -5282,6 +5408,24 @@ async function lookUpBaseBoot(input, image, guest) {
     });
     return { store, ...(await cachedBaseBoot(store, key)) };
 }
+/**
+ * The patched kernel's scenarios cut by the cached base's scenario map (metrics say how), or undefined: no map, or
+ * scenarios the user named.
+ */
+async function narrowedScenarios(input, learned, metrics) {
+    const { settings } = input;
+    if (!learned || !settings.scenarioMap || !settings.scenarios)
+        return undefined;
+    const candidates = (await readScenarios(settings.guestDir)).filter((s) => settings.scenarios.includes(s.name));
+    const choice = narrowByReach(candidates, learned, input.changed, await readNotReached(settings.guestDir));
+    metrics.scenarioMap = {
+        ran: choice.names,
+        candidates: candidates.length,
+        reasons: choice.reasons,
+        ...(choice.widened ? { widened: choice.widened } : {}),
+    };
+    return choice.names;
+}
 async function runBootCell(input) {
     const { cell, kernels, settings, progress } = input;
     const dir = input.scratchDir;
@@ -5314,17 +5458,12 @@ async function runBootCell(input) {
         ? suites.run.tests.length * (settings.suiteReruns + 1) * (settings.suiteTimeoutMs + 5000)
         : 0;
     const totalTimeoutMs = settings.bootTimeoutMs + planned * settings.scenarioTimeoutMs + suiteMs + 30_000;
-    const bootOne = (kind, kernel) => bootKernel({
-        ...common,
-        kernel,
-        dir: path.join(dir, kind),
-        accel: accel.accel,
-        totalTimeoutMs,
-        ...(settings.scenarios ? { only: settings.scenarios } : {}),
-        collectResults: kind === 'patched',
-        ...(suites.run ? { suites: suites.run } : {}),
-    });
     const baseKernel = kernels.base && existsSync(kernels.base.image) ? kernels.base : undefined;
+    // the map needs each profiled object's base notes, and a choice made by the change to cut
+    const gcnoDir = baseKernel?.gcnoDir;
+    const mapped = settings.scenarioMap === true && input.changed.length > 0 && gcnoDir !== undefined;
+    const profiled = mapped ? await listGcno(gcnoDir) : [];
+    const learn = mapped && profiled.length > 0;
     const baseCache = baseKernel && settings.baseCacheDir
         ? await lookUpBaseBoot(input, baseKernel.image, {
             packages: initramfs.packages,
@@ -5332,10 +5471,26 @@ async function runBootCell(input) {
             accel: accel.accel,
             memoryMiB: common.memoryMiB,
             ...(suites.run ? { suites: suites.run } : {}),
+            learn,
         })
         : undefined;
     if (baseCache)
         metrics.baseCache = baseCache.use;
+    const patchedOnly = await narrowedScenarios(input, baseCache?.learned, metrics);
+    const bootOne = (kind, kernel) => {
+        const only = kind === 'patched' ? (patchedOnly ?? settings.scenarios) : settings.scenarios;
+        return bootKernel({
+            ...common,
+            kernel,
+            dir: path.join(dir, kind),
+            accel: accel.accel,
+            totalTimeoutMs,
+            ...(only ? { only } : {}),
+            collectResults: kind === 'patched' || learn,
+            ...(kind === 'base' && learn ? { learn: true } : {}),
+            ...(suites.run ? { suites: suites.run } : {}),
+        });
+    };
     const bootBase = baseKernel && !baseCache?.boot ? baseKernel : undefined;
     const together = bootBase !== undefined && bootTogether(GUEST_CPUS);
     const how = bootBase
@@ -5350,8 +5505,13 @@ async function runBootCell(input) {
             return [first, bootBase ? await bootOne('base', bootBase.image) : undefined];
         })());
     const base = booted ?? baseCache?.boot;
+    const learned = learn && booted?.resultsDir && gcnoDir
+        ? await learnReach(booted.resultsDir, gcnoDir, profiled, booted.report.scenarios.map((x) => x.name))
+        : undefined;
+    if (learned)
+        metrics.scenarioMap = { learnedFunctions: Object.keys(learned.reach).length };
     if (booted && baseCache?.store && metrics.baseCache)
-        metrics.baseCache.saved = await saveBaseBoot(baseCache.store, baseCache.use.key, booted);
+        metrics.baseCache.saved = await saveBaseBoot(baseCache.store, baseCache.use.key, booted, learned);
     for (const [kind, boot] of [
         ['patched', patched],
         ['base', base],
@@ -5722,9 +5882,23 @@ async function chooseWorkload(settings, patches, changed) {
     ].join('\n');
     return {
         only: choice.names,
+        byChange: true,
         summary: `${choice.names.length} of ${names.length} scenarios, chosen by the change`,
         findings: [{ tool: 'workload', severity: 'info', type: 'SCENARIOS_CHOSEN', new: true, message }],
     };
+}
+/** Pure: what the scenario map did in a cell, for its summary. */
+function scenarioMapNote(map) {
+    if (!map)
+        return undefined;
+    if (map.learnedFunctions !== undefined)
+        return `scenario map learned (${map.learnedFunctions} functions; the base ran its scenarios one at a time)`;
+    if (!map.ran)
+        return undefined;
+    if (map.widened)
+        return `all ${map.ran.length} scenarios ran on the patched kernel: ${map.widened}`;
+    return (`the patched kernel ran ${map.ran.length} of ${map.candidates} scenarios, those the base's scenario map ` +
+        `says enter a changed function (${map.reasons.join('; ')})`);
 }
 /** One cell: its kernels booted (runner), then judged (judge), as the stage's cell result. */
 async function bootOneCell(ctx, cell, kernels, settings, changed) {
@@ -5748,6 +5922,9 @@ async function bootOneCell(ctx, cell, kernels, settings, changed) {
     const judged = judgeBoot(run.record, ctx.settings.failOn);
     const facts = { durationMs: Date.now() - t0, metrics: run.metrics, artifacts };
     const result = judgedCell(cell.name, judged, facts, () => reproduceBoot(cell, run));
+    const map = scenarioMapNote(run.metrics.scenarioMap);
+    if (map)
+        result.summary += `; ${map}`;
     if (run.metrics.baseCache)
         result.summary += `; ${baseCacheNote(run.metrics.baseCache)}`;
     return { result, findings: judged.findings };
@@ -5782,6 +5959,7 @@ async function bootEveryCell(ctx, input) {
     const settings = {
         ...ctx.settings.boot,
         ...(workload.only ? { scenarios: workload.only } : { scenarios: undefined }),
+        scenarioMap: workload.byChange === true,
         suiteTests: suites.tests,
     };
     if (suites.summary)

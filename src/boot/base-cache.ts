@@ -8,11 +8,14 @@ import type { BaseCacheUse } from '../results/model.js';
 import { baseBootKey, type BaseBootParts } from '../cache/base-keys.js';
 import { loadEntry, saveEntry, sha256File, type EntryStore } from '../cache/entries.js';
 import type { KernelBoot, SuiteRun } from './guest-run.js';
+import type { LearnedReach } from './reach.js';
 
 const packageLines = (packages: readonly PackageVersion[]) => packages.map((p) => `${p.name}=${p.version}\n`).join('');
 
 interface BaseBootMeta {
   boot: KernelBoot;
+  /** Which scenario ran which function, when the boot learned it. */
+  learned?: LearnedReach;
 }
 
 export interface BaseBootAsk {
@@ -26,6 +29,7 @@ export interface BaseBootAsk {
   memoryMiB: number;
   cpus: number;
   scenarios?: readonly string[];
+  learn: boolean;
   suiteMode: string;
   suiteTimeoutMs: number;
   bootTimeoutMs: number;
@@ -42,6 +46,7 @@ export async function baseBootKeyOf(ask: BaseBootAsk): Promise<string> {
     memoryMiB: ask.memoryMiB,
     cpus: ask.cpus,
     ...(ask.scenarios ? { scenarios: ask.scenarios } : {}),
+    learn: ask.learn,
     suiteTests: ask.suites?.tests ?? [],
     suiteMode: ask.suites ? ask.suiteMode : 'none',
     suiteReruns: ask.suites?.reruns ?? 0,
@@ -55,19 +60,32 @@ export async function baseBootKeyOf(ask: BaseBootAsk): Promise<string> {
 export async function cachedBaseBoot(
   store: EntryStore,
   key: string,
-): Promise<{ use: BaseCacheUse; boot?: KernelBoot }> {
+): Promise<{ use: BaseCacheUse; boot?: KernelBoot; learned?: LearnedReach }> {
   const entry = await loadEntry<BaseBootMeta>(store, key);
-  return entry.hit ? { use: { key, hit: true }, boot: entry.meta.boot } : { use: { key, hit: false, why: entry.why } };
+  if (!entry.hit) return { use: { key, hit: false, why: entry.why } };
+  return {
+    use: { key, hit: true },
+    boot: entry.meta.boot,
+    ...(entry.meta.learned ? { learned: entry.meta.learned } : {}),
+  };
 }
 
 /**
  * Keep a base boot that ran to its end. One the watchdog stopped is not kept: a hang can be the machine's (two
  * guests on two cores once stalled a base kernel in early boot), and a cached one would be blamed on every v2.
  */
-export async function saveBaseBoot(store: EntryStore, key: string, boot: KernelBoot): Promise<string> {
+export async function saveBaseBoot(
+  store: EntryStore,
+  key: string,
+  boot: KernelBoot,
+  learned?: LearnedReach,
+): Promise<string> {
   if (boot.killed || !boot.report.ended) return 'not saved: the base boot did not run to its end';
   const kept: KernelBoot = { ...boot };
   delete kept.resultsDir; // the base's results disk is not collected
-  const saved = await saveEntry(store, key, { copy: [], meta: { boot: kept } satisfies BaseBootMeta });
+  const saved = await saveEntry(store, key, {
+    copy: [],
+    meta: { boot: kept, ...(learned ? { learned } : {}) } satisfies BaseBootMeta,
+  });
   return saved.saved ? 'saved' : `not saved: ${saved.why}`;
 }

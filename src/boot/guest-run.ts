@@ -28,6 +28,8 @@ export interface KernelBootOptions {
   totalTimeoutMs: number;
   /** The unpacked results disk is wanted (gcov counters). */
   collectResults?: boolean;
+  /** One queue, each scenario's counters kept apart (gcov-by/NAME in the results): for the scenario map. */
+  learn?: boolean;
   /** The maintainers' suite tests to run after the scenarios, from this suites disk. */
   suites?: SuiteRun;
 }
@@ -145,6 +147,7 @@ export async function bootKernel(opts: KernelBootOptions): Promise<KernelBoot> {
   const append = [
     `kpci.out=/dev/vd${String.fromCharCode(97 + SCRATCH_DISKS)}`,
     ...(opts.only ? [`kpci.only=${opts.only.join(',') || '-'}`] : []),
+    ...(opts.learn ? ['kpci.learn=1'] : []),
     ...(opts.suites && opts.suites.tests.length
       ? [
           `kpci.suites=${opts.suites.tests.join(',')}`,

@@ -35,6 +35,7 @@ import type { EntryStore } from '../cache/entries.js';
 import { TOOL_VERSION } from '../version.js';
 import type { PackageVersion } from '../tools/apt.js';
 import { baseBootKeyOf, cachedBaseBoot, saveBaseBoot } from './base-cache.js';
+import { learnReach, listGcno, narrowByReach, type LearnedReach } from './reach.js';
 
 export interface BootSettings {
   guestDir: string;
@@ -42,6 +43,8 @@ export interface BootSettings {
   /** The base boots' records kept between runs (<cache>/base); undefined: the base kernel always boots. */
   baseCacheDir?: string;
   scenarios?: string[];
+  /** The scenarios were chosen by the change: the base boot learns the scenario map, a cached one narrows them. */
+  scenarioMap?: boolean;
   bootTimeoutMs: number;
   scenarioTimeoutMs: number;
   suites: SuiteMode;
@@ -163,8 +166,15 @@ async function prepareSuites(
 async function lookUpBaseBoot(
   input: BootCellInput,
   image: string,
-  guest: { packages: PackageVersion[]; guestDir: string; accel: string; memoryMiB: number; suites?: SuiteRun },
-): Promise<{ store: EntryStore; use: BaseCacheUse; boot?: KernelBoot }> {
+  guest: {
+    packages: PackageVersion[];
+    guestDir: string;
+    accel: string;
+    memoryMiB: number;
+    suites?: SuiteRun;
+    learn: boolean;
+  },
+): Promise<{ store: EntryStore; use: BaseCacheUse; boot?: KernelBoot; learned?: LearnedReach }> {
   const { settings } = input;
   const store = { dir: path.join(settings.baseCacheDir!, 'boot'), tool: TOOL_VERSION };
   const key = await baseBootKeyOf({
@@ -178,6 +188,28 @@ async function lookUpBaseBoot(
     scenarioTimeoutMs: settings.scenarioTimeoutMs,
   });
   return { store, ...(await cachedBaseBoot(store, key)) };
+}
+
+/**
+ * The patched kernel's scenarios cut by the cached base's scenario map (metrics say how), or undefined: no map, or
+ * scenarios the user named.
+ */
+async function narrowedScenarios(
+  input: BootCellInput,
+  learned: LearnedReach | undefined,
+  metrics: BootCellMetrics,
+): Promise<string[] | undefined> {
+  const { settings } = input;
+  if (!learned || !settings.scenarioMap || !settings.scenarios) return undefined;
+  const candidates = (await readScenarios(settings.guestDir)).filter((s) => settings.scenarios!.includes(s.name));
+  const choice = narrowByReach(candidates, learned, input.changed, await readNotReached(settings.guestDir));
+  metrics.scenarioMap = {
+    ran: choice.names,
+    candidates: candidates.length,
+    reasons: choice.reasons,
+    ...(choice.widened ? { widened: choice.widened } : {}),
+  };
+  return choice.names;
 }
 
 export async function runBootCell(input: BootCellInput): Promise<BootCellRun> {
@@ -218,18 +250,12 @@ export async function runBootCell(input: BootCellInput): Promise<BootCellRun> {
     ? suites.run.tests.length * (settings.suiteReruns + 1) * (settings.suiteTimeoutMs + 5000)
     : 0;
   const totalTimeoutMs = settings.bootTimeoutMs + planned * settings.scenarioTimeoutMs + suiteMs + 30_000;
-  const bootOne = (kind: 'base' | 'patched', kernel: string) =>
-    bootKernel({
-      ...common,
-      kernel,
-      dir: path.join(dir, kind),
-      accel: accel.accel,
-      totalTimeoutMs,
-      ...(settings.scenarios ? { only: settings.scenarios } : {}),
-      collectResults: kind === 'patched',
-      ...(suites.run ? { suites: suites.run } : {}),
-    });
   const baseKernel = kernels.base && existsSync(kernels.base.image) ? kernels.base : undefined;
+  // the map needs each profiled object's base notes, and a choice made by the change to cut
+  const gcnoDir = baseKernel?.gcnoDir;
+  const mapped = settings.scenarioMap === true && input.changed.length > 0 && gcnoDir !== undefined;
+  const profiled = mapped ? await listGcno(gcnoDir) : [];
+  const learn = mapped && profiled.length > 0;
   const baseCache =
     baseKernel && settings.baseCacheDir
       ? await lookUpBaseBoot(input, baseKernel.image, {
@@ -238,9 +264,25 @@ export async function runBootCell(input: BootCellInput): Promise<BootCellRun> {
           accel: accel.accel,
           memoryMiB: common.memoryMiB,
           ...(suites.run ? { suites: suites.run } : {}),
+          learn,
         })
       : undefined;
   if (baseCache) metrics.baseCache = baseCache.use;
+  const patchedOnly = await narrowedScenarios(input, baseCache?.learned, metrics);
+  const bootOne = (kind: 'base' | 'patched', kernel: string) => {
+    const only = kind === 'patched' ? (patchedOnly ?? settings.scenarios) : settings.scenarios;
+    return bootKernel({
+      ...common,
+      kernel,
+      dir: path.join(dir, kind),
+      accel: accel.accel,
+      totalTimeoutMs,
+      ...(only ? { only } : {}),
+      collectResults: kind === 'patched' || learn,
+      ...(kind === 'base' && learn ? { learn: true } : {}),
+      ...(suites.run ? { suites: suites.run } : {}),
+    });
+  };
   const bootBase = baseKernel && !baseCache?.boot ? baseKernel : undefined;
   const together = bootBase !== undefined && bootTogether(GUEST_CPUS);
   const how = bootBase
@@ -258,8 +300,18 @@ export async function runBootCell(input: BootCellInput): Promise<BootCellRun> {
         })(),
   );
   const base = booted ?? baseCache?.boot;
+  const learned =
+    learn && booted?.resultsDir && gcnoDir
+      ? await learnReach(
+          booted.resultsDir,
+          gcnoDir,
+          profiled,
+          booted.report.scenarios.map((x) => x.name),
+        )
+      : undefined;
+  if (learned) metrics.scenarioMap = { learnedFunctions: Object.keys(learned.reach).length };
   if (booted && baseCache?.store && metrics.baseCache)
-    metrics.baseCache.saved = await saveBaseBoot(baseCache.store, baseCache.use.key, booted);
+    metrics.baseCache.saved = await saveBaseBoot(baseCache.store, baseCache.use.key, booted, learned);
   for (const [kind, boot] of [
     ['patched', patched],
     ['base', base],

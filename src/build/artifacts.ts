@@ -10,6 +10,8 @@ export interface CellArtifacts {
   /** The unpatched kernel of the same config, for base-vs-patched comparisons. */
   baseBzImage: string;
   baseVmlinux: string;
+  /** The base build's gcov notes of the touched objects (laid out as the O= dir), for the scenario map. */
+  baseGcno: string;
   /** The cell's kbuild output dir, holding the patched objects (and their gcov notes): in our tree, one level down. */
   buildDir: string;
 }
@@ -22,6 +24,7 @@ export function cellArtifacts(outDir: string, workDir: string, cell: string): Ce
     vmlinux: path.join(dir, 'vmlinux'),
     baseBzImage: path.join(dir, 'base', 'bzImage'),
     baseVmlinux: path.join(dir, 'base', 'vmlinux'),
+    baseGcno: path.join(dir, 'base', 'gcno'),
     buildDir: path.join(treeDirOf(workDir), `${BUILD_DIR_PREFIX}${cell}`),
   };
 }
@@ -29,6 +32,8 @@ export function cellArtifacts(outDir: string, workDir: string, cell: string): Ce
 export interface Kernel {
   image: string;
   vmlinux: string;
+  /** The notes its profiled objects were built with (base kernels only): what its gcov counters are read against. */
+  gcnoDir?: string;
 }
 
 /** One cell's kernels as its build left them: a failed build has no patched kernel, a broken base no base one. */

@@ -1,6 +1,7 @@
 // A cell's base build kept between runs: the O= dir as the base build and its W=1 left it, the base kernel, and the
 // base's diagnostics. A v2 run of the same base restores them and makes only what the series changed.
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { BaseCacheUse } from '../results/model.js';
 import type { Located } from '../findings/locate.js';
@@ -51,6 +52,7 @@ export async function restoreBaseBuild(
   await mkdir(path.dirname(base.image), { recursive: true });
   await copyFile(path.join(entry.dir, 'image'), base.image);
   await copyFile(path.join(entry.dir, 'vmlinux'), base.vmlinux);
+  if (base.gcnoDir && existsSync(path.join(entry.dir, 'gcno'))) await restoreFolder(entry.dir, 'gcno', base.gcnoDir);
   return { use: { key, hit: true }, diagnostics: entry.meta.diagnostics };
 }
 
@@ -67,6 +69,7 @@ export async function saveBaseBuild(
       { name: 'O', from: buildDir },
       { name: 'image', from: base.image },
       { name: 'vmlinux', from: base.vmlinux },
+      ...(base.gcnoDir && existsSync(base.gcnoDir) ? [{ name: 'gcno', from: base.gcnoDir }] : []),
     ],
     meta: { diagnostics } satisfies BaseBuildMeta,
     // our own scratch files in the O= dir (ccache stats logs, the line proof's preprocessed output)

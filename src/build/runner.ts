@@ -127,6 +127,17 @@ async function keepKernel(
   return { image, vmlinux };
 }
 
+/** Each object's .gcno as the base build left it, under to/ at its O= path (none: nothing was profiled). */
+async function keepBaseNotes(buildDir: string, objects: readonly string[], to: string): Promise<void> {
+  await rm(to, { recursive: true, force: true });
+  for (const o of objects) {
+    const notes = path.join(buildDir, o.replace(/\.o$/, '.gcno'));
+    if (!existsSync(notes)) continue;
+    await mkdir(path.dirname(path.join(to, o)), { recursive: true });
+    await copyFile(notes, path.join(to, o.replace(/\.o$/, '.gcno')));
+  }
+}
+
 function failure(result: ExecResult, run: CellMakes): string {
   return result.timedOut ? `killed after the ${run.options.timeoutMs / 1000}s step timeout` : firstError(result);
 }
@@ -241,7 +252,7 @@ export async function runBuildCell(input: BuildCellInput): Promise<BuildCellRun>
         touched: touchedCFiles(series.patches),
       })
     : undefined;
-  const basePaths = { image: paths.baseBzImage, vmlinux: paths.baseVmlinux };
+  const basePaths = { image: paths.baseBzImage, vmlinux: paths.baseVmlinux, gcnoDir: paths.baseGcno };
   const restored = cache && key ? await restoreBaseBuild(cache.store, key, run.options.buildDir, basePaths) : undefined;
   if (restored) metrics.baseCache = restored.use;
   const configFailed = restored?.use.hit ? undefined : await configureFromFragment(run.options, fragments);
@@ -283,15 +294,23 @@ export async function runBuildCell(input: BuildCellInput): Promise<BuildCellRun>
       record.stopped = { phase: 'base', failure: failure(baseImage, run) };
       return done();
     }
+    // the notes of the objects in the base image: W=1 compiles them again with another stamp
+    await keepBaseNotes(run.options.buildDir, objects, paths.baseGcno);
     const baseW1 = objects.length ? await step(run, 'base W=1', ['W=1', ...objects], 'base') : undefined;
     record.base = await diagnosticsOf(run, [baseImage, ...(baseW1 ? [baseW1] : [])]);
     metrics.baseBuildMs = Date.now() - t;
     const baseKernel = await keepKernel(run, 'base');
-    if (baseKernel) kernels.base = baseKernel;
+    if (baseKernel) kernels.base = { ...baseKernel, gcnoDir: paths.baseGcno };
     metrics.ccacheHitRate.base = await phaseHitRate(run, 'base');
     // kept before any patched make changes the O= dir; a timed-out or failed step never gets here
     if (cache && key && baseKernel && metrics.baseCache)
-      metrics.baseCache.saved = await saveBaseBuild(cache.store, key, run.options.buildDir, baseKernel, record.base);
+      metrics.baseCache.saved = await saveBaseBuild(
+        cache.store,
+        key,
+        run.options.buildDir,
+        { ...baseKernel, gcnoDir: paths.baseGcno },
+        record.base,
+      );
   }
 
   // 3. bisectability: every intermediate tree compiles what the series touched so far

@@ -29,6 +29,8 @@ export interface BaseBootParts {
   cpus: number;
   /** The scenarios asked for (undefined: every one), the suite tests, their mode and limits. */
   scenarios?: readonly string[];
+  /** One queue with each scenario's counters apart (the scenario map learned), or the two queues side by side. */
+  learn: boolean;
   suiteTests: readonly string[];
   suiteMode: string;
   suiteReruns: number;

@@ -56,9 +56,22 @@ export interface BootCellMetrics {
   suitesDiskCached?: boolean;
   /** On a hit the base kernel did not boot: its record is the cached one. */
   baseCache?: BaseCacheUse;
+  /** Which scenario runs which changed function, learned on the base kernel, and what it cut. */
+  scenarioMap?: ScenarioMapUse;
   /** Per kernel: QEMU start to the first scenario, the whole boot, and the time each suite's tests took. */
   base?: KernelBootMetrics;
   patched?: KernelBootMetrics;
+}
+
+export interface ScenarioMapUse {
+  /** This run's base boot ran the scenarios one at a time and mapped this many functions of the touched files. */
+  learnedFunctions?: number;
+  /** The cached base's map applied: the scenarios the patched kernel ran, of how many candidates, and why each. */
+  ran?: string[];
+  candidates?: number;
+  reasons?: string[];
+  /** Why every candidate ran after all. */
+  widened?: string;
 }
 
 export interface KernelBootMetrics {

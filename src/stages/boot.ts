@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { inputError } from '../errors.js';
-import type { CellResult, Finding } from '../results/model.js';
+import type { BootCellMetrics, CellResult, Finding } from '../results/model.js';
 import { worstStatus } from '../results/verdict.js';
 import { reproduceBoot, runBootCell, type BootSettings } from '../boot/runner.js';
 import { judgeBoot } from '../boot/judge.js';
@@ -20,6 +20,8 @@ import { baseCacheNote } from '../cache/note.js';
 interface Workload {
   /** Scenario names for kpci.only; undefined runs every scenario. */
   only?: string[];
+  /** Chosen by the change (not named by the user): the scenario map may cut them further per cell. */
+  byChange?: boolean;
   summary: string;
   findings: Finding[];
 }
@@ -61,9 +63,23 @@ async function chooseWorkload(
   ].join('\n');
   return {
     only: choice.names,
+    byChange: true,
     summary: `${choice.names.length} of ${names.length} scenarios, chosen by the change`,
     findings: [{ tool: 'workload', severity: 'info', type: 'SCENARIOS_CHOSEN', new: true, message }],
   };
+}
+
+/** Pure: what the scenario map did in a cell, for its summary. */
+export function scenarioMapNote(map: BootCellMetrics['scenarioMap']): string | undefined {
+  if (!map) return undefined;
+  if (map.learnedFunctions !== undefined)
+    return `scenario map learned (${map.learnedFunctions} functions; the base ran its scenarios one at a time)`;
+  if (!map.ran) return undefined;
+  if (map.widened) return `all ${map.ran.length} scenarios ran on the patched kernel: ${map.widened}`;
+  return (
+    `the patched kernel ran ${map.ran.length} of ${map.candidates} scenarios, those the base's scenario map ` +
+    `says enter a changed function (${map.reasons!.join('; ')})`
+  );
 }
 
 /** One cell: its kernels booted (runner), then judged (judge), as the stage's cell result. */
@@ -94,6 +110,8 @@ async function bootOneCell(
   const judged = judgeBoot(run.record, ctx.settings.failOn);
   const facts = { durationMs: Date.now() - t0, metrics: run.metrics, artifacts };
   const result = judgedCell(cell.name, judged, facts, () => reproduceBoot(cell, run));
+  const map = scenarioMapNote(run.metrics.scenarioMap);
+  if (map) result.summary += `; ${map}`;
   if (run.metrics.baseCache) result.summary += `; ${baseCacheNote(run.metrics.baseCache)}`;
   return { result, findings: judged.findings };
 }
@@ -131,6 +149,7 @@ async function bootEveryCell(ctx: RunContext, input: StageInput<'apply' | 'build
   const settings: BootSettings = {
     ...ctx.settings.boot,
     ...(workload.only ? { scenarios: workload.only } : { scenarios: undefined }),
+    scenarioMap: workload.byChange === true,
     suiteTests: suites.tests,
   };
   if (suites.summary) workload.summary += `, ${suites.summary}`;

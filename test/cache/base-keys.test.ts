@@ -18,6 +18,7 @@ const boot: BaseBootParts = {
   memoryMiB: 1024,
   cpus: 2,
   scenarios: ['crypt-lmk', 'lvm-linear'],
+  learn: true,
   suiteTests: ['cryptsetup:loopaes-test'],
   suiteMode: 'default',
   suiteReruns: 2,

@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { FIXTURES, REPO } from '../helpers/fixtures.js';
 import { removeOutDirs, runCli, stage, TEST_CACHE, type CliRun } from '../helpers/kernel.js';
-import type { BuildCellMetrics } from '../../src/results/model.js';
+import type { BootCellMetrics, BuildCellMetrics } from '../../src/results/model.js';
 import { e2eOutDir, EXAMPLE_OF, EXHAUSTIVE, tree, TREES } from '../helpers/trees.js';
 
 const HOUR = 3_600_000;
@@ -238,8 +238,61 @@ describe.each(EXHAUSTIVE ? TREES : [tree('6.12')])('boot stage on linux-source-$
         expect(log.indexOf('random: crng init done')).toBeGreaterThan(0);
         expect(log.indexOf('random: crng init done')).toBeLessThan(log.indexOf('# kpci-begin 1 '));
       }
+      // the base kernel ran the scenarios one at a time and mapped which of them enter each function of the touched
+      // files (a cold base cache, as in CI), or a cached base's map chose the patched kernel's scenarios
+      for (const cell of b.cells!) {
+        const map = (cell.metrics as BootCellMetrics).scenarioMap!;
+        if ((cell.metrics as BootCellMetrics).baseCache?.hit) expect(map.ran).toBeDefined();
+        else expect(map.learnedFunctions).toBeGreaterThanOrEqual(executed.length + notReached.length);
+      }
       expect(diskImages(run.outDir)).toEqual([]);
       expect(ourQemus()).toEqual([]);
+    },
+    HOUR,
+  );
+});
+
+describe('v2 of the md example (6.12): the scenario map the base boot learned', () => {
+  test(
+    "the patched kernel runs only the scenarios the base's map says enter a changed function, and every changed " +
+      'function that ran before still runs',
+    async () => {
+      const run = await boot(
+        '6.12',
+        '--continue',
+        '--configs',
+        CELLS.join(','),
+        '--series',
+        MD_EXAMPLE,
+        ...(EXHAUSTIVE ? [] : ['--suites', 'none']),
+      );
+      expect(run.code).toBe(0);
+      const { executed, notReached } = COVERAGE['6.12']!;
+      const candidates = SCENARIOS['6.12']!;
+      for (const cell of stage(run, 'boot')!.cells!) {
+        const metrics = cell.metrics as BootCellMetrics;
+        expect(metrics.baseCache).toMatchObject({ hit: true });
+        const map = metrics.scenarioMap!;
+        expect(map.widened).toBeUndefined();
+        expect(map.candidates).toBe(candidates.length);
+        // a subset of the candidates, in the guest's order, with the smoke set
+        expect(map.ran).toEqual(candidates.filter((c) => map.ran!.includes(c)));
+        expect(map.ran).toEqual(expect.arrayContaining(['crypt-xts-plain64', 'lvm-linear']));
+        // each chosen for a changed function it enters (or smoke); raid5-cache's functions by the journal scenario
+        for (const reason of map.reasons!) expect(reason).toMatch(/^[\w-]+: (smoke|\w+\(\))/);
+        expect(map.reasons!.find((r) => r.startsWith('md-raid5-journal: '))).toMatch(/r5[cl]_\w+\(\)/);
+        // the cut loses no coverage: the functions the full choice ran, the patched kernel still runs
+        expect(cell.summary).toMatch(
+          new RegExp(
+            `^${map.ran!.length}/${map.ran!.length} scenarios passed under (TCG|KVM); .*` +
+              `${executed.length}/${executed.length + notReached.length} changed functions executed.*; ` +
+              `the patched kernel ran ${map.ran!.length} of ${candidates.length} scenarios, those the base's ` +
+              'scenario map says enter a changed function',
+          ),
+        );
+        const ktap = readFileSync(path.join(run.outDir, 'artifacts', cell.config, 'ktap-patched.txt'), 'utf8');
+        expect([...ktap.matchAll(/^ok \d+ ([\w-]+)$/gm)].map((m) => m[1])).toEqual(map.ran);
+      }
     },
     HOUR,
   );
