@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { existsSync, createReadStream, createWriteStream, constants } from 'node:fs';
-import { mkdir, writeFile, readFile, rm, stat, readdir, mkdtemp, rename, copyFile, appendFile, cp, utimes, readlink, lstat, chmod, open, access, statfs } from 'node:fs/promises';
+import { mkdir, writeFile, readFile, rm, stat, readdir, mkdtemp, rename, copyFile, cp, utimes, readlink, lstat, appendFile, chmod, open, access, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -2403,422 +2403,6 @@ function judgeAdditions(additions, finalConfig) {
     return outcome;
 }
 
-// sparse: check the C files the series touches on the base and on the patched tree, in an x86_64 and an i386
-// HIGHMEM configuration; blame only what is new.
-/** x86_64 defconfig, and i386's with HIGHMEM: kmap_local code is HIGHMEM code, which x86_64 never compiles. */
-const SPARSE_CONFIGS = [
-    { name: 'x86_64-defconfig', arch: 'x86_64', extra: {} },
-    { name: 'i386-highmem-defconfig', arch: 'i386', extra: { HIGHMEM4G: 'y' } },
-];
-/** Compile, then check: a second make with C=2 on up-to-date objects prints sparse's output and nothing else. */
-async function checkRevision(ctx, kbuild, sparseConfig, objects, label) {
-    const log = path.join(ctx.outDir, 'logs', `sparse-${sparseConfig.name}-${label}.log`);
-    const compile = await ctx.progress.alive(`compiling the ${label} tree (${sparseConfig.name})`, make(kbuild, [ANALYSIS_KCFLAGS, ...objects]));
-    await writeFile(log, compile.stdout + compile.stderr);
-    if (compile.code !== 0) {
-        const error = compile.timedOut ? `timed out after ${kbuild.timeoutMs / 1000}s` : firstError(compile);
-        const located = compile.timedOut
-            ? []
-            : (await locate(parseDiagnostics(compile.stdout + compile.stderr, ctx.tree.dir, kbuild.buildDir), ctx.tree.dir)).filter((d) => d.severity === 'error');
-        const at = located[0];
-        return {
-            tool: 'gcc',
-            severity: 'error',
-            type: 'COMPILE_ERROR',
-            config: sparseConfig.name,
-            new: label === 'patched',
-            message: `the ${label} tree does not compile (${sparseConfig.name}): ${at ? at.message : error}`,
-            ...(at?.file ? { file: at.file, line: at.line, patch: onlyPatchTouching(ctx.series.patches, at.file) } : {}),
-        };
-    }
-    const check = await ctx.progress.alive(`running sparse on the ${label} tree (${sparseConfig.name})`, make(kbuild, [ANALYSIS_KCFLAGS, 'C=2', ...objects]));
-    await appendFile(log, check.stdout + check.stderr);
-    if (check.code !== 0) {
-        return {
-            tool: 'sparse',
-            severity: 'error',
-            type: 'SPARSE_FAILED',
-            config: sparseConfig.name,
-            message: `sparse failed on the ${label} tree (${sparseConfig.name}): ${firstError(check)}`,
-        };
-    }
-    return locate(parseDiagnostics(check.stdout + check.stderr, ctx.tree.dir, kbuild.buildDir), ctx.tree.dir);
-}
-/** The config for one sparse run: defconfig, our extras, the series' symbols, and warnings left as warnings. */
-async function configure(kbuild, sparseConfig, additions, definesWerror) {
-    const defconfig = await make(kbuild, ['defconfig']);
-    if (defconfig.code !== 0)
-        return `make defconfig failed (${sparseConfig.name}): ${firstError(defconfig)}`;
-    const configFile = path.join(kbuild.buildDir, '.config');
-    const lines = [
-        ...Object.entries(sparseConfig.extra).map(([s, v]) => `CONFIG_${s}=${v}`),
-        ...[...additions.asked.keys()].map((s) => `CONFIG_${s}=y`),
-    ];
-    // defconfig sets CONFIG_WERROR: one unused variable would hide every other finding
-    if (definesWerror)
-        lines.push('# CONFIG_WERROR is not set');
-    await appendFile(configFile, lines.map((l) => `${l}\n`).join(''));
-    const olddefconfig = await make(kbuild, ['olddefconfig']);
-    if (olddefconfig.code !== 0)
-        return `make olddefconfig failed (${sparseConfig.name}): ${firstError(olddefconfig)}`;
-    return parseConfig(await readFile(configFile, 'utf8'));
-}
-/** One configuration: which touched files it builds, and sparse's output on base and patched for them. */
-async function checkInConfig(ctx, applied, sparseConfig, files, needs, definesWerror, findings) {
-    const kbuild = {
-        srcDir: ctx.tree.dir,
-        buildDir: path.join(ctx.workDir, `sparse-${sparseConfig.arch}`),
-        arch: sparseConfig.arch,
-        jobs: ctx.settings.jobs,
-        timeoutMs: ctx.settings.stepTimeoutMs,
-        // the same compiler cache as the build cells: a new out dir does not recompile prepare's host tools
-        ccache: ccacheEnv({ dir: ctx.settings.ccacheDir, maxSize: ctx.settings.ccacheSize, baseDir: ctx.workDir }),
-    };
-    await mkdir(kbuild.buildDir, { recursive: true });
-    const additions = await seriesAdditions(ctx.tree.git, ctx.tree.dir, needs, sparseConfig.arch, new Map(Object.entries(sparseConfig.extra)));
-    await ctx.tree.git.run(['checkout', '--quiet', '--detach', applied.baseCommit]);
-    const config = await configure(kbuild, sparseConfig, additions, definesWerror);
-    if (typeof config === 'string') {
-        findings.push({
-            tool: 'sparse',
-            severity: 'error',
-            type: 'SPARSE_FAILED',
-            config: sparseConfig.name,
-            message: config,
-        });
-        return undefined;
-    }
-    const refused = judgeAdditions(additions, config).refused;
-    const objects = [];
-    for (const file of files) {
-        const rule = await buildRuleFor(ctx.tree.dir, file);
-        const off = rule.kind === 'symbols' ? rule.symbols.filter((s) => config.get(s) !== 'y' && config.get(s) !== 'm') : [];
-        if (rule.kind === 'unknown')
-            continue;
-        if (off.length === 0) {
-            objects.push(file.replace(/\.c$/, '.o'));
-            continue;
-        }
-        const why = off
-            .map((s) => `CONFIG_${s} stays off: ${refused.find((r) => r.symbol === s)?.reason ?? 'a dependency is off'}`)
-            .join('; ');
-        findings.push({
-            tool: 'sparse',
-            severity: 'info',
-            type: 'NOT_CHECKED',
-            file,
-            config: sparseConfig.name,
-            message: `${file} is not checked in ${sparseConfig.name}: ${why}`,
-        });
-    }
-    if (objects.length === 0)
-        return undefined;
-    const base = await checkRevision(ctx, kbuild, sparseConfig, objects, 'base');
-    if (!Array.isArray(base)) {
-        findings.push(base);
-        return undefined;
-    }
-    await ctx.tree.git.run(['checkout', '--quiet', '--detach', applied.patchedCommit]);
-    const after = await checkRevision(ctx, kbuild, sparseConfig, objects, 'patched');
-    if (!Array.isArray(after)) {
-        findings.push(after);
-        return undefined;
-    }
-    return {
-        base: { config: sparseConfig.name, diagnostics: base },
-        patched: { config: sparseConfig.name, diagnostics: after },
-        objects,
-    };
-}
-async function runSparse(ctx, input) {
-    const result = (status, summary, findings = []) => ({
-        result: { name: 'sparse', status, durationMs: 0, summary, findings },
-    });
-    const files = touchedCFiles(ctx.series.patches);
-    if (files.length === 0)
-        return result('pass', 'no C files changed: nothing to check');
-    const patched = input.apply.patchedCommit;
-    const findings = [];
-    await mkdir(path.join(ctx.outDir, 'logs'), { recursive: true });
-    try {
-        // what builds each touched file is read from the patched tree: a patch may add the Makefile line
-        await ctx.tree.git.run(['checkout', '--quiet', '--detach', patched]);
-        const checkable = [];
-        for (const file of files) {
-            if ((await buildRuleFor(ctx.tree.dir, file)).kind === 'unknown') {
-                findings.push({
-                    tool: 'sparse',
-                    severity: 'info',
-                    type: 'NOT_CHECKED',
-                    file,
-                    message: `${file} is not checked: no Makefile rule in its directory builds it`,
-                });
-            }
-            else
-                checkable.push(file);
-        }
-        const needs = await symbolsBuilding(ctx.tree.dir, checkable);
-        const definesWerror = (await definedSymbols(ctx.tree.git, ['WERROR'])).has('WERROR');
-        const runs = [];
-        for (const sparseConfig of SPARSE_CONFIGS) {
-            const r = await checkInConfig(ctx, input.apply, sparseConfig, checkable, needs, definesWerror, findings);
-            if (r)
-                runs.push(r);
-        }
-        const compileError = findings.find((f) => f.type === 'COMPILE_ERROR' && f.new);
-        const broken = findings.find((f) => f.type === 'SPARSE_FAILED' || (f.type === 'COMPILE_ERROR' && !f.new));
-        if (runs.length === 0 && !compileError && !broken)
-            return result(statusFromFindings(findings, ctx.settings.failOn), 'no changed C file could be built in any sparse config', findings);
-        // one warning seen in both configs is one finding (the first config's)
-        const seen = new Set();
-        const once = (kind, d) => !seen.has(`${kind} ${d.key}`) && seen.add(`${kind} ${d.key}`);
-        const counts = { introduced: 0, fixed: 0, existing: 0 };
-        for (const r of runs) {
-            const comparison = classifyAgainstBase(r.base.diagnostics, r.patched.diagnostics, (d) => d.key);
-            comparison.introduced = comparison.introduced.filter((d) => once('new', d));
-            comparison.fixed = comparison.fixed.filter((d) => once('fixed', d));
-            comparison.existing = comparison.existing.filter((d) => once('old', d));
-            for (const kind of ['introduced', 'fixed', 'existing'])
-                counts[kind] += comparison[kind].length;
-            const sparse = (d, config, isNew) => ({
-                tool: 'sparse',
-                severity: d.severity,
-                type: 'SPARSE',
-                message: d.message,
-                file: d.file,
-                line: d.line,
-                ...(isNew ? { patch: onlyPatchTouching(ctx.series.patches, d.file) } : {}),
-                config,
-                new: isNew,
-            });
-            findings.push(...comparisonFindings(comparison, {
-                introduced: (d) => sparse(d, r.patched.config, true),
-                fixed: (d) => ({
-                    ...sparse(d, r.base.config, false),
-                    severity: 'info',
-                    type: 'SPARSE_FIXED',
-                    message: `fixed: ${d.message}`,
-                }),
-                existing: (d) => sparse(d, r.patched.config, false),
-            }));
-        }
-        const checked = new Set(runs.flatMap((r) => r.objects));
-        const perConfig = runs.map((r) => `${r.objects.length} in ${r.patched.config}`).join(', ');
-        const tally = `${counts.introduced} new, ${counts.fixed} fixed, ${counts.existing} pre-existing`;
-        if (compileError)
-            return result('fail', `${compileError.message}${runs.length ? `; ${tally}` : ''}`, findings);
-        if (broken)
-            return result('error', broken.message, findings);
-        const summary = `${checked.size} file${checked.size === 1 ? '' : 's'} checked (${perConfig}): ${tally}`;
-        return result(statusFromFindings(findings, ctx.settings.failOn), summary, findings);
-    }
-    finally {
-        await ctx.tree.git.exec(['checkout', '--quiet', '--detach', patched]);
-    }
-}
-const sparseStage = { name: 'sparse', needs: ['apply'], uses: [], run: runSparse };
-
-// Where the build stage leaves each cell's kernels, and the record of them it hands to the boot stage.
-function cellArtifacts(outDir, workDir, cell) {
-    const dir = path.join(outDir, 'artifacts', cell);
-    return {
-        dir,
-        bzImage: path.join(dir, 'bzImage'),
-        vmlinux: path.join(dir, 'vmlinux'),
-        baseBzImage: path.join(dir, 'base', 'bzImage'),
-        baseVmlinux: path.join(dir, 'base', 'vmlinux'),
-        baseGcno: path.join(dir, 'base', 'gcno'),
-        buildDir: path.join(treeDirOf(workDir), `${BUILD_DIR_PREFIX}${cell}`),
-    };
-}
-
-// Pure: which changed lines of a C file the preprocessor kept in a given configuration. A copy of the file gets a
-// marker comment at the end of each changed code line; the preprocessor, run with the object's own flags and -CC
-// (keep comments, in macro arguments too), drops the markers of lines in inactive #if branches.
-/** Comments and the insides of string and character literals as spaces: same length, same newlines. */
-function blankCommentsAndStrings(text) {
-    return text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g, (m) => {
-        if (m.startsWith('"') || m.startsWith("'"))
-            return m[0] + m.slice(1, -1).replace(/[^\n]/g, ' ') + m.at(-1);
-        return m.replace(/[^\n]/g, ' ');
-    });
-}
-const marker = (line) => `/*kpci:${line}*/`;
-/** Pure: `source` with a marker after the last code character of each of `lines` (1-based) that has code. */
-function instrumentLines(source, lines) {
-    const raw = source.split('\n');
-    const code = blankCommentsAndStrings(source).split('\n');
-    const wanted = new Set(lines);
-    const marked = [];
-    let inDirective = false;
-    for (let i = 0; i < raw.length; i++) {
-        const blank = code[i];
-        const directive = inDirective || /^\s*#/.test(blank);
-        inDirective = directive && /\\\s*$/.test(blank);
-        if (directive || !wanted.has(i + 1) || blank.trim() === '')
-            continue;
-        let at = blank.trimEnd().length;
-        if (blank.trimEnd().endsWith('\\'))
-            at = blank.trimEnd().length - 1; // keep a line continuation last
-        // after a division sign ("x = a /" continued below) a marker would open a // comment and be lost
-        const space = blank[at - 1] === '/' ? ' ' : '';
-        raw[i] = raw[i].slice(0, at) + space + marker(i + 1) + raw[i].slice(at);
-        marked.push(i + 1);
-    }
-    return { text: raw.join('\n'), marked };
-}
-/** Pure: the lines whose markers survived preprocessing. */
-function keptLines(preprocessed) {
-    return new Set([...preprocessed.matchAll(/\/\*kpci:(\d+)\*\//g)].map((m) => Number(m[1])));
-}
-/** Pure: the conditional branch (#if, #ifdef, #ifndef, #elif, #else) a line is in, innermost first. */
-function enclosingConditions(source, line) {
-    const code = blankCommentsAndStrings(source).split('\n');
-    const stack = [];
-    for (let i = 0; i < Math.min(line - 1, code.length); i++) {
-        const m = /^\s*#\s*(if|ifdef|ifndef|elif|else|endif)\b(.*)$/.exec(code[i]);
-        if (!m)
-            continue;
-        const text = `#${m[1]}${m[2].replace(/\s+/g, ' ').trimEnd()}`;
-        if (m[1].startsWith('if')) {
-            const c = { text, line: i + 1 };
-            stack.push({ opening: c, branch: c });
-        }
-        else if (m[1] === 'endif')
-            stack.pop();
-        else if (stack.length) {
-            const top = stack.at(-1);
-            top.branch = { text, line: i + 1, opening: top.opening };
-        }
-    }
-    return stack.map((s) => s.branch).reverse();
-}
-/** Pure: the CONFIG_ symbols a directive tests. */
-function symbolsIn(directive) {
-    return [...new Set([...directive.matchAll(/\bCONFIG_(\w+)/g)].map((m) => m[1]))];
-}
-/**
- * Pure: kbuild's saved compile command for an object (the first command of its .cmd line: "ccache gcc … -c -o
- * x.o x.c ; objtool …") as argument words, the way the shell reads them.
- */
-function shellWords(command) {
-    const words = [];
-    let word;
-    for (let i = 0; i < command.length; i++) {
-        const c = command[i];
-        if (c === "'") {
-            const end = command.indexOf("'", i + 1);
-            word = (word ?? '') + command.slice(i + 1, end < 0 ? undefined : end);
-            i = end < 0 ? command.length : end;
-        }
-        else if (c === '"') {
-            let j = i + 1;
-            let s = '';
-            for (; j < command.length && command[j] !== '"'; j++)
-                s += command[j] === '\\' && /["\\$`]/.test(command[j + 1] ?? '') ? command[++j] : command[j];
-            word = (word ?? '') + s;
-            i = j;
-        }
-        else if (c === '\\')
-            word = (word ?? '') + (command[++i] ?? '');
-        else if (/\s/.test(c)) {
-            if (word !== undefined)
-                words.push(word);
-            word = undefined;
-        }
-        else if (c === ';' || c === '|' || c === '&')
-            break; // the next command (objtool) is not ours
-        else
-            word = (word ?? '') + c;
-    }
-    if (word !== undefined)
-        words.push(word);
-    return words;
-}
-/**
- * Pure: a compile command turned into a preprocessing of `source` into `output`: -E -CC instead of -c, no
- * dependency file, no ccache in front.
- */
-function preprocessCommand(compile, source, output) {
-    const words = compile[0] === 'ccache' ? compile.slice(1) : [...compile];
-    const out = [];
-    for (let i = 0; i < words.length; i++) {
-        const w = words[i];
-        if (w === '-c' || w.startsWith('-Wp,-MMD') || w.startsWith('-Wp,-MD'))
-            continue;
-        if (w === '-o') {
-            i++;
-            continue;
-        }
-        out.push(w);
-    }
-    out[out.length - 1] = source; // kbuild puts the source last
-    return [...out, '-E', '-CC', '-o', output];
-}
-
-// gcc, asked only what it is: its version line (a cache key part, doctor's report, whether a cross compiler exists).
-/** The first line of `<prefix>gcc --version`, or undefined when that compiler is not installed. */
-async function gccVersion(crossPrefix = '') {
-    const result = await execTool(`${crossPrefix}gcc`, ['--version']).catch(() => undefined);
-    return result && result.code === 0 ? result.stdout.split('\n')[0] : undefined;
-}
-/**
- * Run a compile command kbuild saved (argv[0] is the compiler it used: gcc, a cross gcc, ccache gcc), rewritten to
- * preprocess only; whether it succeeded.
- */
-async function runSavedCompile(argv, cwd, timeoutMs) {
-    const result = await execTool(argv[0], argv.slice(1), { cwd, timeoutMs });
-    return result.code === 0;
-}
-
-// Proof of compile per changed line, in one cell: preprocess a marked copy of each changed file with the exact
-// command kbuild compiled its object with (from the object's .cmd file), and see which markers survived.
-/** Pure: the compile command a kbuild .cmd file saved for its object ("savedcmd_…" since 6.3, "cmd_…" before). */
-function savedCompileCommand(cmdFile) {
-    const m = /^(?:saved)?cmd_\S+\s*:=\s*(.*)$/m.exec(cmdFile);
-    return m?.[1];
-}
-/**
- * For each changed file whose object this cell built: which of its changed code lines the preprocessor kept.
- * Runs after the patched build, with the tree at the patched commit.
- */
-async function compiledLines(treeDir, buildDir, changed, builtObjects, timeoutMs) {
-    const out = new Map();
-    const scratch = path.join(buildDir, '.kpci-lines');
-    await mkdir(scratch, { recursive: true });
-    for (const [file, lines] of changed) {
-        const source = await readFile(path.join(treeDir, file), 'utf8').catch(() => undefined);
-        if (source === undefined)
-            continue;
-        const marked = instrumentLines(source, lines);
-        const object = file.replace(/\.c$/, '.o');
-        if (!builtObjects.includes(object)) {
-            out.set(file, { built: false, marked: marked.marked, why: 'its object is not built in this config' });
-            continue;
-        }
-        const cmdFile = path.join(buildDir, path.dirname(object), `.${path.basename(object)}.cmd`);
-        const saved = savedCompileCommand(await readFile(cmdFile, 'utf8').catch(() => ''));
-        if (!saved) {
-            out.set(file, { built: false, marked: marked.marked, why: `no compile command saved for ${object}` });
-            continue;
-        }
-        const copy = path.join(scratch, file.replace(/\//g, '__'));
-        await writeFile(copy, marked.text);
-        const compile = shellWords(saved);
-        // the copy lives elsewhere: its "quoted" includes must still find the headers beside the original
-        const args = preprocessCommand(compile, copy, `${copy}.i`);
-        args.splice(args.length - 4, 0, '-iquote', path.join(treeDir, path.dirname(file)));
-        if (!(await runSavedCompile(args, buildDir, timeoutMs))) {
-            // a file the compiler cannot even preprocess was compiled and failed: its error is the build's finding
-            out.set(file, { built: true, marked: marked.marked, kept: marked.marked });
-            continue;
-        }
-        const kept = keptLines(await readFile(`${copy}.i`, 'utf8'));
-        out.set(file, { built: true, marked: marked.marked, kept: marked.marked.filter((l) => kept.has(l)) });
-    }
-    return out;
-}
-
 // The keys of what the base proves, from everything that decides it and nothing else: a key that hits means the base
 // would come out the same if it were computed again. Pure; the stages gather the parts.
 function keyOf(kind, parts) {
@@ -2836,6 +2420,32 @@ function baseBootKey(parts) {
         suitesDisk: parts.suitesDisk ?? 'none',
         suiteTests: [...parts.suiteTests],
     });
+}
+function baseSparseKey(parts) {
+    return keyOf('sparse', { ...parts, configLines: [...parts.configLines], files: [...parts.files].sort() });
+}
+
+function baseCacheNote(use) {
+    const key = use.key.replace(/^(\w+-[0-9a-f]{12}).*$/, '$1');
+    if (use.hit)
+        return `base from cache, key ${key}`;
+    const saved = use.saved === undefined ? '' : use.saved === 'saved' ? ', now cached' : `, ${use.saved}`;
+    return `base computed (${use.why ?? 'no entry'}${saved}), key ${key}`;
+}
+
+// gcc, asked only what it is: its version line (a cache key part, doctor's report, whether a cross compiler exists).
+/** The first line of `<prefix>gcc --version`, or undefined when that compiler is not installed. */
+async function gccVersion(crossPrefix = '') {
+    const result = await execTool(`${crossPrefix}gcc`, ['--version']).catch(() => undefined);
+    return result && result.code === 0 ? result.stdout.split('\n')[0] : undefined;
+}
+/**
+ * Run a compile command kbuild saved (argv[0] is the compiler it used: gcc, a cross gcc, ccache gcc), rewritten to
+ * preprocess only; whether it succeeded.
+ */
+async function runSavedCompile(argv, cwd, timeoutMs) {
+    const result = await execTool(argv[0], argv.slice(1), { cwd, timeoutMs });
+    return result.code === 0;
 }
 
 // A store of immutable cache entries, one folder per key, each file checked by its sha256 before anything trusts it.
@@ -2993,6 +2603,488 @@ async function restoreFolder(entryDir, name, to, stamp = new Date()) {
     for (const f of await listTree(to))
         if (f.kind === 'file')
             await utimes(path.join(to, f.path), stamp, stamp);
+}
+
+/** `sparse --version`, a key part: another sparse can warn otherwise. */
+async function sparseVersion() {
+    const result = await execTool('sparse', ['--version']).catch(() => undefined);
+    return result?.code === 0 ? result.stdout.trim() : 'no sparse --version';
+}
+/** The cached base of key into buildDir (its files all stamped now), or why there is none. */
+async function restoreSparseBase(store, key, buildDir) {
+    const entry = await loadEntry(store, key);
+    if (!entry.hit)
+        return { use: { key, hit: false, why: entry.why } };
+    await restoreFolder(entry.dir, 'O', buildDir);
+    return { use: { key, hit: true }, base: entry.meta };
+}
+/** Keep a base check that ran to its end, before the patched tree is checked out; what saving said. */
+async function saveSparseBase(store, key, buildDir, base) {
+    const saved = await saveEntry(store, key, {
+        copy: [{ name: 'O', from: buildDir }],
+        meta: base,
+        skipPrefix: '.kpci-',
+    });
+    return saved.saved ? 'saved' : `not saved: ${saved.why}`;
+}
+
+// sparse: check the C files the series touches on the base and on the patched tree, in an x86_64 and an i386
+// HIGHMEM configuration; blame only what is new.
+/** x86_64 defconfig, and i386's with HIGHMEM: kmap_local code is HIGHMEM code, which x86_64 never compiles. */
+const SPARSE_CONFIGS = [
+    { name: 'x86_64-defconfig', arch: 'x86_64', extra: {} },
+    { name: 'i386-highmem-defconfig', arch: 'i386', extra: { HIGHMEM4G: 'y' } },
+];
+/** Compile, then check: a second make with C=2 on up-to-date objects prints sparse's output and nothing else. */
+async function checkRevision(ctx, kbuild, sparseConfig, objects, label) {
+    const log = path.join(ctx.outDir, 'logs', `sparse-${sparseConfig.name}-${label}.log`);
+    const compile = await ctx.progress.alive(`compiling the ${label} tree (${sparseConfig.name})`, make(kbuild, [ANALYSIS_KCFLAGS, ...objects]));
+    await writeFile(log, compile.stdout + compile.stderr);
+    if (compile.code !== 0) {
+        const error = compile.timedOut ? `timed out after ${kbuild.timeoutMs / 1000}s` : firstError(compile);
+        const located = compile.timedOut
+            ? []
+            : (await locate(parseDiagnostics(compile.stdout + compile.stderr, ctx.tree.dir, kbuild.buildDir), ctx.tree.dir)).filter((d) => d.severity === 'error');
+        const at = located[0];
+        return {
+            tool: 'gcc',
+            severity: 'error',
+            type: 'COMPILE_ERROR',
+            config: sparseConfig.name,
+            new: label === 'patched',
+            message: `the ${label} tree does not compile (${sparseConfig.name}): ${at ? at.message : error}`,
+            ...(at?.file ? { file: at.file, line: at.line, patch: onlyPatchTouching(ctx.series.patches, at.file) } : {}),
+        };
+    }
+    const check = await ctx.progress.alive(`running sparse on the ${label} tree (${sparseConfig.name})`, make(kbuild, [ANALYSIS_KCFLAGS, 'C=2', ...objects]));
+    await appendFile(log, check.stdout + check.stderr);
+    if (check.code !== 0) {
+        return {
+            tool: 'sparse',
+            severity: 'error',
+            type: 'SPARSE_FAILED',
+            config: sparseConfig.name,
+            message: `sparse failed on the ${label} tree (${sparseConfig.name}): ${firstError(check)}`,
+        };
+    }
+    return locate(parseDiagnostics(check.stdout + check.stderr, ctx.tree.dir, kbuild.buildDir), ctx.tree.dir);
+}
+/** Pure: the lines set on top of the arch's defconfig: our extras, the series' symbols, warnings left as warnings. */
+function configLines(sparseConfig, additions, definesWerror) {
+    return [
+        ...Object.entries(sparseConfig.extra).map(([s, v]) => `CONFIG_${s}=${v}`),
+        ...[...additions.asked.keys()].map((s) => `CONFIG_${s}=y`),
+        // defconfig sets CONFIG_WERROR: one unused variable would hide every other finding
+        ...(definesWerror ? ['# CONFIG_WERROR is not set'] : []),
+    ];
+}
+/** The config for one sparse run: defconfig and the lines on top. */
+async function configure(kbuild, sparseConfig, lines) {
+    const defconfig = await make(kbuild, ['defconfig']);
+    if (defconfig.code !== 0)
+        return `make defconfig failed (${sparseConfig.name}): ${firstError(defconfig)}`;
+    const configFile = path.join(kbuild.buildDir, '.config');
+    await appendFile(configFile, lines.map((l) => `${l}\n`).join(''));
+    const olddefconfig = await make(kbuild, ['olddefconfig']);
+    if (olddefconfig.code !== 0)
+        return `make olddefconfig failed (${sparseConfig.name}): ${firstError(olddefconfig)}`;
+    return parseConfig(await readFile(configFile, 'utf8'));
+}
+/** Which touched files a config builds (their objects), and a NOT_CHECKED finding for each it does not. */
+async function objectsIn(ctx, sparseConfig, files, config, additions) {
+    const refused = judgeAdditions(additions, config).refused;
+    const objects = [];
+    const notChecked = [];
+    for (const file of files) {
+        const rule = await buildRuleFor(ctx.tree.dir, file);
+        const off = rule.kind === 'symbols' ? rule.symbols.filter((s) => config.get(s) !== 'y' && config.get(s) !== 'm') : [];
+        if (rule.kind === 'unknown')
+            continue;
+        if (off.length === 0) {
+            objects.push(file.replace(/\.c$/, '.o'));
+            continue;
+        }
+        const why = off
+            .map((s) => `CONFIG_${s} stays off: ${refused.find((r) => r.symbol === s)?.reason ?? 'a dependency is off'}`)
+            .join('; ');
+        notChecked.push({
+            tool: 'sparse',
+            severity: 'info',
+            type: 'NOT_CHECKED',
+            file,
+            config: sparseConfig.name,
+            message: `${file} is not checked in ${sparseConfig.name}: ${why}`,
+        });
+    }
+    return { objects, notChecked };
+}
+/**
+ * One configuration: which touched files it builds, and sparse's output on base and patched for them. The base
+ * side comes from the base cache when an earlier run checked the same base the same way.
+ */
+async function checkInConfig(ctx, applied, sparseConfig, files, needs, definesWerror, findings, cache, uses) {
+    const kbuild = {
+        srcDir: ctx.tree.dir,
+        // in our checkout, one level down: kbuild names the sources by relative paths, so a kept O= dir means the same
+        // in another out dir
+        buildDir: path.join(ctx.tree.dir, `${BUILD_DIR_PREFIX}sparse-${sparseConfig.arch}`),
+        arch: sparseConfig.arch,
+        jobs: ctx.settings.jobs,
+        timeoutMs: ctx.settings.stepTimeoutMs,
+        // the same compiler cache as the build cells: a new out dir does not recompile prepare's host tools
+        ccache: ccacheEnv({ dir: ctx.settings.ccacheDir, maxSize: ctx.settings.ccacheSize, baseDir: ctx.workDir }),
+    };
+    await mkdir(kbuild.buildDir, { recursive: true });
+    const additions = await seriesAdditions(ctx.tree.git, ctx.tree.dir, needs, sparseConfig.arch, new Map(Object.entries(sparseConfig.extra)));
+    const lines = configLines(sparseConfig, additions, definesWerror);
+    const key = cache
+        ? baseSparseKey({
+            baseCommit: applied.baseCommit,
+            config: sparseConfig.name,
+            arch: sparseConfig.arch,
+            configLines: lines,
+            compiler: cache.compiler,
+            sparse: cache.sparse,
+            files,
+        })
+        : undefined;
+    const restored = cache && key ? await restoreSparseBase(cache.store, key, kbuild.buildDir) : undefined;
+    const use = restored?.use;
+    if (use)
+        uses.push({ config: sparseConfig.name, use });
+    // on a hit as on a miss the base is checked out, so the series' files are rewritten after the O= dir's stamp
+    await ctx.tree.git.run(['checkout', '--quiet', '--detach', applied.baseCommit]);
+    let objects;
+    let base;
+    if (restored?.base) {
+        ({ objects, diagnostics: base } = restored.base);
+        findings.push(...restored.base.notChecked);
+    }
+    else {
+        const config = await configure(kbuild, sparseConfig, lines);
+        if (typeof config === 'string') {
+            findings.push({
+                tool: 'sparse',
+                severity: 'error',
+                type: 'SPARSE_FAILED',
+                config: sparseConfig.name,
+                message: config,
+            });
+            return undefined;
+        }
+        const found = await objectsIn(ctx, sparseConfig, files, config, additions);
+        findings.push(...found.notChecked);
+        objects = found.objects;
+        if (objects.length === 0)
+            return undefined;
+        const checked = await checkRevision(ctx, kbuild, sparseConfig, objects, 'base');
+        if (!Array.isArray(checked)) {
+            findings.push(checked);
+            return undefined;
+        }
+        base = checked;
+        if (cache && key && use)
+            use.saved = await saveSparseBase(cache.store, key, kbuild.buildDir, {
+                objects,
+                notChecked: found.notChecked,
+                diagnostics: base,
+            });
+    }
+    if (objects.length === 0)
+        return undefined;
+    await ctx.tree.git.run(['checkout', '--quiet', '--detach', applied.patchedCommit]);
+    const after = await checkRevision(ctx, kbuild, sparseConfig, objects, 'patched');
+    if (!Array.isArray(after)) {
+        findings.push(after);
+        return undefined;
+    }
+    return {
+        base: { config: sparseConfig.name, diagnostics: base },
+        patched: { config: sparseConfig.name, diagnostics: after },
+        objects,
+    };
+}
+async function runSparse(ctx, input) {
+    const result = (status, summary, findings = []) => ({
+        result: { name: 'sparse', status, durationMs: 0, summary, findings },
+    });
+    const files = touchedCFiles(ctx.series.patches);
+    if (files.length === 0)
+        return result('pass', 'no C files changed: nothing to check');
+    const patched = input.apply.patchedCommit;
+    const findings = [];
+    await mkdir(path.join(ctx.outDir, 'logs'), { recursive: true });
+    try {
+        // what builds each touched file is read from the patched tree: a patch may add the Makefile line
+        await ctx.tree.git.run(['checkout', '--quiet', '--detach', patched]);
+        const checkable = [];
+        for (const file of files) {
+            if ((await buildRuleFor(ctx.tree.dir, file)).kind === 'unknown') {
+                findings.push({
+                    tool: 'sparse',
+                    severity: 'info',
+                    type: 'NOT_CHECKED',
+                    file,
+                    message: `${file} is not checked: no Makefile rule in its directory builds it`,
+                });
+            }
+            else
+                checkable.push(file);
+        }
+        const needs = await symbolsBuilding(ctx.tree.dir, checkable);
+        const definesWerror = (await definedSymbols(ctx.tree.git, ['WERROR'])).has('WERROR');
+        const cache = ctx.settings.baseCacheDir
+            ? {
+                store: { dir: path.join(ctx.settings.baseCacheDir, 'sparse'), tool: TOOL_VERSION },
+                compiler: (await gccVersion()) ?? 'no gcc --version',
+                sparse: await sparseVersion(),
+            }
+            : undefined;
+        const uses = [];
+        const runs = [];
+        for (const sparseConfig of SPARSE_CONFIGS) {
+            const r = await checkInConfig(ctx, input.apply, sparseConfig, checkable, needs, definesWerror, findings, cache, uses);
+            if (r)
+                runs.push(r);
+        }
+        const cacheNote = uses.length ? `; ${uses.map((u) => `${u.config}: ${baseCacheNote(u.use)}`).join('; ')}` : '';
+        const compileError = findings.find((f) => f.type === 'COMPILE_ERROR' && f.new);
+        const broken = findings.find((f) => f.type === 'SPARSE_FAILED' || (f.type === 'COMPILE_ERROR' && !f.new));
+        if (runs.length === 0 && !compileError && !broken)
+            return result(statusFromFindings(findings, ctx.settings.failOn), 'no changed C file could be built in any sparse config', findings);
+        // one warning seen in both configs is one finding (the first config's)
+        const seen = new Set();
+        const once = (kind, d) => !seen.has(`${kind} ${d.key}`) && seen.add(`${kind} ${d.key}`);
+        const counts = { introduced: 0, fixed: 0, existing: 0 };
+        for (const r of runs) {
+            const comparison = classifyAgainstBase(r.base.diagnostics, r.patched.diagnostics, (d) => d.key);
+            comparison.introduced = comparison.introduced.filter((d) => once('new', d));
+            comparison.fixed = comparison.fixed.filter((d) => once('fixed', d));
+            comparison.existing = comparison.existing.filter((d) => once('old', d));
+            for (const kind of ['introduced', 'fixed', 'existing'])
+                counts[kind] += comparison[kind].length;
+            const sparse = (d, config, isNew) => ({
+                tool: 'sparse',
+                severity: d.severity,
+                type: 'SPARSE',
+                message: d.message,
+                file: d.file,
+                line: d.line,
+                ...(isNew ? { patch: onlyPatchTouching(ctx.series.patches, d.file) } : {}),
+                config,
+                new: isNew,
+            });
+            findings.push(...comparisonFindings(comparison, {
+                introduced: (d) => sparse(d, r.patched.config, true),
+                fixed: (d) => ({
+                    ...sparse(d, r.base.config, false),
+                    severity: 'info',
+                    type: 'SPARSE_FIXED',
+                    message: `fixed: ${d.message}`,
+                }),
+                existing: (d) => sparse(d, r.patched.config, false),
+            }));
+        }
+        const checked = new Set(runs.flatMap((r) => r.objects));
+        const perConfig = runs.map((r) => `${r.objects.length} in ${r.patched.config}`).join(', ');
+        const tally = `${counts.introduced} new, ${counts.fixed} fixed, ${counts.existing} pre-existing`;
+        if (compileError)
+            return result('fail', `${compileError.message}${runs.length ? `; ${tally}` : ''}`, findings);
+        if (broken)
+            return result('error', broken.message, findings);
+        const summary = `${checked.size} file${checked.size === 1 ? '' : 's'} checked (${perConfig}): ${tally}${cacheNote}`;
+        return result(statusFromFindings(findings, ctx.settings.failOn), summary, findings);
+    }
+    finally {
+        await ctx.tree.git.exec(['checkout', '--quiet', '--detach', patched]);
+    }
+}
+const sparseStage = { name: 'sparse', needs: ['apply'], uses: [], run: runSparse };
+
+// Where the build stage leaves each cell's kernels, and the record of them it hands to the boot stage.
+function cellArtifacts(outDir, workDir, cell) {
+    const dir = path.join(outDir, 'artifacts', cell);
+    return {
+        dir,
+        bzImage: path.join(dir, 'bzImage'),
+        vmlinux: path.join(dir, 'vmlinux'),
+        baseBzImage: path.join(dir, 'base', 'bzImage'),
+        baseVmlinux: path.join(dir, 'base', 'vmlinux'),
+        baseGcno: path.join(dir, 'base', 'gcno'),
+        buildDir: path.join(treeDirOf(workDir), `${BUILD_DIR_PREFIX}${cell}`),
+    };
+}
+
+// Pure: which changed lines of a C file the preprocessor kept in a given configuration. A copy of the file gets a
+// marker comment at the end of each changed code line; the preprocessor, run with the object's own flags and -CC
+// (keep comments, in macro arguments too), drops the markers of lines in inactive #if branches.
+/** Comments and the insides of string and character literals as spaces: same length, same newlines. */
+function blankCommentsAndStrings(text) {
+    return text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g, (m) => {
+        if (m.startsWith('"') || m.startsWith("'"))
+            return m[0] + m.slice(1, -1).replace(/[^\n]/g, ' ') + m.at(-1);
+        return m.replace(/[^\n]/g, ' ');
+    });
+}
+const marker = (line) => `/*kpci:${line}*/`;
+/** Pure: `source` with a marker after the last code character of each of `lines` (1-based) that has code. */
+function instrumentLines(source, lines) {
+    const raw = source.split('\n');
+    const code = blankCommentsAndStrings(source).split('\n');
+    const wanted = new Set(lines);
+    const marked = [];
+    let inDirective = false;
+    for (let i = 0; i < raw.length; i++) {
+        const blank = code[i];
+        const directive = inDirective || /^\s*#/.test(blank);
+        inDirective = directive && /\\\s*$/.test(blank);
+        if (directive || !wanted.has(i + 1) || blank.trim() === '')
+            continue;
+        let at = blank.trimEnd().length;
+        if (blank.trimEnd().endsWith('\\'))
+            at = blank.trimEnd().length - 1; // keep a line continuation last
+        // after a division sign ("x = a /" continued below) a marker would open a // comment and be lost
+        const space = blank[at - 1] === '/' ? ' ' : '';
+        raw[i] = raw[i].slice(0, at) + space + marker(i + 1) + raw[i].slice(at);
+        marked.push(i + 1);
+    }
+    return { text: raw.join('\n'), marked };
+}
+/** Pure: the lines whose markers survived preprocessing. */
+function keptLines(preprocessed) {
+    return new Set([...preprocessed.matchAll(/\/\*kpci:(\d+)\*\//g)].map((m) => Number(m[1])));
+}
+/** Pure: the conditional branch (#if, #ifdef, #ifndef, #elif, #else) a line is in, innermost first. */
+function enclosingConditions(source, line) {
+    const code = blankCommentsAndStrings(source).split('\n');
+    const stack = [];
+    for (let i = 0; i < Math.min(line - 1, code.length); i++) {
+        const m = /^\s*#\s*(if|ifdef|ifndef|elif|else|endif)\b(.*)$/.exec(code[i]);
+        if (!m)
+            continue;
+        const text = `#${m[1]}${m[2].replace(/\s+/g, ' ').trimEnd()}`;
+        if (m[1].startsWith('if')) {
+            const c = { text, line: i + 1 };
+            stack.push({ opening: c, branch: c });
+        }
+        else if (m[1] === 'endif')
+            stack.pop();
+        else if (stack.length) {
+            const top = stack.at(-1);
+            top.branch = { text, line: i + 1, opening: top.opening };
+        }
+    }
+    return stack.map((s) => s.branch).reverse();
+}
+/** Pure: the CONFIG_ symbols a directive tests. */
+function symbolsIn(directive) {
+    return [...new Set([...directive.matchAll(/\bCONFIG_(\w+)/g)].map((m) => m[1]))];
+}
+/**
+ * Pure: kbuild's saved compile command for an object (the first command of its .cmd line: "ccache gcc … -c -o
+ * x.o x.c ; objtool …") as argument words, the way the shell reads them.
+ */
+function shellWords(command) {
+    const words = [];
+    let word;
+    for (let i = 0; i < command.length; i++) {
+        const c = command[i];
+        if (c === "'") {
+            const end = command.indexOf("'", i + 1);
+            word = (word ?? '') + command.slice(i + 1, end < 0 ? undefined : end);
+            i = end < 0 ? command.length : end;
+        }
+        else if (c === '"') {
+            let j = i + 1;
+            let s = '';
+            for (; j < command.length && command[j] !== '"'; j++)
+                s += command[j] === '\\' && /["\\$`]/.test(command[j + 1] ?? '') ? command[++j] : command[j];
+            word = (word ?? '') + s;
+            i = j;
+        }
+        else if (c === '\\')
+            word = (word ?? '') + (command[++i] ?? '');
+        else if (/\s/.test(c)) {
+            if (word !== undefined)
+                words.push(word);
+            word = undefined;
+        }
+        else if (c === ';' || c === '|' || c === '&')
+            break; // the next command (objtool) is not ours
+        else
+            word = (word ?? '') + c;
+    }
+    if (word !== undefined)
+        words.push(word);
+    return words;
+}
+/**
+ * Pure: a compile command turned into a preprocessing of `source` into `output`: -E -CC instead of -c, no
+ * dependency file, no ccache in front.
+ */
+function preprocessCommand(compile, source, output) {
+    const words = compile[0] === 'ccache' ? compile.slice(1) : [...compile];
+    const out = [];
+    for (let i = 0; i < words.length; i++) {
+        const w = words[i];
+        if (w === '-c' || w.startsWith('-Wp,-MMD') || w.startsWith('-Wp,-MD'))
+            continue;
+        if (w === '-o') {
+            i++;
+            continue;
+        }
+        out.push(w);
+    }
+    out[out.length - 1] = source; // kbuild puts the source last
+    return [...out, '-E', '-CC', '-o', output];
+}
+
+// Proof of compile per changed line, in one cell: preprocess a marked copy of each changed file with the exact
+// command kbuild compiled its object with (from the object's .cmd file), and see which markers survived.
+/** Pure: the compile command a kbuild .cmd file saved for its object ("savedcmd_…" since 6.3, "cmd_…" before). */
+function savedCompileCommand(cmdFile) {
+    const m = /^(?:saved)?cmd_\S+\s*:=\s*(.*)$/m.exec(cmdFile);
+    return m?.[1];
+}
+/**
+ * For each changed file whose object this cell built: which of its changed code lines the preprocessor kept.
+ * Runs after the patched build, with the tree at the patched commit.
+ */
+async function compiledLines(treeDir, buildDir, changed, builtObjects, timeoutMs) {
+    const out = new Map();
+    const scratch = path.join(buildDir, '.kpci-lines');
+    await mkdir(scratch, { recursive: true });
+    for (const [file, lines] of changed) {
+        const source = await readFile(path.join(treeDir, file), 'utf8').catch(() => undefined);
+        if (source === undefined)
+            continue;
+        const marked = instrumentLines(source, lines);
+        const object = file.replace(/\.c$/, '.o');
+        if (!builtObjects.includes(object)) {
+            out.set(file, { built: false, marked: marked.marked, why: 'its object is not built in this config' });
+            continue;
+        }
+        const cmdFile = path.join(buildDir, path.dirname(object), `.${path.basename(object)}.cmd`);
+        const saved = savedCompileCommand(await readFile(cmdFile, 'utf8').catch(() => ''));
+        if (!saved) {
+            out.set(file, { built: false, marked: marked.marked, why: `no compile command saved for ${object}` });
+            continue;
+        }
+        const copy = path.join(scratch, file.replace(/\//g, '__'));
+        await writeFile(copy, marked.text);
+        const compile = shellWords(saved);
+        // the copy lives elsewhere: its "quoted" includes must still find the headers beside the original
+        const args = preprocessCommand(compile, copy, `${copy}.i`);
+        args.splice(args.length - 4, 0, '-iquote', path.join(treeDir, path.dirname(file)));
+        if (!(await runSavedCompile(args, buildDir, timeoutMs))) {
+            // a file the compiler cannot even preprocess was compiled and failed: its error is the build's finding
+            out.set(file, { built: true, marked: marked.marked, kept: marked.marked });
+            continue;
+        }
+        const kept = keptLines(await readFile(`${copy}.i`, 'utf8'));
+        out.set(file, { built: true, marked: marked.marked, kept: marked.marked.filter((l) => kept.has(l)) });
+    }
+    return out;
 }
 
 // A cell's base build kept between runs: the O= dir as the base build and its W=1 left it, the base kernel, and the
@@ -3610,14 +3702,6 @@ function* addedLinesTraced(patches) {
             }
         }
     }
-}
-
-function baseCacheNote(use) {
-    const key = use.key.replace(/^(\w+-[0-9a-f]{12}).*$/, '$1');
-    if (use.hit)
-        return `base from cache, key ${key}`;
-    const saved = use.saved === undefined ? '' : use.saved === 'saved' ? ', now cached' : `, ${use.saved}`;
-    return `base computed (${use.why ?? 'no entry'}${saved}), key ${key}`;
 }
 
 /** The patched text of each changed .c file, for naming the #if around a line no cell compiled. */

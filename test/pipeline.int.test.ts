@@ -1,17 +1,24 @@
 // The whole run on the real 6.1 and 6.12 trees with the real git, checkpatch.pl and sparse.
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { EXAMPLE_SERIES, FIXTURES, MD_EXAMPLE_SERIES } from './helpers/fixtures.js';
-import { KERNEL_TARBALL, removeOutDirs, runCli, stage } from './helpers/kernel.js';
-import { tree } from './helpers/trees.js';
+import { KERNEL_TARBALL, newOutDir, removeOutDirs, runCli, stage } from './helpers/kernel.js';
+import type { StageResult } from '../src/results/model.js';
+import { EXHAUSTIVE, tree } from './helpers/trees.js';
 
 const series = (name: string) => path.join(FIXTURES, 'series', name);
 const TEN_MINUTES = 600_000;
+/** Each sparse config's use of the base cache, which the test cache may or may not hold yet. */
+const baseNote = (config: string) =>
+  `; ${config}: base (from cache|computed \\(no entry for this key, now cached\\)), key sparse-[0-9a-f]{12}`;
+const BASE_NOTES = `${baseNote('x86_64-defconfig')}${baseNote('i386-highmem-defconfig')}$`;
 
 afterAll(removeOutDirs, TEN_MINUTES);
+let sparseNewWarning: StageResult | undefined;
 
 describe('the example series (dm kmap_local_page conversion) on linux-source-6.1', () => {
   test(
@@ -34,8 +41,11 @@ describe('the example series (dm kmap_local_page conversion) on linux-source-6.1
         ['sparse', 'pass'],
       ]);
       expect(run.results.stages.flatMap((s) => s.findings)).toEqual([]);
-      expect(stage(run, 'sparse')!.summary).toBe(
-        '2 files checked (2 in x86_64-defconfig, 2 in i386-highmem-defconfig): 0 new, 0 fixed, 0 pre-existing',
+      expect(stage(run, 'sparse')!.summary).toMatch(
+        new RegExp(
+          '^2 files checked \\(2 in x86_64-defconfig, 2 in i386-highmem-defconfig\\): 0 new, 0 fixed, 0 pre-existing' +
+            BASE_NOTES,
+        ),
       );
       expect(run.report.split('\n')[0]).toBe('## kernel-patch-ci: ✅ PASS');
       // progress: a start and an end line with elapsed time for each stage
@@ -84,12 +94,49 @@ describe('the example series (dm kmap_local_page conversion) on linux-source-6.1
         [651, "context imbalance in 'dm_exception_table_lock' - wrong count at exit"],
         [657, "context imbalance in 'dm_exception_table_unlock' - unexpected unlock"],
       ]);
-      expect(sparse.summary).toBe(
-        '1 file checked (1 in x86_64-defconfig, 1 in i386-highmem-defconfig): 1 new, 0 fixed, 2 pre-existing',
+      expect(sparse.summary).toMatch(
+        new RegExp(
+          '^1 file checked \\(1 in x86_64-defconfig, 1 in i386-highmem-defconfig\\): 1 new, 0 fixed, 2 pre-existing' +
+            BASE_NOTES,
+        ),
       );
       expect(run.report).toContain(
         "drivers/md/dm-snap.c:238 (patch 1, x86_64-defconfig): symbol 'dm_snap_exception_cache_size' was not declared",
       );
+      sparseNewWarning = sparse;
+    },
+    TEN_MINUTES,
+  );
+
+  test(
+    'the same series again (a v2 on the same base): the base check from the base cache, ' +
+      'only the patched side compiled and checked, the same findings',
+    async () => {
+      expect(sparseNewWarning).toBeDefined();
+      // CI runs it again in the tree's out dir (the O= dir restored where it was); the exhaustive run in a new one,
+      // whose checkout alone takes half a minute
+      const started = Date.now();
+      const run = await runCli(
+        ['--tree', KERNEL_TARBALL, '--series', series('sparse-new-warning'), '--stages', 'sparse'],
+        EXHAUSTIVE ? await newOutDir() : undefined,
+      );
+      const sparse = stage(run, 'sparse')!;
+      const hit = (config: string) => `; ${config}: base from cache, key sparse-[0-9a-f]{12}`;
+      expect(sparse.summary).toMatch(new RegExp(`${hit('x86_64-defconfig')}${hit('i386-highmem-defconfig')}$`));
+      expect(sparse.findings).toEqual(sparseNewWarning!.findings);
+      // the logs this run wrote (an earlier run's stay in a shared out dir): no base compile, no base check
+      const logs = readdirSync(path.join(run.outDir, 'logs')).filter(
+        (f) => f.startsWith('sparse-') && statSync(path.join(run.outDir, 'logs', f)).mtimeMs >= started,
+      );
+      expect(logs.sort()).toEqual(['sparse-i386-highmem-defconfig-patched.log', 'sparse-x86_64-defconfig-patched.log']);
+      // the restored O= dir was taken as built: of the kernel's objects only the series' file was compiled again
+      // (objtool, a host tool its own make builds by absolute paths, is made again in a new out dir, from ccache)
+      const compiled = readFileSync(path.join(run.outDir, 'logs', 'sparse-x86_64-defconfig-patched.log'), 'utf8')
+        .split('\n')
+        .filter((l) => /^\s+CC\s/.test(l))
+        .map((l) => l.trim().split(/\s+/)[1]!)
+        .filter((o) => !path.isAbsolute(o));
+      expect(compiled).toEqual(['drivers/md/dm-snap.o']);
     },
     TEN_MINUTES,
   );
@@ -270,7 +317,10 @@ describe('linux-source-6.12: the md example series (md-bitmap and raid5-cache km
       ]);
       expect(run.results.stages.flatMap((s) => s.findings).filter((f) => f.new !== false)).toEqual([]);
       expect(stage(run, 'sparse')!.summary).toMatch(
-        /^2 files checked \(2 in x86_64-defconfig, 2 in i386-highmem-defconfig\): 0 new, 0 fixed, \d+ pre-existing$/,
+        new RegExp(
+          '^2 files checked \\(2 in x86_64-defconfig, 2 in i386-highmem-defconfig\\): ' +
+            `0 new, 0 fixed, \\d+ pre-existing${BASE_NOTES}`,
+        ),
       );
       expect(run.code).toBe(0);
     },

@@ -16,6 +16,20 @@ export interface BaseBuildParts {
   touched: readonly string[];
 }
 
+/** What decides the base's sparse check in one config: the tree, the config made, the compiler and sparse, the files. */
+export interface BaseSparseParts {
+  baseCommit: string;
+  config: string;
+  arch: string;
+  /** The lines set on top of the arch's defconfig (ours, the series' symbols, WERROR off). */
+  configLines: readonly string[];
+  compiler: string;
+  /** `sparse --version`. */
+  sparse: string;
+  /** The touched .c files to check. */
+  files: readonly string[];
+}
+
 /** What decides a base kernel's boot record: that kernel, the guest, and what the guest was asked to run. */
 export interface BaseBootParts {
   /** sha256 of the base kernel image that boots. */
@@ -56,4 +70,8 @@ export function baseBootKey(parts: BaseBootParts): string {
     suitesDisk: parts.suitesDisk ?? 'none',
     suiteTests: [...parts.suiteTests],
   });
+}
+
+export function baseSparseKey(parts: BaseSparseParts): string {
+  return keyOf('sparse', { ...parts, configLines: [...parts.configLines], files: [...parts.files].sort() });
 }

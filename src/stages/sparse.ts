@@ -2,7 +2,7 @@
 // HIGHMEM configuration; blame only what is new.
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Finding, StageResult } from '../results/model.js';
+import type { BaseCacheUse, Finding, StageResult } from '../results/model.js';
 import { statusFromFindings } from '../results/verdict.js';
 import { buildRuleFor, definedSymbols, parseConfig } from '../kernel/kconfig.js';
 import { classifyAgainstBase, comparisonFindings } from '../findings/fingerprint.js';
@@ -19,6 +19,13 @@ import {
   type SymbolNeeds,
 } from '../build/series-config.js';
 import type { AppliedSeries, RunContext, Stage, StageInput, StageOutput } from './stage.js';
+import { BUILD_DIR_PREFIX } from '../tree/prepare.js';
+import { baseSparseKey } from '../cache/base-keys.js';
+import { baseCacheNote } from '../cache/note.js';
+import type { EntryStore } from '../cache/entries.js';
+import { gccVersion } from '../tools/gcc.js';
+import { TOOL_VERSION } from '../version.js';
+import { restoreSparseBase, saveSparseBase, sparseVersion } from './sparse-base-cache.js';
 
 interface SparseConfig {
   name: string;
@@ -87,29 +94,77 @@ async function checkRevision(
   return locate(parseDiagnostics(check.stdout + check.stderr, ctx.tree.dir, kbuild.buildDir), ctx.tree.dir);
 }
 
-/** The config for one sparse run: defconfig, our extras, the series' symbols, and warnings left as warnings. */
+/** Pure: the lines set on top of the arch's defconfig: our extras, the series' symbols, warnings left as warnings. */
+function configLines(sparseConfig: SparseConfig, additions: SeriesAdditions, definesWerror: boolean): string[] {
+  return [
+    ...Object.entries(sparseConfig.extra).map(([s, v]) => `CONFIG_${s}=${v}`),
+    ...[...additions.asked.keys()].map((s) => `CONFIG_${s}=y`),
+    // defconfig sets CONFIG_WERROR: one unused variable would hide every other finding
+    ...(definesWerror ? ['# CONFIG_WERROR is not set'] : []),
+  ];
+}
+
+/** The config for one sparse run: defconfig and the lines on top. */
 async function configure(
   kbuild: KbuildOptions,
   sparseConfig: SparseConfig,
-  additions: SeriesAdditions,
-  definesWerror: boolean,
+  lines: readonly string[],
 ): Promise<Map<string, string> | string> {
   const defconfig = await make(kbuild, ['defconfig']);
   if (defconfig.code !== 0) return `make defconfig failed (${sparseConfig.name}): ${firstError(defconfig)}`;
   const configFile = path.join(kbuild.buildDir, '.config');
-  const lines = [
-    ...Object.entries(sparseConfig.extra).map(([s, v]) => `CONFIG_${s}=${v}`),
-    ...[...additions.asked.keys()].map((s) => `CONFIG_${s}=y`),
-  ];
-  // defconfig sets CONFIG_WERROR: one unused variable would hide every other finding
-  if (definesWerror) lines.push('# CONFIG_WERROR is not set');
   await appendFile(configFile, lines.map((l) => `${l}\n`).join(''));
   const olddefconfig = await make(kbuild, ['olddefconfig']);
   if (olddefconfig.code !== 0) return `make olddefconfig failed (${sparseConfig.name}): ${firstError(olddefconfig)}`;
   return parseConfig(await readFile(configFile, 'utf8'));
 }
 
-/** One configuration: which touched files it builds, and sparse's output on base and patched for them. */
+/** The base cache for sparse: where, and the tool versions in its keys. */
+interface SparseCache {
+  store: EntryStore;
+  compiler: string;
+  sparse: string;
+}
+
+/** Which touched files a config builds (their objects), and a NOT_CHECKED finding for each it does not. */
+async function objectsIn(
+  ctx: RunContext,
+  sparseConfig: SparseConfig,
+  files: string[],
+  config: Map<string, string>,
+  additions: SeriesAdditions,
+): Promise<{ objects: string[]; notChecked: Finding[] }> {
+  const refused = judgeAdditions(additions, config).refused;
+  const objects: string[] = [];
+  const notChecked: Finding[] = [];
+  for (const file of files) {
+    const rule = await buildRuleFor(ctx.tree.dir, file);
+    const off =
+      rule.kind === 'symbols' ? rule.symbols.filter((s) => config.get(s) !== 'y' && config.get(s) !== 'm') : [];
+    if (rule.kind === 'unknown') continue;
+    if (off.length === 0) {
+      objects.push(file.replace(/\.c$/, '.o'));
+      continue;
+    }
+    const why = off
+      .map((s) => `CONFIG_${s} stays off: ${refused.find((r) => r.symbol === s)?.reason ?? 'a dependency is off'}`)
+      .join('; ');
+    notChecked.push({
+      tool: 'sparse',
+      severity: 'info',
+      type: 'NOT_CHECKED',
+      file,
+      config: sparseConfig.name,
+      message: `${file} is not checked in ${sparseConfig.name}: ${why}`,
+    });
+  }
+  return { objects, notChecked };
+}
+
+/**
+ * One configuration: which touched files it builds, and sparse's output on base and patched for them. The base
+ * side comes from the base cache when an earlier run checked the same base the same way.
+ */
 async function checkInConfig(
   ctx: RunContext,
   applied: AppliedSeries,
@@ -118,10 +173,14 @@ async function checkInConfig(
   needs: SymbolNeeds,
   definesWerror: boolean,
   findings: Finding[],
+  cache: SparseCache | undefined,
+  uses: { config: string; use: BaseCacheUse }[],
 ): Promise<{ base: Checked; patched: Checked; objects: string[] } | undefined> {
   const kbuild: KbuildOptions = {
     srcDir: ctx.tree.dir,
-    buildDir: path.join(ctx.workDir, `sparse-${sparseConfig.arch}`),
+    // in our checkout, one level down: kbuild names the sources by relative paths, so a kept O= dir means the same
+    // in another out dir
+    buildDir: path.join(ctx.tree.dir, `${BUILD_DIR_PREFIX}sparse-${sparseConfig.arch}`),
     arch: sparseConfig.arch,
     jobs: ctx.settings.jobs,
     timeoutMs: ctx.settings.stepTimeoutMs,
@@ -136,47 +195,58 @@ async function checkInConfig(
     sparseConfig.arch,
     new Map(Object.entries(sparseConfig.extra)),
   );
+  const lines = configLines(sparseConfig, additions, definesWerror);
+  const key = cache
+    ? baseSparseKey({
+        baseCommit: applied.baseCommit,
+        config: sparseConfig.name,
+        arch: sparseConfig.arch,
+        configLines: lines,
+        compiler: cache.compiler,
+        sparse: cache.sparse,
+        files,
+      })
+    : undefined;
+  const restored = cache && key ? await restoreSparseBase(cache.store, key, kbuild.buildDir) : undefined;
+  const use = restored?.use;
+  if (use) uses.push({ config: sparseConfig.name, use });
+  // on a hit as on a miss the base is checked out, so the series' files are rewritten after the O= dir's stamp
   await ctx.tree.git.run(['checkout', '--quiet', '--detach', applied.baseCommit]);
-  const config = await configure(kbuild, sparseConfig, additions, definesWerror);
-  if (typeof config === 'string') {
-    findings.push({
-      tool: 'sparse',
-      severity: 'error',
-      type: 'SPARSE_FAILED',
-      config: sparseConfig.name,
-      message: config,
-    });
-    return undefined;
-  }
-  const refused = judgeAdditions(additions, config).refused;
-  const objects: string[] = [];
-  for (const file of files) {
-    const rule = await buildRuleFor(ctx.tree.dir, file);
-    const off =
-      rule.kind === 'symbols' ? rule.symbols.filter((s) => config.get(s) !== 'y' && config.get(s) !== 'm') : [];
-    if (rule.kind === 'unknown') continue;
-    if (off.length === 0) {
-      objects.push(file.replace(/\.c$/, '.o'));
-      continue;
+  let objects: string[];
+  let base: Located[];
+  if (restored?.base) {
+    ({ objects, diagnostics: base } = restored.base);
+    findings.push(...restored.base.notChecked);
+  } else {
+    const config = await configure(kbuild, sparseConfig, lines);
+    if (typeof config === 'string') {
+      findings.push({
+        tool: 'sparse',
+        severity: 'error',
+        type: 'SPARSE_FAILED',
+        config: sparseConfig.name,
+        message: config,
+      });
+      return undefined;
     }
-    const why = off
-      .map((s) => `CONFIG_${s} stays off: ${refused.find((r) => r.symbol === s)?.reason ?? 'a dependency is off'}`)
-      .join('; ');
-    findings.push({
-      tool: 'sparse',
-      severity: 'info',
-      type: 'NOT_CHECKED',
-      file,
-      config: sparseConfig.name,
-      message: `${file} is not checked in ${sparseConfig.name}: ${why}`,
-    });
+    const found = await objectsIn(ctx, sparseConfig, files, config, additions);
+    findings.push(...found.notChecked);
+    objects = found.objects;
+    if (objects.length === 0) return undefined;
+    const checked = await checkRevision(ctx, kbuild, sparseConfig, objects, 'base');
+    if (!Array.isArray(checked)) {
+      findings.push(checked);
+      return undefined;
+    }
+    base = checked;
+    if (cache && key && use)
+      use.saved = await saveSparseBase(cache.store, key, kbuild.buildDir, {
+        objects,
+        notChecked: found.notChecked,
+        diagnostics: base,
+      });
   }
   if (objects.length === 0) return undefined;
-  const base = await checkRevision(ctx, kbuild, sparseConfig, objects, 'base');
-  if (!Array.isArray(base)) {
-    findings.push(base);
-    return undefined;
-  }
   await ctx.tree.git.run(['checkout', '--quiet', '--detach', applied.patchedCommit]);
   const after = await checkRevision(ctx, kbuild, sparseConfig, objects, 'patched');
   if (!Array.isArray(after)) {
@@ -216,11 +286,30 @@ async function runSparse(ctx: RunContext, input: StageInput<'apply'>): Promise<S
     }
     const needs = await symbolsBuilding(ctx.tree.dir, checkable);
     const definesWerror = (await definedSymbols(ctx.tree.git, ['WERROR'])).has('WERROR');
+    const cache: SparseCache | undefined = ctx.settings.baseCacheDir
+      ? {
+          store: { dir: path.join(ctx.settings.baseCacheDir, 'sparse'), tool: TOOL_VERSION },
+          compiler: (await gccVersion()) ?? 'no gcc --version',
+          sparse: await sparseVersion(),
+        }
+      : undefined;
+    const uses: { config: string; use: BaseCacheUse }[] = [];
     const runs = [];
     for (const sparseConfig of SPARSE_CONFIGS) {
-      const r = await checkInConfig(ctx, input.apply, sparseConfig, checkable, needs, definesWerror, findings);
+      const r = await checkInConfig(
+        ctx,
+        input.apply,
+        sparseConfig,
+        checkable,
+        needs,
+        definesWerror,
+        findings,
+        cache,
+        uses,
+      );
       if (r) runs.push(r);
     }
+    const cacheNote = uses.length ? `; ${uses.map((u) => `${u.config}: ${baseCacheNote(u.use)}`).join('; ')}` : '';
     const compileError = findings.find((f) => f.type === 'COMPILE_ERROR' && f.new);
     const broken = findings.find((f) => f.type === 'SPARSE_FAILED' || (f.type === 'COMPILE_ERROR' && !f.new));
     if (runs.length === 0 && !compileError && !broken)
@@ -269,7 +358,7 @@ async function runSparse(ctx: RunContext, input: StageInput<'apply'>): Promise<S
     const tally = `${counts.introduced} new, ${counts.fixed} fixed, ${counts.existing} pre-existing`;
     if (compileError) return result('fail', `${compileError.message}${runs.length ? `; ${tally}` : ''}`, findings);
     if (broken) return result('error', broken.message, findings);
-    const summary = `${checked.size} file${checked.size === 1 ? '' : 's'} checked (${perConfig}): ${tally}`;
+    const summary = `${checked.size} file${checked.size === 1 ? '' : 's'} checked (${perConfig}): ${tally}${cacheNote}`;
     return result(statusFromFindings(findings, ctx.settings.failOn), summary, findings);
   } finally {
     await ctx.tree.git.exec(['checkout', '--quiet', '--detach', patched]);

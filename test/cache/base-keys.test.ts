@@ -1,5 +1,12 @@
 import { describe, expect, test } from '@jest/globals';
-import { baseBootKey, baseBuildKey, type BaseBootParts, type BaseBuildParts } from '../../src/cache/base-keys.js';
+import {
+  baseBootKey,
+  baseBuildKey,
+  baseSparseKey,
+  type BaseBootParts,
+  type BaseBuildParts,
+  type BaseSparseParts,
+} from '../../src/cache/base-keys.js';
 
 const build: BaseBuildParts = {
   baseCommit: 'a'.repeat(40),
@@ -27,7 +34,25 @@ const boot: BaseBootParts = {
   scenarioTimeoutMs: 180_000,
 };
 
+const sparse: BaseSparseParts = {
+  baseCommit: 'a'.repeat(40),
+  config: 'i386-highmem-defconfig',
+  arch: 'i386',
+  configLines: ['CONFIG_HIGHMEM4G=y', '# CONFIG_WERROR is not set'],
+  compiler: 'gcc (Debian 12.2.0-14+deb12u1) 12.2.0',
+  sparse: 'v0.6.4',
+  files: ['drivers/md/dm-snap.c', 'drivers/md/dm-crypt.c'],
+};
+
 describe('base cache keys', () => {
+  test.each(Object.keys(sparse) as (keyof BaseSparseParts)[])('a sparse key changes with %s', (part) => {
+    const value = sparse[part];
+    const other = Array.isArray(value) ? [...value, 'x'] : `${value}!`;
+    expect(baseSparseKey({ ...sparse, [part]: other })).not.toBe(baseSparseKey(sparse));
+    expect(baseSparseKey({ ...sparse, files: [...sparse.files].reverse() })).toBe(baseSparseKey(sparse));
+    expect(baseSparseKey(sparse)).toMatch(/^sparse-[0-9a-f]{24}$/);
+  });
+
   test('the same parts give the same key, whatever order the touched files come in', () => {
     expect(baseBuildKey(build)).toMatch(/^build-[0-9a-f]{24}$/);
     expect(baseBuildKey({ ...build, touched: [...build.touched].reverse() })).toBe(baseBuildKey(build));
