@@ -16,7 +16,7 @@ export interface BaseBuildParts {
   touched: readonly string[];
 }
 
-/** What decides the base's sparse check in one config: the tree, the config made, the compiler and sparse, the files. */
+/** What decides the base's sparse check in one config: the tree, the config, the compiler and sparse, the files. */
 export interface BaseSparseParts {
   baseCommit: string;
   config: string;
