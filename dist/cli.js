@@ -5590,7 +5590,9 @@ async function runBootCell(input) {
         })());
     const base = booted ?? baseCache?.boot;
     const learned = learn && booted?.resultsDir && gcnoDir
-        ? await learnReach(booted.resultsDir, gcnoDir, profiled, booted.report.scenarios.map((x) => x.name))
+        ? await learnReach(booted.resultsDir, gcnoDir, profiled, 
+        // the scenarios, not the suite tests (suite:test) that ran after them with their own counters
+        booted.report.scenarios.map((x) => x.name).filter((n) => !n.includes(':')))
         : undefined;
     if (learned)
         metrics.scenarioMap = { learnedFunctions: Object.keys(learned.reach).length };

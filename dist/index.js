@@ -34660,7 +34660,9 @@ async function runBootCell(input) {
         })());
     const base = booted ?? baseCache?.boot;
     const learned = learn && booted?.resultsDir && gcnoDir
-        ? await learnReach(booted.resultsDir, gcnoDir, profiled, booted.report.scenarios.map((x) => x.name))
+        ? await learnReach(booted.resultsDir, gcnoDir, profiled, 
+        // the scenarios, not the suite tests (suite:test) that ran after them with their own counters
+        booted.report.scenarios.map((x) => x.name).filter((n) => !n.includes(':')))
         : undefined;
     if (learned)
         metrics.scenarioMap = { learnedFunctions: Object.keys(learned.reach).length };
@@ -37312,7 +37314,7 @@ async function baseSpec(opts) {
     const dir = path.join(opts.cacheDir, 'base');
     const fragments = await Promise.all(opts.cells.map(async (c) => `${c.name}\n${await readFile(c.fragmentPath, 'utf8')}`));
     const entries = [];
-    for (const kind of ['build', 'boot'])
+    for (const kind of ['sparse', 'build', 'boot'])
         for (const name of (await readdir$1(path.join(dir, kind)).catch(() => [])).sort())
             if (!name.startsWith('.'))
                 entries.push(`${kind}/${name}`);

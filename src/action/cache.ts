@@ -126,7 +126,7 @@ export async function baseSpec(opts: {
     opts.cells.map(async (c) => `${c.name}\n${await readFile(c.fragmentPath, 'utf8')}`),
   );
   const entries: string[] = [];
-  for (const kind of ['build', 'boot'])
+  for (const kind of ['sparse', 'build', 'boot'])
     for (const name of (await readdir(path.join(dir, kind)).catch(() => [])).sort())
       if (!name.startsWith('.')) entries.push(`${kind}/${name}`);
   const { key, restoreKeys } = keyFrom(

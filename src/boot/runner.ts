@@ -306,7 +306,8 @@ export async function runBootCell(input: BootCellInput): Promise<BootCellRun> {
           booted.resultsDir,
           gcnoDir,
           profiled,
-          booted.report.scenarios.map((x) => x.name),
+          // the scenarios, not the suite tests (suite:test) that ran after them with their own counters
+          booted.report.scenarios.map((x) => x.name).filter((n) => !n.includes(':')),
         )
       : undefined;
   if (learned) metrics.scenarioMap = { learnedFunctions: Object.keys(learned.reach).length };
