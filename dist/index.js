@@ -34613,9 +34613,12 @@ async function runBootCell(input) {
         : 0;
     const totalTimeoutMs = settings.bootTimeoutMs + planned * settings.scenarioTimeoutMs + suiteMs + 30_000;
     const baseKernel = kernels.base && existsSync(kernels.base.image) ? kernels.base : undefined;
-    // the map needs each profiled object's base notes, and a choice made by the change to cut
+    // the map needs each profiled object's base notes, a choice made by the change to cut, and a cache to keep it in
     const gcnoDir = baseKernel?.gcnoDir;
-    const mapped = settings.scenarioMap === true && input.changed.length > 0 && gcnoDir !== undefined;
+    const mapped = settings.scenarioMap === true &&
+        settings.baseCacheDir !== undefined &&
+        input.changed.length > 0 &&
+        gcnoDir !== undefined;
     const profiled = mapped ? await listGcno(gcnoDir) : [];
     const learn = mapped && profiled.length > 0;
     const baseCache = baseKernel && settings.baseCacheDir
