@@ -33293,6 +33293,11 @@ async function readNotReached(guestDir) {
     return reasons;
 }
 
+/** Pure: "name: a(), b(), c(), d() and 2 more", each reason once. */
+function reasonLine(name, reasons) {
+    const list = [...new Set(reasons)];
+    return `${name}: ${list.length > 4 ? `${list.slice(0, 4).join(', ')} and ${list.length - 4} more` : list.join(', ')}`;
+}
 function globToRegExp$1(glob) {
     return new RegExp(`^${glob
         .split('*')
@@ -33334,11 +33339,7 @@ function chooseScenarios(scenarios, files, functions) {
         if (s.smoke)
             add(s, 'smoke');
     const chosen = scenarios.filter((s) => why.has(s.name));
-    const reasons = chosen.map((s) => {
-        const list = [...new Set(why.get(s.name))];
-        return (`${s.name}: ` +
-            `${list.length > 4 ? `${list.slice(0, 4).join(', ')} and ${list.length - 4} more` : list.join(', ')}`);
-    });
+    const reasons = chosen.map((s) => reasonLine(s.name, why.get(s.name)));
     return { names: chosen.map((s) => s.name), reasons, unreached };
 }
 
@@ -34462,12 +34463,7 @@ function narrowByReach(candidates, learned, changed, notReached) {
         if (c.smoke)
             why.set(c.name, [...(why.get(c.name) ?? []), 'smoke']);
     const chosen = candidates.filter((c) => why.has(c.name));
-    const reasons = chosen.map((c) => {
-        const list = [...new Set(why.get(c.name))];
-        const shown = list.length > 4 ? `${list.slice(0, 4).join(', ')} and ${list.length - 4} more` : list.join(', ');
-        return `${c.name}: ${shown}`;
-    });
-    return { names: chosen.map((c) => c.name), reasons };
+    return { names: chosen.map((c) => c.name), reasons: chosen.map((c) => reasonLine(c.name, why.get(c.name))) };
 }
 
 // One boot cell's I/O: the cell's base and patched kernels booted with the same workload (one QEMU each, side by

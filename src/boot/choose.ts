@@ -11,6 +11,12 @@ export interface ScenarioChoice {
   unreached: string[];
 }
 
+/** Pure: "name: a(), b(), c(), d() and 2 more", each reason once. */
+export function reasonLine(name: string, reasons: readonly string[]): string {
+  const list = [...new Set(reasons)];
+  return `${name}: ${list.length > 4 ? `${list.slice(0, 4).join(', ')} and ${list.length - 4} more` : list.join(', ')}`;
+}
+
 function globToRegExp(glob: string): RegExp {
   return new RegExp(
     `^${glob
@@ -55,12 +61,6 @@ export function chooseScenarios(
   }
   for (const s of scenarios) if (s.smoke) add(s, 'smoke');
   const chosen = scenarios.filter((s) => why.has(s.name));
-  const reasons = chosen.map((s) => {
-    const list = [...new Set(why.get(s.name))];
-    return (
-      `${s.name}: ` +
-      `${list.length > 4 ? `${list.slice(0, 4).join(', ')} and ${list.length - 4} more` : list.join(', ')}`
-    );
-  });
+  const reasons = chosen.map((s) => reasonLine(s.name, why.get(s.name)!));
   return { names: chosen.map((s) => s.name), reasons, unreached };
 }

@@ -4,6 +4,7 @@ import { readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ScenarioInfo } from '../guest/scenarios.js';
+import { reasonLine } from './choose.js';
 import { readCounters, type GcovReport } from './coverage.js';
 import { gcovJson } from '../tools/gcov.js';
 
@@ -113,10 +114,5 @@ export function narrowByReach(
   }
   for (const c of candidates) if (c.smoke) why.set(c.name, [...(why.get(c.name) ?? []), 'smoke']);
   const chosen = candidates.filter((c) => why.has(c.name));
-  const reasons = chosen.map((c) => {
-    const list = [...new Set(why.get(c.name))];
-    const shown = list.length > 4 ? `${list.slice(0, 4).join(', ')} and ${list.length - 4} more` : list.join(', ');
-    return `${c.name}: ${shown}`;
-  });
-  return { names: chosen.map((c) => c.name), reasons };
+  return { names: chosen.map((c) => c.name), reasons: chosen.map((c) => reasonLine(c.name, why.get(c.name)!)) };
 }
